@@ -1,0 +1,167 @@
+"""Regions: where they are and what they start with.
+
+Two sources, chosen by ``[geography] source``:
+
+``generated``
+    ``origins`` coastal regions spread evenly along a straight coast (x = 0 km, y from 0 to
+    ``coast_length_km``), and ``counties`` inland counties at x uniform in
+    [``inland_min_km``, ``inland_max_km``], y uniform along the coast, drawn with
+    ``layout_seed`` (not the run seed: replicates vary the dynamics, not the map).
+
+``csv``
+    One row per region. Required columns: ``name`` (unique), ``kind`` (``origin`` or
+    ``county``), ``x_km``, ``y_km``. Optional columns, one per field of
+    :class:`~clustersim.params.RegionTraits` (``land_supply`` mu, ``land_price`` wan/mu,
+    ``wage`` wan/worker-year, ``labour_pool`` workers, ``infrastructure`` and ``governance``
+    in [0, 1], ``fee_rate``, ``budget`` wan, ``package``, ``subsidy_depth``, ...); an empty
+    cell or a missing column takes the default of the row's kind.
+
+``[[regions]]`` overrides in the scenario are applied last, by name.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from pydantic import ValidationError
+
+from clustersim.params import RegionTraits, Scenario
+
+TRAIT_FIELDS: tuple[str, ...] = tuple(RegionTraits.model_fields)
+
+
+class RegionFileError(ValueError):
+    """A regions CSV file is malformed. ``field`` and ``value`` name what is wrong."""
+
+    def __init__(self, path: Path, field: str, value: object, allowed: str):
+        self.path, self.field, self.value, self.allowed = path, field, value, allowed
+        super().__init__(f"{path}: {field} = {value!r}: {allowed}")
+
+
+@dataclass
+class RegionLayout:
+    """The initial state of every region, origins first. Arrays have one entry per region."""
+
+    names: list[str]
+    is_origin: np.ndarray  # bool
+    x_km: np.ndarray
+    y_km: np.ndarray
+    traits: list[RegionTraits]
+
+    @property
+    def n(self) -> int:
+        return len(self.names)
+
+    def distances(self) -> np.ndarray:
+        """Straight-line distance between every pair of regions, km (R x R)."""
+        dx = self.x_km[:, None] - self.x_km[None, :]
+        dy = self.y_km[:, None] - self.y_km[None, :]
+        return np.hypot(dx, dy)
+
+    def market_distance(self) -> np.ndarray:
+        """Distance from each region to the nearest origin (the coastal market), km."""
+        return self.distances()[:, self.is_origin].min(axis=1)
+
+
+def build_layout(scenario: Scenario, base_dir: Path | None = None) -> RegionLayout:
+    """Regions of a scenario, with its ``[[regions]]`` overrides applied."""
+    geo = scenario.geography
+    if geo.source == "generated":
+        layout = _generated(scenario)
+    else:
+        path = geo.csv if geo.csv.is_absolute() or base_dir is None else base_dir / geo.csv
+        layout = read_regions_csv(path, scenario)
+    index = {name: i for i, name in enumerate(layout.names)}
+    for override in scenario.regions:
+        if override.name not in index:
+            raise RegionFileError(Path("regions"), "name", override.name,
+                                  f"no region has this name; regions are {_preview(layout.names)}")
+        i = index[override.name]
+        changes = override.model_dump(exclude={"name"}, exclude_none=True)
+        layout.traits[i] = layout.traits[i].model_copy(update=changes)
+    return layout
+
+
+def _preview(names: list[str], k: int = 6) -> str:
+    return ", ".join(names[:k]) + (", ..." if len(names) > k else "")
+
+
+def _generated(scenario: Scenario) -> RegionLayout:
+    geo = scenario.geography
+    rng = np.random.default_rng(geo.layout_seed)
+    n_o, n_c = geo.origins, geo.counties
+    y_origin = (np.arange(n_o) + 0.5) * geo.coast_length_km / n_o
+    x_c = rng.uniform(geo.inland_min_km, geo.inland_max_km, n_c)
+    y_c = rng.uniform(0.0, geo.coast_length_km, n_c)
+    width = max(2, len(str(n_c)))
+    names = (["coast"] if n_o == 1 else [f"coast_{k + 1}" for k in range(n_o)]) + [
+        f"county_{k + 1:0{width}d}" for k in range(n_c)
+    ]
+    return RegionLayout(
+        names=names,
+        is_origin=np.r_[np.ones(n_o, bool), np.zeros(n_c, bool)],
+        x_km=np.r_[np.zeros(n_o), x_c],
+        y_km=np.r_[y_origin, y_c],
+        traits=[geo.origin] * n_o + [geo.county] * n_c,
+    )
+
+
+def read_regions_csv(path: Path, scenario: Scenario) -> RegionLayout:
+    """Read a regions file (format in the module docstring)."""
+    if not path.is_file():
+        raise RegionFileError(path, "geography.csv", str(path), "the file does not exist")
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        columns = reader.fieldnames or []
+        required = ("name", "kind", "x_km", "y_km")
+        for col in required:
+            if col not in columns:
+                raise RegionFileError(path, "columns", columns, f"a column named {col!r} is required")
+        for col in columns:
+            if col not in required and col not in TRAIT_FIELDS:
+                raise RegionFileError(path, "columns", col,
+                                      f"unknown column; allowed: {', '.join(required + TRAIT_FIELDS)}")
+        rows = list(reader)
+    names, kinds, xs, ys, traits = [], [], [], [], []
+    geo = scenario.geography
+    for line, row in enumerate(rows, start=2):
+        name = (row["name"] or "").strip()
+        if not name or name in names:
+            raise RegionFileError(path, f"line {line}: name", name, "a unique, non-empty region name")
+        kind = (row["kind"] or "").strip()
+        if kind not in ("origin", "county"):
+            raise RegionFileError(path, f"line {line}: kind", kind, "'origin' or 'county'")
+        coords = []
+        for col in ("x_km", "y_km"):
+            try:
+                coords.append(float(row[col]))
+            except (TypeError, ValueError):
+                raise RegionFileError(path, f"line {line}: {col}", row[col], "a number (km)") from None
+        base = geo.origin if kind == "origin" else geo.county
+        changes = {k: v.strip() for k, v in row.items() if k in TRAIT_FIELDS and v is not None and v.strip()}
+        try:
+            trait = RegionTraits.model_validate({**base.model_dump(), **changes})
+        except ValidationError as err:
+            first = err.errors()[0]
+            field = ".".join(str(p) for p in first["loc"])
+            raise RegionFileError(path, f"line {line}: {field}", first.get("input"), first["msg"]) from None
+        names.append(name)
+        kinds.append(kind == "origin")
+        xs.append(coords[0])
+        ys.append(coords[1])
+        traits.append(trait)
+    if not any(kinds):
+        raise RegionFileError(path, "kind", "county only", "at least one region of kind 'origin' is needed")
+    if all(kinds):
+        raise RegionFileError(path, "kind", "origin only", "at least one region of kind 'county' is needed")
+    order = np.argsort(~np.array(kinds), kind="stable")  # origins first
+    return RegionLayout(
+        names=[names[i] for i in order],
+        is_origin=np.array(kinds)[order],
+        x_km=np.array(xs)[order],
+        y_km=np.array(ys)[order],
+        traits=[traits[i] for i in order],
+    )

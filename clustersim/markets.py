@@ -1,0 +1,34 @@
+"""Markets that push back: congestion-priced land, wages that rise with local employment,
+and labour pools that grow by migration toward jobs.
+
+* land price ``p_j = p0_j (1 + eta (U_j / S_j)^2)`` (wan/mu), per land pool;
+* wage ``w_j = w0_j (1 + omega E_j / Lp_j)`` (wan per worker-year);
+* migration ``Lp_j += mu (1 + psi I_j) max(0, E_j / target - Lp_j)``: the pool grows toward
+  ``E_j / target`` workers (``target`` = 0.8, so a county keeps some slack), faster where the
+  county has better infrastructure and public services (POLICY_NOTES Text 3).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+EMPLOYMENT_TARGET = 0.8  # employment / labour pool that migration aims for
+
+
+def land_price(base_price: np.ndarray, used: np.ndarray, supply: np.ndarray, congestion: float) -> np.ndarray:
+    """Congestion-priced land, wan/mu. A pool with zero supply is priced at its base."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        use = np.where(supply > 0, used / np.where(supply > 0, supply, 1.0), 0.0)
+    return base_price * (1.0 + congestion * use**2)
+
+
+def wage(base_wage: np.ndarray, employment: np.ndarray, labour_pool: np.ndarray, pressure: float) -> np.ndarray:
+    """Local wage, wan per worker-year."""
+    return base_wage * (1.0 + pressure * employment / labour_pool)
+
+
+def migrate(labour_pool: np.ndarray, employment: np.ndarray, infrastructure: np.ndarray,
+            rate: float, public_service_effect: float) -> np.ndarray:
+    """Next year's labour pool (workers)."""
+    gap = np.maximum(0.0, employment / EMPLOYMENT_TARGET - labour_pool)
+    return labour_pool + np.minimum(1.0, rate * (1.0 + public_service_effect * infrastructure)) * gap

@@ -1,0 +1,590 @@
+"""Concentration indices and policy outcomes, as pure functions on plain numpy arrays.
+
+Nothing here knows about the simulation's objects: every function takes arrays (or anything
+``numpy.asarray`` accepts) and returns floats, small arrays or frozen dataclasses. Units follow
+the rest of the package: money in wan (10,000 CNY), time in years. "Amounts" are whatever is
+being located (employees, firms, output); the concentration indices are invariant to their unit.
+
+Conventions for edge cases (each function's docstring repeats the one that applies):
+
+* An *empty economy* (all amounts zero) has HHI 0.0, no clusters and a largest share of 0.0;
+  concentration measures that are ratios of shares (locational Gini, Ellison-Glaeser gamma)
+  are undefined there and return ``nan``.
+* Negative amounts, NaN/inf amounts, mismatched lengths and out-of-range indices raise
+  ``ValueError`` with a message naming the offending argument.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = [
+    "FiscalReturn",
+    "TakeOff",
+    "clusters",
+    "ellison_glaeser",
+    "ellison_glaeser_by_sector",
+    "fiscal_return",
+    "hhi",
+    "largest_share",
+    "locational_gini",
+    "take_off",
+]
+
+
+# --------------------------------------------------------------------------------------------
+# validation helpers
+# --------------------------------------------------------------------------------------------
+
+
+def _float_array(name: str, values: ArrayLike, *, nonneg: bool = True) -> NDArray[np.float64]:
+    """``values`` as a finite float array (optionally non-negative), else ``ValueError``."""
+    arr = np.asarray(values, dtype=np.float64)
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be finite (no NaN or inf)")
+    if nonneg and np.any(arr < 0):
+        raise ValueError(f"{name} must be non-negative")
+    return arr
+
+
+def _float_1d(name: str, values: ArrayLike, *, nonneg: bool = True) -> NDArray[np.float64]:
+    arr = _float_array(name, values, nonneg=nonneg)
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be one-dimensional, got shape {arr.shape}")
+    return arr
+
+
+def _index_1d(name: str, values: ArrayLike, upper: int, upper_name: str) -> NDArray[np.intp]:
+    """Integer indices in ``0 .. upper-1`` as a 1-D intp array, else ``ValueError``."""
+    arr = np.asarray(values)
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be one-dimensional, got shape {arr.shape}")
+    if arr.size == 0:
+        return np.zeros(0, dtype=np.intp)
+    is_int = np.issubdtype(arr.dtype, np.integer)
+    is_whole_float = (np.issubdtype(arr.dtype, np.floating) and bool(np.all(np.isfinite(arr)))
+                      and bool(np.all(arr == np.round(arr))))
+    if not (is_int or is_whole_float):
+        raise ValueError(f"{name} must hold integer indices")
+    idx = arr.astype(np.intp)
+    if idx.min() < 0 or idx.max() >= upper:
+        raise ValueError(f"{name} must lie in 0..{upper - 1} ({upper_name} = {upper}); "
+                         f"got values in {int(idx.min())}..{int(idx.max())}")
+    return idx
+
+
+def _check_lengths(**arrays: NDArray[np.generic]) -> None:
+    lengths = {name: len(a) for name, a in arrays.items()}
+    if len(set(lengths.values())) > 1:
+        raise ValueError("arrays must have equal lengths, got "
+                         + ", ".join(f"{k}={v}" for k, v in lengths.items()))
+
+
+def _years_1d(years: ArrayLike) -> NDArray[np.float64]:
+    arr = _float_1d("years", years, nonneg=False)
+    if arr.size > 1 and np.any(np.diff(arr) <= 0):
+        raise ValueError("years must be strictly ascending")
+    return arr
+
+
+# --------------------------------------------------------------------------------------------
+# concentration indices
+# --------------------------------------------------------------------------------------------
+
+
+def hhi(shares_or_amounts: ArrayLike, axis: int = -1) -> float | NDArray[np.float64]:
+    """Herfindahl-Hirschman index ``sum_m s_m**2`` of the shares ``s_m = a_m / sum(a)``.
+
+    Parameters
+    ----------
+    shares_or_amounts
+        Non-negative amounts per region (any unit: employees, firms, output) or shares that
+        already sum to 1; amounts are normalised to shares first, so both give the same
+        result. 1-D (regions) or N-D, e.g. 2-D ``sectors x regions``.
+    axis
+        Axis along which the shares run (default: the last one, i.e. regions). For a 2-D
+        ``sectors x regions`` array the default returns one HHI per row (sector).
+
+    Returns
+    -------
+    A dimensionless float in ``[1/M, 1]`` (M = number of regions) for 1-D input, or an array
+    with ``axis`` removed for N-D input. An *empty economy* (all amounts zero, or no regions)
+    returns 0.0 by convention - no region holds anything, so nothing is concentrated.
+    """
+    arr = _float_array("shares_or_amounts", shares_or_amounts)
+    if arr.ndim == 0:
+        raise ValueError("shares_or_amounts must be at least one-dimensional")
+    total = arr.sum(axis=axis, keepdims=True)
+    shares = np.divide(arr, total, out=np.zeros_like(arr), where=total > 0)
+    out = np.sum(shares * shares, axis=axis)
+    if arr.ndim == 1:
+        return float(out)
+    return out
+
+
+def ellison_glaeser(plant_employment: ArrayLike, plant_region: ArrayLike, region_share: ArrayLike) -> float:
+    """Ellison-Glaeser (1997, JPE 105(5)) index of geographic concentration, gamma.
+
+    Exactly the published estimator::
+
+        s_m   = industry employment in region m / industry employment      (industry shares)
+        x_m   = region_share[m]  (region m's share of ALL, aggregate employment)
+        z_j   = plant j's employment / industry employment
+        H     = sum_j z_j**2                          (plant Herfindahl)
+        G     = sum_m (s_m - x_m)**2                  (raw geographic concentration)
+        gamma = (G / (1 - sum_m x_m**2) - H) / (1 - H)
+
+    gamma is 0 in expectation when plants locate independently ("dartboard") with
+    probabilities ``x``; positive values mean agglomeration beyond that, negative values
+    dispersion.
+
+    Parameters
+    ----------
+    plant_employment
+        Employment (persons) of each plant of the industry, length N, non-negative.
+    plant_region
+        Integer region index ``0..M-1`` of each plant, length N.
+    region_share
+        Each region's share of aggregate employment, length M, non-negative and summing to 1
+        within ``1e-9 * M``.
+
+    Returns
+    -------
+    gamma (dimensionless). ``nan`` where it is undefined: H == 1 (a single plant, or all
+    employment in one plant), zero industry employment, or ``sum_m x_m**2 == 1`` (all
+    aggregate employment in one region).
+
+    Raises
+    ------
+    ValueError
+        On mismatched lengths, negative or non-finite values, a region index out of range, or
+        ``region_share`` not summing to 1.
+    """
+    emp = _float_1d("plant_employment", plant_employment)
+    x = _float_1d("region_share", region_share)
+    n_regions = x.size
+    if n_regions == 0:
+        raise ValueError("region_share must have at least one region")
+    if abs(float(x.sum()) - 1.0) > 1e-9 * n_regions:
+        raise ValueError(f"region_share must sum to 1 (within 1e-9*M), sums to {float(x.sum())!r}")
+    region = _index_1d("plant_region", plant_region, n_regions, "len(region_share)")
+    _check_lengths(plant_employment=emp, plant_region=region)
+    return _eg_gamma(emp, region, x)
+
+
+def _eg_gamma(emp: NDArray[np.float64], region: NDArray[np.intp], x: NDArray[np.float64]) -> float:
+    """Ellison-Glaeser gamma on already validated arrays (see :func:`ellison_glaeser`)."""
+    total = float(emp.sum())
+    if total <= 0:
+        return math.nan
+    z = emp / total
+    h = float(np.sum(z * z))
+    one_minus_x2 = 1.0 - float(np.sum(x * x))
+    # H == 1 exactly when a single plant holds everything; use a relative tolerance so that
+    # float round-off in sum(z**2) cannot turn "undefined" into a huge finite number.
+    if h >= 1.0 - 1e-12 or one_minus_x2 <= 1e-12:
+        return math.nan
+    s = np.bincount(region, weights=z, minlength=x.size)
+    g = float(np.sum((s - x) ** 2))
+    return (g / one_minus_x2 - h) / (1.0 - h)
+
+
+def ellison_glaeser_by_sector(
+    plant_employment: ArrayLike,
+    plant_region: ArrayLike,
+    plant_sector: ArrayLike,
+    n_regions: int,
+    n_sectors: int,
+    region_share: ArrayLike | None = None,
+) -> NDArray[np.float64]:
+    """Ellison-Glaeser gamma of every sector (see :func:`ellison_glaeser` for the formula).
+
+    Parameters
+    ----------
+    plant_employment
+        Employment (persons) of every plant in the economy, length N, non-negative.
+    plant_region
+        Region index ``0..n_regions-1`` of each plant, length N.
+    plant_sector
+        Sector index ``0..n_sectors-1`` of each plant, length N.
+    n_regions, n_sectors
+        Number of regions (M) and sectors.
+    region_share
+        Aggregate employment share ``x_m`` of each region, length ``n_regions``, summing to 1.
+        Default: each region's share of the total employment of all the plants given (every
+        sector together).
+
+    Returns
+    -------
+    Array of length ``n_sectors`` with gamma per sector. ``nan`` for sectors with fewer than 2
+    plants, for sectors where gamma is otherwise undefined (see :func:`ellison_glaeser`), and
+    for every sector when the default ``region_share`` cannot be formed (zero total
+    employment).
+    """
+    if n_regions < 1 or n_sectors < 0:
+        raise ValueError("n_regions must be >= 1 and n_sectors >= 0")
+    emp = _float_1d("plant_employment", plant_employment)
+    region = _index_1d("plant_region", plant_region, n_regions, "n_regions")
+    sector = _index_1d("plant_sector", plant_sector, n_sectors, "n_sectors")
+    _check_lengths(plant_employment=emp, plant_region=region, plant_sector=sector)
+    out = np.full(n_sectors, np.nan)
+    if region_share is None:
+        total = float(emp.sum())
+        if total <= 0:
+            return out
+        x = np.bincount(region, weights=emp, minlength=n_regions) / total
+    else:
+        x = _float_1d("region_share", region_share)
+        if x.size != n_regions:
+            raise ValueError(f"region_share has length {x.size}, expected n_regions = {n_regions}")
+        if abs(float(x.sum()) - 1.0) > 1e-9 * n_regions:
+            raise ValueError(f"region_share must sum to 1 (within 1e-9*M), sums to {float(x.sum())!r}")
+    counts = np.bincount(sector, minlength=n_sectors)
+    for k in range(n_sectors):
+        if counts[k] < 2:
+            continue
+        mask = sector == k
+        out[k] = _eg_gamma(emp[mask], region[mask], x)
+    return out
+
+
+def locational_gini(
+    shares_or_amounts: ArrayLike, reference: ArrayLike | None = None
+) -> float | NDArray[np.float64]:
+    """Locational Gini coefficient (Krugman 1991, *Geography and Trade*) of an industry.
+
+    Compares the industry's distribution over regions with a reference distribution::
+
+        s_m = a_m / sum(a)            industry share of region m
+        r_m = ref_m / sum(ref)        reference share of region m (default 1/M: uniform)
+        sort regions by s_m / r_m ascending (r_m == 0 with s_m > 0 sorts last)
+        X_k = r_(1) + ... + r_(k),  Y_k = s_(1) + ... + s_(k),  X_0 = Y_0 = 0   (Lorenz curve)
+        area = sum_k (X_k - X_(k-1)) * (Y_k + Y_(k-1)) / 2                       (trapezoids)
+        Gini = 1 - 2 * area
+
+    0 when the industry is distributed like the reference; with a uniform reference and the
+    whole industry in one of M regions, ``(M - 1) / M``.
+
+    Parameters
+    ----------
+    shares_or_amounts
+        Non-negative industry amounts (or shares) per region, length M. A 2-D ``sectors x
+        regions`` array returns one Gini per row.
+    reference
+        Non-negative reference amounts (or shares) per region, length M, e.g. aggregate
+        employment; must have a positive sum. Default: uniform over the M regions.
+
+    Returns
+    -------
+    Dimensionless float in ``[0, 1)`` (array for 2-D input). ``nan`` for an empty industry
+    (all amounts zero), where the distribution is undefined.
+    """
+    arr = _float_array("shares_or_amounts", shares_or_amounts)
+    if arr.ndim == 2:
+        return np.array([locational_gini(row, reference) for row in arr])
+    if arr.ndim != 1:
+        raise ValueError(f"shares_or_amounts must be 1-D or 2-D, got shape {arr.shape}")
+    n = arr.size
+    if reference is None:
+        ref = np.ones(n)
+    else:
+        ref = _float_1d("reference", reference)
+        if ref.size != n:
+            raise ValueError(f"reference has length {ref.size}, shares_or_amounts has {n}")
+    if n == 0:
+        return math.nan
+    if ref.sum() <= 0:
+        raise ValueError("reference must have a positive sum")
+    total = arr.sum()
+    if total <= 0:
+        return math.nan
+    s = arr / total
+    r = ref / ref.sum()
+    ratio = np.divide(s, r, out=np.where(s > 0, np.inf, 0.0), where=r > 0)
+    order = np.argsort(ratio, kind="stable")
+    cx = np.concatenate(([0.0], np.cumsum(r[order])))
+    cy = np.concatenate(([0.0], np.cumsum(s[order])))
+    area = float(np.sum(np.diff(cx) * (cy[1:] + cy[:-1]) / 2.0))
+    return max(0.0, 1.0 - 2.0 * area)
+
+
+def largest_share(amounts: ArrayLike) -> tuple[int, float]:
+    """Region with the largest amount and its share of the total.
+
+    Parameters
+    ----------
+    amounts
+        Non-negative amounts per region (employees, firms, ...), 1-D, length M >= 1.
+
+    Returns
+    -------
+    ``(index, share)``: the region index (lowest index on ties) and its share in ``[1/M, 1]``.
+    For an empty economy (all amounts zero) returns ``(-1, 0.0)`` - no region is largest.
+    Beware that -1 is a valid Python index: check it before indexing with it.
+    """
+    arr = _float_1d("amounts", amounts)
+    if arr.size == 0:
+        raise ValueError("amounts must have at least one region")
+    total = float(arr.sum())
+    if total <= 0:
+        return -1, 0.0
+    idx = int(np.argmax(arr))
+    return idx, float(arr[idx] / total)
+
+
+def clusters(amounts_by_sector_region: ArrayLike, min_share: float = 0.2, min_size: float = 10.0) -> int:
+    """Number of distinct regions that hold at least one cluster.
+
+    Region r holds a cluster of sector s iff both
+
+    * its share of the sector, ``a[s, r] / sum_r' a[s, r']``, is >= ``min_share``, and
+    * its amount ``a[s, r]`` is >= ``min_size`` (and > 0),
+
+    A region clustering several sectors is counted once; sectors with no activity have no
+    clusters.
+
+    Parameters
+    ----------
+    amounts_by_sector_region
+        Non-negative amounts (employees or firms; ``min_size`` is in the same unit), 2-D
+        ``sectors x regions``; a 1-D array is treated as a single sector.
+    min_share
+        Minimum share of the sector, in ``[0, 1]``. Default 0.2.
+    min_size
+        Minimum amount, >= 0, in the unit of the amounts. Default 10.
+
+    Returns
+    -------
+    Count of regions (int, 0..M). An empty economy returns 0.
+    """
+    arr = _float_array("amounts_by_sector_region", amounts_by_sector_region)
+    if arr.ndim == 1:
+        arr = arr[np.newaxis, :]
+    if arr.ndim != 2:
+        raise ValueError(f"amounts_by_sector_region must be 1-D or 2-D, got shape {arr.shape}")
+    if not 0.0 <= min_share <= 1.0:
+        raise ValueError(f"min_share must lie in [0, 1], got {min_share}")
+    if not min_size >= 0.0:
+        raise ValueError(f"min_size must be >= 0, got {min_size}")
+    total = arr.sum(axis=1, keepdims=True)
+    shares = np.divide(arr, total, out=np.zeros_like(arr), where=total > 0)
+    held = (shares >= min_share) & (arr >= min_size) & (arr > 0)
+    return int(np.count_nonzero(held.any(axis=0)))
+
+
+# --------------------------------------------------------------------------------------------
+# policy outcomes
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TakeOff:
+    """Outcome of the take-off test (see :func:`take_off`).
+
+    Attributes
+    ----------
+    took_off
+        The focal county's share was >= threshold in each of the last ``hold_years``
+        observations, all strictly after ``incentives_end``.
+    observable
+        The run has at least ``hold_years`` observations strictly after ``incentives_end``;
+        when False, ``took_off`` is False because the test cannot be passed, not because it
+        failed.
+    first_year_at_threshold
+        First year (over the whole run, incentives or not) with share >= threshold; nan if
+        never.
+    years_held_after_end
+        Number of consecutive final observations with share >= threshold that lie strictly
+        after ``incentives_end``.
+    final_share
+        Share in the last year (dimensionless).
+    """
+
+    took_off: bool
+    observable: bool
+    first_year_at_threshold: float
+    years_held_after_end: int
+    final_share: float
+
+    def to_dict(self) -> dict[str, float | int | bool]:
+        return asdict(self)
+
+
+def take_off(
+    years: ArrayLike,
+    share: ArrayLike,
+    incentives_end: float,
+    threshold: float,
+    hold_years: int,
+) -> TakeOff:
+    """Did the focal county's cluster take off, i.e. sustain itself without incentives?
+
+    Take-off is True iff the last ``hold_years`` observations all have
+    ``share >= threshold`` AND all of those years are strictly after ``incentives_end``.
+    The year ``incentives_end`` itself does not count as "after".
+
+    Parameters
+    ----------
+    years
+        Calendar or model years, 1-D, strictly ascending, one observation per year (the
+        test counts observations, so ``hold_years`` means years only for annual series).
+    share
+        The focal county's share of the relocated industry in each year, 1-D, same length,
+        dimensionless in ``[0, 1]``.
+    incentives_end
+        First year in which the county's incentives are no longer offered (years).
+        ``float('inf')`` means they never ended: then take-off is not observable and False.
+    threshold
+        Minimum share counted as a cluster.
+    hold_years
+        Number of final observations that must all pass (>= 1).
+
+    Returns
+    -------
+    :class:`TakeOff`. ``observable`` is False when fewer than ``hold_years`` observations lie
+    after ``incentives_end`` (then ``took_off`` is False).
+    """
+    yrs = _years_1d(years)
+    sh = _float_1d("share", share, nonneg=False)
+    _check_lengths(years=yrs, share=sh)
+    if yrs.size == 0:
+        raise ValueError("years must hold at least one observation")
+    if math.isnan(incentives_end):
+        raise ValueError("incentives_end must not be NaN (use float('inf') for never)")
+    if hold_years < 1:
+        raise ValueError(f"hold_years must be >= 1, got {hold_years}")
+
+    at = sh >= threshold
+    after = yrs > incentives_end
+    held = 0
+    for ok in (at & after)[::-1]:
+        if not ok:
+            break
+        held += 1
+    observable = int(np.count_nonzero(after)) >= hold_years
+    hits = np.flatnonzero(at)
+    first = float(yrs[hits[0]]) if hits.size else math.nan
+    return TakeOff(
+        took_off=bool(observable and held >= hold_years),
+        observable=bool(observable),
+        first_year_at_threshold=first,
+        years_held_after_end=held,
+        final_share=float(sh[-1]),
+    )
+
+
+@dataclass(frozen=True)
+class FiscalReturn:
+    """Fiscal outcome of a county's incentive policy (see :func:`fiscal_return`).
+
+    Attributes
+    ----------
+    incentives_paid
+        Total incentives paid over the run, wan (undiscounted).
+    extra_revenue
+        Total of ``revenue - baseline_revenue`` over the run, wan (undiscounted).
+    net_return
+        ``extra_revenue - incentives_paid``, wan.
+    jobs
+        Final-year jobs minus final-year baseline jobs (persons).
+    cost_per_job
+        ``incentives_paid / jobs``, wan per job; nan if ``jobs <= 0``.
+    payback_year
+        First year in which cumulative extra revenue >= cumulative incentives paid, counting
+        only years in which cumulative incentives are > 0; nan if never or if no incentives
+        were ever paid.
+    """
+
+    incentives_paid: float
+    extra_revenue: float
+    net_return: float
+    jobs: float
+    cost_per_job: float
+    payback_year: float
+
+    def to_dict(self) -> dict[str, float]:
+        return asdict(self)
+
+
+def fiscal_return(
+    years: ArrayLike,
+    incentives_paid: ArrayLike,
+    revenue: ArrayLike,
+    jobs: ArrayLike,
+    baseline_revenue: ArrayLike | None = None,
+    baseline_jobs: ArrayLike | None = None,
+) -> FiscalReturn:
+    """Money in vs money out for the focal county, plus jobs created.
+
+    All sums are plain, undiscounted totals of nominal wan.
+
+    Parameters
+    ----------
+    years
+        Years of the observations, 1-D, strictly ascending, length T >= 1.
+    incentives_paid
+        Incentives the county paid each year, wan/year (rebates + land awards + relocation
+        awards + fee refunds), non-negative, length T.
+    revenue
+        The county's own revenue from firms each year, wan/year (retained taxes + fees + land
+        sales), non-negative, length T.
+    jobs
+        Employment in the county each year (persons), non-negative, length T.
+    baseline_revenue
+        Revenue without the policy, wan/year: a length-T array from a counterfactual run, or a
+        scalar held constant. Default: ``revenue[0]`` (the first year's value) held constant
+        over the run.
+    baseline_jobs
+        Jobs without the policy: a length-T array, or a scalar held constant. Default:
+        ``jobs[0]`` held constant.
+
+    Returns
+    -------
+    :class:`FiscalReturn` (call ``.to_dict()`` for a flat record).
+    """
+    yrs = _years_1d(years)
+    paid = _float_1d("incentives_paid", incentives_paid)
+    rev = _float_1d("revenue", revenue)
+    emp = _float_1d("jobs", jobs)
+    _check_lengths(years=yrs, incentives_paid=paid, revenue=rev, jobs=emp)
+    n = yrs.size
+    if n == 0:
+        raise ValueError("years must hold at least one observation")
+
+    def baseline(name: str, given: ArrayLike | None, actual: NDArray[np.float64]) -> NDArray[np.float64]:
+        if given is None:
+            return np.full(n, actual[0])
+        arr = _float_array(name, given)
+        if arr.ndim == 0:
+            return np.full(n, float(arr))
+        if arr.shape != (n,):
+            raise ValueError(f"{name} must be a scalar or have length {n}, got shape {arr.shape}")
+        return arr
+
+    base_rev = baseline("baseline_revenue", baseline_revenue, rev)
+    base_jobs = baseline("baseline_jobs", baseline_jobs, emp)
+
+    extra = rev - base_rev
+    total_paid = float(paid.sum())
+    total_extra = float(extra.sum())
+    job_gain = float(emp[-1] - base_jobs[-1])
+    cost = total_paid / job_gain if job_gain > 0 else math.nan
+
+    cum_paid = np.cumsum(paid)
+    cum_extra = np.cumsum(extra)
+    paid_back = (cum_paid > 0) & (cum_extra >= cum_paid)
+    hits = np.flatnonzero(paid_back)
+    payback = float(yrs[hits[0]]) if hits.size else math.nan
+
+    return FiscalReturn(
+        incentives_paid=total_paid,
+        extra_revenue=total_extra,
+        net_return=total_extra - total_paid,
+        jobs=job_gain,
+        cost_per_job=cost,
+        payback_year=payback,
+    )

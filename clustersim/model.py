@@ -1,0 +1,512 @@
+"""ClusterModel: firms choosing among competing counties (MODEL_SPEC, docs/ODD.md).
+
+One step is one year:
+
+1. drivers: coastal base wages and land prices grow; new firms are born on the coast;
+2. aggregates from firm locations (output, employment, land in use, prices, wages,
+   localisation, supplier access);
+3. location choice: all newborns and a share ``review_rate`` of incumbents review, in
+   ``batches`` mini-batches with aggregates refreshed between them;
+4. production and accounts: firm profits, taxes, rebates; region budgets; exits after
+   ``exit_after_loss_years`` losses in a row;
+5. county policy: infrastructure, migration, fee trap, reform, strategic competition;
+6. data collection (Mesa ``DataCollector``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from clustersim import counties, markets, metrics
+from clustersim.accounts import FirmAccounts, firm_accounts, region_accounts
+from clustersim.agents import REGION_FIELDS, Coast, County, Firm
+from clustersim.agglomeration import log_multiplier, sector_region_totals, supplier_access
+from clustersim.choice import ChoiceSet, Deciders, choice_probabilities, draw, firm_values
+from clustersim.firms import FirmTable
+from clustersim.geography import build_layout
+from clustersim.packages import PackageBook
+from clustersim.params import Scenario
+from clustersim.regions import RegionState
+
+REFERENCE_FIRMS = 100  # SA is measured in units of the output of this many median firms
+
+
+class ClusterModel(mesa.Model):
+    """Industrial cluster formation and relocation among competing counties.
+
+    Args:
+        scenario: the configuration (default: ``Scenario()``, the built-in defaults).
+        seed: run seed (default: ``scenario.seed``). Same scenario and seed, same run.
+        base_dir: folder against which a regions CSV path is resolved.
+    """
+
+    def __init__(self, scenario: Scenario | None = None, *, seed: int | None = None,
+                 base_dir: Path | None = None) -> None:
+        scenario = scenario if scenario is not None else Scenario()
+        seed = scenario.seed if seed is None else int(seed)
+        super().__init__(rng=seed)
+        self.seed = seed
+        self.config = scenario
+        self.packages = PackageBook(scenario)
+        layout = build_layout(scenario, base_dir)
+        self.regions = RegionState.from_layout(layout, self.packages)
+        self.sector_names = list(scenario.sectors.names)
+        self._constants()
+        self.focal = self._focal_index()
+        self.reforming = self._reforming_counties()
+
+        self.firms = FirmTable(capacity=max(1024, 2 * (scenario.firms.initial + self.regions.n
+                                                         * scenario.firms.initial_per_county)))
+        self._agent_of_row: list[Firm | None] = []
+        self.region_agents = [
+            (Coast if o else County)(self, i) for i, o in enumerate(self.regions.is_origin)
+        ]
+        self.year = 0
+        self.entered = 0
+        self.exited = 0
+        self.not_entered = 0
+        self.births = self.entries = self.exits = self.moves = 0
+        self.last_moves = np.zeros((0, 3), dtype=np.int64)  # rows: origin, destination, firms
+        self._place_initial_firms()
+        self._refresh()
+        self.datacollector = mesa.DataCollector(
+            model_reporters={name: (lambda m, n=name: m._report[n]) for name in self._report_names()},
+            agenttype_reporters={kind: {"region": "name", "kind": "kind",
+                                        **{f: f for f in REGION_FIELDS},
+                                        **{f: (lambda a, f=f: float(a.model.regions.flows[f][a.index]))
+                                           for f in self.regions.flows}}
+                                 for kind in (Coast, County)},
+        )
+        self._collect()
+
+    # ------------------------------------------------------------------ set-up
+    def _constants(self) -> None:
+        cfg = self.config
+        sec = cfg.sectors
+        self.revenue_per_capital = np.array(sec.revenue_per_capital)
+        self.material = np.array(sec.material_share)
+        self.capital_per_worker = np.array(sec.capital_per_worker)
+        self.intensity = np.array(sec.investment_intensity)
+        self.birth_share = np.array(sec.birth_share)
+        self.io = np.array(sec.input_output)
+        self.decay = np.exp(-cfg.transport.supplier_decay_per_km * self.regions.distance)
+        self.market_factor = np.maximum(0.0, 1.0 - cfg.transport.market_cost_per_km
+                                        * self.regions.market_distance)
+        ch = cfg.choice
+        delta = 1.0 / (1.0 + ch.discount_rate)
+        self.discount = delta ** np.arange(1, ch.horizon_years + 1)
+        self.annuity = float(self.discount.sum())
+        self.reference_output = (REFERENCE_FIRMS * cfg.firms.capital_median
+                                 * float(self.revenue_per_capital.mean()))
+
+    def _focal_index(self) -> int:
+        names = self.regions.names
+        if self.config.focal_county is None:
+            return int(np.flatnonzero(self.regions.is_county)[0])
+        if self.config.focal_county not in names:
+            raise ValueError(f"focal_county = {self.config.focal_county!r} names no region")
+        i = names.index(self.config.focal_county)
+        if self.regions.is_origin[i]:
+            raise ValueError(f"focal_county = {self.config.focal_county!r} is an origin, not a county")
+        return i
+
+    def _reforming_counties(self) -> np.ndarray:
+        mask = np.zeros(self.regions.n, bool)
+        names = self.config.counties.reform_counties or [self.regions.names[self.focal]]
+        for name in names:
+            if name not in self.regions.names:
+                raise ValueError(f"counties.reform_counties names no region: {name!r}")
+            mask[self.regions.names.index(name)] = True
+        return mask & self.regions.is_county
+
+    def _new_firms(self, n: int, sector: np.ndarray | None = None) -> np.ndarray:
+        """Draw n firms (not yet placed: region -1). Returns their rows."""
+        fcfg = self.config.firms
+        t = self.firms
+        rows = t.append(n)
+        if sector is None:
+            sector = self.rng.choice(len(self.sector_names), size=n, p=self.birth_share)
+        cap = fcfg.capital_median * np.exp(fcfg.capital_sigma * self.rng.standard_normal(n))
+        sig = fcfg.productivity_sigma
+        t.sector[rows] = sector
+        t.capital[rows] = cap
+        t.land[rows] = cap / self.intensity[sector]
+        t.employment[rows] = cap / self.capital_per_worker[sector]
+        t.productivity[rows] = np.exp(sig * self.rng.standard_normal(n) - 0.5 * sig * sig)
+        t.small[rows] = (cap < fcfg.small_firm_investment) | (t.land[rows] < fcfg.small_firm_land)
+        t.region[rows] = -1
+        t.born[rows] = self.year
+        self._agent_of_row.extend([None] * (t.size - len(self._agent_of_row)))
+        return rows
+
+    def _place_initial_firms(self) -> None:
+        cfg = self.config.firms
+        origins = np.flatnonzero(self.regions.is_origin)
+        county_idx = np.flatnonzero(self.regions.is_county)
+        if cfg.initial:
+            rows = self._new_firms(cfg.initial)
+            self.firms.region[rows] = self.rng.choice(origins, size=rows.size)
+            self._admit(rows)
+        if cfg.initial_per_county:
+            rows = self._new_firms(cfg.initial_per_county * county_idx.size)
+            self.firms.region[rows] = np.repeat(county_idx, cfg.initial_per_county)
+            self._admit(rows)
+        self._check_initial_land()
+
+    def _check_initial_land(self) -> None:
+        self._refresh()
+        r = self.regions
+        over = (r.land_used > r.land_supply + 1e-9) | (r.sf_used > r.sf_supply + 1e-9) & r.is_county
+        if over.any():
+            i = int(np.flatnonzero(over)[0])
+            raise ValueError(f"initial firms need more land than region {r.names[i]!r} supplies "
+                             f"({r.land_used[i]:.0f} mu main, {r.sf_used[i]:.0f} mu standard-factory): "
+                             "raise its land_supply / standard_factory_supply or lower firms.initial")
+
+    def _admit(self, rows: np.ndarray) -> None:
+        """Create Mesa agents for newly placed firms."""
+        for row in rows.tolist():
+            self._agent_of_row[row] = Firm(self, row)
+        self.entered += rows.size
+
+    # ------------------------------------------------------------------ aggregates
+    def _placed(self) -> np.ndarray:
+        t = self.firms
+        n = t.size
+        return np.flatnonzero(t.alive[:n] & (t.region[:n] >= 0))
+
+    def _refresh(self) -> None:
+        """Recompute every aggregate that depends on where firms are."""
+        t, r, cfg = self.firms, self.regions, self.config
+        rows = self._placed()
+        reg = t.region[rows]
+        n_r, n_s = r.n, len(self.sector_names)
+        in_sf = t.small[rows] & r.is_county[reg]
+        land = t.land[rows]
+        r.land_used = np.bincount(reg[~in_sf], weights=land[~in_sf], minlength=n_r)
+        r.sf_used = np.bincount(reg[in_sf], weights=land[in_sf], minlength=n_r)
+        emp = t.employment[rows]
+        r.employment = np.bincount(reg, weights=emp, minlength=n_r)
+        r.firms = np.bincount(reg, minlength=n_r).astype(float)
+        sec = t.sector[rows]
+        q = self.revenue_per_capital[sec] * t.capital[rows] * t.productivity[rows]
+        self.output = sector_region_totals(sec, reg, q, n_s, n_r)
+        if cfg.agglomeration.measure == "firms":
+            self.localisation = sector_region_totals(sec, reg, None, n_s, n_r)
+        else:
+            self.localisation = sector_region_totals(sec, reg, emp / 1000.0, n_s, n_r)
+        self.employment_by_sector = sector_region_totals(sec, reg, emp, n_s, n_r)
+        self.access = supplier_access(self.output, self.io, self.decay, self.reference_output)
+        eta = cfg.markets.land_congestion
+        r.land_price = markets.land_price(r.base_price, r.land_used, r.land_supply, eta)
+        r.sf_price = np.where(r.is_county, markets.land_price(r.base_price, r.sf_used, r.sf_supply, eta),
+                              r.land_price)
+        r.wage = markets.wage(r.base_wage, r.employment, r.labour_pool, cfg.markets.wage_pressure)
+        self.log_agglomeration = log_multiplier(self.localisation, self.access, r.infrastructure,
+                                                cfg.agglomeration)
+        self.revenue_factor = np.exp(self.log_agglomeration) * self.market_factor[None, :]
+        ch, tx = cfg.choice, cfg.taxes
+        self.margin = (1.0 - self.material[:, None] - r.fee_rate[None, :]
+                       - ch.governance_friction * (1.0 - r.governance[None, :])
+                       - tx.value_added * (1.0 - self.material[:, None]))
+
+    def choice_set(self) -> ChoiceSet:
+        """What reviewing firms see this mini-batch (see :mod:`clustersim.choice`)."""
+        r, cfg = self.regions, self.config
+        offered = self.packages.offered(self.year)[r.package] & (r.package > 0)
+        free = np.maximum(0.0, r.land_supply - r.land_used)
+        free_sf = np.where(r.is_county, np.maximum(0.0, r.sf_supply - r.sf_used), free)
+        return ChoiceSet(
+            revenue_factor=self.revenue_factor, margin=self.margin, wage=r.wage, fee_rate=r.fee_rate,
+            price=r.land_price, sf_price=r.sf_price, free_land=free, free_sf_land=free_sf,
+            is_origin=r.is_origin, package=r.package, depth_offered=np.where(offered, r.depth, 0.0),
+            distance=r.distance, revenue_per_capital=self.revenue_per_capital, annuity=self.annuity,
+            discount=self.discount, cit=cfg.taxes.corporate_income,
+            county_cit_share=cfg.taxes.county_cit_share, capital_cost_rate=cfg.firms.capital_cost_rate,
+            moving_cost_base=cfg.choice.moving_cost_base, moving_cost_per_km=cfg.choice.moving_cost_per_km,
+            old_site_recovery=cfg.choice.old_site_recovery, theta=cfg.choice.theta,
+            utility=cfg.choice.utility, book=self.packages,
+        )
+
+    # ------------------------------------------------------------------ the year
+    def step(self) -> None:
+        self.year = self.steps
+        self.births = self.entries = self.exits = self.moves = 0
+        r = self.regions
+        r.arrivals = np.zeros(r.n)
+        r.departures = np.zeros(r.n)
+        self._land_sales = np.zeros(r.n)
+        self._land_awards = np.zeros(r.n)
+        self._relocation_awards = np.zeros(r.n)
+        self._moves_log: list[np.ndarray] = []
+        self._coastal_drivers()
+        newborn = self._births()
+        self._refresh()
+        self._choose_locations(newborn)
+        self._refresh()
+        acc = self._produce(self.config)
+        self._exit(acc)
+        self._county_policy(acc)
+        self._maybe_compact()
+        self._refresh()
+        self._collect()
+
+    def _coastal_drivers(self) -> None:
+        r, m = self.regions, self.config.markets
+        r.base_wage = np.where(r.is_origin, r.base_wage * (1.0 + m.coastal_wage_growth), r.base_wage)
+        r.base_price = np.where(r.is_origin, r.base_price * (1.0 + m.coastal_land_growth), r.base_price)
+
+    def _births(self) -> np.ndarray:
+        n = int(self.rng.poisson(self.config.firms.births_per_year))
+        self.births = n
+        return self._new_firms(n) if n else np.zeros(0, dtype=np.int64)
+
+    def _choose_locations(self, newborn_rows: np.ndarray) -> None:
+        cfg = self.config.firms
+        incumbents = self._placed()
+        reviewing = incumbents[self.rng.random(incumbents.size) < cfg.review_rate]
+        rows = np.concatenate([newborn_rows, reviewing])
+        is_new = np.zeros(self.firms.capacity, bool)
+        is_new[newborn_rows] = True
+        rows = rows[self.rng.permutation(rows.size)]
+        n_batches = max(1, min(cfg.batches, rows.size))
+        for batch in np.array_split(rows, n_batches):
+            if batch.size == 0:
+                continue
+            cs = self.choice_set()
+            f = Deciders.from_table(self.firms, batch, is_new[batch])
+            value, feasible, scale = firm_values(cs, f)
+            prob = choice_probabilities(value, feasible, scale, cs.theta, cs.utility)
+            pick = draw(prob, self.rng.random(batch.size))
+            self._move(batch, f, pick, cs)
+            self._refresh()
+        unplaced = newborn_rows[self.firms.region[newborn_rows] < 0]
+        self.firms.alive[unplaced] = False
+        self.not_entered += unplaced.size
+        self.last_moves = (np.concatenate(self._moves_log) if self._moves_log
+                           else np.zeros((0, 3), dtype=np.int64))
+
+    def _move(self, rows: np.ndarray, f: Deciders, pick: np.ndarray, cs: ChoiceSet) -> None:
+        """Carry out the chosen moves that fit: first come (in random order), first served."""
+        t, r = self.firms, self.regions
+        go = (pick >= 0) & (pick != f.region)
+        if not go.any():
+            return
+        idx = np.flatnonzero(go)
+        dest = pick[idx]
+        sf_pool = f.small[idx] & r.is_county[dest]
+        free = np.where(sf_pool, cs.free_sf_land[dest], cs.free_land[dest])
+        key = dest * 2 + sf_pool
+        order = np.argsort(key, kind="stable")
+        land = f.land[idx][order]
+        cum = np.cumsum(land)
+        k_sorted = key[order]
+        starts = np.r_[True, k_sorted[1:] != k_sorted[:-1]]
+        start_cum = np.maximum.accumulate(np.where(starts, cum - land, 0.0))
+        fits = np.empty(idx.size, bool)
+        fits[order] = (cum - start_cum) <= free[order] + 1e-9
+        idx, dest, sf_pool = idx[fits], dest[fits], sf_pool[fits]
+        if idx.size == 0:
+            return
+        moved = rows[idx]
+        old = f.region[idx]
+        new = old < 0
+        # land bought at the market price; the package's discount is paid back as an award
+        price = np.where(sf_pool, cs.sf_price[dest], cs.price[dest])
+        depth = cs.depth_offered[dest]
+        pkg = cs.package[dest]
+        tier = self.packages.tier_price(f.capital[idx], f.small[idx])[np.arange(idx.size), pkg]
+        discount = np.nan_to_num(np.maximum(price - tier, 0.0), nan=0.0) * depth
+        discount = np.minimum(discount, price)
+        n_r = r.n
+        self._land_sales += np.bincount(dest, weights=f.land[idx] * price, minlength=n_r)
+        self._land_awards += np.bincount(dest, weights=f.land[idx] * discount, minlength=n_r)
+        self._relocation_awards += np.bincount(
+            dest, weights=depth * self.packages.award[pkg] * f.capital[idx], minlength=n_r)
+        r.arrivals += np.bincount(dest, minlength=n_r)
+        r.departures += np.bincount(old[~new], minlength=n_r)
+        granted = depth > 0
+        cls = self.packages.rebate_class(f.capital[idx], f.small[idx])[np.arange(idx.size), pkg]
+        t.package[moved] = np.where(granted, pkg, -1)
+        t.package_depth[moved] = np.where(granted, depth, 0.0)
+        t.rebate_class[moved] = cls
+        t.base_tax[moved] = np.where(new, 0.0, t.retained_tax[moved])
+        t.tax_origin[moved] = np.where(new, -1, old)
+        t.years[moved] = 0
+        t.moves[moved] += ~new
+        t.region[moved] = dest
+        self.moves += int((~new).sum())
+        self.entries += int(new.sum())
+        if new.any():
+            self._admit(moved[new])
+        if (~new).any():
+            pairs = old[~new] * n_r + dest[~new]
+            u, c = np.unique(pairs, return_counts=True)
+            self._moves_log.append(np.column_stack([u // n_r, u % n_r, c]))
+
+    def _produce(self, cfg: Scenario) -> FirmAccounts:
+        t, r = self.firms, self.regions
+        rows = self._placed()
+        tx = cfg.taxes
+        acc = firm_accounts(
+            t, rows, self.revenue_factor, self.material, r.fee_rate, r.governance, r.wage,
+            self.revenue_per_capital, self.packages, vat_rate=tx.value_added, cit_rate=tx.corporate_income,
+            county_cit_share=tx.county_cit_share, county_vat_share=tx.county_vat_share,
+            friction=cfg.choice.governance_friction, capital_cost_rate=cfg.firms.capital_cost_rate)
+        flows = region_accounts(
+            acc, t.region[rows], r.n, self._land_sales, self._land_awards, self._relocation_awards,
+            r.operations, r.transfer, r.balance, r.infrastructure_share, cfg.counties.debt_interest)
+        r.balance = flows.pop("balance")
+        r.flows = flows
+        r.incentives_cumulative = r.incentives_cumulative + flows["incentives"]
+        t.profit[rows] = acc.profit
+        t.retained_tax[rows] = acc.host_tax + acc.origin_tax
+        t.loss_years[rows] = np.where(acc.profit < 0, t.loss_years[rows] + 1, 0)
+        t.years[rows] += 1
+        return acc
+
+    def _exit(self, acc: FirmAccounts) -> None:
+        t = self.firms
+        out = acc.rows[t.loss_years[acc.rows] >= self.config.firms.exit_after_loss_years]
+        t.alive[out] = False
+        for row in out.tolist():
+            self._agent_of_row[row].remove()
+            self._agent_of_row[row] = None
+        self.exits = out.size
+        self.exited += out.size
+
+    def _county_policy(self, acc: FirmAccounts) -> None:
+        r, cp, m = self.regions, self.config.counties, self.config.markets
+        county = r.is_county
+        inv = r.flows["infrastructure_spending"]
+        r.infrastructure = np.where(county, counties.invest_in_infrastructure(r.infrastructure, inv, cp),
+                                    r.infrastructure)
+        r.land_supply = r.land_supply + np.where(county, cp.land_per_infrastructure * inv, 0.0)
+        r.labour_pool = markets.migrate(r.labour_pool, r.employment, r.infrastructure,
+                                        m.migration_rate, m.public_service_effect)
+        reforming = self.reforming if (cp.governance_reform and self.year >= cp.reform_year) \
+            else np.zeros(r.n, bool)
+        if cp.fee_trap:
+            f = r.flows
+            own = f["taxes"] + f["fees"] + f["land_sales"]
+            dependence = np.where(own > 0, f["fees"] / np.where(own > 0, own, 1.0), 0.0)
+            deficit = f["revenue"] < f["spending"]
+            r.fee_rate, r.governance = counties.fee_trap(r.fee_rate, r.governance, deficit, dependence,
+                                                         county & ~reforming, cp)
+        if reforming.any():
+            r.fee_rate, r.governance = counties.reform(r.fee_rate, r.governance, reforming, cp)
+        if cp.strategic_competition:
+            r.depth = counties.compete(r.depth, r.arrivals, county, cp)
+
+    def _maybe_compact(self) -> None:
+        t = self.firms
+        if t.size > 4096 and t.alive[: t.size].sum() < 0.5 * t.size:
+            keep = t.compact()
+            agents = [self._agent_of_row[i] for i in keep.tolist()]
+            for new_row, agent in enumerate(agents):
+                agent.row = new_row
+            self._agent_of_row = agents
+
+    # ------------------------------------------------------------------ outputs
+    def _report_names(self) -> list[str]:
+        return list(self._measure().keys())
+
+    def _measure(self) -> dict[str, float]:
+        t, r = self.firms, self.regions
+        county = r.is_county
+        emp_c = r.employment[county]
+        firms_c = r.firms[county]
+        measure = emp_c if self.config.take_off.measure == "employment" else firms_c
+        total = measure.sum()
+        focal_share = float(r.employment[self.focal] / total if self.config.take_off.measure == "employment"
+                            else r.firms[self.focal] / total) if total > 0 else 0.0
+        out: dict[str, float] = {
+            "year": self.year,
+            "firms": float(r.firms.sum()),
+            "firms_in_counties": float(firms_c.sum()),
+            "employment": float(r.employment.sum()),
+            "employment_in_counties": float(emp_c.sum()),
+            "births": self.births, "entries": self.entries, "moves": self.moves, "exits": self.exits,
+            "entered_total": self.entered, "exited_total": self.exited,
+            "origin_share": float(r.firms[r.is_origin].sum() / max(r.firms.sum(), 1.0)),
+            "focal_share": focal_share,
+            "focal_firms": float(r.firms[self.focal]),
+            "focal_employment": float(r.employment[self.focal]),
+            "focal_depth": float(r.depth[self.focal]),
+            "focal_fee_rate": float(r.fee_rate[self.focal]),
+            "focal_governance": float(r.governance[self.focal]),
+            "focal_land_price": float(r.land_price[self.focal]),
+            "focal_wage": float(r.wage[self.focal]),
+            "focal_incentives": float(r.flows["incentives"][self.focal]),
+            "focal_firm_revenue": float(r.flows["taxes"][self.focal] + r.flows["fees"][self.focal]
+                                        + r.flows["land_sales"][self.focal]),
+            "focal_balance": float(r.balance[self.focal]),
+            "hhi": metrics.hhi(emp_c) if emp_c.sum() > 0 else 0.0,
+            "gini": metrics.locational_gini(emp_c) if emp_c.sum() > 0 else 0.0,
+            "largest_share": metrics.largest_share(emp_c)[1] if emp_c.sum() > 0 else 0.0,
+            "clusters": float(metrics.clusters(self.employment_by_sector[:, county])),
+        }
+        rows = self._placed()
+        if rows.size:
+            share = r.employment / r.employment.sum()
+            eg = metrics.ellison_glaeser_by_sector(t.employment[rows], t.region[rows], t.sector[rows],
+                                                   r.n, len(self.sector_names), share)
+        else:
+            eg = np.full(len(self.sector_names), np.nan)
+        for name, g in zip(self.sector_names, eg, strict=True):
+            out[f"eg_{name}"] = float(g)
+        return out
+
+    def _collect(self) -> None:
+        self._report = self._measure()
+        self.datacollector.collect(self)
+
+    def run(self, years: int | None = None) -> ClusterModel:
+        """Run ``years`` steps (default: the scenario's ``years``)."""
+        for _ in range(self.config.years if years is None else years):
+            self.step()
+        return self
+
+    # ------------------------------------------------------------------ tables
+    def model_frame(self) -> pd.DataFrame:
+        """One row per year (year 0 = initial state): model-level measures."""
+        df = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+        df["year"] = df["year"].astype(int)
+        return df
+
+    def region_frame(self) -> pd.DataFrame:
+        """One row per region and year (tidy): state and fiscal flows of every region."""
+        parts = []
+        for kind in (Coast, County):
+            df = self.datacollector.get_agenttype_vars_dataframe(kind)
+            if len(df):
+                parts.append(df.reset_index())
+        df = pd.concat(parts, ignore_index=True).rename(columns={"Step": "year"})
+        df["year"] = df["year"].astype(int)
+        df = df.drop(columns=["AgentID"]).sort_values(["year", "region"], kind="stable")
+        return df.reset_index(drop=True)
+
+    def firm_frame(self) -> pd.DataFrame:
+        """One row per live firm: its current state."""
+        t = self.firms
+        rows = self._placed()
+        ids = [self._agent_of_row[i].unique_id for i in rows.tolist()]
+        cols = {c: getattr(t, c)[rows] for c in ("sector", "capital", "land", "employment", "productivity",
+                                                  "small", "years", "package", "package_depth", "base_tax",
+                                                  "loss_years", "born", "moves", "profit")}
+        df = pd.DataFrame({"firm_id": ids, "region": [self.regions.names[i] for i in t.region[rows]], **cols})
+        df["sector"] = pd.Categorical.from_codes(df["sector"], self.sector_names)
+        df["package"] = [self.packages.names[p] if p >= 0 else "" for p in df["package"]]
+        return df
+
+    @property
+    def focal_name(self) -> str:
+        return self.regions.names[self.focal]
+
+    def incentives_end_year(self) -> float:
+        """First year in which the focal county pays no incentive any more (inf: never)."""
+        return float(self.packages.incentives_end[self.regions.package[self.focal]])

@@ -1,0 +1,122 @@
+"""Incentive packages, vectorised: the land price a firm pays and the rebates it is owed.
+
+A package (:class:`~clustersim.params.Package`) is data. :class:`PackageBook` turns the
+scenario's packages into arrays indexed by package number, so that the price every firm
+would pay in every county is one gather, not a Python loop.
+
+Rebate classes (what schedule a firm is on):
+
+=====  ======================================================================
+class  who
+=====  ======================================================================
+0      own plot (not a small firm): ``rebate_schedule``
+1      standard-factory zone, investment >= ``standard_factory_rebate_min_investment``
+2      standard-factory zone below that threshold: no rebate
+=====  ======================================================================
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from clustersim.params import NO_PACKAGE, Package, Scenario
+
+OWN_PLOT, STANDARD_FACTORY, NO_REBATE = 0, 1, 2
+
+
+class PackageBook:
+    """All packages of a scenario as arrays. Package 0 is always ``none``."""
+
+    def __init__(self, scenario: Scenario):
+        self.names: list[str] = [NO_PACKAGE, *scenario.packages]
+        self.packages: list[Package] = [scenario.package(n) for n in self.names]
+        n_pkg = len(self.packages)
+        longest = max([1] + [max(len(p.rebate_schedule), len(p.standard_factory_rebate_schedule))
+                             for p in self.packages])
+        #: schedule[p, class, k]: rebate share in year k+1 of residence
+        self.schedule = np.zeros((n_pkg, 3, longest))
+        for i, p in enumerate(self.packages):
+            self.schedule[i, OWN_PLOT, : len(p.rebate_schedule)] = p.rebate_schedule
+            self.schedule[i, STANDARD_FACTORY, : len(p.standard_factory_rebate_schedule)] = (
+                p.standard_factory_rebate_schedule
+            )
+        self.sf_rebate_min = np.array([p.standard_factory_rebate_min_investment for p in self.packages])
+        self.sf_price = np.array([np.nan if p.standard_factory_price is None else p.standard_factory_price
+                                  for p in self.packages])
+        self.award = np.array([p.relocation_award for p in self.packages])
+        self.fee_waiver = np.array([p.fee_waiver for p in self.packages])
+        self.fee_waiver_years = np.array([p.fee_waiver_years for p in self.packages])
+        self.tax_sharing = np.array([np.nan if p.tax_sharing is None else p.tax_sharing for p in self.packages])
+        self.start = np.array([p.start_year for p in self.packages], dtype=float)
+        self.end = np.array([p.end_year() for p in self.packages])
+        self.incentives_end = np.array([p.incentives_end_year() for p in self.packages])
+        self._tiers = [(np.array([t.min_investment for t in p.land_tiers]),
+                        np.array([t.price for t in p.land_tiers])) for p in self.packages]
+
+    def __len__(self) -> int:
+        return len(self.packages)
+
+    def index(self, name: str) -> int:
+        return self.names.index(name)
+
+    def offered(self, year: int) -> np.ndarray:
+        """Whether each package is offered to firms arriving in ``year`` (bool per package)."""
+        return (self.start <= year) & (year < self.end)
+
+    def tier_price(self, capital: np.ndarray, small: np.ndarray) -> np.ndarray:
+        """Land price each firm would pay under each package, wan/mu (firms x packages).
+
+        ``nan`` means the package sets no price for that firm (it pays the market price).
+        A small firm pays the standard-factory price; others the price of the highest tier
+        whose ``min_investment`` their investment ``capital`` (wan) reaches.
+        """
+        out = np.full((capital.size, len(self.packages)), np.nan)
+        for i, (mins, prices) in enumerate(self._tiers):
+            if mins.size:
+                # tiers are sorted descending; count how many thresholds K fails to reach
+                k = np.searchsorted(-mins, -capital, side="left")
+                hit = k < mins.size
+                out[hit, i] = prices[k[hit]]
+            out[small, i] = self.sf_price[i]
+        return out
+
+    def rebate_class(self, capital: np.ndarray, small: np.ndarray) -> np.ndarray:
+        """Rebate class of each firm under each package (firms x packages, int8)."""
+        cls = np.full((capital.size, len(self.packages)), OWN_PLOT, dtype=np.int8)
+        sf = small[:, None]
+        below = capital[:, None] < self.sf_rebate_min[None, :]
+        cls[np.broadcast_to(sf, cls.shape)] = STANDARD_FACTORY
+        cls[sf & below] = NO_REBATE
+        return cls
+
+    def rebate_share(self, package: np.ndarray, cls: np.ndarray, year_of_residence: np.ndarray) -> np.ndarray:
+        """Rebate share for firms in their ``year_of_residence`` (1 = first year), per firm."""
+        k = year_of_residence - 1
+        inside = (k >= 0) & (k < self.schedule.shape[2]) & (package >= 0)
+        out = np.zeros(package.shape)
+        out[inside] = self.schedule[package[inside], cls[inside], k[inside]]
+        return out
+
+    def rebate_pv(self, discount: np.ndarray) -> np.ndarray:
+        """Present value factor of each schedule: sum_k discount[k] * schedule[p, class, k]
+        (packages x 3). ``discount[k]`` is delta^(k+1), at least as long as the schedules."""
+        return self.schedule @ discount[: self.schedule.shape[2]]
+
+    def remaining_rebate_pv(self, package: np.ndarray, cls: np.ndarray, years_done: np.ndarray,
+                            discount: np.ndarray) -> np.ndarray:
+        """PV of the rebates a resident firm is still owed after ``years_done`` years (per firm)."""
+        out = np.zeros(package.shape)
+        longest = self.schedule.shape[2]
+        has = package >= 0
+        for ahead in range(1, longest + 1):
+            k = years_done + ahead - 1
+            ok = has & (k < longest)
+            if ok.any():
+                out[ok] += discount[ahead - 1] * self.schedule[package[ok], cls[ok], k[ok]]
+        return out
+
+    def waiver_pv(self, discount: np.ndarray) -> np.ndarray:
+        """PV factor of fee refunds per unit of annual fees, per package."""
+        cum = np.concatenate([[0.0], np.cumsum(discount)])
+        years = np.minimum(self.fee_waiver_years, discount.size)
+        return self.fee_waiver * cum[years]
