@@ -108,7 +108,7 @@ class Deciders:
 def firm_values(cs: ChoiceSet, f: Deciders) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Value of every region to every firm, wan: returns ``(V, feasible, scale)`` with V and
     feasible of shape (n, R) and scale (n,) = a_H q."""
-    n, n_r = f.n, cs.n_regions
+    n = f.n
     book = cs.book
     q = cs.revenue_per_capital[f.sector] * f.capital * f.productivity
     revenue = q[:, None] * cs.revenue_factor[f.sector]

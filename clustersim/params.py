@@ -358,7 +358,8 @@ class Scenario(Strict):
                 raise ValueError(f"{label}.package = {traits.package!r} names no package; known: {sorted(known)}")
         for r in self.regions:
             if r.package is not None and r.package not in known:
-                raise ValueError(f"regions '{r.name}': package = {r.package!r} names no package; known: {sorted(known)}")
+                raise ValueError(f"regions '{r.name}': package = {r.package!r} names no package; "
+                                 f"known: {sorted(known)}")
         return self
 
     def package(self, name: str) -> Package:
