@@ -1,0 +1,33 @@
+# Two entry points for a fresh machine (see README):
+#   make demo   set up .venv and run the main job
+#   make test   set up .venv and run the test suite
+# Python >= 3.12 is required (Mesa 3.5). PYTHON may be set to a specific interpreter.
+
+PYTHON ?= $(shell ./.ci/find-python)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup demo test lint bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "error: no Python >= 3.12 found; set PYTHON=/path/to/python3.12" >&2; exit 2; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/clustersim run scenarios/district_package.toml --out results/district_package
+
+test: $(STAMP)
+	$(BIN)/ruff check clustersim tests benchmarks
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_model.py --quick
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
