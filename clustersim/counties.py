@@ -30,7 +30,7 @@ def invest_in_infrastructure(infrastructure: np.ndarray, investment: np.ndarray,
 def fee_trap(fee_rate: np.ndarray, governance: np.ndarray, deficit: np.ndarray, fee_dependence: np.ndarray,
              applies: np.ndarray, params: Counties) -> tuple[np.ndarray, np.ndarray]:
     """Fee rates and governance after one year of the fee trap (only where ``applies``)."""
-    fee = np.where(applies & deficit, np.minimum(params.fee_cap, np.maximum(fee_rate, fee_rate + params.fee_step)),
+    fee = np.where(applies & deficit, np.maximum(fee_rate, np.minimum(params.fee_cap, fee_rate + params.fee_step)),
                    fee_rate)
     excess = np.maximum(0.0, fee_dependence - params.fee_dependence_threshold)
     gov = np.where(applies, np.clip(governance - params.governance_erosion * excess, 0.0, 1.0), governance)

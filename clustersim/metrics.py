@@ -389,16 +389,16 @@ class TakeOff:
     ----------
     took_off
         The focal county's share was >= threshold in each of the last ``hold_years``
-        observations, all strictly after ``incentives_end``.
+        observations, all in or after ``incentives_end``.
     observable
-        The run has at least ``hold_years`` observations strictly after ``incentives_end``;
+        The run has at least ``hold_years`` observations in or after ``incentives_end``;
         when False, ``took_off`` is False because the test cannot be passed, not because it
         failed.
     first_year_at_threshold
         First year (over the whole run, incentives or not) with share >= threshold; nan if
         never.
     years_held_after_end
-        Number of consecutive final observations with share >= threshold that lie strictly
+        Number of consecutive final observations with share >= threshold that lie in or
         after ``incentives_end``.
     final_share
         Share in the last year (dimensionless).
@@ -424,8 +424,8 @@ def take_off(
     """Did the focal county's cluster take off, i.e. sustain itself without incentives?
 
     Take-off is True iff the last ``hold_years`` observations all have
-    ``share >= threshold`` AND all of those years are strictly after ``incentives_end``.
-    The year ``incentives_end`` itself does not count as "after".
+    ``share >= threshold`` AND all of those years are in or after ``incentives_end``, the
+    first year in which the county pays no incentive any more (that year counts as "after").
 
     Parameters
     ----------
@@ -436,7 +436,7 @@ def take_off(
         The focal county's share of the relocated industry in each year, 1-D, same length,
         dimensionless in ``[0, 1]``.
     incentives_end
-        First year in which the county's incentives are no longer offered (years).
+        First year in which the county pays no incentive any more (years).
         ``float('inf')`` means they never ended: then take-off is not observable and False.
     threshold
         Minimum share counted as a cluster.
@@ -459,7 +459,7 @@ def take_off(
         raise ValueError(f"hold_years must be >= 1, got {hold_years}")
 
     at = sh >= threshold
-    after = yrs > incentives_end
+    after = yrs >= incentives_end
     held = 0
     for ok in (at & after)[::-1]:
         if not ok:
