@@ -143,7 +143,7 @@ def read_regions_csv(path: Path, scenario: Scenario) -> RegionLayout:
         base = geo.origin if kind == "origin" else geo.county
         changes = {k: v.strip() for k, v in row.items() if k in TRAIT_FIELDS and v is not None and v.strip()}
         try:
-            trait = RegionTraits.model_validate({**base.model_dump(), **changes})
+            trait = RegionTraits.model_validate({**base.model_dump(), **changes}, strict=False)  # CSV cells are text
         except ValidationError as err:
             first = err.errors()[0]
             field = ".".join(str(p) for p in first["loc"])

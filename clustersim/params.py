@@ -26,7 +26,8 @@ Pos = Annotated[float, Field(gt=0.0)]
 class Strict(BaseModel):
     """Base for every parameter table: unknown keys are rejected, assignments re-validated."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    # strict: "yes" is not a bool and "0.3" is not a number in a scenario file (ints do pass as floats)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, strict=True)
 
 
 class LandTier(Strict):
@@ -100,7 +101,8 @@ class Package(Strict):
             return float(self.start_year)
         tail = max(len(self.rebate_schedule), len(self.standard_factory_rebate_schedule),
                    self.fee_waiver_years if self.fee_waiver > 0 else 0)
-        return self.end_year() + tail
+        # a firm arriving in the last offered year (end - 1) is paid in years end - 1 .. end + tail - 2
+        return self.end_year() + max(tail - 1, 0)
 
 
 NO_PACKAGE = "none"
@@ -111,8 +113,8 @@ class RegionTraits(Strict):
 
     land_supply: Pos = Field(default=4000.0, description="industrial land supply, mu")
     standard_factory_supply: NonNeg = Field(default=300.0, description="standard-factory zone land, mu")
-    land_price: Pos = Field(default=15.0, description="benchmark industrial land price p0, wan/mu")
-    wage: Pos = Field(default=3.0, description="base wage w0, wan per worker-year")
+    land_price: NonNeg = Field(default=15.0, description="benchmark industrial land price p0, wan/mu")
+    wage: NonNeg = Field(default=3.0, description="base wage w0, wan per worker-year")
     labour_pool: Pos = Field(default=30000.0, description="workers available, Lp")
     infrastructure: Share = 0.4
     governance: Share = 0.6
@@ -120,7 +122,7 @@ class RegionTraits(Strict):
     budget: float = Field(default=0.0, description="opening balance, wan (negative = debt)")
     operating_spending: NonNeg = Field(default=2000.0, description="fixed operating spending, wan/year")
     transfer: NonNeg = Field(default=2000.0, description="upper-level transfer, wan/year")
-    infrastructure_share: Share = Field(default=0.2, description="share of own revenue spent on infrastructure")
+    infrastructure_share: Share = Field(default=0.2, description="share of the budget surplus invested in infrastructure")
     package: str = NO_PACKAGE
     subsidy_depth: Annotated[float, Field(ge=0.0, le=5.0)] = Field(
         default=1.0, description="0 = no incentives, 1 = the package as written, 2 = twice as generous"
@@ -133,8 +135,8 @@ class RegionOverride(Strict):
     name: str
     land_supply: Pos | None = None
     standard_factory_supply: NonNeg | None = None
-    land_price: Pos | None = None
-    wage: Pos | None = None
+    land_price: NonNeg | None = None
+    wage: NonNeg | None = None
     labour_pool: Pos | None = None
     infrastructure: Share | None = None
     governance: Share | None = None
@@ -168,7 +170,7 @@ class Geography(Strict):
     scattered inland; ``csv``: one row per region (columns: see :mod:`clustersim.geography`)."""
 
     source: Literal["generated", "csv"] = "generated"
-    csv: Path | None = Field(default=None, description="regions file, relative to the scenario file")
+    csv: Path | None = Field(default=None, strict=False, description="regions file, relative to the scenario file")
     origins: Annotated[int, Field(ge=1, le=20)] = 1
     counties: Annotated[int, Field(ge=1, le=2000)] = 8
     coast_length_km: Pos = 600.0

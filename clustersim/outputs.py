@@ -1,0 +1,206 @@
+"""What a run leaves behind: tidy tables (Parquet), a summary (JSON), and the numbers in it.
+
+Functions here take a finished :class:`~clustersim.model.ClusterModel` (or the tables it
+produced) so that the ``run`` command, sweep reports and the UI share one definition of
+"the focal county's fiscal return" or "the largest clusters". Money in wan, time in years.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from clustersim import metrics
+
+if TYPE_CHECKING:
+    from clustersim.model import ClusterModel
+
+#: packages whose versions are recorded in every summary
+VERSIONED_PACKAGES = ("clustersim", "mesa", "numpy", "scipy", "pandas", "pyarrow", "pydantic", "matplotlib")
+
+
+# ------------------------------------------------------------------------------ tables
+def region_table(model: ClusterModel) -> pd.DataFrame:
+    """The model's tidy region x year table plus static columns: position (``x_km``,
+    ``y_km``) and ``focal`` (True for the focal county)."""
+    df = model.region_frame()
+    r = model.regions
+    static = pd.DataFrame({"region": r.names, "x_km": r.x_km, "y_km": r.y_km})
+    df = df.merge(static, on="region", how="left", validate="many_to_one")
+    df["focal"] = df["region"] == model.focal_name
+    return df
+
+
+def write_parquet(df: pd.DataFrame, path: Path) -> Path:
+    """Write ``df`` to ``path`` atomically (a hidden temp file renamed into place), so a
+    crashed run never leaves a half-written table that readers would choke on."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
+    try:
+        df.to_parquet(tmp, index=False)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_json(data: dict[str, Any], path: Path) -> Path:
+    """Write ``data`` as indented JSON; NaN and infinities become ``null`` (strict JSON)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(_jsonable(data), indent=2, allow_nan=False) + "\n", encoding="utf-8")
+    return path
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def write_tables(model: ClusterModel, out_dir: Path) -> dict[str, Path]:
+    """``model.parquet`` (one row per year), ``regions.parquet`` (one row per region and year)
+    and ``firms.parquet`` (the final firm table) in ``out_dir``."""
+    out_dir = Path(out_dir)
+    return {
+        "model": write_parquet(model.model_frame(), out_dir / "model.parquet"),
+        "regions": write_parquet(region_table(model), out_dir / "regions.parquet"),
+        "firms": write_parquet(model.firm_frame(), out_dir / "firms.parquet"),
+    }
+
+
+# ------------------------------------------------------------------------------ measures
+def focal_take_off(model: ClusterModel) -> metrics.TakeOff:
+    """The take-off verdict for the focal county under the scenario's ``[take_off]`` rule."""
+    frame = model.model_frame()
+    rule = model.config.take_off
+    return metrics.take_off(frame["year"].to_numpy(float), frame["focal_share"].to_numpy(float),
+                            model.incentives_end_year(), rule.threshold, rule.hold_years)
+
+
+def focal_fiscal_series(model: ClusterModel) -> pd.DataFrame:
+    """The focal county's yearly ``incentives`` paid, ``revenue`` from firms (retained taxes +
+    fees + land sales) and ``jobs`` (employment), wan/year and persons, from year 0."""
+    df = model.region_frame()
+    df = df[df["region"] == model.focal_name].sort_values("year")
+    return pd.DataFrame({
+        "year": df["year"].to_numpy(),
+        "incentives": df["incentives"].to_numpy(float),
+        "revenue": (df["taxes"] + df["fees"] + df["land_sales"]).to_numpy(float),
+        "jobs": df["employment"].to_numpy(float),
+    })
+
+
+def focal_fiscal_return(model: ClusterModel, counterfactual: ClusterModel | None = None) -> metrics.FiscalReturn:
+    """Fiscal return of the focal county's policy over the run.
+
+    Baseline: the ``counterfactual`` run's revenue and jobs year by year when given (same
+    scenario and seed, the focal county without its package); otherwise the initial state
+    (year 0: no production yet, so no revenue, and the initial jobs)."""
+    own = focal_fiscal_series(model)
+    base_rev = base_jobs = None
+    if counterfactual is not None:
+        base = focal_fiscal_series(counterfactual)
+        if not np.array_equal(base["year"].to_numpy(), own["year"].to_numpy()):
+            raise ValueError("the counterfactual run must cover the same years as the run")
+        base_rev, base_jobs = base["revenue"].to_numpy(), base["jobs"].to_numpy()
+    return metrics.fiscal_return(own["year"].to_numpy(float), own["incentives"].to_numpy(),
+                                 own["revenue"].to_numpy(), own["jobs"].to_numpy(),
+                                 baseline_revenue=base_rev, baseline_jobs=base_jobs)
+
+
+def final_shares(model: ClusterModel) -> pd.DataFrame:
+    """One row per region in the last year: firms, employment, their shares of all firms and
+    of the firms in counties (the relocated industry), sorted by firms, largest first."""
+    r = model.regions
+    firms, emp = r.firms.astype(float), r.employment.astype(float)
+    county = r.is_county
+    df = pd.DataFrame({
+        "region": r.names,
+        "kind": np.where(r.is_origin, "origin", "county"),
+        "firms": firms,
+        "employment": emp,
+        "share_of_all_firms": _share(firms, np.ones_like(county)),
+        "share_of_county_firms": _share(firms, county),
+        "share_of_county_employment": _share(emp, county),
+    })
+    return df.sort_values(["firms", "employment"], ascending=False, kind="stable").reset_index(drop=True)
+
+
+def _share(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    total = values[mask].sum()
+    out = np.where(mask, values / total if total > 0 else 0.0, np.nan)
+    return out
+
+
+def eg_by_sector(model: ClusterModel) -> dict[str, float]:
+    """Ellison-Glaeser gamma per sector in the last year (nan where undefined)."""
+    last = model.model_frame().iloc[-1]
+    return {name: float(last[f"eg_{name}"]) for name in model.sector_names}
+
+
+def package_versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": platform.python_version()}
+    for name in VERSIONED_PACKAGES:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def run_summary(model: ClusterModel, *, source: str | None = None, timing: dict[str, float] | None = None,
+                counterfactual: ClusterModel | None = None) -> dict[str, Any]:
+    """Everything ``summary.json`` holds, as a plain dict."""
+    r = model.regions
+    shares = final_shares(model)
+    fiscal = focal_fiscal_return(model, counterfactual)
+    return {
+        "scenario": model.config.name,
+        "scenario_file": source,
+        "seed": model.seed,
+        "years": int(model.year),
+        "focal_county": model.focal_name,
+        "incentives_end_year": model.incentives_end_year(),
+        "take_off_rule": model.config.take_off.model_dump(),
+        "take_off": focal_take_off(model).to_dict(),
+        "fiscal_return": fiscal.to_dict(),
+        "fiscal_baseline": "counterfactual run without the focal package" if counterfactual is not None
+        else "initial state (year 0)",
+        "focal_balance": float(r.balance[model.focal]),
+        "focal_debt": float(r.debt[model.focal]),
+        "final_shares": shares.to_dict(orient="records"),
+        "ellison_glaeser": eg_by_sector(model),
+        "final": {k: float(v) for k, v in model.model_frame().iloc[-1].items()},
+        "timing_seconds": timing or {},
+        "versions": package_versions(),
+        "resolved_scenario": model.config.model_dump(mode="json"),
+    }
