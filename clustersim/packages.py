@@ -52,6 +52,13 @@ class PackageBook:
         self.incentives_end = np.array([p.incentives_end_year() for p in self.packages])
         self._tiers = [(np.array([t.min_investment for t in p.land_tiers]),
                         np.array([t.price for t in p.land_tiers])) for p in self.packages]
+        #: tier_table[p, k]: land price of column k of package p (see :meth:`tier_index`)
+        most = max(len(p.land_tiers) for p in self.packages)
+        self.no_tier, self.sf_tier = most, most + 1
+        self.tier_table = np.full((n_pkg, most + 2), np.nan)
+        for i, (_, prices) in enumerate(self._tiers):
+            self.tier_table[i, : prices.size] = prices
+        self.tier_table[:, self.sf_tier] = self.sf_price
 
     def __len__(self) -> int:
         return len(self.packages)
@@ -63,6 +70,19 @@ class PackageBook:
         """Whether each package is offered to firms arriving in ``year`` (bool per package)."""
         return (self.start <= year) & (year < self.end)
 
+    def tier_index(self, capital: np.ndarray, small: np.ndarray) -> np.ndarray:
+        """Column of ``tier_table`` that sets each firm's land price under each package
+        (firms x packages, int64): the tier reached, ``no_tier`` if none is reached, or
+        ``sf_tier`` (the standard-factory price) for a small firm."""
+        out = np.full((capital.size, len(self.packages)), self.no_tier, dtype=np.int64)
+        for i, (mins, _) in enumerate(self._tiers):
+            if mins.size:
+                # tiers are sorted descending; count how many thresholds K fails to reach
+                k = np.searchsorted(-mins, -capital, side="left")
+                out[:, i] = np.where(k < mins.size, k, self.no_tier)
+        out[small] = self.sf_tier
+        return out
+
     def tier_price(self, capital: np.ndarray, small: np.ndarray) -> np.ndarray:
         """Land price each firm would pay under each package, wan/mu (firms x packages).
 
@@ -70,24 +90,13 @@ class PackageBook:
         A small firm pays the standard-factory price; others the price of the highest tier
         whose ``min_investment`` their investment ``capital`` (wan) reaches.
         """
-        out = np.full((capital.size, len(self.packages)), np.nan)
-        for i, (mins, prices) in enumerate(self._tiers):
-            if mins.size:
-                # tiers are sorted descending; count how many thresholds K fails to reach
-                k = np.searchsorted(-mins, -capital, side="left")
-                hit = k < mins.size
-                out[hit, i] = prices[k[hit]]
-            out[small, i] = self.sf_price[i]
-        return out
+        return self.tier_table[np.arange(len(self.packages))[None, :], self.tier_index(capital, small)]
 
     def rebate_class(self, capital: np.ndarray, small: np.ndarray) -> np.ndarray:
         """Rebate class of each firm under each package (firms x packages, int8)."""
-        cls = np.full((capital.size, len(self.packages)), OWN_PLOT, dtype=np.int8)
-        sf = small[:, None]
         below = capital[:, None] < self.sf_rebate_min[None, :]
-        cls[np.broadcast_to(sf, cls.shape)] = STANDARD_FACTORY
-        cls[sf & below] = NO_REBATE
-        return cls
+        cls = np.where(small[:, None], np.where(below, NO_REBATE, STANDARD_FACTORY), OWN_PLOT)
+        return cls.astype(np.int8)
 
     def rebate_share(self, package: np.ndarray, cls: np.ndarray, year_of_residence: np.ndarray) -> np.ndarray:
         """Rebate share for firms in their ``year_of_residence`` (1 = first year), per firm."""
@@ -99,8 +108,10 @@ class PackageBook:
 
     def rebate_pv(self, discount: np.ndarray) -> np.ndarray:
         """Present value factor of each schedule: sum_k discount[k] * schedule[p, class, k]
-        (packages x 3). ``discount[k]`` is delta^(k+1), at least as long as the schedules."""
-        return self.schedule @ discount[: self.schedule.shape[2]]
+        (packages x 3). ``discount[k]`` is delta^(k+1) for the H years of the decision horizon;
+        rebates beyond the horizon are not counted."""
+        k = min(self.schedule.shape[2], discount.size)
+        return self.schedule[:, :, :k] @ discount[:k]
 
     def remaining_rebate_pv(self, package: np.ndarray, cls: np.ndarray, years_done: np.ndarray,
                             discount: np.ndarray) -> np.ndarray:
@@ -108,7 +119,7 @@ class PackageBook:
         out = np.zeros(package.shape)
         longest = self.schedule.shape[2]
         has = package >= 0
-        for ahead in range(1, longest + 1):
+        for ahead in range(1, min(longest, discount.size) + 1):
             k = years_done + ahead - 1
             ok = has & (k < longest)
             if ok.any():

@@ -1,0 +1,215 @@
+"""Benchmark the location decision and the model year.
+
+Prints progress lines, then one JSON object on the last line:
+
+* ``ns_per_firm_region``: :func:`clustersim.choice.choose` (firm_values + choice_probabilities +
+  draw, in cache-sized blocks, as the model runs it) per firm and region, on one mini-batch of a
+  warmed-up 20,000-firm, 123-region model: best wall time of the repetitions (the timeit
+  convention; ``_median`` and ``_cpu`` are the median wall and CPU times, which a shared machine
+  inflates); ``ns_per_firm_region_unchunked``: the three functions on the whole mini-batch;
+* ``reference_ratio``: the per-agent reference (:mod:`clustersim.reference`, values and
+  probabilities only) per firm and region, divided by the fast path's (with the draw);
+* ``year_ms``: median wall time (also ``_min``, ``_cpu``) of ``model.step()`` with 20,000 firms, 122 counties + 1 coast,
+  review rate 0.2 (after warm-up years, so firms are spread over the counties);
+* ``peak_rss_mb``: peak resident memory of a fresh process that builds a 100,000-firm,
+  300-region model and runs one year.
+
+Usage: ``python benchmarks/bench_model.py [--quick]`` (quick: fewer repetitions, same sizes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+from clustersim.choice import Deciders, choice_probabilities, choose, draw, firm_values
+from clustersim.model import ClusterModel
+from clustersim.params import Scenario
+from clustersim.reference import reference_decisions
+
+DISTRICT = {
+    "land_tiers": [{"min_investment": 20000, "price": 12.5}, {"min_investment": 10000, "price": 13.5},
+                   {"min_investment": 5000, "price": 14.0}],
+    "standard_factory_price": 14.5,
+    "rebate_schedule": [1.0, 1.0, 1.0, 0.5, 0.5],
+    "standard_factory_rebate_schedule": [1.0, 1.0, 0.5, 0.5],
+    "standard_factory_rebate_min_investment": 2025,
+    "fee_waiver": 1.0,
+    "fee_waiver_years": 5,
+    "tax_sharing": 0.6,
+}
+
+
+def bench_scenario(firms: int, regions: int, review_rate: float = 0.2) -> Scenario:
+    """``firms`` firms, half on the coast and half spread over ``regions - 1`` counties that all
+    offer the district package (open-ended), with land for about twice the firms in every pool,
+    so that firms can move anywhere; births replace about 2.5 % of firms a year."""
+    counties = regions - 1
+    per_county = firms // (2 * counties)
+    land_per_firm = 30.0  # mu: mean land need is about 27 mu at the default capital distribution
+    return Scenario.model_validate({
+        "name": f"bench_{firms}_{regions}",
+        "geography": {
+            "counties": counties,
+            "origin": {"land_supply": 2 * land_per_firm * firms, "standard_factory_supply": 0.0,
+                       "labour_pool": 60.0 * firms},
+            "county": {"land_supply": 2 * land_per_firm * firms / counties,
+                       "standard_factory_supply": 0.4 * land_per_firm * firms / counties,
+                       "labour_pool": 100.0 * firms / counties, "package": "district"},
+        },
+        "packages": {"district": DISTRICT},
+        "firms": {"initial": firms - per_county * counties, "initial_per_county": per_county,
+                  "births_per_year": firms / 40, "review_rate": review_rate},
+    })
+
+
+def timed(fn, repeat: int) -> dict:
+    """Wall and CPU time of ``fn()`` over ``repeat`` calls, seconds: best and median wall
+    time, median CPU time of this process (all threads)."""
+    wall, cpu = [], []
+    for _ in range(repeat):
+        w0, c0 = time.perf_counter(), time.process_time()
+        fn()
+        wall.append(time.perf_counter() - w0)
+        cpu.append(time.process_time() - c0)
+    return {"min": min(wall), "median": statistics.median(wall), "cpu": statistics.median(cpu)}
+
+
+def decision_batch(m: ClusterModel) -> tuple:
+    """One mini-batch of deciders as the model builds it: this year's newborns and reviewers."""
+    cfg = m.config.firms
+    placed = m._placed()
+    rng = np.random.default_rng(7)
+    n_review = round(cfg.review_rate * placed.size)
+    n_new = round(cfg.births_per_year)
+    size = (n_review + n_new) // cfg.batches
+    rows = rng.choice(placed, size, replace=False)
+    is_new = np.zeros(size, bool)
+    is_new[: n_new // cfg.batches] = True  # treat a share like newborns (no site, no moving cost)
+    return m.choice_set(), Deciders.from_table(m.firms, rows, is_new)
+
+
+def measure_decision(m: ClusterModel, repeat: int, ref_firms: int) -> dict:
+    cs, f = decision_batch(m)
+    u = np.random.default_rng(0).random(f.n)
+    cells = f.n * cs.n_regions
+    fast = timed(lambda: choose(cs, f, u), repeat)
+
+    def unchunked():
+        value, feasible, scale = firm_values(cs, f)
+        return draw(choice_probabilities(value, feasible, scale, cs.theta, cs.utility), u)
+
+    whole = timed(unchunked, repeat)
+    assert np.array_equal(unchunked(), choose(cs, f, u))
+    sub = Deciders(*(getattr(f, name)[:ref_firms] for name in Deciders.__dataclass_fields__))
+    ref = timed(lambda: reference_decisions(cs, sub), 2)
+    per_cell = {k: v / cells * 1e9 for k, v in fast.items()}
+    ref_ns = ref["min"] / (sub.n * cs.n_regions) * 1e9
+    return {"deciders": f.n, "regions": cs.n_regions,
+            "ns_per_firm_region": per_cell["min"],
+            "ns_per_firm_region_median": per_cell["median"],
+            "ns_per_firm_region_cpu": per_cell["cpu"],
+            "ns_per_firm_region_unchunked": whole["min"] / cells * 1e9,
+            "reference_ns_per_firm_region": ref_ns,
+            "reference_ratio": ref_ns / per_cell["min"]}
+
+
+def warmed_up_model(firms: int, regions: int, warmup: int) -> ClusterModel:
+    m = ClusterModel(bench_scenario(firms, regions), seed=0)
+    return m.run(warmup)
+
+
+def measure_year(m: ClusterModel, years: int) -> dict:
+    wall, cpu = [], []
+    for _ in range(years):
+        w0, c0 = time.perf_counter(), time.process_time()
+        m.step()
+        wall.append(time.perf_counter() - w0)
+        cpu.append(time.process_time() - c0)
+    r = m.regions
+    return {"year_ms": statistics.median(wall) * 1e3, "year_ms_min": min(wall) * 1e3,
+            "year_ms_cpu": statistics.median(cpu) * 1e3, "firms": int(r.firms.sum()),
+            "origin_share": round(float(m._report["origin_share"]), 3),
+            "moves_last_year": int(m.moves), "entries_last_year": int(m.entries)}
+
+
+RSS_CHILD = """
+import resource, sys, time
+sys.path.insert(0, {path!r})
+from bench_model import bench_scenario
+from clustersim.model import ClusterModel
+t0 = time.perf_counter()
+m = ClusterModel(bench_scenario({firms}, {regions}), seed=0)
+t1 = time.perf_counter()
+m.step()
+t2 = time.perf_counter()
+print(t1 - t0, t2 - t1, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0)
+"""
+
+
+def measure_rss(firms: int, regions: int) -> dict:
+    """Peak RSS (MB) of a fresh interpreter that builds the model and runs one year."""
+    code = RSS_CHILD.format(path=os.path.dirname(os.path.abspath(__file__)), firms=firms, regions=regions)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout.split()
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB on Linux; max over children so far
+    build_s, year_s, self_mb = (float(x) for x in out[-3:])
+    return {"peak_rss_mb": peak / 1024.0, "peak_rss_mb_self_report": self_mb,
+            "rss_children_before_mb": before / 1024.0,
+            "big_build_s": build_s, "big_year_s": year_s, "big_firms": firms, "big_regions": regions}
+
+
+def machine() -> dict:
+    cpu = ""
+    try:
+        with open("/proc/cpuinfo") as fh:
+            cpu = next((line.split(":", 1)[1].strip() for line in fh if line.startswith("model name")), "")
+    except OSError:
+        pass
+    return {"python": platform.python_version(), "numpy": np.__version__, "platform": platform.platform(),
+            "cpu": cpu, "cores": os.cpu_count(),
+            "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE", "")}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="fewer repetitions (same sizes), under a minute")
+    args = ap.parse_args()
+    quick = args.quick
+    result: dict = {"quick": quick}
+
+    print("warm-up: 20,000 firms, 123 regions, 3 years ...", flush=True)
+    m = warmed_up_model(20_000, 123, warmup=3)
+
+    print("decision on one mini-batch ...", flush=True)
+    result.update(measure_decision(m, repeat=10 if quick else 50, ref_firms=40 if quick else 150))
+    print(f"  ns_per_firm_region = {result['ns_per_firm_region']:.2f}, "
+          f"reference_ratio = {result['reference_ratio']:.0f}", flush=True)
+
+    print("model years ...", flush=True)
+    result.update(measure_year(m, years=5 if quick else 15))
+    print(f"  year_ms = {result['year_ms']:.1f}", flush=True)
+
+    print("peak RSS: 100,000 firms, 300 regions, one year (fresh process) ...", flush=True)
+    result.update(measure_rss(100_000, 300))
+    print(f"  peak_rss_mb = {result['peak_rss_mb']:.0f}", flush=True)
+
+    result["targets_met"] = {"ns_per_firm_region<=20": result["ns_per_firm_region"] <= 20,
+                             "reference_ratio>=20": result["reference_ratio"] >= 20,
+                             "year_ms<=100": result["year_ms"] <= 100,
+                             "peak_rss_mb<=1000": result["peak_rss_mb"] <= 1000}
+    result["machine"] = machine()
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
