@@ -184,6 +184,8 @@ class _Batch:
         code = f.small.astype(np.int64)
         for p in range(len(book)):
             code = (code * (book.sf_tier + 1) + tier[:, p]) * 3 + cls[:, p]
+            if p + 1 < len(book):  # re-number so the code stays below n x 3 (sf_tier + 1): no overflow
+                code = np.unique(code, return_inverse=True)[1].astype(np.int64)
         _, first, self.profile = np.unique(code, return_index=True, return_inverse=True)
         pkg, depth = cs.package, cs.depth_offered
         small_g = f.small[first].astype(np.int64)
