@@ -111,18 +111,18 @@ NO_PACKAGE = "none"
 class RegionTraits(Strict):
     """Attributes every region has. Used for the origin and county defaults of the generator."""
 
-    land_supply: Pos = Field(default=4000.0, description="industrial land supply, mu")
-    standard_factory_supply: NonNeg = Field(default=300.0, description="standard-factory zone land, mu")
-    land_price: NonNeg = Field(default=15.0, description="benchmark industrial land price p0, wan/mu")
+    land_supply: Pos = Field(default=15000.0, description="industrial land supply, mu")
+    standard_factory_supply: NonNeg = Field(default=600.0, description="standard-factory zone land, mu")
+    land_price: NonNeg = Field(default=20.0, description="benchmark industrial land price p0, wan/mu")
     wage: NonNeg = Field(default=3.0, description="base wage w0, wan per worker-year")
     labour_pool: Pos = Field(default=30000.0, description="workers available, Lp")
     infrastructure: Share = 0.4
     governance: Share = 0.6
     fee_rate: Annotated[float, Field(ge=0.0, le=0.5)] = Field(default=0.02, description="share of revenue")
     budget: float = Field(default=0.0, description="opening balance, wan (negative = debt)")
-    operating_spending: NonNeg = Field(default=2000.0, description="fixed operating spending, wan/year")
-    transfer: NonNeg = Field(default=2000.0, description="upper-level transfer, wan/year")
-    infrastructure_share: Share = Field(default=0.2, description="share of the budget surplus invested in infrastructure")
+    operating_spending: NonNeg = Field(default=20000.0, description="fixed operating spending, wan/year")
+    transfer: NonNeg = Field(default=25000.0, description="upper-level transfer, wan/year")
+    infrastructure_share: Share = Field(default=0.3, description="share of a budget surplus invested in infrastructure")
     package: str = NO_PACKAGE
     subsidy_depth: Annotated[float, Field(ge=0.0, le=5.0)] = Field(
         default=1.0, description="0 = no incentives, 1 = the package as written, 2 = twice as generous"
@@ -151,10 +151,10 @@ class RegionOverride(Strict):
 
 def _origin_defaults() -> RegionTraits:
     return RegionTraits(
-        land_supply=30000.0,
+        land_supply=23000.0,
         standard_factory_supply=0.0,
-        land_price=40.0,
-        wage=6.0,
+        land_price=60.0,
+        wage=4.0,
         labour_pool=400000.0,
         infrastructure=0.9,
         governance=0.8,
@@ -200,12 +200,12 @@ class Sectors(Strict):
         default_factory=lambda: [[0.0, 0.6, 0.2], [0.0, 0.0, 0.6], [0.0, 0.0, 0.0]]
     )
     revenue_per_capital: list[Pos] = Field(
-        default_factory=lambda: [1.0, 1.1, 1.2], description="revenue per wan of capital per year at A = 1"
+        default_factory=lambda: [0.4, 0.45, 0.5], description="revenue per wan of capital per year at A = 1"
     )
-    material_share: list[Share] = Field(default_factory=lambda: [0.55, 0.6, 0.65])
-    capital_per_worker: list[Pos] = Field(default_factory=lambda: [40.0, 30.0, 20.0], description="wan/worker")
+    material_share: list[Share] = Field(default_factory=lambda: [0.6, 0.65, 0.7])
+    capital_per_worker: list[Pos] = Field(default_factory=lambda: [30.0, 20.0, 15.0], description="wan/worker")
     investment_intensity: list[Annotated[float, Field(ge=1.0)]] = Field(
-        default_factory=lambda: [300.0, 300.0, 300.0], description="wan of investment per mu (district rule >= 240)"
+        default_factory=lambda: [240.0, 270.0, 300.0], description="wan of investment per mu (district rule >= 240)"
     )
     birth_share: list[Share] = Field(default_factory=lambda: [1 / 3, 1 / 3, 1 / 3])
 
@@ -250,8 +250,8 @@ class Firms(Strict):
 class Agglomeration(Strict):
     """A = exp(localisation ln(epsilon + L) + supplier ln(1 + SA) + infrastructure I)."""
 
-    localisation: NonNeg = Field(default=0.25, description="gamma_L")
-    supplier: NonNeg = Field(default=0.15, description="gamma_S")
+    localisation: NonNeg = Field(default=0.22, description="gamma_L")
+    supplier: NonNeg = Field(default=0.25, description="gamma_S")
     infrastructure: NonNeg = Field(default=0.3, description="gamma_I")
     epsilon: NonNeg = 1.0
     measure: Literal["firms", "employment"] = Field(
@@ -271,14 +271,14 @@ class Markets(Strict):
     wage_pressure: NonNeg = Field(default=0.5, description="omega: w = w0 (1 + omega E/Lp)")
     migration_rate: Share = Field(default=0.2, description="share of the labour gap closed by migration per year")
     public_service_effect: NonNeg = Field(default=1.0, description="migration speed-up per unit of infrastructure")
-    coastal_wage_growth: Annotated[float, Field(ge=-0.5, le=1.0)] = 0.07
-    coastal_land_growth: Annotated[float, Field(ge=-0.5, le=1.0)] = 0.08
+    coastal_wage_growth: Annotated[float, Field(ge=-0.5, le=1.0)] = 0.04
+    coastal_land_growth: Annotated[float, Field(ge=-0.5, le=1.0)] = 0.05
 
 
 class Choice(Strict):
     """Location choice by multinomial logit over feasible regions."""
 
-    theta: NonNeg = Field(default=0.05, description="logit noise relative to discounted revenue (0 = argmax)")
+    theta: NonNeg = Field(default=0.03, description="logit noise relative to discounted revenue (0 = argmax)")
     utility: Literal["linear", "log"] = Field(
         default="linear", description="linear: V/(theta scale); log: ln(V)/theta (Polya urn with theta = 1)"
     )
@@ -301,8 +301,8 @@ class Counties(Strict):
     """County behaviour: infrastructure, the fee trap, reform, strategic competition."""
 
     infrastructure_depreciation: Share = 0.05
-    infrastructure_cost: Pos = Field(default=5000.0, description="c_I, wan")
-    land_per_infrastructure: NonNeg = Field(default=0.02, description="mu of new land supply per wan invested")
+    infrastructure_cost: Pos = Field(default=30000.0, description="c_I, wan")
+    land_per_infrastructure: NonNeg = Field(default=0.01, description="mu of new land supply per wan invested")
     debt_interest: Share = 0.04
     fee_trap: bool = False
     fee_step: Share = Field(default=0.005, description="fee rise per deficit year")

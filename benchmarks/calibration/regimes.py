@@ -1,0 +1,156 @@
+"""Measure the three regime properties of MODEL_SPEC §9 for the current defaults (or overrides).
+
+1. onset: the counties' share of all firms in years 3, 5, 8 and 15 of the no-incentive baseline;
+2. path dependence: over seeds, which county leads (by employment) in year 30, and the
+   distribution of the largest county's share of county employment;
+3. focal take-off: the focal county offers a district-style package (land tiers + rebates,
+   held ``--duration`` years from year 1) at subsidy depth D with fee rate f; take-off is
+   :func:`clustersim.metrics.take_off` on its share of county employment (threshold 0.3, held
+   in the last 5 of 40 years, all after its incentives ended).
+
+Usage (2 worker processes)::
+
+    .venv/bin/python benchmarks/calibration/regimes.py                      # defaults
+    .venv/bin/python benchmarks/calibration/regimes.py --set agglomeration.localisation=0.05
+    .venv/bin/python benchmarks/calibration/regimes.py --seeds 20 --skip-focal
+
+``--set path=value`` (repeatable) overrides any scenario field by its dotted path; values are
+parsed as JSON where possible.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+
+from clustersim import metrics
+from clustersim.model import ClusterModel
+from clustersim.params import Scenario
+
+#: the district package of POLICY_NOTES Text 2 (land tiers, rebates), offered for ``duration`` years
+DISTRICT_PACKAGE = {
+    "land_tiers": [{"min_investment": 20000.0, "price": 12.5},
+                   {"min_investment": 10000.0, "price": 13.5},
+                   {"min_investment": 5000.0, "price": 14.0}],
+    "standard_factory_price": 14.5,
+    "rebate_schedule": [1.0, 1.0, 1.0, 0.5, 0.5],
+    "standard_factory_rebate_schedule": [1.0, 1.0, 0.5, 0.5],
+    "standard_factory_rebate_min_investment": 2025.0,
+    "start_year": 1,
+}
+
+
+def scenario(overrides: dict[str, object] | None = None) -> Scenario:
+    """Default scenario with dotted-path overrides (e.g. ``{"choice.theta": 0.1}``)."""
+    data = Scenario().model_dump()
+    for path, value in (overrides or {}).items():
+        node = data
+        *head, last = path.split(".")
+        for key in head:
+            node = node[key]
+        if last not in node:
+            raise KeyError(f"unknown parameter {path!r}")
+        node[last] = value
+    return Scenario.model_validate(data)
+
+
+def focal_scenario(base: dict[str, object], depth: float, fee: float, duration: int,
+                   focal: str) -> Scenario:
+    """The focal county offers the district package at ``depth`` and charges ``fee``."""
+    sc = scenario(base)
+    data = sc.model_dump()
+    data["packages"] = {"focal": {**DISTRICT_PACKAGE, "duration_years": duration}}
+    data["focal_county"] = focal
+    data["regions"] = [{"name": focal, "package": "focal", "subsidy_depth": depth, "fee_rate": fee}]
+    return Scenario.model_validate(data)
+
+
+def baseline_run(args: tuple[dict, int, int]) -> dict[str, object]:
+    base, seed, years = args
+    m = ClusterModel(scenario(base), seed=seed).run(years)
+    df = m.model_frame()
+    county_share = (df["firms_in_counties"] / df["firms"]).to_numpy()
+    r = m.regions
+    emp = r.employment[r.is_county]
+    names = [n for n, c in zip(r.names, r.is_county, strict=True) if c]
+    return {"seed": seed, "onset": {y: float(county_share[y]) for y in (3, 5, 8, 15) if y < len(df)},
+            "leader": names[int(np.argmax(emp))], "largest_share": float(emp.max() / emp.sum()) if emp.sum() else 0.0,
+            "origin_share": float(df["origin_share"].iloc[-1])}
+
+
+def focal_run(args: tuple[dict, float, float, int, str, int, int]) -> dict[str, object]:
+    base, depth, fee, duration, focal, seed, years = args
+    m = ClusterModel(focal_scenario(base, depth, fee, duration, focal), seed=seed).run(years)
+    df = m.model_frame()
+    rule = m.config.take_off
+    t = metrics.take_off(df["year"].to_numpy(), df["focal_share"].to_numpy(), m.incentives_end_year(),
+                         rule.threshold, rule.hold_years)
+    return {"depth": depth, "fee": fee, "duration": duration, "seed": seed, "took_off": t.took_off,
+            "observable": t.observable, "final_share": t.final_share}
+
+
+def parse_sets(items: list[str]) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for item in items:
+        key, _, raw = item.partition("=")
+        try:
+            out[key] = json.loads(raw)
+        except json.JSONDecodeError:
+            out[key] = raw
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--set", action="append", default=[], help="dotted.path=value override")
+    ap.add_argument("--seeds", type=int, default=12)
+    ap.add_argument("--focal-seeds", type=int, default=12)
+    ap.add_argument("--focal", default="county_01")
+    ap.add_argument("--duration", type=int, default=12)
+    ap.add_argument("--depths", default="0,1,2,4")
+    ap.add_argument("--fees", default="0.01,0.06")
+    ap.add_argument("--short-duration", type=int, default=2, help="also run this duration at the top depth")
+    ap.add_argument("--skip-focal", action="store_true")
+    ap.add_argument("--workers", type=int, default=2)
+    args = ap.parse_args()
+    base = parse_sets(args.set)
+    t0 = time.perf_counter()
+    with ProcessPoolExecutor(args.workers) as pool:
+        runs = list(pool.map(baseline_run, [(base, s, 30) for s in range(args.seeds)]))
+        onset = {y: np.mean([r["onset"][y] for r in runs]) for y in runs[0]["onset"]}
+        print("overrides:", base)
+        print("onset (county share of firms, mean over seeds):",
+              {y: round(float(v), 3) for y, v in onset.items()})
+        print("leaders:", dict(Counter(r["leader"] for r in runs)))
+        ls = np.array([r["largest_share"] for r in runs])
+        print(f"largest county share: mean {ls.mean():.2f} sd {ls.std(ddof=1):.2f} "
+              f"min {ls.min():.2f} max {ls.max():.2f}; final origin share "
+              f"{np.mean([r['origin_share'] for r in runs]):.2f}")
+        if not args.skip_focal:
+            depths = [float(d) for d in args.depths.split(",")]
+            fees = [float(f) for f in args.fees.split(",")]
+            jobs = [(base, d, f, args.duration, args.focal, s, 40)
+                    for f in fees for d in depths for s in range(1000, 1000 + args.focal_seeds)]
+            jobs += [(base, max(depths), fees[0], args.short_duration, args.focal, s, 40)
+                     for s in range(1000, 1000 + args.focal_seeds)]
+            res = list(pool.map(focal_run, jobs, chunksize=2))
+            table: dict[tuple, list] = {}
+            for r in res:
+                table.setdefault((r["duration"], r["fee"], r["depth"]), []).append(r)
+            print(f"take-off of {args.focal} (n = {args.focal_seeds} seeds per cell):")
+            for key in sorted(table):
+                rs = table[key]
+                p = np.mean([r["took_off"] for r in rs])
+                sh = np.mean([r["final_share"] for r in rs])
+                print(f"  duration {key[0]:2d} fee {key[1]:.2f} depth {key[2]:.1f}: take-off {p:.2f} "
+                      f"(se {np.sqrt(p * (1 - p) / len(rs)):.2f}) mean final share {sh:.2f}")
+    print(f"elapsed {time.perf_counter() - t0:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
