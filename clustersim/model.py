@@ -25,7 +25,7 @@ from clustersim import counties, markets, metrics
 from clustersim.accounts import FirmAccounts, firm_accounts, region_accounts
 from clustersim.agents import REGION_FIELDS, Coast, County, Firm
 from clustersim.agglomeration import log_multiplier, sector_region_totals, supplier_access
-from clustersim.choice import ChoiceSet, Deciders, choice_probabilities, draw, firm_values
+from clustersim.choice import ChoiceSet, Deciders, choose
 from clustersim.firms import FirmTable
 from clustersim.geography import build_layout
 from clustersim.packages import PackageBook
@@ -78,7 +78,8 @@ class ClusterModel(mesa.Model):
             agenttype_reporters={kind: {"region": "name", "kind": "kind",
                                         **{f: f for f in REGION_FIELDS},
                                         **{f: (lambda a, f=f: float(a.model.regions.flows[f][a.index]))
-                                           for f in self.regions.flows}}
+                                           for f in self.regions.flows},
+                                        **self._sector_reporters()}
                                  for kind in (Coast, County)},
         )
         self._collect()
@@ -279,9 +280,7 @@ class ClusterModel(mesa.Model):
                 continue
             cs = self.choice_set()
             f = Deciders.from_table(self.firms, batch, is_new[batch])
-            value, feasible, scale = firm_values(cs, f)
-            prob = choice_probabilities(value, feasible, scale, cs.theta, cs.utility)
-            pick = draw(prob, self.rng.random(batch.size))
+            pick = choose(cs, f, self.rng.random(batch.size))
             self._move(batch, f, pick, cs)
             self._refresh()
         unplaced = newborn_rows[self.firms.region[newborn_rows] < 0]
@@ -461,8 +460,21 @@ class ClusterModel(mesa.Model):
             out[f"eg_{name}"] = float(g)
         return out
 
+    def _sector_reporters(self) -> dict:
+        """Region reporters ``firms_<sector>`` and ``employment_<sector>`` (MODEL_SPEC §7)."""
+        out = {}
+        for k, name in enumerate(self.sector_names):
+            out[f"firms_{name}"] = lambda a, k=k: float(a.model._sector_firms[k, a.index])
+            out[f"employment_{name}"] = lambda a, k=k: float(a.model._sector_employment[k, a.index])
+        return out
+
     def _collect(self) -> None:
         self._report = self._measure()
+        t = self.firms
+        rows = self._placed()
+        n_s, n_r = len(self.sector_names), self.regions.n
+        self._sector_firms = sector_region_totals(t.sector[rows], t.region[rows], None, n_s, n_r)
+        self._sector_employment = sector_region_totals(t.sector[rows], t.region[rows], t.employment[rows], n_s, n_r)
         self.datacollector.collect(self)
 
     def run(self, years: int | None = None) -> ClusterModel:
