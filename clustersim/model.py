@@ -69,7 +69,7 @@ class ClusterModel(mesa.Model):
         self.entered = 0
         self.exited = 0
         self.not_entered = 0
-        self.births = self.entries = self.exits = self.moves = 0
+        self.births = self.entries = self.exits = self.moves = self.unplaced = 0
         self.last_moves = np.zeros((0, 3), dtype=np.int64)  # rows: origin, destination, firms
         self._place_initial_firms()
         self._refresh()
@@ -121,8 +121,11 @@ class ClusterModel(mesa.Model):
         for name in names:
             if name not in self.regions.names:
                 raise ValueError(f"counties.reform_counties names no region: {name!r}")
-            mask[self.regions.names.index(name)] = True
-        return mask & self.regions.is_county
+            i = self.regions.names.index(name)
+            if self.regions.is_origin[i]:
+                raise ValueError(f"counties.reform_counties names an origin, not a county: {name!r}")
+            mask[i] = True
+        return mask
 
     def _new_firms(self, n: int, sector: np.ndarray | None = None) -> np.ndarray:
         """Draw n firms (not yet placed: region -1). Returns their rows."""
@@ -236,7 +239,7 @@ class ClusterModel(mesa.Model):
     # ------------------------------------------------------------------ the year
     def step(self) -> None:
         self.year = self.steps
-        self.births = self.entries = self.exits = self.moves = 0
+        self.births = self.entries = self.exits = self.moves = self.unplaced = 0
         r = self.regions
         r.arrivals = np.zeros(r.n)
         r.departures = np.zeros(r.n)
@@ -251,6 +254,7 @@ class ClusterModel(mesa.Model):
         self._refresh()
         acc = self._produce(self.config)
         self._exit(acc)
+        self._refresh()  # county policy (migration, fee dependence) sees the year after exits
         self._county_policy(acc)
         self._maybe_compact()
         self._refresh()
@@ -286,6 +290,7 @@ class ClusterModel(mesa.Model):
         unplaced = newborn_rows[self.firms.region[newborn_rows] < 0]
         self.firms.alive[unplaced] = False
         self.not_entered += unplaced.size
+        self.unplaced = unplaced.size
         self.last_moves = (np.concatenate(self._moves_log) if self._moves_log
                            else np.zeros((0, 3), dtype=np.int64))
 
@@ -415,7 +420,13 @@ class ClusterModel(mesa.Model):
         return list(self._measure().keys())
 
     def _measure(self) -> dict[str, float]:
+        """Model-level measures of the current year; also sets the sector x region tables the
+        region reporters read."""
         t, r = self.firms, self.regions
+        rows = self._placed()
+        n_s = len(self.sector_names)
+        self._sector_firms = sector_region_totals(t.sector[rows], t.region[rows], None, n_s, r.n)
+        self._sector_employment = sector_region_totals(t.sector[rows], t.region[rows], t.employment[rows], n_s, r.n)
         county = r.is_county
         emp_c = r.employment[county]
         firms_c = r.firms[county]
@@ -429,7 +440,8 @@ class ClusterModel(mesa.Model):
             "firms_in_counties": float(firms_c.sum()),
             "employment": float(r.employment.sum()),
             "employment_in_counties": float(emp_c.sum()),
-            "births": self.births, "entries": self.entries, "moves": self.moves, "exits": self.exits,
+            "births": self.births, "entries": self.entries, "not_entered": self.unplaced, "moves": self.moves,
+            "exits": self.exits,
             "entered_total": self.entered, "exited_total": self.exited,
             "origin_share": float(r.firms[r.is_origin].sum() / max(r.firms.sum(), 1.0)),
             "focal_share": focal_share,
@@ -447,9 +459,9 @@ class ClusterModel(mesa.Model):
             "hhi": metrics.hhi(emp_c) if emp_c.sum() > 0 else 0.0,
             "gini": metrics.locational_gini(emp_c) if emp_c.sum() > 0 else 0.0,
             "largest_share": metrics.largest_share(emp_c)[1] if emp_c.sum() > 0 else 0.0,
-            "clusters": float(metrics.clusters(self.employment_by_sector[:, county])),
+            # a county holds a cluster of a sector: >= 20 % of the sector's county firms and >= 10 of them
+            "clusters": float(metrics.clusters(self._sector_firms[:, county], min_share=0.2, min_size=10)),
         }
-        rows = self._placed()
         if rows.size:
             share = r.employment / r.employment.sum()
             eg = metrics.ellison_glaeser_by_sector(t.employment[rows], t.region[rows], t.sector[rows],
@@ -470,11 +482,6 @@ class ClusterModel(mesa.Model):
 
     def _collect(self) -> None:
         self._report = self._measure()
-        t = self.firms
-        rows = self._placed()
-        n_s, n_r = len(self.sector_names), self.regions.n
-        self._sector_firms = sector_region_totals(t.sector[rows], t.region[rows], None, n_s, n_r)
-        self._sector_employment = sector_region_totals(t.sector[rows], t.region[rows], t.employment[rows], n_s, n_r)
         self.datacollector.collect(self)
 
     def run(self, years: int | None = None) -> ClusterModel:
