@@ -13,9 +13,10 @@ tax sharing, a moved firm's pre-move retained tax (its base) stays with the regi
 from and only growth above it is split, the host taking ``sigma`` (district rule 0.6).
 
 Region, per year (wan): ``revenue = taxes + fees + land sales + transfer``;
-``spending = operations + incentives + interest + infrastructure`` with
+``spending = operations + incentives + interest + infrastructure + public services`` with
 ``incentives = rebates + fee refunds + land awards + relocation awards``; interest is charged
-on last year's debt, infrastructure gets ``infrastructure_share`` of any surplus, and
+on last year's debt, infrastructure gets ``infrastructure_share`` of any surplus, public
+services (counties only) get ``public_services_share`` of what is left of it, and
 ``balance += revenue - spending`` (debt is the negative part of the balance).
 """
 
@@ -86,15 +87,18 @@ def firm_accounts(table, rows: np.ndarray, revenue_factor: np.ndarray, material:
 
 REGION_FLOWS = ("taxes", "fees", "land_sales", "transfers", "revenue", "operations", "rebates",
                 "fee_refunds", "land_awards", "relocation_awards", "incentives", "interest",
-                "infrastructure_spending", "spending")
+                "infrastructure_spending", "public_services", "spending")
 
 
 def region_accounts(acc: FirmAccounts, region: np.ndarray, n_regions: int, land_sales: np.ndarray,
                     land_awards: np.ndarray, relocation_awards: np.ndarray, operations: np.ndarray,
                     transfers: np.ndarray, balance: np.ndarray, infrastructure_share: np.ndarray,
-                    debt_interest: float) -> dict[str, np.ndarray]:
+                    debt_interest: float, public_services_share: np.ndarray | float = 0.0
+                    ) -> dict[str, np.ndarray]:
     """One year's fiscal flows of every region (wan/year, arrays of length R), and the new
-    balance under ``"balance"``. ``region`` is the host region of each row of ``acc``."""
+    balance under ``"balance"``. ``region`` is the host region of each row of ``acc``.
+    ``public_services_share`` (per region or one value) is the share of the surplus left after
+    infrastructure that is spent on public services."""
 
     def by_region(values: np.ndarray, where: np.ndarray = region) -> np.ndarray:
         return np.bincount(where, weights=values, minlength=n_regions)
@@ -109,11 +113,13 @@ def region_accounts(acc: FirmAccounts, region: np.ndarray, n_regions: int, land_
     interest = debt_interest * np.maximum(0.0, -balance)
     surplus = revenue - operations - incentives - interest
     infra = infrastructure_share * np.maximum(0.0, surplus)
-    spending = operations + incentives + interest + infra
+    services = public_services_share * (np.maximum(0.0, surplus) - infra)
+    spending = operations + incentives + interest + infra + services
     return {
         "taxes": taxes, "fees": fees, "land_sales": land_sales, "transfers": transfers,
         "revenue": revenue, "operations": operations, "rebates": rebates, "fee_refunds": refunds,
         "land_awards": land_awards, "relocation_awards": relocation_awards, "incentives": incentives,
-        "interest": interest, "infrastructure_spending": infra, "spending": spending,
+        "interest": interest, "infrastructure_spending": infra, "public_services": services,
+        "spending": spending,
         "balance": balance + revenue - spending,
     }

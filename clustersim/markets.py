@@ -3,9 +3,10 @@ and labour pools that grow by migration toward jobs.
 
 * land price ``p_j = p0_j (1 + eta (U_j / S_j)^2)`` (wan/mu), per land pool;
 * wage ``w_j = w0_j (1 + omega E_j / Lp_j)`` (wan per worker-year);
-* migration ``Lp_j += mu (1 + psi I_j) max(0, E_j / target - Lp_j)``: the pool grows toward
+* migration ``Lp_j += mu (1 + psi S_j) max(0, E_j / target - Lp_j)``: the pool grows toward
   ``E_j / target`` workers (``target`` = 0.8, so a county keeps some slack), faster where the
-  county has better infrastructure and public services (POLICY_NOTES Text 3).
+  county spends on public services (housing, schools, hospitals: POLICY_NOTES Text 3), with the
+  service level ``S_j = P_j / (P_j + c_P)`` in [0, 1) of this year's spending P_j (wan).
 """
 
 from __future__ import annotations
@@ -27,8 +28,14 @@ def wage(base_wage: np.ndarray, employment: np.ndarray, labour_pool: np.ndarray,
     return base_wage * (1.0 + pressure * employment / labour_pool)
 
 
-def migrate(labour_pool: np.ndarray, employment: np.ndarray, infrastructure: np.ndarray,
+def service_level(spending: np.ndarray, cost: float) -> np.ndarray:
+    """Public-service level S = P / (P + c_P) in [0, 1) of a year's public-service spending P (wan)."""
+    spending = np.maximum(spending, 0.0)
+    return spending / (spending + cost)
+
+
+def migrate(labour_pool: np.ndarray, employment: np.ndarray, services: np.ndarray,
             rate: float, public_service_effect: float) -> np.ndarray:
-    """Next year's labour pool (workers)."""
+    """Next year's labour pool (workers); ``services`` is the service level S in [0, 1]."""
     gap = np.maximum(0.0, employment / EMPLOYMENT_TARGET - labour_pool)
-    return labour_pool + np.minimum(1.0, rate * (1.0 + public_service_effect * infrastructure)) * gap
+    return labour_pool + np.minimum(1.0, rate * (1.0 + public_service_effect * services)) * gap

@@ -363,7 +363,8 @@ class ClusterModel(mesa.Model):
             friction=cfg.choice.governance_friction, capital_cost_rate=cfg.firms.capital_cost_rate)
         flows = region_accounts(
             acc, t.region[rows], r.n, self._land_sales, self._land_awards, self._relocation_awards,
-            r.operations, r.transfer, r.balance, r.infrastructure_share, cfg.counties.debt_interest)
+            r.operations, r.transfer, r.balance, r.infrastructure_share, cfg.counties.debt_interest,
+            np.where(r.is_county, cfg.counties.public_services_share, 0.0))
         r.balance = flows.pop("balance")
         r.flows = flows
         r.incentives_cumulative = r.incentives_cumulative + flows["incentives"]
@@ -390,7 +391,8 @@ class ClusterModel(mesa.Model):
         r.infrastructure = np.where(county, counties.invest_in_infrastructure(r.infrastructure, inv, cp),
                                     r.infrastructure)
         r.land_supply = r.land_supply + np.where(county, cp.land_per_infrastructure * inv, 0.0)
-        r.labour_pool = markets.migrate(r.labour_pool, r.employment, r.infrastructure,
+        services = markets.service_level(r.flows["public_services"], m.public_service_cost)
+        r.labour_pool = markets.migrate(r.labour_pool, r.employment, services,
                                         m.migration_rate, m.public_service_effect)
         reforming = self.reforming if (cp.governance_reform and self.year >= cp.reform_year) \
             else np.zeros(r.n, bool)

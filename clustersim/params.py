@@ -270,7 +270,12 @@ class Markets(Strict):
     land_congestion: NonNeg = Field(default=2.0, description="eta: p = p0 (1 + eta (U/S)^2)")
     wage_pressure: NonNeg = Field(default=0.5, description="omega: w = w0 (1 + omega E/Lp)")
     migration_rate: Share = Field(default=0.2, description="share of the labour gap closed by migration per year")
-    public_service_effect: NonNeg = Field(default=1.0, description="migration speed-up per unit of infrastructure")
+    public_service_effect: NonNeg = Field(
+        default=1.0, description="psi: migration speed-up per unit of the public-service level S"
+    )
+    public_service_cost: Pos = Field(
+        default=30000.0, description="c_P: public-service spending (wan/year) at which S = 0.5"
+    )
     coastal_wage_growth: Annotated[float, Field(ge=-0.5, le=1.0)] = 0.04
     coastal_land_growth: Annotated[float, Field(ge=-0.5, le=1.0)] = 0.05
 
@@ -304,6 +309,9 @@ class Counties(Strict):
     infrastructure_cost: Pos = Field(default=30000.0, description="c_I, wan")
     land_per_infrastructure: NonNeg = Field(default=0.01, description="mu of new land supply per wan invested")
     debt_interest: Share = 0.04
+    public_services_share: Share = Field(
+        default=0.7, description="share of a county's surplus left after infrastructure spent on public services"
+    )
     fee_trap: bool = False
     fee_step: Share = Field(default=0.005, description="fee rise per deficit year")
     fee_cap: Share = 0.12
@@ -322,9 +330,11 @@ class Counties(Strict):
 class TakeOffRule(Strict):
     """Take-off: the focal county's share of the relocated industry (firms outside the origins)
     is at least ``threshold`` in every one of the last ``hold_years`` years, all of which lie
-    after its incentives ended."""
+    after its incentives ended. The default 0.15 lies in the empty gap between "no cluster"
+    (share ~0.01) and "holds one sector's cluster" (0.22 and up) of the calibration runs
+    (docs/calibration.md)."""
 
-    threshold: Share = 0.3
+    threshold: Share = 0.15
     hold_years: Annotated[int, Field(ge=1, le=200)] = 5
     measure: Literal["employment", "firms"] = "employment"
 

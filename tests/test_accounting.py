@@ -12,7 +12,8 @@ Identities (exact up to float round-off):
 * land: land in use <= supply in every region and pool (main and standard-factory), and the
   land in use recomputed from the firm table equals the region state;
 * budgets: ``balance_t - balance_{t-1} = revenue - spending`` with ``revenue = taxes + fees +
-  land_sales + transfers``, ``spending = operations + incentives + interest + infrastructure``
+  land_sales + transfers``, ``spending = operations + incentives + interest + infrastructure +
+  public services``
   and ``incentives = rebates + fee_refunds + land_awards + relocation_awards``;
 * taxes: the retained tax booked by all regions together equals
   ``sum_firms (county_cit_share CIT + county_vat_share VAT)``, and each region's share is what
@@ -180,7 +181,8 @@ def check_year(model: ClusterModel, acc, balance_before: np.ndarray, not_entered
     f = r.flows
     assert close(f["revenue"], f["taxes"] + f["fees"] + f["land_sales"] + f["transfers"])
     assert close(f["incentives"], f["rebates"] + f["fee_refunds"] + f["land_awards"] + f["relocation_awards"])
-    assert close(f["spending"], f["operations"] + f["incentives"] + f["interest"] + f["infrastructure_spending"])
+    assert close(f["spending"], f["operations"] + f["incentives"] + f["interest"] + f["infrastructure_spending"]
+                 + f["public_services"])
     assert close(r.balance - balance_before, f["revenue"] - f["spending"])
     for name, values in f.items():
         assert np.all(np.isfinite(values)), name

@@ -4,15 +4,17 @@
 2. path dependence: over seeds, which county leads (by employment) in year 30, and the
    distribution of the largest county's share of county employment;
 3. focal take-off: the focal county offers a district-style package (land tiers + rebates,
-   held ``--duration`` years from year 1) at subsidy depth D with fee rate f; take-off is
-   :func:`clustersim.metrics.take_off` on its share of county employment (threshold 0.3, held
-   in the last 5 of 40 years, all after its incentives ended).
+   held ``--duration`` years from year 1; ``--package key=value`` changes it) at subsidy depth D
+   with fee rate f; take-off is :func:`clustersim.metrics.take_off` on its share of county
+   employment under the scenario's take-off rule (default: threshold 0.15, held in the last 5 of
+   40 years, all after its incentives ended), also reported at ``--thresholds``.
 
 Usage (2 worker processes)::
 
     .venv/bin/python benchmarks/calibration/regimes.py                      # defaults
     .venv/bin/python benchmarks/calibration/regimes.py --set agglomeration.localisation=0.05
     .venv/bin/python benchmarks/calibration/regimes.py --seeds 20 --skip-focal
+    .venv/bin/python benchmarks/calibration/regimes.py --package fee_waiver=1.0 --package fee_waiver_years=5
 
 ``--set path=value`` (repeatable) overrides any scenario field by its dotted path; values are
 parsed as JSON where possible.
@@ -60,11 +62,12 @@ def scenario(overrides: dict[str, object] | None = None) -> Scenario:
 
 
 def focal_scenario(base: dict[str, object], depth: float, fee: float, duration: int,
-                   focal: str) -> Scenario:
-    """The focal county offers the district package at ``depth`` and charges ``fee``."""
+                   focal: str, package: dict[str, object] | None = None) -> Scenario:
+    """The focal county offers the district package (with ``package`` overrides) at ``depth``
+    and charges ``fee``."""
     sc = scenario(base)
     data = sc.model_dump()
-    data["packages"] = {"focal": {**DISTRICT_PACKAGE, "duration_years": duration}}
+    data["packages"] = {"focal": {**DISTRICT_PACKAGE, **(package or {}), "duration_years": duration}}
     data["focal_county"] = focal
     data["regions"] = [{"name": focal, "package": "focal", "subsidy_depth": depth, "fee_rate": fee}]
     return Scenario.model_validate(data)
@@ -83,15 +86,22 @@ def baseline_run(args: tuple[dict, int, int]) -> dict[str, object]:
             "origin_share": float(df["origin_share"].iloc[-1])}
 
 
-def focal_run(args: tuple[dict, float, float, int, str, int, int]) -> dict[str, object]:
-    base, depth, fee, duration, focal, seed, years = args
-    m = ClusterModel(focal_scenario(base, depth, fee, duration, focal), seed=seed).run(years)
+def focal_run(args: tuple[dict, float, float, int, str, int, int, dict]) -> dict[str, object]:
+    base, depth, fee, duration, focal, seed, years, package = args
+    m = ClusterModel(focal_scenario(base, depth, fee, duration, focal, package), seed=seed).run(years)
     df = m.model_frame()
     rule = m.config.take_off
-    t = metrics.take_off(df["year"].to_numpy(), df["focal_share"].to_numpy(), m.incentives_end_year(),
-                         rule.threshold, rule.hold_years)
+    share = df["focal_share"].to_numpy()
+    t = metrics.take_off(df["year"].to_numpy(), share, m.incentives_end_year(), rule.threshold, rule.hold_years)
+    r = m.regions
+    emp = r.employment[r.is_county]
+    # hold_min: the share the focal held in every one of the last hold_years years, so that
+    # take-off at another threshold x is ``observable and hold_min >= x``
     return {"depth": depth, "fee": fee, "duration": duration, "seed": seed, "took_off": t.took_off,
-            "observable": t.observable, "final_share": t.final_share}
+            "observable": t.observable, "final_share": t.final_share,
+            "hold_min": float(share[-rule.hold_years:].min()),
+            "focal_rank": int((emp > r.employment[m.focal]).sum()),
+            "focal_balance": float(r.balance[m.focal])}
 
 
 def parse_sets(items: list[str]) -> dict[str, object]:
@@ -113,12 +123,17 @@ def main() -> None:
     ap.add_argument("--focal", default="county_01")
     ap.add_argument("--duration", type=int, default=12)
     ap.add_argument("--depths", default="0,1,2,4")
-    ap.add_argument("--fees", default="0.01,0.06")
+    ap.add_argument("--fees", default="0.01,0.02,0.04,0.06")
     ap.add_argument("--short-duration", type=int, default=2, help="also run this duration at the top depth")
     ap.add_argument("--skip-focal", action="store_true")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--package", action="append", default=[],
+                    help="focal package override key=value, e.g. fee_waiver=1.0")
+    ap.add_argument("--thresholds", default="0.1,0.2,0.25,0.3", help="also report take-off at these thresholds")
+    ap.add_argument("--json", default=None, help="write every run's result to this file")
     args = ap.parse_args()
     base = parse_sets(args.set)
+    package = parse_sets(args.package)
     t0 = time.perf_counter()
     with ProcessPoolExecutor(args.workers) as pool:
         runs = list(pool.map(baseline_run, [(base, s, 30) for s in range(args.seeds)]))
@@ -134,21 +149,31 @@ def main() -> None:
         if not args.skip_focal:
             depths = [float(d) for d in args.depths.split(",")]
             fees = [float(f) for f in args.fees.split(",")]
-            jobs = [(base, d, f, args.duration, args.focal, s, 40)
-                    for f in fees for d in depths for s in range(1000, 1000 + args.focal_seeds)]
-            jobs += [(base, max(depths), fees[0], args.short_duration, args.focal, s, 40)
-                     for s in range(1000, 1000 + args.focal_seeds)]
+            seeds = range(1000, 1000 + args.focal_seeds)
+            jobs = [(base, d, f, args.duration, args.focal, s, 40, package)
+                    for f in fees for d in depths for s in seeds]
+            jobs += [(base, max(depths), fees[0], args.short_duration, args.focal, s, 40, package)
+                     for s in seeds]
             res = list(pool.map(focal_run, jobs, chunksize=2))
             table: dict[tuple, list] = {}
             for r in res:
                 table.setdefault((r["duration"], r["fee"], r["depth"]), []).append(r)
-            print(f"take-off of {args.focal} (n = {args.focal_seeds} seeds per cell):")
+            thresholds = [float(x) for x in args.thresholds.split(",")] if args.thresholds else []
+            print(f"take-off of {args.focal} (n = {args.focal_seeds} seeds per cell; package {package}; "
+                  f"also at thresholds {thresholds}; rank 0 = leading county):")
             for key in sorted(table):
                 rs = table[key]
                 p = np.mean([r["took_off"] for r in rs])
                 sh = np.mean([r["final_share"] for r in rs])
-                print(f"  duration {key[0]:2d} fee {key[1]:.2f} depth {key[2]:.1f}: take-off {p:.2f} "
-                      f"(se {np.sqrt(p * (1 - p) / len(rs)):.2f}) mean final share {sh:.2f}")
+                alt = "/".join(f"{np.mean([r['observable'] and r['hold_min'] >= x for r in rs]):.2f}"
+                               for x in thresholds)
+                lead = np.mean([r["focal_rank"] == 0 for r in rs])
+                print(f"  duration {key[0]:2d} fee {key[1]:.3f} depth {key[2]:.1f}: take-off {p:.2f} "
+                      f"(se {np.sqrt(p * (1 - p) / len(rs)):.2f}) final share {sh:.2f} at thresholds {alt} "
+                      f"leads {lead:.2f}")
+            if args.json:
+                with open(args.json, "w") as fh:
+                    json.dump({"overrides": base, "package": package, "runs": res}, fh)
     print(f"elapsed {time.perf_counter() - t0:.0f} s")
 
 
