@@ -5,7 +5,7 @@ Firm, per year (wan/year), in its region j with rebate year k = years in region 
 * revenue ``R = q A[s, j] (1 - tau_m d_j)``; fees ``f_j R``; VAT ``t_v (1 - m_s) R``
 * pre-tax profit ``Pi = R (1 - m_s - f_j - phi (1 - G_j)) - VAT - w_j e - c K``
 * CIT ``t_c max(Pi, 0)``; rebate ``D lambda_c CIT rebate_k`` (D, schedule: locked-in package)
-* fee refund ``D waiver f_j R`` while k <= the package's fee-waiver years
+* fee refund ``min(1, D waiver) f_j R`` while k <= the package's fee-waiver years
 * profit after tax and incentives ``Pi - CIT + rebate + refund``; a loss counts toward exit.
 
 Retained tax ``lambda_c CIT + lambda_v VAT`` goes to the host region; under a package with
@@ -69,7 +69,7 @@ def firm_accounts(table, rows: np.ndarray, revenue_factor: np.ndarray, material:
     has = pkg >= 0
     refund = np.zeros(rows.size)
     waive = has & (year <= book.fee_waiver_years[np.maximum(pkg, 0)])
-    refund[waive] = depth[waive] * book.fee_waiver[pkg[waive]] * fees[waive]
+    refund[waive] = book.refund_share(pkg[waive], depth[waive]) * fees[waive]
     profit = pretax - cit + rebate + refund
     retained = county_cit_share * cit + county_vat_share * vat
     sigma = np.where(has, book.tax_sharing[np.maximum(pkg, 0)], np.nan)

@@ -143,7 +143,7 @@ class _RegionTerms:
         self.profit_rows = np.vstack([a * (cs.revenue_factor * cs.margin), -a * cs.wage[None, :],
                                       np.full((1, cs.n_regions), -a * cs.capital_cost_rate)])
         # fee refunds per unit of q (by sector) and relocation award per unit of K
-        waiver = depth * book.waiver_pv(cs.discount)[pkg] * cs.fee_rate
+        waiver = book.refund_share(pkg, depth) * book.waiver_years_pv(cs.discount)[pkg] * cs.fee_rate
         self.linear_rows = np.vstack([cs.revenue_factor * waiver[None, :], (depth * book.award[pkg])[None, :]])
         self.n_sectors = n_s
         # land pools: small firms use the standard-factory zone in counties
@@ -226,8 +226,9 @@ class _Batch:
             p, years = locked[has], f.years[has]
             owed = book.remaining_rebate_pv(p, f.rebate_class[has].astype(np.int64), years, cs.discount)
             refund = _remaining_waiver_pv(book, p, years, cs.discount)
-            still = owed * cs.county_cit_share * tax[has] + refund * cs.fee_rate[c[has]] * revenue[has]
-            stay[has] += f.package_depth[has] * still
+            depth = f.package_depth[has]
+            stay[has] += (depth * owed * cs.county_cit_share * tax[has]
+                          + book.refund_share(p, depth) * refund * cs.fee_rate[c[has]] * revenue[has])
         return np.where(self.incumbent, stay, np.nan)
 
     def values(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
@@ -263,9 +264,10 @@ class _Batch:
 
 def _remaining_waiver_pv(book: PackageBook, package: np.ndarray, years_done: np.ndarray,
                          discount: np.ndarray) -> np.ndarray:
+    """PV of one wan a year over the fee-waiver years still ahead of each firm."""
     left = np.clip(book.fee_waiver_years[package] - years_done, 0, discount.size)
     cum = np.concatenate([[0.0], np.cumsum(discount)])
-    return book.fee_waiver[package] * cum[left]
+    return cum[left]
 
 
 def choice_probabilities(value: np.ndarray, feasible: np.ndarray, scale: np.ndarray,

@@ -126,8 +126,12 @@ class PackageBook:
                 out[ok] += discount[ahead - 1] * self.schedule[package[ok], cls[ok], k[ok]]
         return out
 
-    def waiver_pv(self, discount: np.ndarray) -> np.ndarray:
-        """PV factor of fee refunds per unit of annual fees, per package."""
+    def refund_share(self, package: np.ndarray, depth: np.ndarray) -> np.ndarray:
+        """Share of fees refunded, ``min(1, depth * fee_waiver)``: a county cannot refund more
+        than it collected, however deep the subsidy."""
+        return np.minimum(1.0, depth * self.fee_waiver[package])
+
+    def waiver_years_pv(self, discount: np.ndarray) -> np.ndarray:
+        """PV of one wan a year over each package's fee-waiver years (per package)."""
         cum = np.concatenate([[0.0], np.cumsum(discount)])
-        years = np.minimum(self.fee_waiver_years, discount.size)
-        return self.fee_waiver * cum[years]
+        return cum[np.minimum(self.fee_waiver_years, discount.size)]

@@ -69,12 +69,14 @@ def present_value(shares: list[float], discount: list[float], years_done: int = 
     return total
 
 
-def fee_waiver_pv(package: Package, discount: list[float], years_done: int = 0) -> float:
-    """PV of refunds per wan of annual fees, for the waiver years still ahead."""
+def fee_waiver_pv(package: Package, discount: list[float], depth: float, years_done: int = 0) -> float:
+    """PV of refunds per wan of annual fees, for the waiver years still ahead. The refunded share
+    is depth x fee_waiver, at most all of the fees."""
+    share = min(1.0, depth * package.fee_waiver)
     total = 0.0
     for t in range(1, len(discount) + 1):
         if years_done + t <= package.fee_waiver_years:
-            total += discount[t - 1] * package.fee_waiver
+            total += discount[t - 1] * share
     return total
 
 
@@ -108,9 +110,9 @@ def decide(cs: ChoiceSet, f: Deciders, i: int) -> Decision:
                 package = cs.book.packages[locked]
                 years_done = int(f.years[i])
                 shares = rebate_class_schedule(package, int(f.rebate_class[i]))
-                owed = (present_value(shares, discount, years_done) * cs.county_cit_share * cit
-                        + fee_waiver_pv(package, discount, years_done) * fee_rate * revenue)
-                value += float(f.package_depth[i]) * owed
+                depth = float(f.package_depth[i])
+                value += depth * present_value(shares, discount, years_done) * cs.county_cit_share * cit
+                value += fee_waiver_pv(package, discount, depth, years_done) * fee_rate * revenue
             values.append(value)
             feasible.append(True)
             continue
@@ -118,7 +120,7 @@ def decide(cs: ChoiceSet, f: Deciders, i: int) -> Decision:
         package = cs.book.packages[int(cs.package[j])]
         depth = float(cs.depth_offered[j])
         rebates = depth * cs.county_cit_share * cit * present_value(rebate_schedule(package, capital, small), discount)
-        refunds = depth * fee_rate * revenue * fee_waiver_pv(package, discount)
+        refunds = fee_rate * revenue * fee_waiver_pv(package, discount, depth)
 
         price = float(cs.sf_price[j]) if standard_factory_zone else float(cs.price[j])
         tier = tier_price(package, capital, small)

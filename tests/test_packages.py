@@ -195,3 +195,20 @@ def test_land_sales_and_awards_of_arrivals(depth):
             assert flows["relocation_awards"][c] == 0.0
     assert min(arrivals_by_year) > 0, "firms arrived in the district county every year"
 
+
+
+@pytest.mark.parametrize("depth", [0.5, 1.0, 3.0])
+def test_fee_refunds_never_exceed_the_fees_of_the_refunded_firms(depth):
+    # The district package refunds all fees for 5 years; at depth 3 an uncapped refund would be 3x the
+    # fees. In years 1 and 2 every firm in county_01 arrived under the package (no firm starts there),
+    # so its refunds are exactly min(1, depth) x its fees; in year 3 newcomers get nothing.
+    m = ClusterModel(run_scenario(depth), seed=11)
+    c = m.regions.names.index("county_01")
+    for year in (1, 2, 3):
+        m.step()
+        fees, refunds = m.regions.flows["fees"][c], m.regions.flows["fee_refunds"][c]
+        assert fees > 0
+        if year <= 2:
+            assert refunds == pytest.approx(min(1.0, depth) * fees, rel=1e-12)
+        else:
+            assert refunds <= min(1.0, depth) * fees * (1 + 1e-12)
