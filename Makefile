@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/clustersim run scenarios/district_package.toml --out results/district_package
+	$(BIN)/clustersim run scenarios/held_package.toml --seed 1
 
 test: $(STAMP)
 	$(BIN)/ruff check clustersim tests benchmarks
