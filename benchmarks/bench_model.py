@@ -28,6 +28,7 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -35,18 +36,15 @@ from clustersim.choice import Deciders, choice_probabilities, choose, draw, firm
 from clustersim.model import ClusterModel
 from clustersim.params import Scenario
 from clustersim.reference import reference_decisions
+from clustersim.scenario import load_scenario
 
-DISTRICT = {
-    "land_tiers": [{"min_investment": 20000, "price": 12.5}, {"min_investment": 10000, "price": 13.5},
-                   {"min_investment": 5000, "price": 14.0}],
-    "standard_factory_price": 14.5,
-    "rebate_schedule": [1.0, 1.0, 1.0, 0.5, 0.5],
-    "standard_factory_rebate_schedule": [1.0, 1.0, 0.5, 0.5],
-    "standard_factory_rebate_min_investment": 2025,
-    "fee_waiver": 1.0,
-    "fee_waiver_years": 5,
-    "tax_sharing": 0.6,
-}
+DISTRICT_TOML = Path(__file__).resolve().parents[1] / "scenarios" / "district_package.toml"
+
+
+def open_ended_district() -> dict:
+    """The district package of ``scenarios/district_package.toml``, offered for the whole run
+    (the file's two-year window would close the offer during the warm-up years)."""
+    return {**load_scenario(DISTRICT_TOML).packages["district"].model_dump(), "duration_years": None}
 
 
 def bench_scenario(firms: int, regions: int, review_rate: float = 0.2) -> Scenario:
@@ -66,7 +64,7 @@ def bench_scenario(firms: int, regions: int, review_rate: float = 0.2) -> Scenar
                        "standard_factory_supply": 0.4 * land_per_firm * firms / counties,
                        "labour_pool": 100.0 * firms / counties, "package": "district"},
         },
-        "packages": {"district": DISTRICT},
+        "packages": {"district": open_ended_district()},
         "firms": {"initial": firms - per_county * counties, "initial_per_county": per_county,
                   "births_per_year": firms / 40, "review_rate": review_rate},
     })

@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from worlds import busy_world, placed_rows
 
 from clustersim.agents import Firm
 from clustersim.model import ClusterModel
@@ -35,69 +36,20 @@ from clustersim.params import Scenario
 REL = 1e-9  # relative slack for float round-off in sums of ~1e5..1e7 wan
 
 
-def county_traits(**changes: object) -> dict:
-    traits = dict(land_supply=2500.0, standard_factory_supply=250.0, land_price=15.0, wage=3.0,
-                  labour_pool=30000.0, infrastructure=0.4, governance=0.6, fee_rate=0.02, budget=0.0,
-                  operating_spending=1500.0, transfer=1000.0, infrastructure_share=0.2, package="none",
-                  subsidy_depth=1.0)
-    return {**traits, **changes}
-
-
-def origin_traits() -> dict:
-    return dict(land_supply=30000.0, standard_factory_supply=0.0, land_price=60.0, wage=7.0,
-                labour_pool=400000.0, infrastructure=0.9, governance=0.8, fee_rate=0.01, budget=0.0,
-                operating_spending=0.0, transfer=0.0, infrastructure_share=0.0, package="none",
-                subsidy_depth=0.0)
-
-
-def district_package(tax_sharing: float | None, duration: int | None) -> dict:
-    """A district-like package (MODEL_SPEC §3, POLICY_NOTES): tiered land prices, a
-    standard-factory price, CIT rebates 1, 1, 1, 0.5, 0.5, an award, a fee waiver."""
-    return dict(land_tiers=[dict(min_investment=20000.0, price=5.0), dict(min_investment=5000.0, price=8.0)],
-                standard_factory_price=6.0, rebate_schedule=[1.0, 1.0, 1.0, 0.5, 0.5],
-                standard_factory_rebate_schedule=[1.0, 0.5], standard_factory_rebate_min_investment=2000.0,
-                relocation_award=0.02, fee_waiver=0.5, fee_waiver_years=3, start_year=2, duration_years=duration,
-                tax_sharing=tax_sharing)
-
-
 def scenario(*, counties: int, years: int, initial: int, per_county: int, births: float, review: float,
              batches: int, depth: float, package: bool, tax_sharing: float | None, duration: int | None,
              operating: float,
              fee_trap: bool, competition: bool, reform: bool, localisation: float, fee_rate: float) -> Scenario:
-    """Every field that matters for the identities is explicit."""
-    pkg_name = "district" if package else "none"
-    regions = [dict(name=f"county_{k + 1:02d}", subsidy_depth=depth * (k + 1) / counties) for k in range(counties)]
-    return Scenario.model_validate(dict(
-        name="accounting", years=years, seed=0, focal_county=None,
-        geography=dict(source="generated", origins=1, counties=counties, coast_length_km=600.0,
-                       inland_min_km=200.0, inland_max_km=500.0, layout_seed=3, origin=origin_traits(),
-                       county=county_traits(package=pkg_name, operating_spending=operating, fee_rate=fee_rate)),
-        regions=regions,
-        packages={"district": district_package(tax_sharing, duration)},
-        sectors=dict(names=["materials", "components", "assembly"],
-                     input_output=[[0.0, 0.6, 0.2], [0.0, 0.0, 0.6], [0.0, 0.0, 0.0]],
-                     revenue_per_capital=[1.0, 1.1, 1.2], material_share=[0.55, 0.6, 0.65],
-                     capital_per_worker=[40.0, 30.0, 20.0], investment_intensity=[300.0, 300.0, 300.0],
-                     birth_share=[0.3, 0.3, 0.4]),
-        firms=dict(initial=initial, initial_per_county=per_county, births_per_year=births, capital_median=6000.0,
-                   capital_sigma=0.8, productivity_sigma=0.15, review_rate=review, batches=batches,
-                   exit_after_loss_years=2, capital_cost_rate=0.06, small_firm_investment=5000.0,
-                   small_firm_land=15.0),
-        agglomeration=dict(localisation=localisation, supplier=0.05, infrastructure=0.3, epsilon=1.0,
-                           measure="firms"),
-        transport=dict(supplier_decay_per_km=0.004, market_cost_per_km=0.0001),
-        markets=dict(land_congestion=2.0, wage_pressure=0.5, migration_rate=0.2, public_service_effect=1.0,
-                     coastal_wage_growth=0.1, coastal_land_growth=0.1),
-        choice=dict(theta=0.05, utility="linear", horizon_years=10, discount_rate=0.08, moving_cost_base=0.1,
-                    moving_cost_per_km=0.0002, old_site_recovery=0.4, governance_friction=0.1),
-        taxes=dict(corporate_income=0.25, value_added=0.13, county_cit_share=0.4, county_vat_share=0.5),
-        counties=dict(infrastructure_depreciation=0.05, infrastructure_cost=5000.0, land_per_infrastructure=0.02,
-                      debt_interest=0.04, fee_trap=fee_trap, fee_step=0.01, fee_cap=0.12,
-                      fee_dependence_threshold=0.25, governance_erosion=0.2, governance_reform=reform,
-                      reform_counties=[], reform_year=2, reform_fee=0.01, reform_governance=0.9, reform_speed=0.25,
-                      strategic_competition=competition, competition_speed=0.5),
-        take_off=dict(threshold=0.3, hold_years=2, measure="employment"),
-    ))
+    """The busy world with the drawn configuration: county k (of n) at subsidy depth ``depth k / n``;
+    the package, if the counties offer it, from year 2."""
+    return Scenario.model_validate(busy_world(
+        name="accounting", years=years, counties=counties, layout_seed=3,
+        depths=[depth * (k + 1) / counties for k in range(counties)],
+        county_package="district" if package else "none", operating_spending=operating, fee_rate=fee_rate,
+        package_start=2, package_duration=duration, tax_sharing=tax_sharing, initial=initial,
+        initial_per_county=per_county, births=births, productivity_sigma=0.15, review_rate=review, batches=batches,
+        localisation=localisation, fee_trap=fee_trap, fee_step=0.01, reform=reform, reform_year=2,
+        competition=competition))
 
 
 configs = st.fixed_dictionaries(dict(
@@ -148,7 +100,7 @@ def expected_region_taxes(model: ClusterModel, acc) -> np.ndarray:
 def check_year(model: ClusterModel, acc, balance_before: np.ndarray, not_entered_before: int,
                firms_before: np.ndarray) -> None:
     r, t, cfg = model.regions, model.firms, model.config
-    placed = np.flatnonzero(t.alive[: t.size] & (t.region[: t.size] >= 0))
+    placed = placed_rows(model)
     firm_agents = model.agents_by_type.get(Firm, [])
     # the models here are too small for the table to be compacted (rows keep their index)
     assert t.size == model.entered + model.not_entered

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from worlds import busy_world, placed_rows
 
 from clustersim.agents import FIRM_FIELDS, REGION_FIELDS, Coast, County, Firm
 from clustersim.model import ClusterModel
@@ -18,56 +19,9 @@ from clustersim.params import Scenario
 YEARS = 5
 
 
-def scenario(*, origins: int = 1, counties: int = 3, initial: int = 200, births: float = 25.0,
-             coast_land: float = 30000.0, coastal_wage_growth: float = 0.1) -> Scenario:
-    """A small model in which firms enter, move to counties and exit; every relevant parameter explicit."""
-    county = dict(land_supply=2500.0, standard_factory_supply=250.0, land_price=15.0, wage=3.0,
-                  labour_pool=30000.0, infrastructure=0.4, governance=0.6, fee_rate=0.02, budget=0.0,
-                  operating_spending=1500.0, transfer=1000.0, infrastructure_share=0.2, package="district",
-                  subsidy_depth=1.0)
-    origin = dict(land_supply=coast_land, standard_factory_supply=0.0, land_price=60.0, wage=7.0,
-                  labour_pool=400000.0, infrastructure=0.9, governance=0.8, fee_rate=0.01, budget=0.0,
-                  operating_spending=0.0, transfer=0.0, infrastructure_share=0.0, package="none",
-                  subsidy_depth=0.0)
-    return Scenario.model_validate(dict(
-        name="agents", years=YEARS, seed=0, focal_county=None,
-        geography=dict(source="generated", origins=origins, counties=counties, coast_length_km=600.0,
-                       inland_min_km=200.0, inland_max_km=500.0, layout_seed=5, origin=origin, county=county),
-        regions=[],
-        packages={"district": dict(
-            land_tiers=[dict(min_investment=20000.0, price=5.0), dict(min_investment=5000.0, price=8.0)],
-            standard_factory_price=6.0, rebate_schedule=[1.0, 1.0, 1.0, 0.5, 0.5],
-            standard_factory_rebate_schedule=[1.0, 0.5], standard_factory_rebate_min_investment=2000.0,
-            relocation_award=0.02, fee_waiver=0.5, fee_waiver_years=3, start_year=1, duration_years=None,
-            tax_sharing=None)},
-        sectors=dict(names=["materials", "components", "assembly"],
-                     input_output=[[0.0, 0.6, 0.2], [0.0, 0.0, 0.6], [0.0, 0.0, 0.0]],
-                     revenue_per_capital=[1.0, 1.1, 1.2], material_share=[0.55, 0.6, 0.65],
-                     capital_per_worker=[40.0, 30.0, 20.0], investment_intensity=[300.0, 300.0, 300.0],
-                     birth_share=[0.3, 0.3, 0.4]),
-        firms=dict(initial=initial, initial_per_county=5, births_per_year=births, capital_median=6000.0,
-                   capital_sigma=0.8, productivity_sigma=0.4, review_rate=0.4, batches=4,
-                   exit_after_loss_years=2, capital_cost_rate=0.06, small_firm_investment=5000.0,
-                   small_firm_land=15.0),
-        agglomeration=dict(localisation=0.2, supplier=0.05, infrastructure=0.3, epsilon=1.0, measure="firms"),
-        transport=dict(supplier_decay_per_km=0.004, market_cost_per_km=0.0001),
-        markets=dict(land_congestion=2.0, wage_pressure=0.5, migration_rate=0.2, public_service_effect=1.0,
-                     coastal_wage_growth=coastal_wage_growth, coastal_land_growth=0.1),
-        choice=dict(theta=0.05, utility="linear", horizon_years=10, discount_rate=0.08, moving_cost_base=0.1,
-                    moving_cost_per_km=0.0002, old_site_recovery=0.4, governance_friction=0.1),
-        taxes=dict(corporate_income=0.25, value_added=0.13, county_cit_share=0.4, county_vat_share=0.5),
-        counties=dict(infrastructure_depreciation=0.05, infrastructure_cost=5000.0, land_per_infrastructure=0.02,
-                      debt_interest=0.04, fee_trap=False, fee_step=0.005, fee_cap=0.12,
-                      fee_dependence_threshold=0.25, governance_erosion=0.2, governance_reform=False,
-                      reform_counties=[], reform_year=0, reform_fee=0.01, reform_governance=0.9,
-                      reform_speed=0.25, strategic_competition=False, competition_speed=0.5),
-        take_off=dict(threshold=0.3, hold_years=2, measure="employment"),
-    ))
-
-
-def placed_rows(model: ClusterModel) -> np.ndarray:
-    t = model.firms
-    return np.flatnonzero(t.alive[: t.size] & (t.region[: t.size] >= 0))
+def scenario(**changes: object) -> Scenario:
+    """The busy world (firms enter, move to counties and exit), with ``changes``."""
+    return Scenario.model_validate(busy_world(name="agents", years=YEARS, **changes))
 
 
 def assert_views_match_table(model: ClusterModel) -> None:

@@ -14,25 +14,12 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from worlds import district_package
 
 from clustersim.choice import Deciders, choice_probabilities, choose, draw, firm_values
 from clustersim.model import ClusterModel
 from clustersim.params import Scenario
 from clustersim.reference import reference_decisions
-
-DISTRICT = {
-    "land_tiers": [{"min_investment": 20000, "price": 12.5}, {"min_investment": 10000, "price": 13.5},
-                   {"min_investment": 5000, "price": 14.0}],
-    "standard_factory_price": 14.5,
-    "rebate_schedule": [1.0, 1.0, 1.0, 0.5, 0.5],
-    "standard_factory_rebate_schedule": [1.0, 1.0, 0.5, 0.5],
-    "standard_factory_rebate_min_investment": 2025,
-    "fee_waiver": 1.0,
-    "fee_waiver_years": 5,
-    "tax_sharing": 0.6,
-    "start_year": 1,
-    "duration_years": 2,
-}
 
 
 def scenario(*, theta: float = 0.3, utility: str = "linear", depth: float = 1.0, rival_depth: float = 2.0,
@@ -58,7 +45,7 @@ def scenario(*, theta: float = 0.3, utility: str = "linear", depth: float = 1.0,
     return Scenario.model_validate({
         "geography": {"counties": 6, "origin": {"wage": coast_wage, "land_price": 60.0, "land_supply": 400000.0}},
         "regions": regions,
-        "packages": {"district": {**DISTRICT, "relocation_award": award}, "rival": rival},
+        "packages": {"district": {**district_package(), "relocation_award": award}, "rival": rival},
         "firms": {"initial": 400, "births_per_year": 120, "capital_median": capital_median,
                   "capital_sigma": capital_sigma, "review_rate": 0.3},
         "choice": {"theta": theta, "utility": utility, "horizon_years": horizon, "discount_rate": discount_rate},

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
+from worlds import busy_world
 
 from clustersim.model import ClusterModel
 from clustersim.params import Scenario
@@ -23,50 +24,12 @@ YEARS = 6
 
 
 def scenario(seed: int = 0) -> Scenario:
-    """A small, busy model (firms move, exit, take packages, counties adapt); every relevant
-    parameter explicit."""
-    county = dict(land_supply=2500.0, standard_factory_supply=250.0, land_price=15.0, wage=3.0,
-                  labour_pool=30000.0, infrastructure=0.4, governance=0.6, fee_rate=0.02, budget=0.0,
-                  operating_spending=20000.0, transfer=1000.0, infrastructure_share=0.2, package="district",
-                  subsidy_depth=1.0)
-    origin = dict(land_supply=30000.0, standard_factory_supply=0.0, land_price=60.0, wage=7.0,
-                  labour_pool=400000.0, infrastructure=0.9, governance=0.8, fee_rate=0.01, budget=0.0,
-                  operating_spending=0.0, transfer=0.0, infrastructure_share=0.0, package="none",
-                  subsidy_depth=0.0)
-    return Scenario.model_validate(dict(
-        name="repro", years=YEARS, seed=seed, focal_county="county_02",
-        geography=dict(source="generated", origins=2, counties=4, coast_length_km=600.0,
-                       inland_min_km=200.0, inland_max_km=500.0, layout_seed=11, origin=origin, county=county),
-        regions=[dict(name="county_01", subsidy_depth=0.0), dict(name="county_02", subsidy_depth=2.0)],
-        packages={"district": dict(
-            land_tiers=[dict(min_investment=20000.0, price=5.0), dict(min_investment=5000.0, price=8.0)],
-            standard_factory_price=6.0, rebate_schedule=[1.0, 1.0, 1.0, 0.5, 0.5],
-            standard_factory_rebate_schedule=[1.0, 0.5], standard_factory_rebate_min_investment=2000.0,
-            relocation_award=0.02, fee_waiver=0.5, fee_waiver_years=3, start_year=1, duration_years=None,
-            tax_sharing=0.6)},
-        sectors=dict(names=["materials", "components", "assembly"],
-                     input_output=[[0.0, 0.6, 0.2], [0.0, 0.0, 0.6], [0.0, 0.0, 0.0]],
-                     revenue_per_capital=[1.0, 1.1, 1.2], material_share=[0.55, 0.6, 0.65],
-                     capital_per_worker=[40.0, 30.0, 20.0], investment_intensity=[300.0, 300.0, 300.0],
-                     birth_share=[0.3, 0.3, 0.4]),
-        firms=dict(initial=200, initial_per_county=5, births_per_year=25.0, capital_median=6000.0,
-                   capital_sigma=0.8, productivity_sigma=0.4, review_rate=0.4, batches=4,
-                   exit_after_loss_years=2, capital_cost_rate=0.06, small_firm_investment=5000.0,
-                   small_firm_land=15.0),
-        agglomeration=dict(localisation=0.2, supplier=0.05, infrastructure=0.3, epsilon=1.0, measure="firms"),
-        transport=dict(supplier_decay_per_km=0.004, market_cost_per_km=0.0001),
-        markets=dict(land_congestion=2.0, wage_pressure=0.5, migration_rate=0.2, public_service_effect=1.0,
-                     coastal_wage_growth=0.1, coastal_land_growth=0.1),
-        choice=dict(theta=0.05, utility="linear", horizon_years=10, discount_rate=0.08, moving_cost_base=0.1,
-                    moving_cost_per_km=0.0002, old_site_recovery=0.4, governance_friction=0.1),
-        taxes=dict(corporate_income=0.25, value_added=0.13, county_cit_share=0.4, county_vat_share=0.5),
-        counties=dict(infrastructure_depreciation=0.05, infrastructure_cost=5000.0, land_per_infrastructure=0.02,
-                      debt_interest=0.04, fee_trap=True, fee_step=0.01, fee_cap=0.12,
-                      fee_dependence_threshold=0.25, governance_erosion=0.2, governance_reform=False,
-                      reform_counties=[], reform_year=0, reform_fee=0.01, reform_governance=0.9,
-                      reform_speed=0.25, strategic_competition=True, competition_speed=0.5),
-        take_off=dict(threshold=0.3, hold_years=2, measure="employment"),
-    ))
+    """The busy world with the fee trap and strategic competition on, tax sharing, and a focal
+    county with twice the subsidy depth next to one with none."""
+    return Scenario.model_validate(busy_world(
+        name="repro", years=YEARS, seed=seed, focal_county="county_02", origins=2, counties=4, layout_seed=11,
+        depths=[0.0, 2.0], operating_spending=20000.0, tax_sharing=0.6, fee_trap=True, fee_step=0.01,
+        competition=True))
 
 
 def frames(model: ClusterModel) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
