@@ -27,11 +27,12 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from worlds import busy_world, placed_rows
 
 from clustersim.agents import Firm
 from clustersim.model import ClusterModel
 from clustersim.params import Scenario
+
+from worlds import busy_world, placed_rows
 
 REL = 1e-9  # relative slack for float round-off in sums of ~1e5..1e7 wan
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from worlds import busy_world, placed_rows
 
 from clustersim.agents import FIRM_FIELDS, REGION_FIELDS, Coast, County, Firm
 from clustersim.model import ClusterModel
 from clustersim.params import Scenario
+
+from worlds import busy_world, placed_rows
 
 YEARS = 5
 

@@ -14,12 +14,13 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from worlds import district_package
 
 from clustersim.choice import Deciders, choice_probabilities, choose, draw, firm_values
 from clustersim.model import ClusterModel
 from clustersim.params import Scenario
 from clustersim.reference import reference_decisions
+
+from worlds import district_package
 
 
 def scenario(*, theta: float = 0.3, utility: str = "linear", depth: float = 1.0, rival_depth: float = 2.0,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -14,7 +13,8 @@ from clustersim.cli import main
 from clustersim.params import Scenario
 from clustersim.scenario import apply_overrides, load_scenario
 
-SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+from worlds import SCENARIOS
+
 SUMMARY_KEYS = {"scenario", "seed", "years", "focal_county", "take_off", "fiscal_return", "final_shares",
                 "ellison_glaeser", "timing_seconds", "versions", "resolved_scenario"}
 

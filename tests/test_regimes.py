@@ -11,8 +11,10 @@ derived next to its assertion from the binomial spread of a 12-seed take-off rat
 
 from __future__ import annotations
 
+import tomllib
 from collections import Counter
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 
@@ -23,16 +25,9 @@ from clustersim.params import Scenario
 FOCAL = "county_01"
 SEEDS = range(1000, 1012)  # 12 replicates per cell
 N = len(SEEDS)
-DISTRICT_PACKAGE = {
-    "land_tiers": [{"min_investment": 20000.0, "price": 12.5},
-                   {"min_investment": 10000.0, "price": 13.5},
-                   {"min_investment": 5000.0, "price": 14.0}],
-    "standard_factory_price": 14.5,
-    "rebate_schedule": [1.0, 1.0, 1.0, 0.5, 0.5],
-    "standard_factory_rebate_schedule": [1.0, 1.0, 0.5, 0.5],
-    "standard_factory_rebate_min_investment": 2025.0,
-    "start_year": 1,
-}
+#: the district land tiers and rebates, as in scenarios/held_package.toml (its duration is overridden)
+DISTRICT_PACKAGE = tomllib.loads(
+    (Path(__file__).resolve().parents[1] / "scenarios" / "held_package.toml").read_text())["packages"]["held_district"]
 
 
 def focal_scenario(depth: float, fee: float, duration: int) -> Scenario:

@@ -15,10 +15,11 @@ import numpy as np
 import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
-from worlds import busy_world
 
 from clustersim.model import ClusterModel
 from clustersim.params import Scenario
+
+from worlds import busy_world
 
 YEARS = 6
 

@@ -12,7 +12,7 @@ import pytest
 from clustersim.params import Scenario
 from clustersim.scenario import ScenarioError, apply_overrides, build_model, load_scenario
 
-SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+from worlds import SCENARIOS
 
 SHIPPED = sorted(SCENARIOS.glob("*.toml"))
 

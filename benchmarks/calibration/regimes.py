@@ -25,8 +25,10 @@ from __future__ import annotations
 import argparse
 import json
 import time
+import tomllib
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 import numpy as np
 
@@ -34,17 +36,9 @@ from clustersim import metrics
 from clustersim.model import ClusterModel
 from clustersim.params import Scenario
 
-#: the district package of POLICY_NOTES Text 2 (land tiers, rebates), offered for ``duration`` years
-DISTRICT_PACKAGE = {
-    "land_tiers": [{"min_investment": 20000.0, "price": 12.5},
-                   {"min_investment": 10000.0, "price": 13.5},
-                   {"min_investment": 5000.0, "price": 14.0}],
-    "standard_factory_price": 14.5,
-    "rebate_schedule": [1.0, 1.0, 1.0, 0.5, 0.5],
-    "standard_factory_rebate_schedule": [1.0, 1.0, 0.5, 0.5],
-    "standard_factory_rebate_min_investment": 2025.0,
-    "start_year": 1,
-}
+#: the district land tiers and rebates, as in scenarios/held_package.toml (its duration is overridden)
+DISTRICT_PACKAGE = tomllib.loads(
+    (Path(__file__).resolve().parents[2] / "scenarios" / "held_package.toml").read_text())["packages"]["held_district"]
 
 
 def scenario(overrides: dict[str, object] | None = None) -> Scenario:
