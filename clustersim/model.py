@@ -252,10 +252,10 @@ class ClusterModel(mesa.Model):
         self._refresh()
         self._choose_locations(newborn)
         self._refresh()
-        acc = self._produce(self.config)
+        acc = self._produce()
         self._exit(acc)
         self._refresh()  # county policy (migration, fee dependence) sees the year after exits
-        self._county_policy(acc)
+        self._county_policy()
         self._maybe_compact()
         self._refresh()
         self._collect()
@@ -352,8 +352,8 @@ class ClusterModel(mesa.Model):
             u, c = np.unique(pairs, return_counts=True)
             self._moves_log.append(np.column_stack([u // n_r, u % n_r, c]))
 
-    def _produce(self, cfg: Scenario) -> FirmAccounts:
-        t, r = self.firms, self.regions
+    def _produce(self) -> FirmAccounts:
+        t, r, cfg = self.firms, self.regions, self.config
         rows = self._placed()
         tx = cfg.taxes
         acc = firm_accounts(
@@ -384,7 +384,7 @@ class ClusterModel(mesa.Model):
         self.exits = out.size
         self.exited += out.size
 
-    def _county_policy(self, acc: FirmAccounts) -> None:
+    def _county_policy(self) -> None:
         r, cp, m = self.regions, self.config.counties, self.config.markets
         county = r.is_county
         inv = r.flows["infrastructure_spending"]
