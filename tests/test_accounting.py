@@ -198,8 +198,8 @@ def test_accounting_identities_every_year(config: dict, seed: int) -> None:
     captured = {}
     produce = model._produce
 
-    def produce_and_keep(cfg):
-        captured["acc"] = produce(cfg)
+    def produce_and_keep():
+        captured["acc"] = produce()
         return captured["acc"]
 
     model._produce = produce_and_keep  # observe each year's firm accounts
