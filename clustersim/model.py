@@ -203,7 +203,6 @@ class ClusterModel(mesa.Model):
             self.localisation = sector_region_totals(sec, reg, None, n_s, n_r)
         else:
             self.localisation = sector_region_totals(sec, reg, emp / 1000.0, n_s, n_r)
-        self.employment_by_sector = sector_region_totals(sec, reg, emp, n_s, n_r)
         self.access = supplier_access(self.output, self.io, self.decay, self.reference_output)
         eta = cfg.markets.land_congestion
         r.land_price = markets.land_price(r.base_price, r.land_used, r.land_supply, eta)
@@ -422,13 +421,14 @@ class ClusterModel(mesa.Model):
         return list(self._measure().keys())
 
     def _measure(self) -> dict[str, float]:
-        """Model-level measures of the current year; also sets the sector x region tables the
-        region reporters read."""
+        """Model-level measures of the current year. Also sets ``firms_by_sector`` and
+        ``employment_by_sector`` (sectors x regions, as collected this year), which the region
+        reporters read."""
         t, r = self.firms, self.regions
         rows = self._placed()
         n_s = len(self.sector_names)
-        self._sector_firms = sector_region_totals(t.sector[rows], t.region[rows], None, n_s, r.n)
-        self._sector_employment = sector_region_totals(t.sector[rows], t.region[rows], t.employment[rows], n_s, r.n)
+        self.firms_by_sector = sector_region_totals(t.sector[rows], t.region[rows], None, n_s, r.n)
+        self.employment_by_sector = sector_region_totals(t.sector[rows], t.region[rows], t.employment[rows], n_s, r.n)
         county = r.is_county
         emp_c = r.employment[county]
         firms_c = r.firms[county]
@@ -462,7 +462,7 @@ class ClusterModel(mesa.Model):
             "gini": metrics.locational_gini(emp_c) if emp_c.sum() > 0 else 0.0,
             "largest_share": metrics.largest_share(emp_c)[1] if emp_c.sum() > 0 else 0.0,
             # a county holds a cluster of a sector: >= 20 % of the sector's county firms and >= 10 of them
-            "clusters": float(metrics.clusters(self._sector_firms[:, county], min_share=0.2, min_size=10)),
+            "clusters": float(metrics.clusters(self.firms_by_sector[:, county], min_share=0.2, min_size=10)),
         }
         if rows.size:
             share = r.employment / r.employment.sum()
@@ -478,8 +478,8 @@ class ClusterModel(mesa.Model):
         """Region reporters ``firms_<sector>`` and ``employment_<sector>`` (MODEL_SPEC §7)."""
         out = {}
         for k, name in enumerate(self.sector_names):
-            out[f"firms_{name}"] = lambda a, k=k: float(a.model._sector_firms[k, a.index])
-            out[f"employment_{name}"] = lambda a, k=k: float(a.model._sector_employment[k, a.index])
+            out[f"firms_{name}"] = lambda a, k=k: float(a.model.firms_by_sector[k, a.index])
+            out[f"employment_{name}"] = lambda a, k=k: float(a.model.employment_by_sector[k, a.index])
         return out
 
     def _collect(self) -> None:
@@ -519,7 +519,7 @@ class ClusterModel(mesa.Model):
         cols = {c: getattr(t, c)[rows] for c in ("sector", "capital", "land", "employment", "productivity",
                                                   "small", "years", "package", "package_depth", "base_tax",
                                                   "loss_years", "born", "moves", "profit")}
-        df = pd.DataFrame({"firm_id": ids, "region": [self.regions.names[i] for i in t.region[rows]], **cols})
+        df = pd.DataFrame({"firm_id": ids, "region": np.array(self.regions.names, dtype=object)[t.region[rows]], **cols})
         df["sector"] = pd.Categorical.from_codes(df["sector"], self.sector_names)
         df["package"] = [self.packages.names[p] if p >= 0 else "" for p in df["package"]]
         return df
