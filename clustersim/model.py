@@ -519,7 +519,8 @@ class ClusterModel(mesa.Model):
         cols = {c: getattr(t, c)[rows] for c in ("sector", "capital", "land", "employment", "productivity",
                                                   "small", "years", "package", "package_depth", "base_tax",
                                                   "loss_years", "born", "moves", "profit")}
-        df = pd.DataFrame({"firm_id": ids, "region": np.array(self.regions.names, dtype=object)[t.region[rows]], **cols})
+        region = np.array(self.regions.names, dtype=object)[t.region[rows]]
+        df = pd.DataFrame({"firm_id": ids, "region": region, **cols})
         df["sector"] = pd.Categorical.from_codes(df["sector"], self.sector_names)
         df["package"] = [self.packages.names[p] if p >= 0 else "" for p in df["package"]]
         return df
