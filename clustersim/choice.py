@@ -38,7 +38,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from clustersim.packages import PackageBook
+from clustersim.packages import PackageBook, effective_land_price
 
 CHUNK_CELLS = 32768  # firm x region cells per block in choose(): the temporaries stay in cache
 
@@ -101,10 +101,10 @@ class Deciders:
     def from_table(cls, table, rows: np.ndarray, newborn: np.ndarray) -> Deciders:
         region = table.region[rows].astype(np.int64)
         region[newborn] = -1
-        return cls(*(getattr(table, name)[rows] for name in (
-            "sector", "capital", "land", "employment", "productivity")), region,
-            *(getattr(table, name)[rows] for name in (
-                "small", "years", "package", "package_depth", "rebate_class")))
+        return cls(sector=table.sector[rows], capital=table.capital[rows], land=table.land[rows],
+                   employment=table.employment[rows], productivity=table.productivity[rows], region=region,
+                   small=table.small[rows], years=table.years[rows], package=table.package[rows],
+                   package_depth=table.package_depth[rows], rebate_class=table.rebate_class[rows])
 
 
 def firm_values(cs: ChoiceSet, f: Deciders) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -166,9 +166,7 @@ class _Batch:
     """
 
     def __init__(self, cs: ChoiceSet, f: Deciders):
-        rt = cs.__dict__.get("_terms")
-        if rt is None:
-            rt = cs.__dict__["_terms"] = _RegionTerms(cs)
+        rt = _RegionTerms(cs)
         self.cs, self.f, self.rt = cs, f, rt
         book, a = cs.book, cs.annuity
         n, n_s = f.n, rt.n_sectors
@@ -191,8 +189,7 @@ class _Batch:
         small_g = f.small[first].astype(np.int64)
         price_g = rt.price[small_g]  # (G, R)
         tier_g = book.tier_table[pkg[None, :], tier[first][:, pkg]]
-        gap = np.nan_to_num(np.maximum(price_g - tier_g, 0.0), nan=0.0)
-        p_eff = np.maximum(price_g - depth[None, :] * gap, 0.0)
+        p_eff = effective_land_price(price_g, tier_g, depth[None, :])
         rf = rt.rebate_pv[pkg[None, :], cls[first][:, pkg]] * (cs.county_cit_share * depth)[None, :]
         self.tax_rows = cs.cit * (1.0 - rf / a)  # share of max(P, 0) lost to net tax, (G, R)
         n_g = first.size
@@ -225,7 +222,7 @@ class _Batch:
         if has.any():
             p, years = locked[has], f.years[has]
             owed = book.remaining_rebate_pv(p, f.rebate_class[has].astype(np.int64), years, cs.discount)
-            refund = _remaining_waiver_pv(book, p, years, cs.discount)
+            refund = book.remaining_waiver_years_pv(p, years, cs.discount)
             depth = f.package_depth[has]
             stay[has] += (depth * owed * cs.county_cit_share * tax[has]
                           + book.refund_share(p, depth) * refund * cs.fee_rate[c[has]] * revenue[has])
@@ -260,14 +257,6 @@ class _Batch:
         value[stayers, cur[stayers]] = self.stay[rows][stayers]
         feasible[stayers, cur[stayers]] = True
         return value, feasible
-
-
-def _remaining_waiver_pv(book: PackageBook, package: np.ndarray, years_done: np.ndarray,
-                         discount: np.ndarray) -> np.ndarray:
-    """PV of one wan a year over the fee-waiver years still ahead of each firm."""
-    left = np.clip(book.fee_waiver_years[package] - years_done, 0, discount.size)
-    cum = np.concatenate([[0.0], np.cumsum(discount)])
-    return cum[left]
 
 
 def choice_probabilities(value: np.ndarray, feasible: np.ndarray, scale: np.ndarray,

@@ -28,7 +28,7 @@ from clustersim.agglomeration import log_multiplier, sector_region_totals, suppl
 from clustersim.choice import ChoiceSet, Deciders, choose
 from clustersim.firms import FirmTable
 from clustersim.geography import build_layout
-from clustersim.packages import PackageBook
+from clustersim.packages import PackageBook, effective_land_price
 from clustersim.params import Scenario
 from clustersim.regions import RegionState
 
@@ -62,9 +62,8 @@ class ClusterModel(mesa.Model):
         self.firms = FirmTable(capacity=max(1024, 2 * (scenario.firms.initial + self.regions.n
                                                          * scenario.firms.initial_per_county)))
         self._agent_of_row: list[Firm | None] = []
-        self.region_agents = [
-            (Coast if o else County)(self, i) for i, o in enumerate(self.regions.is_origin)
-        ]
+        for i, origin in enumerate(self.regions.is_origin):
+            (Coast if origin else County)(self, i)  # registered with the model by Mesa
         self.year = 0
         self.entered = 0
         self.exited = 0
@@ -73,8 +72,9 @@ class ClusterModel(mesa.Model):
         self.last_moves = np.zeros((0, 3), dtype=np.int64)  # rows: origin, destination, firms
         self._place_initial_firms()
         self._refresh()
+        self._report = self._measure()
         self.datacollector = mesa.DataCollector(
-            model_reporters={name: (lambda m, n=name: m._report[n]) for name in self._report_names()},
+            model_reporters={name: (lambda m, n=name: m._report[n]) for name in self._report},
             agenttype_reporters={kind: {"region": "name", "kind": "kind",
                                         **{f: f for f in REGION_FIELDS},
                                         **{f: (lambda a, f=f: float(a.model.regions.flows[f][a.index]))
@@ -82,7 +82,7 @@ class ClusterModel(mesa.Model):
                                         **self._sector_reporters()}
                                  for kind in (Coast, County)},
         )
-        self._collect()
+        self.datacollector.collect(self)
 
     # ------------------------------------------------------------------ set-up
     def _constants(self) -> None:
@@ -323,8 +323,7 @@ class ClusterModel(mesa.Model):
         depth = cs.depth_offered[dest]
         pkg = cs.package[dest]
         tier = self.packages.tier_price(f.capital[idx], f.small[idx])[np.arange(idx.size), pkg]
-        discount = np.nan_to_num(np.maximum(price - tier, 0.0), nan=0.0) * depth
-        discount = np.minimum(discount, price)
+        discount = price - effective_land_price(price, tier, depth)
         n_r = r.n
         self._land_sales += np.bincount(dest, weights=f.land[idx] * price, minlength=n_r)
         self._land_awards += np.bincount(dest, weights=f.land[idx] * discount, minlength=n_r)
@@ -417,9 +416,6 @@ class ClusterModel(mesa.Model):
             self._agent_of_row = agents
 
     # ------------------------------------------------------------------ outputs
-    def _report_names(self) -> list[str]:
-        return list(self._measure().keys())
-
     def _measure(self) -> dict[str, float]:
         """Model-level measures of the current year. Also sets ``firms_by_sector`` and
         ``employment_by_sector`` (sectors x regions, as collected this year), which the region

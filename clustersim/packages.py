@@ -24,6 +24,14 @@ from clustersim.params import NO_PACKAGE, Package, Scenario
 OWN_PLOT, STANDARD_FACTORY, NO_REBATE = 0, 1, 2
 
 
+def effective_land_price(price: np.ndarray, tier: np.ndarray, depth: np.ndarray) -> np.ndarray:
+    """Land price a firm pays net of the package's award, wan/mu:
+    ``p_eff = max(0, p - depth * max(0, p - tier))``; a ``nan`` tier (no tier price) gives no
+    discount. The award is ``p - p_eff`` (the firm pays p, the gap is paid back)."""
+    gap = np.nan_to_num(np.maximum(price - tier, 0.0), nan=0.0)
+    return np.maximum(price - depth * gap, 0.0)
+
+
 class PackageBook:
     """All packages of a scenario as arrays. Package 0 is always ``none``."""
 
@@ -132,6 +140,14 @@ class PackageBook:
         return np.minimum(1.0, depth * self.fee_waiver[package])
 
     def waiver_years_pv(self, discount: np.ndarray) -> np.ndarray:
-        """PV of one wan a year over each package's fee-waiver years (per package)."""
+        """PV of one wan a year over each package's fee-waiver years (per package), for a firm
+        that has not yet produced under it."""
+        return self.remaining_waiver_years_pv(np.arange(len(self)), np.zeros(len(self), np.int64), discount)
+
+    def remaining_waiver_years_pv(self, package: np.ndarray, years_done: np.ndarray,
+                                  discount: np.ndarray) -> np.ndarray:
+        """PV of one wan a year over the fee-waiver years still ahead of firms that have produced
+        ``years_done`` years under ``package`` (per firm)."""
+        left = np.clip(self.fee_waiver_years[package] - years_done, 0, discount.size)
         cum = np.concatenate([[0.0], np.cumsum(discount)])
-        return cum[np.minimum(self.fee_waiver_years, discount.size)]
+        return cum[left]
