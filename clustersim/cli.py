@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from clustersim.params import NO_PACKAGE, Scenario
 from clustersim.scenario import ScenarioError, apply_overrides, build_model, load_scenario
 
 
@@ -49,24 +50,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # ------------------------------------------------------------------------------ shared arguments
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if not 0 <= value < 2**63:
-        raise argparse.ArgumentTypeError(f"{value} must be between 0 and 2**63 - 1")
-    return value
+def _whole_number(low: int, high: int | None = None) -> Callable[[str], int]:
+    """An argparse ``type``: a whole number in ``low..high`` (no upper limit when ``high`` is None)."""
 
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < low or (high is not None and value > high):
+            limits = f"at least {low}" if high is None else f"between {low} and {high}"
+            raise argparse.ArgumentTypeError(f"{value} must be {limits}")
+        return value
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
-    return value
+    return parse
 
 
 def parse_assignments(items: Sequence[str]) -> dict[str, Any]:
@@ -88,13 +85,13 @@ def parse_assignments(items: Sequence[str]) -> dict[str, Any]:
 def add_scenario_arguments(p: argparse.ArgumentParser) -> None:
     """SCENARIO plus --years/--seed/--set: the arguments every command that runs a model takes."""
     p.add_argument("scenario", metavar="SCENARIO", type=Path, help="scenario file (TOML), e.g. scenarios/baseline.toml")
-    p.add_argument("--years", type=_positive_int, metavar="N", help="years to simulate (default: the scenario's)")
-    p.add_argument("--seed", type=_seed, metavar="S", help="run seed (default: the scenario's)")
+    p.add_argument("--years", type=_whole_number(1), metavar="N", help="years to simulate (default: the scenario's)")
+    p.add_argument("--seed", type=_whole_number(0, 2**63 - 1), metavar="S", help="run seed (default: the scenario's)")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override a scenario field by its dotted name, e.g. --set firms.review_rate=0.1 (repeatable)")
 
 
-def scenario_from_args(args: argparse.Namespace):
+def scenario_from_args(args: argparse.Namespace) -> Scenario:
     """The scenario named on the command line with --years, --seed and --set applied."""
     scenario = load_scenario(args.scenario)
     overrides = parse_assignments(args.overrides)
@@ -129,19 +126,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     t2 = time.perf_counter()
     counterfactual = None
     if args.counterfactual:
-        focal = model.focal_name
-        regions = [r.model_dump(exclude_none=True) for r in scenario.regions if r.name != focal]
-        alt = apply_overrides(scenario, {"regions": [*regions, {"name": focal, "package": "none"}],
-                                         "focal_county": focal}, source="--counterfactual")
-        counterfactual = build_model(alt, source=args.scenario).run()
+        counterfactual = build_model(without_focal_package(scenario, model.focal_name), source=args.scenario).run()
     t3 = time.perf_counter()
     out = args.out if args.out is not None else Path("results") / scenario.name
-    written = outputs.write_tables(model, out)
     regions = outputs.region_table(model)
+    written = outputs.write_tables(model, out, regions)
     if args.figure:
         from clustersim import figures
 
-        focal_package = model.config.package(model.packages.names[model.regions.package[model.focal]])
+        focal_package = model.packages.packages[model.regions.package[model.focal]]
         end = model.incentives_end_year() if focal_package.offers_incentives else None
         fig = figures.overview_figure(regions, focal=model.focal_name, incentives_end=end,
                                       title=f"{scenario.name}: {scenario.years} years, seed {model.seed}")
@@ -152,6 +145,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     written["summary"] = outputs.write_json(summary, out / "summary.json")
     print(format_summary(summary, out, written))
     return 0
+
+
+def without_focal_package(scenario: Scenario, focal: str) -> Scenario:
+    """``scenario`` with the county ``focal`` offering no package and every other setting kept
+    (its other ``[[regions]]`` overrides included): the fiscal counterfactual."""
+    overrides: dict[str, Any] = {f"regions.{i}.package": NO_PACKAGE
+                                 for i, r in enumerate(scenario.regions) if r.name == focal}
+    if not overrides:
+        overrides["regions"] = [*scenario.model_dump()["regions"], {"name": focal, "package": NO_PACKAGE}]
+    return apply_overrides(scenario, {**overrides, "focal_county": focal}, source="--counterfactual")
 
 
 def format_summary(summary: dict[str, Any], out: Path, written: dict[str, Path]) -> str:

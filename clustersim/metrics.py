@@ -84,6 +84,19 @@ def _check_lengths(**arrays: NDArray[np.generic]) -> None:
                          + ", ".join(f"{k}={v}" for k, v in lengths.items()))
 
 
+def _region_share(values: ArrayLike, n_regions: int | None = None) -> NDArray[np.float64]:
+    """Aggregate shares ``x_m``: 1-D, non-negative, at least one region (``n_regions`` if given),
+    summing to 1 within ``1e-9 * M``; else ``ValueError``."""
+    x = _float_1d("region_share", values)
+    if n_regions is not None and x.size != n_regions:
+        raise ValueError(f"region_share has length {x.size}, expected n_regions = {n_regions}")
+    if x.size == 0:
+        raise ValueError("region_share must have at least one region")
+    if abs(float(x.sum()) - 1.0) > 1e-9 * x.size:
+        raise ValueError(f"region_share must sum to 1 (within 1e-9*M), sums to {float(x.sum())!r}")
+    return x
+
+
 def _years_1d(years: ArrayLike) -> NDArray[np.float64]:
     arr = _float_1d("years", years, nonneg=False)
     if arr.size > 1 and np.any(np.diff(arr) <= 0):
@@ -165,32 +178,30 @@ def ellison_glaeser(plant_employment: ArrayLike, plant_region: ArrayLike, region
         ``region_share`` not summing to 1.
     """
     emp = _float_1d("plant_employment", plant_employment)
-    x = _float_1d("region_share", region_share)
-    n_regions = x.size
-    if n_regions == 0:
-        raise ValueError("region_share must have at least one region")
-    if abs(float(x.sum()) - 1.0) > 1e-9 * n_regions:
-        raise ValueError(f"region_share must sum to 1 (within 1e-9*M), sums to {float(x.sum())!r}")
-    region = _index_1d("plant_region", plant_region, n_regions, "len(region_share)")
+    x = _region_share(region_share)
+    region = _index_1d("plant_region", plant_region, x.size, "len(region_share)")
     _check_lengths(plant_employment=emp, plant_region=region)
-    return _eg_gamma(emp, region, x)
+    return float(_eg_gamma(emp, region, np.zeros(emp.size, dtype=np.intp), 1, x)[0])
 
 
-def _eg_gamma(emp: NDArray[np.float64], region: NDArray[np.intp], x: NDArray[np.float64]) -> float:
-    """Ellison-Glaeser gamma on already validated arrays (see :func:`ellison_glaeser`)."""
-    total = float(emp.sum())
-    if total <= 0:
-        return math.nan
-    z = emp / total
-    h = float(np.sum(z * z))
+def _eg_gamma(emp: NDArray[np.float64], region: NDArray[np.intp], sector: NDArray[np.intp], n_sectors: int,
+              x: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Ellison-Glaeser gamma of every sector on already validated arrays (see
+    :func:`ellison_glaeser`); nan where undefined. A sector with fewer than 2 plants has H == 1
+    or no employment, so it is nan too."""
+    n_regions = x.size
+    total = np.bincount(sector, weights=emp, minlength=n_sectors)
+    z = np.divide(emp, total[sector], out=np.zeros_like(emp), where=total[sector] > 0)
+    h = np.bincount(sector, weights=z * z, minlength=n_sectors)
+    s = np.bincount(sector * n_regions + region, weights=z, minlength=n_sectors * n_regions)
+    g = np.sum((s.reshape(n_sectors, n_regions) - x) ** 2, axis=1)
     one_minus_x2 = 1.0 - float(np.sum(x * x))
     # H == 1 exactly when a single plant holds everything; use a relative tolerance so that
     # float round-off in sum(z**2) cannot turn "undefined" into a huge finite number.
-    if h >= 1.0 - 1e-12 or one_minus_x2 <= 1e-12:
-        return math.nan
-    s = np.bincount(region, weights=z, minlength=x.size)
-    g = float(np.sum((s - x) ** 2))
-    return (g / one_minus_x2 - h) / (1.0 - h)
+    defined = (total > 0) & (h < 1.0 - 1e-12) & (one_minus_x2 > 1e-12)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gamma = (g / one_minus_x2 - h) / (1.0 - h)
+    return np.where(defined, gamma, np.nan)
 
 
 def ellison_glaeser_by_sector(
@@ -231,25 +242,14 @@ def ellison_glaeser_by_sector(
     region = _index_1d("plant_region", plant_region, n_regions, "n_regions")
     sector = _index_1d("plant_sector", plant_sector, n_sectors, "n_sectors")
     _check_lengths(plant_employment=emp, plant_region=region, plant_sector=sector)
-    out = np.full(n_sectors, np.nan)
     if region_share is None:
         total = float(emp.sum())
         if total <= 0:
-            return out
+            return np.full(n_sectors, np.nan)
         x = np.bincount(region, weights=emp, minlength=n_regions) / total
     else:
-        x = _float_1d("region_share", region_share)
-        if x.size != n_regions:
-            raise ValueError(f"region_share has length {x.size}, expected n_regions = {n_regions}")
-        if abs(float(x.sum()) - 1.0) > 1e-9 * n_regions:
-            raise ValueError(f"region_share must sum to 1 (within 1e-9*M), sums to {float(x.sum())!r}")
-    counts = np.bincount(sector, minlength=n_sectors)
-    for k in range(n_sectors):
-        if counts[k] < 2:
-            continue
-        mask = sector == k
-        out[k] = _eg_gamma(emp[mask], region[mask], x)
-    return out
+        x = _region_share(region_share, n_regions)
+    return _eg_gamma(emp, region, sector, n_sectors, x)
 
 
 def locational_gini(

@@ -84,13 +84,15 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def write_tables(model: ClusterModel, out_dir: Path) -> dict[str, Path]:
-    """``model.parquet`` (one row per year), ``regions.parquet`` (one row per region and year)
-    and ``firms.parquet`` (the final firm table) in ``out_dir``."""
+def write_tables(model: ClusterModel, out_dir: Path, regions: pd.DataFrame | None = None) -> dict[str, Path]:
+    """``model.parquet`` (one row per year), ``regions.parquet`` (one row per region and year;
+    ``regions`` if the caller already built :func:`region_table`) and ``firms.parquet`` (the
+    final firm table) in ``out_dir``."""
     out_dir = Path(out_dir)
+    regions = region_table(model) if regions is None else regions
     return {
         "model": write_parquet(model.model_frame(), out_dir / "model.parquet"),
-        "regions": write_parquet(region_table(model), out_dir / "regions.parquet"),
+        "regions": write_parquet(regions, out_dir / "regions.parquet"),
         "firms": write_parquet(model.firm_frame(), out_dir / "firms.parquet"),
     }
 
@@ -107,13 +109,12 @@ def focal_take_off(model: ClusterModel) -> metrics.TakeOff:
 def focal_fiscal_series(model: ClusterModel) -> pd.DataFrame:
     """The focal county's yearly ``incentives`` paid, ``revenue`` from firms (retained taxes +
     fees + land sales) and ``jobs`` (employment), wan/year and persons, from year 0."""
-    df = model.region_frame()
-    df = df[df["region"] == model.focal_name].sort_values("year")
+    df = model.model_frame()
     return pd.DataFrame({
         "year": df["year"].to_numpy(),
-        "incentives": df["incentives"].to_numpy(float),
-        "revenue": (df["taxes"] + df["fees"] + df["land_sales"]).to_numpy(float),
-        "jobs": df["employment"].to_numpy(float),
+        "incentives": df["focal_incentives"].to_numpy(float),
+        "revenue": df["focal_firm_revenue"].to_numpy(float),
+        "jobs": df["focal_employment"].to_numpy(float),
     })
 
 
@@ -159,12 +160,6 @@ def _share(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return out
 
 
-def eg_by_sector(model: ClusterModel) -> dict[str, float]:
-    """Ellison-Glaeser gamma per sector in the last year (nan where undefined)."""
-    last = model.model_frame().iloc[-1]
-    return {name: float(last[f"eg_{name}"]) for name in model.sector_names}
-
-
 def package_versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -181,8 +176,7 @@ def run_summary(model: ClusterModel, *, source: str | None = None, timing: dict[
                 counterfactual: ClusterModel | None = None) -> dict[str, Any]:
     """Everything ``summary.json`` holds, as a plain dict."""
     r = model.regions
-    shares = final_shares(model)
-    fiscal = focal_fiscal_return(model, counterfactual)
+    final = {k: float(v) for k, v in model.model_frame().iloc[-1].items()}
     return {
         "scenario": model.config.name,
         "scenario_file": source,
@@ -192,14 +186,14 @@ def run_summary(model: ClusterModel, *, source: str | None = None, timing: dict[
         "incentives_end_year": model.incentives_end_year(),
         "take_off_rule": model.config.take_off.model_dump(),
         "take_off": focal_take_off(model).to_dict(),
-        "fiscal_return": fiscal.to_dict(),
+        "fiscal_return": focal_fiscal_return(model, counterfactual).to_dict(),
         "fiscal_baseline": "counterfactual run without the focal package" if counterfactual is not None
         else "initial state (year 0)",
         "focal_balance": float(r.balance[model.focal]),
         "focal_debt": float(r.debt[model.focal]),
-        "final_shares": shares.to_dict(orient="records"),
-        "ellison_glaeser": eg_by_sector(model),
-        "final": {k: float(v) for k, v in model.model_frame().iloc[-1].items()},
+        "final_shares": final_shares(model).to_dict(orient="records"),
+        "ellison_glaeser": {name: final[f"eg_{name}"] for name in model.sector_names},  # last year, nan if undefined
+        "final": final,
         "timing_seconds": timing or {},
         "versions": package_versions(),
         "resolved_scenario": model.config.model_dump(mode="json"),

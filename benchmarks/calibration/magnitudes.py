@@ -13,9 +13,11 @@ import argparse
 
 import numpy as np
 import pandas as pd
-from regimes import parse_sets, scenario  # same folder
 
+from clustersim.cli import parse_assignments
 from clustersim.model import ClusterModel
+from clustersim.params import Scenario
+from clustersim.scenario import apply_overrides
 
 
 def firm_economics(m: ClusterModel) -> dict[str, float]:
@@ -47,7 +49,7 @@ def main() -> None:
     args = ap.parse_args()
     pd.set_option("display.width", 250)
     pd.set_option("display.max_columns", 40)
-    m = ClusterModel(scenario(parse_sets(args.set)), seed=args.seed)
+    m = ClusterModel(apply_overrides(Scenario(), parse_assignments(args.set)), seed=args.seed)
     econ = []
     for _ in range(args.years):
         m.step()

@@ -16,8 +16,8 @@ Usage (2 worker processes)::
     .venv/bin/python benchmarks/calibration/regimes.py --seeds 20 --skip-focal
     .venv/bin/python benchmarks/calibration/regimes.py --package fee_waiver=1.0 --package fee_waiver_years=5
 
-``--set path=value`` (repeatable) overrides any scenario field by its dotted path; values are
-parsed as JSON where possible.
+``--set path=value`` and ``--package key=value`` (repeatable) take values as ``clustersim run
+--set`` does (:func:`clustersim.cli.parse_assignments`: TOML where possible, else a bare string).
 """
 
 from __future__ import annotations
@@ -32,9 +32,11 @@ from pathlib import Path
 
 import numpy as np
 
-from clustersim import metrics
+from clustersim import metrics, outputs
+from clustersim.cli import parse_assignments
 from clustersim.model import ClusterModel
 from clustersim.params import Scenario
+from clustersim.scenario import apply_overrides
 
 #: the district land tiers and rebates, as in scenarios/held_package.toml (its duration is overridden)
 DISTRICT_PACKAGE = tomllib.loads(
@@ -43,28 +45,18 @@ DISTRICT_PACKAGE = tomllib.loads(
 
 def scenario(overrides: dict[str, object] | None = None) -> Scenario:
     """Default scenario with dotted-path overrides (e.g. ``{"choice.theta": 0.1}``)."""
-    data = Scenario().model_dump()
-    for path, value in (overrides or {}).items():
-        node = data
-        *head, last = path.split(".")
-        for key in head:
-            node = node[key]
-        if last not in node:
-            raise KeyError(f"unknown parameter {path!r}")
-        node[last] = value
-    return Scenario.model_validate(data)
+    return apply_overrides(Scenario(), overrides or {})
 
 
 def focal_scenario(base: dict[str, object], depth: float, fee: float, duration: int,
                    focal: str, package: dict[str, object] | None = None) -> Scenario:
     """The focal county offers the district package (with ``package`` overrides) at ``depth``
     and charges ``fee``."""
-    sc = scenario(base)
-    data = sc.model_dump()
-    data["packages"] = {"focal": {**DISTRICT_PACKAGE, **(package or {}), "duration_years": duration}}
-    data["focal_county"] = focal
-    data["regions"] = [{"name": focal, "package": "focal", "subsidy_depth": depth, "fee_rate": fee}]
-    return Scenario.model_validate(data)
+    return apply_overrides(scenario(base), {
+        "packages": {"focal": {**DISTRICT_PACKAGE, **(package or {}), "duration_years": duration}},
+        "focal_county": focal,
+        "regions": [{"name": focal, "package": "focal", "subsidy_depth": depth, "fee_rate": fee}],
+    }, source="focal_scenario")
 
 
 def baseline_run(args: tuple[dict, int, int]) -> dict[str, object]:
@@ -73,40 +65,28 @@ def baseline_run(args: tuple[dict, int, int]) -> dict[str, object]:
     df = m.model_frame()
     county_share = (df["firms_in_counties"] / df["firms"]).to_numpy()
     r = m.regions
-    emp = r.employment[r.is_county]
-    names = [n for n, c in zip(r.names, r.is_county, strict=True) if c]
+    leader, largest = metrics.largest_share(r.employment[r.is_county])
+    counties = [n for n, c in zip(r.names, r.is_county, strict=True) if c]
     return {"seed": seed, "onset": {y: float(county_share[y]) for y in (3, 5, 8, 15) if y < len(df)},
-            "leader": names[int(np.argmax(emp))], "largest_share": float(emp.max() / emp.sum()) if emp.sum() else 0.0,
+            "leader": counties[leader] if leader >= 0 else None, "largest_share": largest,
             "origin_share": float(df["origin_share"].iloc[-1])}
 
 
 def focal_run(args: tuple[dict, float, float, int, str, int, int, dict]) -> dict[str, object]:
     base, depth, fee, duration, focal, seed, years, package = args
     m = ClusterModel(focal_scenario(base, depth, fee, duration, focal, package), seed=seed).run(years)
-    df = m.model_frame()
-    rule = m.config.take_off
-    share = df["focal_share"].to_numpy()
-    t = metrics.take_off(df["year"].to_numpy(), share, m.incentives_end_year(), rule.threshold, rule.hold_years)
+    t = outputs.focal_take_off(m)
+    share = m.model_frame()["focal_share"].to_numpy()
+    hold = m.config.take_off.hold_years
     r = m.regions
     emp = r.employment[r.is_county]
     # hold_min: the share the focal held in every one of the last hold_years years, so that
     # take-off at another threshold x is ``observable and hold_min >= x``
     return {"depth": depth, "fee": fee, "duration": duration, "seed": seed, "took_off": t.took_off,
             "observable": t.observable, "final_share": t.final_share,
-            "hold_min": float(share[-rule.hold_years:].min()),
+            "hold_min": float(share[-hold:].min()),
             "focal_rank": int((emp > r.employment[m.focal]).sum()),
             "focal_balance": float(r.balance[m.focal])}
-
-
-def parse_sets(items: list[str]) -> dict[str, object]:
-    out: dict[str, object] = {}
-    for item in items:
-        key, _, raw = item.partition("=")
-        try:
-            out[key] = json.loads(raw)
-        except json.JSONDecodeError:
-            out[key] = raw
-    return out
 
 
 def main() -> None:
@@ -126,8 +106,8 @@ def main() -> None:
     ap.add_argument("--thresholds", default="0.1,0.2,0.25,0.3", help="also report take-off at these thresholds")
     ap.add_argument("--json", default=None, help="write every run's result to this file")
     args = ap.parse_args()
-    base = parse_sets(args.set)
-    package = parse_sets(args.package)
+    base = parse_assignments(args.set)
+    package = parse_assignments(args.package)
     t0 = time.perf_counter()
     with ProcessPoolExecutor(args.workers) as pool:
         runs = list(pool.map(baseline_run, [(base, s, 30) for s in range(args.seeds)]))
