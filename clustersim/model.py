@@ -454,9 +454,10 @@ class ClusterModel(mesa.Model):
             "focal_firm_revenue": float(r.flows["taxes"][self.focal] + r.flows["fees"][self.focal]
                                         + r.flows["land_sales"][self.focal]),
             "focal_balance": float(r.balance[self.focal]),
-            "hhi": metrics.hhi(emp_c) if emp_c.sum() > 0 else 0.0,
+            "hhi": metrics.hhi(emp_c),  # 0 while no firm is in a county
+            # the Gini of an empty industry is undefined (nan); before the first arrival report 0
             "gini": metrics.locational_gini(emp_c) if emp_c.sum() > 0 else 0.0,
-            "largest_share": metrics.largest_share(emp_c)[1] if emp_c.sum() > 0 else 0.0,
+            "largest_share": metrics.largest_share(emp_c)[1],
             # a county holds a cluster of a sector: >= 20 % of the sector's county firms and >= 10 of them
             "clusters": float(metrics.clusters(self.firms_by_sector[:, county], min_share=0.2, min_size=10)),
         }
