@@ -1,4 +1,4 @@
-"""Shared test fixtures: where the repository and its scenarios are, and a CLI runner."""
+"""Shared test fixtures: a CLI runner (run from the repository root)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SCENARIOS = REPO / "scenarios"
 
 
 @pytest.fixture

@@ -18,6 +18,12 @@ Identities (exact up to float round-off):
 * taxes: the retained tax booked by all regions together equals
   ``sum_firms (county_cit_share CIT + county_vat_share VAT)``, and each region's share is what
   the tax-sharing rule gives it;
+* incentives and tax bases firm by firm: rebates, relocation awards, the base tax and tax origin
+  of a moved firm, loss-year counts and the exit rule, by the formulas of ``accounts.py`` /
+  MODEL_SPEC written out here;
+* county policy and markets after every year, by the equations of ``counties.py`` and
+  ``markets.py`` written out here: fee trap (fees and governance erosion), reform, strategic
+  competition, infrastructure and the land it opens, migration, congestion-priced land and wages;
 * outputs: no NaN or inf in the model and region frames (EG only where it is documented
   undefined).
 """
@@ -171,6 +177,109 @@ def check_year(model: ClusterModel, acc, balance_before: np.ndarray, not_entered
     assert close(f["taxes"].sum(), retained_by_firms)
     assert close(f["taxes"], expected_region_taxes(model, acc))
 
+    # rebate = depth x schedule share of the year of residence x the county's share of CIT,
+    # the schedule read from the Package (own plot, standard factory, or none)
+    expected_rebate = np.zeros(acc.rows.size)
+    for i, (p, cls, year) in enumerate(zip(pkg.tolist(), t.rebate_class[acc.rows].tolist(), k.tolist(),
+                                           strict=True)):
+        if p >= 0:
+            package = book.packages[p]
+            schedule = [package.rebate_schedule, package.standard_factory_rebate_schedule, []][cls]
+            share = schedule[year - 1] if year <= len(schedule) else 0.0
+            expected_rebate[i] = t.package_depth[acc.rows[i]] * share * tx.county_cit_share * acc.cit[i]
+    assert close(acc.rebate, expected_rebate)
+    # fee refund = min(1, depth x waiver) of the firm's fees in its first fee_waiver_years years
+    terms = [(0.0, 0) if p < 0 else (book.packages[p].fee_waiver, book.packages[p].fee_waiver_years)
+             for p in pkg.tolist()]
+    waiver, waiver_years = (np.array(x) for x in zip(*terms, strict=True)) if terms else (np.zeros(0), np.zeros(0))
+    expected_refund = np.where(k <= waiver_years, np.minimum(1.0, t.package_depth[acc.rows] * waiver), 0.0) * acc.fees
+    assert close(acc.fee_refund, expected_refund)
+
+
+def check_firm_history(model: ClusterModel, acc, before: dict[str, np.ndarray]) -> None:
+    """Relocation awards, tax base and origin of this year's arrivals, loss-year counts and the
+    exit rule (``before``: the firm table's columns before the year)."""
+    t, n, book = model.firms, before["region"].size, model.packages
+    rows = acc.rows
+    was = np.where(rows < n, before["region"][np.minimum(rows, n - 1)], -1)  # rows >= n: born this year
+    arrived = rows[t.region[rows] != was]
+    moved, born = arrived[was[t.region[rows] != was] >= 0], arrived[was[t.region[rows] != was] < 0]
+    assert moved.size == model.moves and born.size == model.entries
+    # relocation award = depth x award x capital of each firm that arrived this year
+    award = np.array([0.0 if p < 0 else book.packages[p].relocation_award for p in t.package[arrived].tolist()])
+    awards = np.bincount(t.region[arrived], weights=t.package_depth[arrived] * award * t.capital[arrived],
+                         minlength=model.regions.n)
+    assert close(model.regions.flows["relocation_awards"], awards)
+    # a moved firm's base is the retained tax it paid where it came from; a newborn has none
+    assert np.array_equal(t.base_tax[moved], before["retained_tax"][moved])
+    assert np.array_equal(t.tax_origin[moved], before["region"][moved])
+    assert np.all(t.base_tax[born] == 0.0) and np.all(t.tax_origin[born] == -1)
+    # a loss year adds one to the run, a profitable year ends it (newborn rows start at 0)
+    old = np.where(rows < n, before["loss_years"][np.minimum(rows, n - 1)], 0)
+    assert np.array_equal(t.loss_years[rows], np.where(acc.profit < 0, old + 1, 0))
+    # exit exactly when the run reaches exit_after_loss_years
+    assert np.array_equal(~t.alive[rows], t.loss_years[rows] >= model.config.firms.exit_after_loss_years)
+
+
+def check_revenue(model: ClusterModel, acc, infrastructure: np.ndarray) -> None:
+    """Each firm's revenue ``r_s K z A[s, j] (1 - tau_m d_j)`` with the agglomeration multiplier
+    ``A = exp(gamma_L ln(eps + L) + gamma_S ln(1 + SA) + gamma_I I)`` of MODEL_SPEC, L and SA
+    recomputed here from the firms that produced (``measure = "firms"`` in these worlds)."""
+    cfg, r, t, rows = model.config, model.regions, model.firms, acc.rows
+    ag, sec = cfg.agglomeration, cfg.sectors
+    s, j = t.sector[rows], t.region[rows]
+    n_s = len(sec.names)
+    q = np.array(sec.revenue_per_capital)[s] * t.capital[rows] * t.productivity[rows]
+    count = np.zeros((n_s, r.n))
+    output = np.zeros((n_s, r.n))
+    np.add.at(count, (s, j), 1.0)
+    np.add.at(output, (s, j), q)
+    reach = output @ np.exp(-cfg.transport.supplier_decay_per_km * r.distance)  # reach[u, j]
+    reference = 100 * cfg.firms.capital_median * np.mean(sec.revenue_per_capital)  # 100 median firms
+    access = np.array(sec.input_output).T @ reach / reference
+    log_a = (ag.localisation * np.log(ag.epsilon + count) + ag.supplier * np.log1p(access)
+             + ag.infrastructure * infrastructure[None, :])
+    expected = q * np.exp(log_a[s, j]) * (1 - cfg.transport.market_cost_per_km * r.market_distance[j])
+    assert close(acc.revenue, expected)
+
+
+def check_policy(model: ClusterModel, before: dict[str, np.ndarray]) -> None:
+    """Governance, subsidy depth, infrastructure, land supply, labour pools, land prices and
+    wages after a year, by the equations of ``counties.py`` / ``markets.py`` written out here."""
+    r, cp, mk = model.regions, model.config.counties, model.config.markets
+    f, county = r.flows, r.is_county
+    reforming = model.reforming & cp.governance_reform & (model.year >= cp.reform_year)
+    g = before["governance"]
+    if cp.fee_trap:  # erosion by the excess of fees over the threshold share of own revenue
+        own = f["taxes"] + f["fees"] + f["land_sales"]
+        dependence = np.divide(f["fees"], own, out=np.zeros(r.n), where=own > 0)
+        eroded = np.clip(g - cp.governance_erosion * np.maximum(0.0, dependence - cp.fee_dependence_threshold), 0, 1)
+        g = np.where(county & ~reforming, eroded, g)
+    g = np.where(reforming, g + cp.reform_speed * (cp.reform_governance - g), g)
+    assert close(r.governance, g), (before["governance"], r.governance)
+    depth = before["depth"]
+    won = np.where(county, r.arrivals, -1)
+    if cp.strategic_competition and won.max() > 0:  # toward the depth of the county that won most arrivals
+        leader = int(np.argmax(won))
+        depth = np.where(county, depth + cp.competition_speed * (depth[leader] - depth), depth)
+    assert close(r.depth, depth), (before["depth"], r.depth)
+    inv = np.where(county, f["infrastructure_spending"], 0.0)
+    i0 = before["infrastructure"]
+    gain = inv / (inv + cp.infrastructure_cost)
+    infra = np.where(county, i0 * (1 - cp.infrastructure_depreciation) + (1 - i0) * gain, i0)
+    assert close(r.infrastructure, infra)
+    assert close(r.land_supply, before["land_supply"] + cp.land_per_infrastructure * inv)
+    # migration toward employment / 0.8 workers, faster with public services S = P / (P + c_P)
+    services = f["public_services"] / (f["public_services"] + mk.public_service_cost)
+    gap = np.maximum(0.0, r.employment / 0.8 - before["labour_pool"])
+    pool = before["labour_pool"] + np.minimum(1.0, mk.migration_rate * (1 + mk.public_service_effect * services)) * gap
+    assert close(r.labour_pool, pool)
+    # congestion: p = p0 (1 + eta (U / S)^2) per land pool, w = w0 (1 + omega E / Lp)
+    assert close(r.land_price, r.base_price * (1 + mk.land_congestion * (r.land_used / r.land_supply) ** 2))
+    sf = np.divide(r.sf_used, r.sf_supply, out=np.zeros(r.n), where=r.sf_supply > 0)
+    assert close(r.sf_price[county], (r.base_price * (1 + mk.land_congestion * sf**2))[county])
+    assert close(r.wage, r.base_wage * (1 + mk.wage_pressure * r.employment / r.labour_pool))
+
 
 def check_fees(model: ClusterModel, before: np.ndarray) -> None:
     """Fees move only by the county rules: the fee trap raises a county's fee by fee_step in a
@@ -208,9 +317,16 @@ def test_accounting_identities_every_year(config: dict, seed: int) -> None:
         not_entered = model.not_entered
         fee_before = model.regions.fee_rate.copy()
         firms_before = model.regions.firms.copy()
+        r, t = model.regions, model.firms
+        before = {name: getattr(r, name).copy() for name in ("governance", "depth", "infrastructure",
+                                                               "land_supply", "labour_pool")}
+        before |= {name: getattr(t, name)[: t.size].copy() for name in ("region", "retained_tax", "loss_years")}
         model.step()
         check_year(model, captured["acc"], balance, not_entered, firms_before)
+        check_firm_history(model, captured["acc"], before)
+        check_revenue(model, captured["acc"], before["infrastructure"])
         check_fees(model, fee_before)
+        check_policy(model, before)
 
     mf = model.model_frame()
     rf = model.region_frame()

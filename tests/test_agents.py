@@ -140,3 +140,11 @@ def test_datacollector_frames() -> None:
     # the model frame and the region frame tell the same story
     counties = rf[rf["kind"] == "county"].groupby("year")["firms"].sum()
     pd.testing.assert_series_equal(counties.reset_index(drop=True), mf["firms_in_counties"], check_names=False)
+    # concentration measures of the model frame are over county employment only (the coast
+    # excluded), the focal share that of the focal county: sum of squared shares, largest share
+    emp = rf[rf["kind"] == "county"].pivot(index="year", columns="region", values="employment")
+    share = emp.div(emp.sum(axis=1), axis=0).fillna(0.0)
+    np.testing.assert_allclose(mf["hhi"], (share**2).sum(axis=1), rtol=1e-12)
+    np.testing.assert_allclose(mf["largest_share"], share.max(axis=1), rtol=1e-12)
+    np.testing.assert_allclose(mf["focal_share"], share[m.focal_name], rtol=1e-12)
+    assert mf["hhi"].iloc[-1] < 1.0 and mf["focal_share"].iloc[-1] > 0  # several counties hold firms

@@ -4,7 +4,6 @@ does to land prices and county accounts in a model run."""
 from __future__ import annotations
 
 import tomllib
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,6 +11,8 @@ import pytest
 from clustersim.model import ClusterModel
 from clustersim.packages import NO_REBATE, OWN_PLOT, STANDARD_FACTORY, PackageBook
 from clustersim.params import Firms, Package, Scenario
+
+from worlds import SCENARIOS
 
 DISTRICT_TOML = """
 [packages.district]
@@ -26,7 +27,7 @@ tax_sharing = 0.6
 start_year = 1
 duration_years = 2
 """  # noqa: E501
-SCENARIO_FILE = Path(__file__).resolve().parents[1] / "scenarios" / "district_package.toml"
+SCENARIO_FILE = SCENARIOS / "district_package.toml"
 
 
 def district_package() -> Package:
@@ -34,8 +35,6 @@ def district_package() -> Package:
 
 
 def test_scenario_file_encodes_the_same_package():
-    if not SCENARIO_FILE.exists():
-        pytest.skip("scenarios/district_package.toml not written yet")
     with SCENARIO_FILE.open("rb") as fh:
         from_file = Scenario.model_validate(tomllib.load(fh)).packages["district"]
     assert from_file.model_dump(exclude={"description"}) == district_package().model_dump(exclude={"description"})

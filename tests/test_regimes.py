@@ -14,7 +14,6 @@ from __future__ import annotations
 import tomllib
 from collections import Counter
 from functools import cache
-from pathlib import Path
 
 import numpy as np
 
@@ -22,12 +21,14 @@ from clustersim import metrics
 from clustersim.model import ClusterModel
 from clustersim.params import Scenario
 
+from worlds import SCENARIOS
+
 FOCAL = "county_01"
 SEEDS = range(1000, 1012)  # 12 replicates per cell
 N = len(SEEDS)
 #: the district land tiers and rebates, as in scenarios/held_package.toml (its duration is overridden)
 DISTRICT_PACKAGE = tomllib.loads(
-    (Path(__file__).resolve().parents[1] / "scenarios" / "held_package.toml").read_text())["packages"]["held_district"]
+    (SCENARIOS / "held_package.toml").read_text())["packages"]["held_district"]
 
 
 def focal_scenario(depth: float, fee: float, duration: int) -> Scenario:
