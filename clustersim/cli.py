@@ -198,7 +198,34 @@ def _num(value: float | None, spec: str) -> str:
     return format(value, spec)
 
 
+# ------------------------------------------------------------------------------ sweeps, reports, UI
+# Their modules are imported only here, when the parser is built; heavy libraries (dask, SALib,
+# solara) are imported inside the handlers.
+def _add_sweep(sub: argparse._SubParsersAction) -> None:
+    from clustersim.sweep.commands import add_sweep
+
+    add_sweep(sub)
+
+
+def _add_report(sub: argparse._SubParsersAction) -> None:
+    from clustersim.sweep.report import add_report
+
+    add_report(sub)
+
+
+def _add_demo(sub: argparse._SubParsersAction) -> None:
+    from clustersim.sweep.commands import add_demo
+
+    add_demo(sub)
+
+
+def _add_ui(sub: argparse._SubParsersAction) -> None:
+    from clustersim.ui.launch import add_ui
+
+    add_ui(sub)
+
+
 #: every subcommand's parser builder, in the order ``--help`` lists them
-SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_run]
+SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_run, _add_sweep, _add_report, _add_demo, _add_ui]
 
 __all__ = ["SUBCOMMANDS", "add_scenario_arguments", "build_parser", "main", "parse_assignments", "scenario_from_args"]
