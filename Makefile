@@ -1,5 +1,5 @@
 # Two entry points for a fresh machine (see README):
-#   make demo   set up .venv and run the main job
+#   make demo   set up .venv and run the main job (the take-off sweep and its report)
 #   make test   set up .venv and run the test suite
 # Python >= 3.12 is required (Mesa 3.5). PYTHON may be set to a specific interpreter.
 
@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/clustersim run scenarios/held_package.toml --seed 1
+	$(BIN)/clustersim demo
 
 test: $(STAMP)
 	$(BIN)/ruff check clustersim tests benchmarks
@@ -28,6 +28,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_model.py --quick
+	$(BIN)/python benchmarks/bench_sweep.py --quick
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -226,6 +226,8 @@ def _add_ui(sub: argparse._SubParsersAction) -> None:
 
 
 #: every subcommand's parser builder, in the order ``--help`` lists them
-SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_run, _add_sweep, _add_report, _add_demo, _add_ui]
+SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
+    _add_run, _add_sweep, _add_report, _add_demo, _add_ui,
+]
 
 __all__ = ["SUBCOMMANDS", "add_scenario_arguments", "build_parser", "main", "parse_assignments", "scenario_from_args"]
