@@ -1,0 +1,327 @@
+"""`clustersim report`: statistics checked against hand computations on small fixed tables, the
+sensitivity path on functions with known indices, and the report folder (files, reproducibility,
+errors). No model runs: the results tables are written by hand."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from clustersim.cli import main
+from clustersim.sweep.report import (
+    Z95,
+    median_interval,
+    package_table,
+    sensitivity_table,
+    t_interval,
+    take_off_table,
+    wilson_interval,
+    write_report,
+)
+
+T975 = {2: 4.302653, 3: 3.182446, 4: 2.776445, 5: 2.570582}  # Student t 0.975 quantiles (printed tables)
+
+
+def wilson_by_hand(k: int, n: int) -> tuple[float, float]:
+    """The Wilson score interval written out on plain floats (not the code under test)."""
+    z = 1.959963984540054
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return centre - half, centre + half
+
+
+def test_wilson_interval_matches_closed_form_and_published_values():
+    from scipy.stats import norm
+
+    assert abs(Z95 - norm.ppf(0.975)) < 1e-12
+    # published 95% Wilson intervals (4 decimals): 3/5 -> [0.2307, 0.8824]; 0/4 -> [0, z²/(4+z²)] =
+    # [0, 0.4899]; 5/5 -> [5/(5+z²), 1] = [0.5655, 1]; 1/3 -> [0.0615, 0.7923]
+    published = {(3, 5): (0.2307, 0.8824), (0, 4): (0.0, 0.4899), (5, 5): (0.5655, 1.0), (1, 3): (0.0615, 0.7923)}
+    for (k, n), (low, high) in published.items():
+        got = wilson_interval(k, n)
+        assert got == pytest.approx(wilson_by_hand(k, n), abs=1e-12)
+        assert got == pytest.approx((low, high), abs=5e-5)
+    low, high = wilson_interval(np.array([0, 2]), np.array([0, 4]))
+    assert math.isnan(low[0]) and math.isnan(high[0]) and (low[1], high[1]) == pytest.approx(wilson_by_hand(2, 4))
+    with pytest.raises(ValueError):
+        wilson_interval(4, 3)
+
+
+def test_t_and_median_intervals_by_hand():
+    # values 1..5: mean 3, s = sqrt(2.5), half-width t(0.975, 4) * s / sqrt(5)
+    mean, low, high, n = t_interval([1, 2, 3, 4, 5, float("nan")])
+    half = 2.776445 * math.sqrt(2.5) / math.sqrt(5)
+    assert (mean, low, high, n) == pytest.approx((3.0, 3.0 - half, 3.0 + half, 5), abs=1e-5)
+    assert t_interval([7.0])[:2] == (7.0, t_interval([7.0])[1]) and math.isnan(t_interval([7.0])[1])
+    assert t_interval([])[3] == 0
+    # n = 6: 2 P(Bin(6, 1/2) <= 0) = 2/64 <= 0.05 but 2 P(<= 1) = 14/64 > 0.05, so [x(1), x(6)]
+    assert median_interval([9, 5, 7, 6, np.inf, np.inf]) == (8.0, 5.0, np.inf)
+    # n = 5: 2/32 > 0.05, no distribution-free 95% interval
+    med, low, high = median_interval([1, 2, 3, 4, 5])
+    assert med == 3.0 and math.isnan(low) and math.isnan(high)
+    # 3 of 5 never: the median is "never"
+    assert median_interval([1, 2, np.inf, np.inf, np.inf])[0] == np.inf
+
+
+# ------------------------------------------------------------------------------ a fixed 2 x 2 grid
+# cell (subsidy_depth, fee_rate): took off k of n ok runs, plus failed runs
+CELLS = {(0.0, 0.01): (0, 4, 1), (2.0, 0.01): (5, 5, 0), (0.0, 0.04): (1, 3, 0), (2.0, 0.04): (3, 5, 0)}
+
+
+def grid_results() -> pd.DataFrame:
+    rows = []
+    for point, ((depth, fee), (k, n, failed)) in enumerate(CELLS.items()):
+        for r in range(n + failed):
+            ok = r < n
+            share = 0.1 * (r + 1) + depth * 0.1  # 0.1, 0.2, ... (+0.2 at depth 2)
+            rows.append({
+                "run_id": f"{point:016x}-{r:04d}", "point_id": f"{point:016x}", "sample_index": point,
+                "replicate": r, "seed": 1000 * point + r, "subsidy_depth": depth, "fee_rate": fee,
+                "status": "ok" if ok else "failed", "error": "" if ok else "RuntimeError: boom | bad",
+                "attempt": 1 if ok else 2, "model_seconds": 0.1, "finished_at": "2026-01-01T00:00:00+00:00",
+                "took_off": (r < k) if ok else None,
+                "final_share": share if ok else np.nan,
+                "net_fiscal_return": (1000.0 * (r - 1) - 4000.0 * fee * 100 + 3000.0 * depth) if ok else np.nan,
+            })
+    return pd.DataFrame(rows)
+
+
+def test_take_off_table_matches_hand_counts_and_intervals():
+    table = take_off_table(grid_results(), "subsidy_depth", "fee_rate")
+    assert len(table) == 4
+    for (depth, fee), (k, n, failed) in CELLS.items():
+        row = table[(table["subsidy_depth"] == depth) & (table["fee_rate"] == fee)].iloc[0]
+        assert (row.n_ok, row.n_failed, row.took_off) == (n, failed, k)  # failed runs are not "no take-off"
+        assert row.p_took_off == pytest.approx(k / n)
+        assert (row.p_took_off_low, row.p_took_off_high) == pytest.approx(wilson_by_hand(k, n), abs=1e-12)
+    # cell (2, 0.04): final shares 0.3, 0.4, 0.5, 0.6, 0.7 -> mean 0.5, s = sqrt(0.025), t(0.975, 4)
+    row = table[(table["subsidy_depth"] == 2.0) & (table["fee_rate"] == 0.04)].iloc[0]
+    half = 2.776445 * math.sqrt(0.025) / math.sqrt(5)
+    assert (row.final_share_mean, row.final_share_low, row.final_share_high) == pytest.approx(
+        (0.5, 0.5 - half, 0.5 + half), abs=1e-5)
+    # cell (0, 0.01): 4 ok runs, net = 1000 (r - 1) - 4000 for r = 0..3 -> -5000, -4000, -3000, -2000:
+    # mean -3500, s = sqrt(5/3) * 1000, t(0.975, 3) = 3.182446; the failed run's NaN is not counted
+    row = table[(table["subsidy_depth"] == 0.0) & (table["fee_rate"] == 0.01)].iloc[0]
+    half = 3.182446 * 1000 * math.sqrt(5 / 3) / 2
+    assert row.net_fiscal_return_n == 4
+    assert (row.net_fiscal_return_mean, row.net_fiscal_return_low, row.net_fiscal_return_high) == pytest.approx(
+        (-3500.0, -3500.0 - half, -3500.0 + half), rel=1e-6)
+
+
+# ------------------------------------------------------------------------------ packages
+def package_results() -> pd.DataFrame:
+    # "none": 4 runs, no incentives, 1 take-off. "district": 6 ok runs + 1 failed, 4 take-offs.
+    none = pd.DataFrame({"package": "none", "status": "ok", "took_off": [True, False, False, False],
+                         "jobs": [0.0, 10.0, 20.0, 30.0], "incentives_paid": 0.0, "extra_revenue": [0.0, 5, 10, 15],
+                         "net_fiscal_return": [0.0, 5, 10, 15], "cost_per_job": np.nan, "payback_year": np.nan})
+    district = pd.DataFrame({
+        "package": "district", "status": ["ok"] * 6 + ["failed"],
+        "took_off": [True, True, False, True, True, False, None],
+        "jobs": [100.0, 200, 0, 300, 400, 500, np.nan],
+        "incentives_paid": [1000.0, 1000, 1000, 1000, 1000, 1000, np.nan],
+        "extra_revenue": [1500.0, 1200, 100, 1800, 1100, 400, np.nan],
+        "net_fiscal_return": [500.0, 200, -900, 800, 100, -600, np.nan],
+        "cost_per_job": [10.0, 5, np.nan, 1000 / 300, 2.5, 2, np.nan],
+        "payback_year": [9.0, 5, np.nan, 7, 6, np.nan, np.nan]})
+    return pd.concat([none, district], ignore_index=True)
+
+
+def test_package_table_matches_hand_numbers():
+    table = package_table(package_results(), "package", ["district", "none"]).set_index("package")
+    d = table.loc["district"]
+    assert (d.n_runs, d.n_ok, d.n_failed, d.took_off) == (7, 6, 1, 4)
+    assert (d.p_took_off_low, d.p_took_off_high) == pytest.approx(wilson_by_hand(4, 6), abs=1e-12)
+    # net fiscal return 500, 200, -900, 800, 100, -600: mean 100/6, s from the deviations, t(0.975, 5)
+    x = [500.0, 200, -900, 800, 100, -600]
+    mean = sum(x) / 6
+    s = math.sqrt(sum((v - mean) ** 2 for v in x) / 5)
+    half = 2.570582 * s / math.sqrt(6)
+    assert (d.net_fiscal_return_mean, d.net_fiscal_return_low, d.net_fiscal_return_high) == pytest.approx(
+        (mean, mean - half, mean + half), rel=1e-6)
+    # cost per job: the run without jobs has none; mean of the 5 others
+    assert d.cost_per_job_n == 5 and d.cost_per_job_mean == pytest.approx((10 + 5 + 1000 / 300 + 2.5 + 2) / 5)
+    # payback: 4 of 6 paying runs paid back; median of 5, 6, 7, 9, never, never = (7 + 9) / 2
+    assert (d.paid_back, d.payback_eligible) == (4, 6)
+    assert (d.p_paid_back_low, d.p_paid_back_high) == pytest.approx(wilson_by_hand(4, 6), abs=1e-12)
+    assert (d.payback_year_median, d.payback_year_low, d.payback_year_high) == (8.0, 5.0, math.inf)
+    n = table.loc["none"]
+    assert (n.n_ok, n.took_off, n.payback_eligible) == (4, 1, 0)  # paid nothing, so nothing to pay back
+    assert math.isnan(n.p_paid_back) and math.isnan(n.cost_per_job_mean)
+    assert n.jobs_mean == pytest.approx(15.0)
+
+
+# ------------------------------------------------------------------------------ sensitivity
+def _salib_results(kind: str, f, replicates: int = 2) -> tuple[pd.DataFrame, dict]:
+    problem = {"num_vars": 3, "names": ["a", "b", "c"], "bounds": [[0.0, 1.0]] * 3}
+    if kind == "morris":
+        from SALib.sample import morris
+
+        x = morris.sample(problem, 20, num_levels=4, seed=7)
+        meta = {"design_kind": "morris", "salib_problem": problem, "morris_levels": 4, "samples": 20}
+    else:
+        from SALib.sample import sobol
+
+        x = sobol.sample(problem, 1024, calc_second_order=False, seed=7)
+        meta = {"design_kind": "sobol", "salib_problem": problem, "sobol_second_order": False, "samples": 1024}
+    rows = []
+    for i, (a, b, c) in enumerate(x):
+        for r in range(replicates):
+            # replicate noise +-0.5 averages out exactly per sample point
+            noise = 0.5 if r % 2 == 0 else -0.5
+            rows.append({"sample_index": i, "replicate": r, "a": a, "b": b, "c": c, "status": "ok",
+                         "final_share": f(a, b, c) + noise, "took_off": bool(a > 0.5), "net_fiscal_return": 1.0})
+    return pd.DataFrame(rows), meta
+
+
+def test_morris_ranks_a_known_linear_function():
+    # y = 3a + 0b + 1c over the unit cube: every elementary effect of a is exactly 3, of b 0, of c 1
+    results, meta = _salib_results("morris", lambda a, b, c: 3 * a + c)
+    table = sensitivity_table(results, meta)
+    fs = table[table["outcome"] == "final_share"].set_index("factor")
+    assert fs.loc["a", "mu_star"] == pytest.approx(3.0)
+    assert fs.loc["b", "mu_star"] == pytest.approx(0.0, abs=1e-9)
+    assert fs.loc["c", "mu_star"] == pytest.approx(1.0)
+    assert fs.loc["a", "sigma"] == pytest.approx(0.0, abs=1e-9)  # linear: no spread of effects
+    # took_off depends on a only; net_fiscal_return is constant and is left out, not reported as 0
+    to = table[table["outcome"] == "took_off"].set_index("factor")
+    assert to.loc["a", "mu_star"] > 0 and to.loc["b", "mu_star"] == 0 and to.loc["c", "mu_star"] == 0
+    assert table.attrs["constant"] == ["net_fiscal_return"]
+    # a sample point without a successful run makes the indices impossible: an error, not a guess
+    broken = results.copy()
+    broken.loc[broken["sample_index"] == 3, "status"] = "failed"
+    with pytest.raises(ValueError, match="1 of 80 sample points"):
+        sensitivity_table(broken, meta)
+
+
+def test_sobol_first_order_of_a_linear_function():
+    # y = 3a + b (+ 0c), a, b, c ~ U(0, 1): Var = (9 + 1) / 12, so S1 = ST = 0.9, 0.1, 0. SALib's
+    # estimates with N = 1024 are within a few hundredths (its 95% bootstrap confidence here ~0.02-0.05)
+    results, meta = _salib_results("sobol", lambda a, b, c: 3 * a + b)
+    fs = sensitivity_table(results, meta, ["final_share"]).set_index("factor")
+    assert list(fs["S1"]) == pytest.approx([0.9, 0.1, 0.0], abs=0.05)
+    assert list(fs["ST"]) == pytest.approx([0.9, 0.1, 0.0], abs=0.05)
+
+
+# ------------------------------------------------------------------------------ the report folder
+def write_sweep_folder(root, results: pd.DataFrame, meta: dict, factor_names: list[str]):
+    """A sweep folder as `clustersim sweep` lays it out: design.json, design.parquet, runs/part-*."""
+    root.mkdir(parents=True, exist_ok=True)
+    defaults = {"status": "ok", "error": "", "attempt": 1, "model_seconds": 0.1,
+                "finished_at": "2026-01-01T00:00:00+00:00"}
+    results = results.assign(**{c: v for c, v in defaults.items() if c not in results.columns})
+    design_cols = ["run_id", "point_id", "sample_index", "replicate", "seed", *factor_names]
+    results[design_cols].to_parquet(root / "design.parquet", index=False)
+    (root / "runs").mkdir()
+    results.to_parquet(root / "runs" / "part-000001-0a1b2c3d.parquet", index=False)
+    (root / "design.json").write_text(json.dumps(meta), encoding="utf-8")
+    return root
+
+
+GRID_META = {
+    "experiment": "tiny_grid", "description": "A hand-made 2 x 2 grid.", "design_kind": "grid",
+    "factors": [
+        {"name": "subsidy_depth", "role": "lever", "parameters": ["focal.subsidy_depth"], "values": [0.0, 2.0],
+         "label": "subsidy depth (× face value)"},
+        {"name": "fee_rate", "role": "lever", "parameters": ["focal.fee_rate"], "values": [0.01, 0.04],
+         "label": "focal fee (share of revenue)"}],
+    "replicates": 5, "sweep_seed": 1, "years": 40, "outcomes": ["took_off", "final_share", "net_fiscal_return"],
+    "fiscal_baseline": "initial", "focal_county": "county_01", "salib_problem": None, "samples": None,
+}
+
+
+def test_write_report_on_a_grid_folder_is_complete_and_reproducible(tmp_path):
+    sweep = write_sweep_folder(tmp_path / "sweep", grid_results(), GRID_META, ["subsidy_depth", "fee_rate"])
+    path = write_report(sweep)
+    assert path == sweep / "report" / "report.md"
+    out = path.parent
+    files = sorted(p.name for p in out.iterdir())
+    assert files == ["failed_runs.csv", "final_share.png", "net_fiscal_return.png", "report.md",
+                     "take_off_probability.png", "take_off_table.csv"]
+    text = path.read_text(encoding="utf-8")
+    assert "# Sweep report: tiny_grid" in text and "A hand-made 2 x 2 grid." in text
+    assert "**17 ok**, **1 failed**" in text
+    # the headline comes from the numbers: p >= 50% in cells 5/5 and 3/5; only 5/5 has its lower bound above 50%
+    assert "more likely than not (estimated probability at least 50%) in 2 of 4 combinations" in text
+    assert "in 1 of them the whole 95% interval lies above 50%" in text
+    assert "RuntimeError: boom \\| bad" in text  # the failed run's error, pipe escaped for Markdown
+    lo, hi = wilson_by_hand(3, 5)
+    assert f"60% [{100 * lo:.0f}%, {100 * hi:.0f}%]" in text
+    csv = pd.read_csv(out / "take_off_table.csv")
+    assert list(csv["took_off"]) == [0, 1, 5, 3] and list(csv["n_failed"]) == [1, 0, 0, 0]
+    first = {p.name: p.read_bytes() for p in out.iterdir()}
+    write_report(sweep)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == first  # byte-identical, PNGs included
+
+
+def test_write_report_on_packages_and_morris_folders(tmp_path):
+    res = package_results()
+    res.insert(0, "run_id", [f"r{i:03d}" for i in range(len(res))])
+    res.insert(1, "point_id", res["package"].map({"none": "0" * 16, "district": "1" * 16}))
+    res.insert(2, "sample_index", res["package"].map({"none": 0, "district": 1}))
+    res.insert(3, "replicate", range(len(res)))
+    res.insert(4, "seed", range(len(res)))
+    res["error"] = np.where(res["status"] == "ok", "", "ValueError: no")
+    meta = {**GRID_META, "experiment": "pk", "design_kind": "packages", "replicates": 7,
+            "factors": [{"name": "package", "role": "package", "parameters": [], "values": ["none", "district"],
+                         "label": "package"}],
+            "packages": {"none": {"label": "no incentives"}, "district": {"label": "district package"}}}
+    sweep = write_sweep_folder(tmp_path / "pk", res, meta, ["package"])
+    text = write_report(sweep).read_text(encoding="utf-8")
+    assert "Take-off is most likely with **district package**" in text and "(25%)" in text
+    assert (sweep / "report" / "packages.png").is_file() and (sweep / "report" / "packages_table.csv").is_file()
+
+    results, mmeta = _salib_results("morris", lambda a, b, c: 3 * a + c, replicates=1)
+    results.insert(0, "run_id", [f"m{i:04d}" for i in range(len(results))])
+    results.insert(1, "point_id", [f"{i:016x}" for i in results["sample_index"]])
+    results.insert(4, "seed", range(len(results)))
+    mmeta = {**GRID_META, **mmeta, "experiment": "morris", "replicates": 1,
+             "factors": [{"name": n, "role": "uncertainty", "parameters": [f"x.{n}"], "low": 0.0, "high": 1.0,
+                          "label": f"factor {n}"} for n in "abc"]}
+    sweep = write_sweep_folder(tmp_path / "mo", results, mmeta, ["a", "b", "c"])
+    text = write_report(sweep).read_text(encoding="utf-8")
+    assert "the most influential factor is **factor a** (mu* = 3 ±" in text
+    assert "Little effect (below a tenth of the largest): factor b." in text
+    assert (sweep / "report" / "sensitivity.png").is_file()
+
+
+def test_report_command(tmp_path, capsys, monkeypatch):
+    from clustersim import cli
+
+    # only this command's parser: the test must not depend on other subcommands' modules
+    monkeypatch.setattr(cli, "SUBCOMMANDS", [cli._add_report])
+    sweep = write_sweep_folder(tmp_path / "sweep", grid_results(), GRID_META, ["subsidy_depth", "fee_rate"])
+    assert main(["report", str(sweep), "--out", str(tmp_path / "elsewhere")]) == 0
+    assert (tmp_path / "elsewhere" / "report.md").is_file()
+    (tmp_path / "empty").mkdir()
+    assert main(["report", str(tmp_path / "empty")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "not a sweep folder" in err
+
+
+def test_one_factor_and_pooled_grids():
+    from clustersim.sweep.report import build_report
+
+    results = grid_results()
+    # one factor varies: a line chart, the grid table over that factor only
+    one = results[results["fee_rate"] == 0.01]
+    rep = build_report(one, GRID_META)
+    assert set(rep.figures) == {"take_off_probability.png"}
+    table = rep.tables["take_off_table.csv"]
+    assert list(table.columns[:1]) == ["subsidy_depth"] and list(table["took_off"]) == [0, 5]
+    text = "\n".join(rep.lines)
+    assert "more likely than not from subsidy depth (× face value) 2 upward" in text
+    # a third varying factor is pooled, and the report says so: each (depth, fee) cell holds both values
+    pooled = pd.concat([results.assign(agglomeration=0.1), results.assign(agglomeration=0.3)], ignore_index=True)
+    meta = {**GRID_META, "factors": [*GRID_META["factors"], {"name": "agglomeration", "role": "uncertainty",
+                                                             "parameters": ["agglomeration.localisation"],
+                                                             "values": [0.1, 0.3], "label": "localisation"}]}
+    rep = build_report(pooled, meta)
+    text = "\n".join(rep.lines)
+    assert "pool the runs over localisation (2 values)" in text
+    table = rep.tables["take_off_table.csv"]
+    assert list(table["took_off"]) == [0, 2, 10, 6] and list(table["n_ok"]) == [8, 6, 10, 10]
