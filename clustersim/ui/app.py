@@ -1,0 +1,133 @@
+"""The browser page (Mesa SolaraViz). Start it with ``clustersim ui``; Solara serves ``Page``.
+
+Each browser session gets its own :class:`~clustersim.ui.session.PendingRun` and model, built
+inside the ``Page`` component (never at module level, where every tab would share one model).
+The sidebar holds Mesa's Step / Play / Reset and this page's own controls: a scenario picker,
+the focal county's policy, two uncertainty factors, the county-behaviour switches and the seed.
+Controls take effect on Reset, as Mesa's own parameters do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import solara
+from mesa.visualization import SolaraViz
+
+from clustersim.geography import build_layout
+from clustersim.scenario import ScenarioError
+from clustersim.ui import session as ses
+from clustersim.ui.components import Dashboard
+
+
+def _focal_package_offers(pending: ses.PendingRun) -> bool:
+    layout = build_layout(pending.scenario)
+    traits = layout.traits[layout.names.index(ses.focal_name(pending.scenario))]
+    return pending.scenario.package(traits.package).offers_incentives
+
+
+@solara.component
+def RunControls(pending: ses.PendingRun, model: solara.Reactive):
+    """Scenario picker, levers, uncertainties, switches and seed; refused input is explained
+    here and never reaches the model."""
+    settings = solara.use_reactive(pending.settings)
+    seed_text = solara.use_reactive(str(pending.settings.seed))
+    seed_error = solara.use_reactive("")
+    refused = solara.use_reactive("")
+    s = settings.value
+    focal = ses.focal_name(pending.scenario)
+
+    def change(**changes):
+        proposed = replace(settings.value, **changes)
+        try:
+            pending.propose(proposed)
+        except ScenarioError as err:
+            refused.set(f"Refused: {err}")
+            return
+        refused.set("")
+        settings.set(proposed)
+
+    def choose(label: str):
+        try:
+            chosen = pending.choose(label)
+        except ScenarioError as err:
+            refused.set(f"Cannot use this scenario: {err}")
+            return
+        refused.set("")
+        seed_error.set("")
+        seed_text.set(str(chosen.seed))
+        settings.set(chosen)
+
+    def type_seed(text: str):
+        seed_text.set(text)
+        try:
+            seed = ses.parse_seed(text)
+        except ValueError as err:
+            seed_error.set(f"{err}; Reset keeps seed {settings.value.seed}")
+            return
+        seed_error.set("")
+        change(seed=seed)
+
+    lo, hi, step = ses.DEPTH_RANGE
+    with solara.Card("Scenario and policy"):
+        solara.Select("Scenario", value=s.scenario, values=list(pending.choices), on_value=choose)
+        solara.SliderFloat(f"Subsidy depth of {focal}: {s.subsidy_depth:.2f}", value=s.subsidy_depth,
+                           min=lo, max=hi, step=step, on_value=lambda v: change(subsidy_depth=v))
+        if not _focal_package_offers(pending):
+            solara.Text(f"{focal} offers no package in this scenario: its subsidy depth changes nothing.",
+                        style={"font-size": "12px", "color": "#666"})
+        lo, hi, step = ses.FEE_RANGE
+        solara.SliderFloat(f"Fee rate of {focal}: {s.fee_rate:.1%}", value=s.fee_rate, min=lo, max=hi, step=step,
+                           on_value=lambda v: change(fee_rate=v))
+        lo, hi, step = ses.GOVERNANCE_RANGE
+        solara.SliderFloat(f"Governance of {focal}: {s.governance:.2f}", value=s.governance, min=lo, max=hi,
+                           step=step, on_value=lambda v: change(governance=v))
+        lo, hi, step = ses.FACTOR_RANGE
+        solara.SliderFloat(f"Transport cost: {s.transport_factor:.1f} × scenario", value=s.transport_factor,
+                           min=lo, max=hi, step=step, on_value=lambda v: change(transport_factor=v))
+        solara.SliderFloat(f"Agglomeration strength: {s.agglomeration_factor:.1f} × scenario",
+                           value=s.agglomeration_factor, min=lo, max=hi, step=step,
+                           on_value=lambda v: change(agglomeration_factor=v))
+        solara.Checkbox(label="Fee trap (deficits raise fees, fee dependence erodes governance)", value=s.fee_trap,
+                        on_value=lambda v: change(fee_trap=bool(v)))
+        solara.Checkbox(label="Strategic competition (counties copy the winner's subsidy depth)",
+                        value=s.strategic_competition, on_value=lambda v: change(strategic_competition=bool(v)))
+        solara.InputText("Random seed", value=seed_text.value, on_value=type_seed, continuous_update=False,
+                         error=seed_error.value or False, message=seed_error.value or None)
+        if refused.value:
+            solara.Error(refused.value)
+        if model.value.settings != s:
+            solara.Info("Press Reset to start a new run with these settings.", dense=True)
+
+
+@solara.component
+def Page():
+    def start():
+        try:
+            pending = ses.PendingRun.from_environment()
+            return pending, ses.SessionModel(pending), ""
+        except ScenarioError as err:
+            return None, None, str(err)
+
+    pending, first_model, problem = solara.use_memo(start, [])
+    model = solara.use_reactive(first_model)
+    if problem:
+        solara.Error(f"The scenario cannot be used: {problem}")
+        return
+    # no components for Mesa's draggable half-width grid: the dashboard below lays out the figures itself
+    SolaraViz(model, components=[], model_params={"run": pending}, name="ClusterSim: firms, counties, clusters")
+    _SidebarControls(pending, model)
+    Dashboard(model.value)
+
+
+@solara.component
+def _SidebarControls(pending: ses.PendingRun, model: solara.Reactive):
+    # Solara orders sidebar content by component depth: one level below SolaraViz's own sidebar
+    # puts these controls under Mesa's Step / Play / Reset
+    _Nested(pending, model)
+
+
+@solara.component
+def _Nested(pending: ses.PendingRun, model: solara.Reactive):
+    with solara.Sidebar():
+        RunControls(pending, model)

@@ -1,0 +1,127 @@
+"""``clustersim ui``: start the browser UI (a Solara server running :mod:`clustersim.ui.app`).
+
+The server runs as ``python -m solara run clustersim.ui.app`` in a child process of the same
+interpreter, with an environment that keeps it off the internet:
+
+* ``SOLARA_TELEMETRY_MIXPANEL_ENABLE=false``: no usage telemetry;
+* ``SOLARA_ASSETS_PROXY=true``: the page loads every script, style and font from this server
+  (``/_solara/cdn/...``), which serves the files the ``solara-assets`` package installed;
+* ``SOLARA_ASSETS_CDN=http://127.0.0.1:9/``: a file missing from those assets would otherwise be
+  fetched from a public CDN by the server; pointing the CDN at a closed local port turns that
+  into a visible 404 (caught by the browser tests) instead of a silent request to the internet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+from clustersim.scenario import build_model, load_scenario
+
+APP_MODULE = "clustersim.ui.app"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8765
+#: a CDN address that can never answer: nothing is fetched from outside the machine
+NO_CDN = "http://127.0.0.1:9/"
+
+
+def add_ui(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("ui", help="start the browser UI (works offline)",
+                       description="Start the browser UI on this machine and print its address. One model per "
+                                   "browser tab; every script, style and font is served locally.")
+    p.add_argument("--scenario", type=Path, metavar="FILE",
+                   help="scenario the page opens with (default: scenarios/held_package.toml); "
+                        "the page's picker also lists scenarios/*.toml")
+    p.add_argument("--host", default=DEFAULT_HOST,
+                   help=f"address to listen on (default {DEFAULT_HOST}: this machine only; "
+                        "0.0.0.0 lets other machines on the network in)")
+    p.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
+    p.set_defaults(handler=cmd_ui)
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} must be between 1 and 65535")
+    return value
+
+
+def server_environment(base: Mapping[str, str], scenario: Path | None) -> dict[str, str]:
+    """The environment of the server process: ``base`` plus the offline settings (module
+    docstring) and the scenario to open with."""
+    from clustersim.ui.session import SCENARIO_ENV
+
+    env = dict(base)
+    env.update({
+        "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false",
+        "SOLARA_ASSETS_PROXY": "true",
+        "SOLARA_ASSETS_CDN": NO_CDN,
+        # Solara warns on every plain-http page load that it cannot set samesite=none cookies; harmless here
+        "PYTHONWARNINGS": ",".join(filter(None, [base.get("PYTHONWARNINGS", ""),
+                                                 "ignore:Cookies with samesite=none require https"])),
+    })
+    if scenario is not None:
+        env[SCENARIO_ENV] = str(scenario.resolve())
+    else:
+        env.pop(SCENARIO_ENV, None)
+    return env
+
+
+def server_command(host: str, port: int) -> list[str]:
+    return [sys.executable, "-m", "solara", "run", APP_MODULE, "--host", host, "--port", str(port),
+            "--production", "--no-open", "--log-level", "warning"]
+
+
+def address(host: str, port: int) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}/"
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    if args.scenario is not None:
+        build_model(load_scenario(args.scenario), source=args.scenario)  # a ScenarioError exits with status 2
+    print(f"ClusterSim UI at {address(args.host, args.port)}  (Ctrl+C stops it)", flush=True)
+    if not _is_loopback(args.host):
+        print(f"note: listening on {args.host}: other machines on the network can open the page", flush=True)
+    server = subprocess.Popen(server_command(args.host, args.port), env=server_environment(os.environ, args.scenario))
+    previous = signal.signal(signal.SIGTERM, _exit_on_term)
+    try:
+        return server.wait()
+    except KeyboardInterrupt:  # Ctrl+C reaches the server too (same process group)
+        return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        _stop(server)
+
+
+def _exit_on_term(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)  # unwinds through cmd_ui's ``finally``, which stops the server
+
+
+def _stop(server: subprocess.Popen) -> None:
+    """Stop the server process (no orphan left listening on the port)."""
+    if server.poll() is None:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()

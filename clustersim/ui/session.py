@@ -1,0 +1,218 @@
+"""What one browser session runs: the settings behind the page's controls and the model built from them.
+
+The page's controls (:class:`RunSettings`) are a scenario file plus a few levers and
+uncertainties students are meant to play with. :func:`scenario_for` turns them into an ordinary,
+validated :class:`~clustersim.params.Scenario` with :func:`~clustersim.scenario.apply_overrides`,
+so every range check of a scenario file also guards the page. Settings take effect when the user
+presses Reset: Mesa's Reset builds ``SessionModel(run=<the session's PendingRun>)``, and
+:class:`PendingRun` holds the last settings that passed those checks.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from clustersim.geography import build_layout
+from clustersim.model import ClusterModel
+from clustersim.params import Scenario
+from clustersim.scenario import ScenarioError, apply_overrides, build_model, load_scenario
+
+#: environment variable through which ``clustersim ui --scenario FILE`` names the first scenario
+SCENARIO_ENV = "CLUSTERSIM_UI_SCENARIO"
+#: the scenario the page opens with when none is named: incentives held through the relocation wave
+DEFAULT_SCENARIO = "held_package"
+#: label of the built-in defaults (``Scenario()``), offered when no scenario file is found
+BUILTIN = "(built-in defaults)"
+SEED_MAX = 2**63 - 1
+
+# slider ranges: the scenario's own limits where it has them (params.py), otherwise a teaching range
+DEPTH_RANGE = (0.0, 5.0, 0.25)        # RegionTraits.subsidy_depth: 0..5
+FEE_RANGE = (0.0, 0.20, 0.005)        # RegionTraits.fee_rate allows up to 0.5; above 0.2 nothing is left to learn
+GOVERNANCE_RANGE = (0.0, 1.0, 0.05)   # a share
+FACTOR_RANGE = (0.0, 3.0, 0.1)        # multipliers of the scenario's transport and agglomeration parameters
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """Everything the page's controls set. Money-free: depth is a multiplier of the package,
+    ``fee_rate`` a share of firm revenue, ``governance`` in [0, 1]; the two factors multiply the
+    scenario's transport costs (``transport.supplier_decay_per_km``, ``transport.market_cost_per_km``)
+    and agglomeration strengths (``agglomeration.localisation``, ``agglomeration.supplier``)."""
+
+    scenario: str                 # a label from :func:`scenario_choices`
+    subsidy_depth: float          # the focal county's
+    fee_rate: float               # the focal county's
+    governance: float             # the focal county's
+    transport_factor: float = 1.0
+    agglomeration_factor: float = 1.0
+    fee_trap: bool = False
+    strategic_competition: bool = False
+    seed: int = 0
+
+
+# ------------------------------------------------------------------------------ scenario files
+def scenario_folders() -> list[Path]:
+    """Folders searched for ``*.toml``: ``scenarios/`` beside the package (a source checkout) and
+    ``scenarios/`` in the working directory, those that exist, without repeats."""
+    here = Path(__file__).resolve().parents[2] / "scenarios"
+    found: list[Path] = []
+    for folder in (here, Path.cwd() / "scenarios"):
+        folder = folder.resolve()
+        if folder.is_dir() and folder not in found:
+            found.append(folder)
+    return found
+
+
+def scenario_choices(extra: Path | None = None) -> dict[str, Path | None]:
+    """Label -> scenario file for the picker: every ``scenarios/*.toml`` by its name, preceded by
+    ``extra`` (the ``--scenario`` file, labelled by its path) when it is not one of them; the
+    built-in defaults (``None``) when there is nothing else."""
+    out: dict[str, Path | None] = {}
+    for folder in scenario_folders():
+        for path in sorted(folder.glob("*.toml")):
+            out.setdefault(path.stem, path.resolve())
+    if extra is not None and Path(extra).resolve() not in out.values():
+        out = {str(extra): Path(extra).resolve(), **out}
+    if not out:
+        out[BUILTIN] = None
+    return out
+
+
+def initial_choice(choices: dict[str, Path | None], named: Path | None) -> str:
+    """The label the page opens with: the named file, else :data:`DEFAULT_SCENARIO`, else the first."""
+    if named is not None:
+        for label, path in choices.items():
+            if path is not None and path == Path(named).resolve():
+                return label
+    return DEFAULT_SCENARIO if DEFAULT_SCENARIO in choices else next(iter(choices))
+
+
+def named_scenario_file() -> Path | None:
+    """The file ``clustersim ui --scenario`` passed on (environment :data:`SCENARIO_ENV`), if any."""
+    value = os.environ.get(SCENARIO_ENV, "").strip()
+    return Path(value) if value else None
+
+
+def load_choice(path: Path | None) -> Scenario:
+    """The scenario behind a picker entry, checked as far as building a model checks it
+    (regions file, county names, initial land). Raises :class:`ScenarioError`."""
+    scenario = Scenario() if path is None else load_scenario(path)
+    build_model(scenario, source=path if path is not None else BUILTIN)
+    return scenario
+
+
+# ------------------------------------------------------------------------------ settings <-> scenario
+def focal_name(scenario: Scenario) -> str:
+    """The focal county's name: ``focal_county``, else the first county (as the model does)."""
+    if scenario.focal_county is not None:
+        return scenario.focal_county
+    layout = build_layout(scenario)
+    return next(n for n, o in zip(layout.names, layout.is_origin, strict=True) if not o)
+
+
+def settings_of(label: str, scenario: Scenario) -> RunSettings:
+    """The controls' values that reproduce ``scenario`` exactly (factors 1, its own focal county)."""
+    layout = build_layout(scenario)
+    traits = layout.traits[layout.names.index(focal_name(scenario))]
+    return RunSettings(scenario=label, subsidy_depth=traits.subsidy_depth, fee_rate=traits.fee_rate,
+                       governance=traits.governance, fee_trap=scenario.counties.fee_trap,
+                       strategic_competition=scenario.counties.strategic_competition, seed=scenario.seed)
+
+
+def scenario_for(base: Scenario, settings: RunSettings) -> Scenario:
+    """``base`` with the controls applied, validated as a whole (raises :class:`ScenarioError`,
+    naming the field, when a value is out of its range). The focal county's settings go into its
+    ``[[regions]]`` entry, which is added when the scenario has none (as ``--counterfactual`` does)."""
+    focal = focal_name(base)
+    data = base.model_dump()
+    regions = [dict(r) for r in data["regions"]]
+    focal_traits = {"subsidy_depth": settings.subsidy_depth, "fee_rate": settings.fee_rate,
+                    "governance": settings.governance}
+    for entry in regions:
+        if entry["name"] == focal:
+            entry.update(focal_traits)
+            break
+    else:
+        regions.append({"name": focal, **focal_traits})
+    t, a, f = base.transport, base.agglomeration, settings
+    overrides: dict[str, Any] = {
+        "regions": regions,
+        "transport.supplier_decay_per_km": t.supplier_decay_per_km * f.transport_factor,
+        "transport.market_cost_per_km": t.market_cost_per_km * f.transport_factor,
+        "agglomeration.localisation": a.localisation * f.agglomeration_factor,
+        "agglomeration.supplier": a.supplier * f.agglomeration_factor,
+        "counties.fee_trap": f.fee_trap,
+        "counties.strategic_competition": f.strategic_competition,
+        "seed": f.seed,
+    }
+    return apply_overrides(base, overrides, source="the page's settings")
+
+
+def parse_seed(text: str) -> int:
+    """A seed typed into the page: a whole number in 0..2**63-1. Raises ValueError with a
+    message for the page."""
+    text = str(text).strip()
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(f"seed {text!r} refused: type a whole number from 0 to {SEED_MAX}") from None
+    if not 0 <= value <= SEED_MAX:
+        raise ValueError(f"seed {value} refused: it must be between 0 and {SEED_MAX}")
+    return value
+
+
+class PendingRun:
+    """The settings the next Reset uses, per browser session; only settings that passed
+    :func:`scenario_for` get in. ``choices`` maps picker labels to files."""
+
+    def __init__(self, choices: dict[str, Path | None], label: str) -> None:
+        self.choices = choices
+        self.base = load_choice(choices[label])
+        self.settings = settings_of(label, self.base)
+        self.scenario = scenario_for(self.base, self.settings)
+
+    @classmethod
+    def from_environment(cls) -> PendingRun:
+        named = named_scenario_file()
+        choices = scenario_choices(named)
+        return cls(choices, initial_choice(choices, named))
+
+    def choose(self, label: str) -> RunSettings:
+        """Switch to another scenario; the controls go back to that scenario's own values.
+        Raises :class:`ScenarioError` (nothing changes) when the file cannot be used."""
+        if label not in self.choices:
+            raise ScenarioError("the page", "scenario", label, f"must be one of {', '.join(self.choices)}")
+        base = load_choice(self.choices[label])
+        settings = settings_of(label, base)
+        self.scenario = scenario_for(base, settings)
+        self.base, self.settings = base, settings
+        return settings
+
+    def propose(self, settings: RunSettings) -> None:
+        """Take ``settings`` for the next Reset; raises :class:`ScenarioError` (and keeps the
+        previous settings) when they make an invalid scenario."""
+        if settings.scenario != self.settings.scenario:
+            raise ValueError("use choose() to switch scenarios")
+        self.scenario = scenario_for(self.base, settings)
+        self.settings = settings
+
+    def with_changes(self, **changes: Any) -> RunSettings:
+        return replace(self.settings, **changes)
+
+
+class SessionModel(ClusterModel):
+    """A :class:`ClusterModel` built from a browser session's pending settings; it stops
+    (``running = False``) after the scenario's ``years``. Mesa's Reset calls
+    ``SessionModel(run=...)`` with the same :class:`PendingRun`, so Reset applies the controls."""
+
+    def __init__(self, run: PendingRun) -> None:
+        super().__init__(run.scenario, seed=run.settings.seed)
+        self.settings = run.settings
+
+    def step(self) -> None:
+        super().step()
+        if self.year >= self.config.years:
+            self.running = False
