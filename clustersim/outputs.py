@@ -7,11 +7,12 @@ produced) so that the ``run`` command, sweep reports and the UI share one defini
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import os
 import platform
-import tempfile
+import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,27 +40,41 @@ def region_table(model: ClusterModel) -> pd.DataFrame:
     return df
 
 
-def write_parquet(df: pd.DataFrame, path: Path) -> Path:
-    """Write ``df`` to ``path`` atomically (a hidden temp file renamed into place), so a
-    crashed run never leaves a half-written table that readers would choke on."""
+def write_bytes_atomic(data: bytes, path: Path) -> Path:
+    """Write ``data`` to ``path`` so that ``path`` is either absent, its old content, or all of
+    ``data``: a hidden temp file in the same folder, fsynced, renamed into place (atomic on
+    POSIX), then the folder fsynced so the rename itself survives a crash."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
+    tmp = path.parent / f".{path.name}.{uuid.uuid4().hex[:8]}.tmp"
     try:
-        df.to_parquet(tmp, index=False)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
+    fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
     return path
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def parquet_bytes(df: pd.DataFrame) -> bytes:
+    """``df`` as a Parquet file (no index), in memory."""
+    buf = io.BytesIO()
+    df.to_parquet(buf, index=False)
+    return buf.getvalue()
+
+
+def write_parquet(df: pd.DataFrame, path: Path) -> Path:
+    """Write ``df`` to ``path`` atomically (:func:`write_bytes_atomic`), so a crashed run never
+    leaves a half-written table that readers would choke on."""
+    return write_bytes_atomic(parquet_bytes(df), path)
 
 
 def write_json(data: dict[str, Any], path: Path) -> Path:

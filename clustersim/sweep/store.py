@@ -17,9 +17,7 @@ A run may have several rows across parts (failed attempts, then at most one ``ok
 
 from __future__ import annotations
 
-import io
 import json
-import os
 import re
 import uuid
 from collections.abc import Mapping, Sequence
@@ -28,6 +26,7 @@ from typing import Any
 
 import pandas as pd
 
+from clustersim.outputs import parquet_bytes, write_bytes_atomic
 from clustersim.scenario import ScenarioError
 
 __all__ = ["RUN_COLUMNS", "load_design", "load_results", "open_sweep_folder", "read_parts", "write_part"]
@@ -43,38 +42,6 @@ _PART = re.compile(r"^part-(\d{6,})-[0-9a-f]{8}\.parquet$")
 
 
 # ------------------------------------------------------------------------------ atomic files
-def write_bytes_atomic(data: bytes, path: Path) -> Path:
-    """Write ``data`` to ``path`` so that ``path`` is either absent, its old content, or all of
-    ``data``: hidden temp file in the same folder, fsync, rename, fsync the folder."""
-    path = Path(path)
-    tmp = path.parent / f".{path.name}.{uuid.uuid4().hex[:8]}.tmp"
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
-    return path
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)  # makes the rename itself durable
-    finally:
-        os.close(fd)
-
-
-def _parquet_bytes(df: pd.DataFrame) -> bytes:
-    buf = io.BytesIO()
-    df.to_parquet(buf, index=False)
-    return buf.getvalue()
-
-
 def write_json_atomic(obj: Any, path: Path) -> Path:
     return write_bytes_atomic((json.dumps(obj, indent=2, default=_json_default) + "\n").encode(), path)
 
@@ -113,7 +80,7 @@ def open_sweep_folder(out: Path, experiment_file: Path, runs: pd.DataFrame, meta
         return True
     (out / RUNS_DIR).mkdir(parents=True, exist_ok=True)
     write_bytes_atomic(Path(experiment_file).read_bytes(), out / EXPERIMENT_COPY)
-    write_bytes_atomic(_parquet_bytes(runs), out / DESIGN_PARQUET)
+    write_bytes_atomic(parquet_bytes(runs), out / DESIGN_PARQUET)
     write_json_atomic(dict(meta), out / DESIGN_JSON)
     return False
 
@@ -171,7 +138,7 @@ def write_part(out: Path, number: int, rows: Sequence[Mapping[str, Any]], column
     """Write finished runs ``rows`` (dicts) as part ``number``, with exactly ``columns``."""
     df = pd.DataFrame.from_records([{c: r.get(c) for c in columns} for r in rows], columns=list(columns))
     name = f"part-{number:06d}-{uuid.uuid4().hex[:8]}.parquet"
-    return write_bytes_atomic(_parquet_bytes(df), Path(out) / RUNS_DIR / name)
+    return write_bytes_atomic(parquet_bytes(df), Path(out) / RUNS_DIR / name)
 
 
 def read_parts(out: Path) -> pd.DataFrame:
