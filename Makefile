@@ -22,9 +22,13 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/clustersim demo
 
-test: $(STAMP)
+test: $(STAMP) /usr/bin/chromium
 	$(BIN)/ruff check clustersim tests benchmarks
 	$(BIN)/python -m pytest -q
+
+# the browser tests drive Debian's chromium
+/usr/bin/chromium:
+	./.ci/system-packages
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_model.py --quick

@@ -115,7 +115,6 @@ def test_sigkill_part_way_then_resume_gives_the_uninterrupted_results(tmp_path, 
 
 # ------------------------------------------------------------------------------ backends
 def test_in_process_local_pool_and_dask_give_identical_results(tmp_path, reference):
-    pytest.importorskip("distributed")
     exp = load_experiment(write_experiment(tmp_path))
     results = {}
     for label, kwargs in {"in-process": {"workers": 1}, "local pool": {"workers": 2},

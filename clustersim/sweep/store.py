@@ -77,6 +77,8 @@ def open_sweep_folder(out: Path, experiment_file: Path, runs: pd.DataFrame, meta
     if existing:
         _check_same_design(out, runs, meta)
         (out / RUNS_DIR).mkdir(exist_ok=True)
+        for leftover in (out / RUNS_DIR).glob(".*.tmp"):  # a part whose writer was killed mid-write
+            leftover.unlink()
         return True
     (out / RUNS_DIR).mkdir(parents=True, exist_ok=True)
     write_bytes_atomic(Path(experiment_file).read_bytes(), out / EXPERIMENT_COPY)
