@@ -82,23 +82,28 @@ def load_scenario(path: str | Path) -> Scenario:
     package. The regions CSV (if any) is only read when the model is built (:func:`build_model`).
     """
     path = Path(path)
+    scenario = validate_scenario(read_toml(path, "a scenario"), source=path)
+    geo = scenario.geography
+    if geo.csv is not None and not geo.csv.is_absolute():
+        geo.csv = (path.parent / geo.csv).resolve()
+    return scenario
+
+
+def read_toml(path: Path, kind: str) -> dict[str, Any]:
+    """The parsed TOML document at ``path`` (a ``kind`` file, e.g. "scenario"); ScenarioError for
+    a missing, unreadable or syntactically broken file."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ScenarioError(path, "file", allowed=f"no such file ({path.resolve()})") from None
     except IsADirectoryError:
-        raise ScenarioError(path, "file", allowed="is a folder, not a scenario file") from None
+        raise ScenarioError(path, "file", allowed=f"is a folder, not {kind} file") from None
     except (OSError, UnicodeDecodeError) as err:
         raise ScenarioError(path, "file", allowed=f"cannot be read as UTF-8 text: {err}") from None
     try:
-        raw = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise _syntax_error(path, err) from None
-    scenario = validate_scenario(raw, source=path)
-    geo = scenario.geography
-    if geo.csv is not None and not geo.csv.is_absolute():
-        geo.csv = (path.parent / geo.csv).resolve()
-    return scenario
 
 
 def validate_scenario(raw: dict[str, Any], source: Path | str = "<scenario>") -> Scenario:

@@ -23,7 +23,6 @@ import difflib
 import json
 import math
 import re
-import tomllib
 import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -39,12 +38,12 @@ from clustersim.params import NO_PACKAGE, Counties, RegionTraits, Scenario
 from clustersim.scenario import (
     ScenarioError,
     _describe,
-    _syntax_error,
     _type_of,
     _unknown_key_hint,
     _unwrap,
     apply_overrides,
     load_scenario,
+    read_toml,
 )
 from clustersim.scenario import _annotation_at as _scenario_annotation_at
 from clustersim.sweep.outcomes import outcome_names
@@ -240,18 +239,7 @@ def load_experiment(path: str | Path, *, replicates: int | None = None) -> Exper
     base scenario, the design and the outcomes.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(path, "file", allowed=f"no such file ({path.resolve()})") from None
-    except IsADirectoryError:
-        raise ScenarioError(path, "file", allowed="is a folder, not an experiment file") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise ScenarioError(path, "file", allowed=f"cannot be read as UTF-8 text: {err}") from None
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise _syntax_error(path, err) from None
+    raw = read_toml(path, "an experiment")
     try:
         spec = _ExperimentSpec.model_validate(raw)
     except ValidationError as err:
