@@ -137,6 +137,14 @@ def test_page_loads_without_errors_and_only_talks_to_its_own_server(tab):
                       and urlparse(u).hostname not in LOCAL_HOSTS})
     assert outside == [], "requests that left the machine"
     assert len(tab.urls) > 5  # the page did load its scripts, styles and fonts (all from the app)
+    # no empty card: Mesa's "Model Parameters" (this page's controls have cards of their own) is hidden
+    cards = tab.page.locator(".v-card")
+    shown = [cards.nth(i) for i in range(cards.count()) if cards.nth(i).is_visible()]
+    titles = [card.locator(".v-card__title").inner_text() for card in shown]
+    assert "Model Parameters" not in titles
+    assert {"Controls", "Status"} <= set(titles)
+    for card, title in zip(shown, titles, strict=True):
+        assert card.locator(".v-card__text").inner_text().strip(), f"card {title!r} is empty"
 
 
 def test_step_advances_the_year_and_redraws(tab):
@@ -151,17 +159,48 @@ def test_step_advances_the_year_and_redraws(tab):
     assert "Time: 2.0" in tab.page.inner_text("body")  # Mesa's own step counter agrees
 
 
-def test_subsidy_slider_and_reset_change_the_model(tab):
+def _press(tab, label: str, key: str, times: int) -> None:
+    """Move the slider whose label starts with ``label`` by ``times`` steps."""
+    slider = tab.page.locator(".v-input").filter(has_text=label).get_by_role("slider")
+    slider.focus()
+    for _ in range(times):
+        tab.page.keyboard.press(key)
+
+
+def test_a_fee_changed_while_running_acts_at_once_and_the_year_goes_on(tab):
+    fee = tab.page.locator("td.cs-fee-rate-governance")
+    for _ in range(3):
+        tab.step()
+    assert fee.inner_text().startswith("1.0%")  # held_package's county_01
+    series = tab.page.locator(".cs-series img")
+    before = [series.nth(i).get_attribute("src") for i in range(series.count())]
+    _press(tab, "Fee rate of county_01", "ArrowRight", 4)  # one slider step is 0.5 %
+    tab.page.get_by_text("Fee rate of county_01: 3.0%").wait_for()
+    tab.page.wait_for_function("() => document.querySelector('td.cs-fee-rate-governance').textContent"
+                               ".startsWith('3.0%')")
+    assert tab.year() == 3  # not reset
+    assert tab.page.locator("td.cs-changed-while-running").inner_text() == "year 3: fee rate 1.0% → 3.0%"
+    # the time series were redrawn with the change marked, before any further step
+    tab.page.wait_for_function("srcs => [...document.querySelectorAll('.cs-series img')]"
+                               ".every((img, i) => img.src !== srcs[i])", arg=before)
+    tab.step()
+    assert tab.year() == 4
+    assert fee.inner_text().startswith("3.0%")
+    assert tab.page.get_by_text("Press Reset to start a new run with these settings.").count() == 0
+    assert tab.errors == []
+
+
+def test_subsidy_slider_acts_at_once_and_reset_keeps_it(tab):
     package = tab.page.locator("td.cs-package")
     assert package.inner_text().endswith("subsidy depth 2.00")  # held_package's county_01
     tab.step()
-    slider = tab.page.locator(".v-input").filter(has_text="Subsidy depth of county_01").get_by_role("slider")
-    slider.focus()
-    for _ in range(4):  # one slider step is 0.25
-        tab.page.keyboard.press("ArrowRight")
+    _press(tab, "Subsidy depth of county_01", "ArrowRight", 4)  # one slider step is 0.25
     tab.page.get_by_text("Subsidy depth of county_01: 3.00").wait_for()
+    tab.page.wait_for_function("() => document.querySelector('td.cs-package').textContent.endsWith('depth 3.00')")
+    assert tab.year() == 1
+    # a world setting waits for Reset; Reset starts from year 0 with the controls as set
+    _press(tab, "Transport cost", "ArrowRight", 1)
     tab.page.get_by_text("Press Reset to start a new run with these settings.").wait_for()
-    assert package.inner_text().endswith("subsidy depth 2.00")  # not before Reset
     tab.button("Reset").click()
     tab.wait_year(0)
     tab.page.wait_for_function("() => document.querySelector('td.cs-package').textContent.endsWith('depth 3.00')")
@@ -213,7 +252,12 @@ def test_two_contexts_hold_independent_models(browser, server):
 
 
 def test_screenshot_is_saved_as_an_artifact(tab):
-    for _ in range(12):
+    for _ in range(6):
+        tab.step()
+    _press(tab, "Fee rate of county_01", "ArrowRight", 4)  # a live change, marked in the time series
+    tab.page.wait_for_function("() => document.querySelector('td.cs-changed-while-running').textContent"
+                               ".startsWith('year 6')")
+    for _ in range(6):
         tab.step()
     out = REPO / "artifacts" / "ui.png"
     out.parent.mkdir(exist_ok=True)

@@ -1,11 +1,14 @@
 """The browser UI without a browser: settings -> scenario, the figures and status panel for every
-shipped scenario, and the page driven through its widgets (``solara.render``)."""
+shipped scenario, policy changes applied to a running model, and the page driven through its
+widgets (``solara.render``)."""
 
 from __future__ import annotations
 
+import html
+import io
 import re
 import warnings
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
 
 import ipyvuetify as v
@@ -13,6 +16,7 @@ import numpy as np
 import pytest
 import solara
 from matplotlib.collections import LineCollection, PatchCollection
+from PIL import Image
 
 from clustersim.geography import build_layout
 from clustersim.scenario import ScenarioError, load_scenario
@@ -61,14 +65,16 @@ def test_components_render_for_every_scenario(path):
         series = components.series_figure(model)
         for measure in ("firms", "employment"):
             assert components.png(components.map_figure(model, measure))[:4] == b"\x89PNG"
-        assert components.png(series)[:4] == b"\x89PNG"
+        assert len(series) == 6
+        for panel in series:
+            assert components.png(panel)[:4] == b"\x89PNG"
     # one wedge per region and sector with firms: the pies show the sector mix
     wedges = next(c for c in fig.axes[0].collections if isinstance(c, PatchCollection))
     assert len(wedges.get_paths()) == int((model.firms_by_sector > 0).sum())
     # the county panels have one series (a line through years 0, 1, 2) per county; the focal's in red
     n_counties = int(model.regions.is_county.sum())
-    for ax in series.axes[3:]:
-        curves = [line for line in ax.lines if len(line.get_xdata()) == 3]
+    for panel in series[3:]:
+        curves = [line for line in panel.axes[0].lines if len(line.get_xdata()) == 3]
         assert len(curves) == n_counties
         assert curves[-1].get_color() == components.FOCAL_COLOUR
     rows = dict(components.status_rows(model))
@@ -97,11 +103,75 @@ def test_reused_plots_match_fresh_ones():
     plot.update(stepped("held_package", years=5))  # a different model drawn before
     again = plot.update(model)
     fresh = components.series_figure(model)
-    for a, b in zip(again.axes, fresh.axes, strict=True):
+    for fa, fb in zip(again, fresh, strict=True):
+        a, b = fa.axes[0], fb.axes[0]
         assert a.get_title() == b.get_title()
-        assert len(a.lines) == len(b.lines)
-        for la, lb in zip(a.lines, b.lines, strict=True):
+        assert a.get_ylim() == b.get_ylim()
+        # in drawing order (markers under the curves)
+        lines_a, lines_b = (sorted(ax.lines, key=lambda line: line.get_zorder()) for ax in (a, b))
+        assert len(lines_a) == len(lines_b)
+        for la, lb in zip(lines_a, lines_b, strict=True):
             np.testing.assert_array_equal(la.get_ydata(), lb.get_ydata())
+            assert (la.get_color(), la.get_linewidth()) == (lb.get_color(), lb.get_linewidth())
+
+
+def _pixels(png: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"))
+
+
+def test_redrawing_only_what_changed_gives_the_pixels_of_a_full_draw():
+    """The page's images come from a kept static layer plus the artists that change; after every
+    step (with the map's measure switched and a live policy change along the way, which redraw the
+    static layer) they must equal a full ``savefig`` of the same figure, pixel for pixel."""
+    model = stepped("held_package", years=0)
+    mp, sp = components.MapPlot(), components.SeriesPlot()
+    redrawn = kept = 0
+    for year in range(1, 9):
+        model.step()
+        if year == 4:
+            model.apply_live(replace(model.settings, fee_rate=0.03, governance=0.4))
+        measure = "employment" if year in (5, 6) else "firms"
+        mp.update(model, measure)
+        np.testing.assert_array_equal(_pixels(mp.png()), _pixels(components.png(mp.figure)))
+        keys = list(sp._keys)
+        sp.update(model)
+        changed = [a != b for a, b in zip(keys, sp._keys, strict=True)]
+        redrawn += sum(changed)
+        kept += changed.count(False)
+        for fig, image in zip(sp.figures, sp.png(), strict=True):
+            np.testing.assert_array_equal(_pixels(image), _pixels(components.png(fig)))
+    assert redrawn > 6 and kept > 0, "both ways (static layer redrawn and kept) were checked"
+
+
+def test_limits_grow_in_round_steps_and_cover_the_data():
+    for lo, hi in ((0.0, 0.0), (0.0, 7.0), (16.0, 36.0), (-3.0, 2.5), (-120.0, -5.0), (1.0, 1.0)):
+        low, high = components._nice_limits(lo, hi)
+        assert low <= lo and high >= hi
+        assert high > low
+        if lo >= 0:
+            assert low >= 0, "data that is never negative gets no negative axis"
+
+
+def test_leaders_keep_their_place_until_clearly_overtaken():
+    names = ["a", "b", "c", "d", "e", "f", "focal"]
+    firms = np.array([[50, 40, 30, 20, 10, 19, 5]], float)
+    first = components._leaders(firms, names, "focal")
+    assert first == ["focal", "a", "b", "c", "d"]
+    # f passes d by less than 10 %: the legend stays
+    firms[0, 5] = 21
+    assert components._leaders(firms, names, "focal", first) == first
+    # f passes d clearly: it replaces d
+    firms[0, 5] = 25
+    assert components._leaders(firms, names, "focal", first) == ["focal", "a", "b", "c", "f"]
+
+
+def test_timeline_holds_the_region_frame_numbers():
+    model = stepped("fee_trap", years=4)
+    frame = model.region_frame()
+    counties = frame[frame["kind"] == "county"]
+    for field in session.TIMELINE_FIELDS:
+        wide = counties.pivot(index="year", columns="region", values=field)[model.timeline.county_names]
+        np.testing.assert_array_equal(model.timeline.county(field), wide.to_numpy())
 
 
 # ------------------------------------------------------------------------------ settings
@@ -147,13 +217,106 @@ def test_out_of_range_settings_are_refused_and_the_old_ones_kept():
     assert (run.settings, run.scenario) == before
 
 
+def test_every_control_is_either_live_or_waits_for_reset():
+    assert set(session.LIVE_FIELDS).isdisjoint(session.RESET_FIELDS)
+    assert set(session.LIVE_FIELDS) | set(session.RESET_FIELDS) == {f.name for f in fields(session.RunSettings)}
+
+
+# ------------------------------------------------------------------------------ live policy changes
+def test_a_live_change_reaches_the_running_model_and_acts_from_the_next_year():
+    run = session.PendingRun(session.scenario_choices(), "held_package")
+    model, same = session.SessionModel(run), session.SessionModel(run)  # same seed: same run until the change
+    for _ in range(5):
+        model.step()
+        same.step()
+    f = model.focal
+    scenario_before = run.scenario.model_dump()
+    made = model.apply_live(replace(model.settings, subsidy_depth=3.5, fee_rate=0.04, governance=0.3,
+                                    fee_trap=True, strategic_competition=True))
+    assert [c.field for c in made] == list(session.LIVE_FIELDS)
+    assert model.year == 5 and all(c.year == 5 for c in made)
+    assert (model.regions.depth[f], model.regions.fee_rate[f], model.regions.governance[f]) == (3.5, 0.04, 0.3)
+    assert model.config.counties.fee_trap and model.config.counties.strategic_competition
+    assert model.config.model_dump(exclude={"counties"}) == same.config.model_dump(exclude={"counties"})
+    assert run.scenario.model_dump() == scenario_before, "the scenario the next Reset uses is not touched"
+    assert made[1].describe() == "fee rate 1.0% → 4.0%"
+    model.step()
+    same.step()
+    # history is kept; the first year under the new policy records it (before the county-policy
+    # rules of year 6 act on it: the fee trap may raise the fee, strategic competition move the depth)
+    frame, other = model.model_frame(), same.model_frame()
+    assert frame.iloc[:6].equals(other.iloc[:6])
+    assert frame["year"].iloc[-1] == 6
+    assert frame["focal_fee_rate"].iloc[-1] >= 0.04 and other["focal_fee_rate"].iloc[-1] == 0.01
+    assert frame["focal_governance"].iloc[-1] <= 0.3 and other["focal_governance"].iloc[-1] == 0.6
+
+
+def test_firms_keep_the_depth_they_were_granted():
+    model = stepped("held_package", years=7)
+    t = model.firms
+    granted = np.flatnonzero((t.package_depth[: t.size] > 0) & t.alive[: t.size])
+    assert granted.size, "held_package's county_01 has granted its package by year 7"
+    depths = t.package_depth[granted].copy()
+    assert np.all(depths == 2.0)
+    model.apply_live(replace(model.settings, subsidy_depth=0.5))
+    model.step()
+    still = t.alive[granted] & (t.region[granted] == model.focal)
+    np.testing.assert_array_equal(t.package_depth[granted][still], depths[still])
+    n = t.size
+    arrived = t.alive[:n] & (t.region[:n] == model.focal) & (t.years[:n] == 1)  # moved in during year 8
+    assert arrived.any()
+    assert np.all(t.package_depth[:n][arrived] == 0.5)
+
+
+def test_moves_within_a_year_are_one_change_and_a_return_is_none():
+    model = stepped("held_package", years=2)
+    for fee in (0.015, 0.02, 0.03):
+        model.apply_live(replace(model.settings, fee_rate=fee))
+    assert [(c.year, c.field, c.before, c.after) for c in model.live_changes] == [(2, "fee_rate", 0.01, 0.03)]
+    model.apply_live(replace(model.settings, fee_rate=0.01))
+    assert model.live_changes == []
+    model.apply_live(replace(model.settings, fee_trap=True))
+    model.step()
+    model.apply_live(replace(model.settings, fee_trap=False))
+    assert [(c.year, c.after) for c in model.live_changes] == [(2, True), (3, False)]
+
+
+def test_a_live_value_out_of_range_is_refused_and_nothing_changes():
+    model = stepped("held_package", years=1)
+    before = (model.settings, model.regions.fee_rate.copy(), model.regions.depth.copy())
+    with pytest.raises(ValueError, match=r"fee rate 0\.3 refused"):
+        model.apply_live(replace(model.settings, fee_rate=0.3, subsidy_depth=1.0))
+    assert model.settings == before[0] and model.live_changes == []
+    np.testing.assert_array_equal(model.regions.fee_rate, before[1])
+    np.testing.assert_array_equal(model.regions.depth, before[2])
+
+
+def test_live_changes_are_marked_in_the_time_series_and_the_status_panel():
+    model = stepped("held_package", years=3)
+    model.apply_live(replace(model.settings, fee_rate=0.05))
+    model.step()
+    panels = components.series_figure(model)
+    for panel in panels:
+        marks = [line for line in panel.axes[0].lines if line.get_color() == components.LIVE_COLOUR]
+        assert [tuple(m.get_xdata()) for m in marks] == [(3, 3)]
+    labels = [t.get_text() for t in panels[components.LIVE_PANEL["fee_rate"]].axes[0].texts]
+    assert labels == ["fee rate 1.0% → 5.0% "]
+    rows = dict(components.status_rows(model))
+    assert rows["Changed while running"] == "year 3: fee rate 1.0% → 5.0%"
+    assert rows["Fee rate, governance"].startswith("5.0%")
+
+
 # ------------------------------------------------------------------------------ the page, headless
-def _year(rc) -> str:
-    """The status panel's Year cell."""
+def _cell(rc, row: str) -> str:
+    """A cell of the status panel, by its row's CSS class (``cs-<row>``)."""
     panels = rc.find(solara.widgets.HTML).widgets
-    texts = [w.unsafe_innerHTML for w in panels if "cs-year" in w.unsafe_innerHTML]
+    texts = [w.unsafe_innerHTML for w in panels if f"cs-{row}'" in w.unsafe_innerHTML]
     assert len(texts) == 1
-    return re.search(r"cs-year'>([^<]*)<", texts[0]).group(1)
+    return html.unescape(re.search(rf"cs-{row}'>([^<]*)<", texts[0]).group(1))
+
+
+def _year(rc) -> str:
+    return _cell(rc, "year")
 
 
 def test_page_steps_and_resets_without_a_browser():
@@ -164,6 +327,33 @@ def test_page_steps_and_resets_without_a_browser():
     assert _year(rc) == "2 of 40"
     rc.find(v.Btn, children=["Reset"]).widget.click()
     assert _year(rc) == "0 of 40"
+    rc.close()
+
+
+def test_policy_controls_change_the_running_model_at_once():
+    _box, rc = solara.render(solara.AppLayout(children=[Page()]), handle_error=False)
+    step = rc.find(v.Btn, children=["Step"]).widget
+    step.click()
+    step.click()
+    reset_note = ["Press Reset to start a new run with these settings."]
+    rc.find(v.Slider, label="Fee rate of county_01: 1.0%").widget.v_model = 0.035
+    assert _year(rc) == "2 of 40"  # the run goes on
+    assert _cell(rc, "fee-rate-governance").startswith("3.5%")
+    assert _cell(rc, "changed-while-running") == "year 2: fee rate 1.0% → 3.5%"
+    assert not rc.find(v.Alert, children=reset_note).widgets
+    rc.find(v.Checkbox, label="Fee trap (deficits raise fees, fee dependence erodes governance)").widget.v_model = True
+    assert _cell(rc, "switches") == "fee trap on, strategic competition off"
+    step.click()
+    assert _year(rc) == "3 of 40"
+    # a world setting waits for Reset, which then starts from year 0 with every control as set
+    rc.find(v.Slider, label="Transport cost: 1.0 × scenario").widget.v_model = 2.0
+    assert rc.find(v.Alert, children=reset_note).widgets
+    rc.find(v.Btn, children=["Reset"]).widget.click()
+    assert _year(rc) == "0 of 40"
+    assert _cell(rc, "fee-rate-governance").startswith("3.5%")
+    assert _cell(rc, "switches") == "fee trap on, strategic competition off"
+    assert _cell(rc, "changed-while-running").startswith("nothing yet")
+    assert not rc.find(v.Alert, children=reset_note).widgets
     rc.close()
 
 

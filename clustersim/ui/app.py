@@ -2,9 +2,10 @@
 
 Each browser session gets its own :class:`~clustersim.ui.session.PendingRun` and model, built
 inside the ``Page`` component (never at module level, where every tab would share one model).
-The sidebar holds Mesa's Step / Play / Reset and this page's own controls: a scenario picker,
-the focal county's policy, two uncertainty factors, the county-behaviour switches and the seed.
-Controls take effect on Reset, as Mesa's own parameters do.
+The sidebar holds Mesa's Step / Play / Reset and this page's own controls. The focal county's
+policy and the county-behaviour switches change the running model at once
+(:meth:`~clustersim.ui.session.SessionModel.apply_live`); the scenario picker, the two uncertainty
+factors and the seed take effect on Reset, as Mesa's own parameters do.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import replace
 
 import solara
 from mesa.visualization import SolaraViz
+from mesa.visualization.utils import force_update
 
 from clustersim.geography import build_layout
 from clustersim.scenario import ScenarioError
@@ -26,16 +28,29 @@ def _focal_package_offers(pending: ses.PendingRun) -> bool:
     return pending.scenario.package(traits.package).offers_incentives
 
 
+#: Mesa's SolaraViz always draws a "Model Parameters" card; this page's own controls take its
+#: place, so the card stays empty. Hide a sidebar card whose only content is an empty column.
+HIDE_EMPTY_CARDS = """
+.v-navigation-drawer .v-card:has(> .v-card__text > .v-sheet:only-child:empty) { display: none; }
+"""
+_HINT = {"font-size": "12px", "color": "#666"}
+
+
 @solara.component
 def RunControls(pending: ses.PendingRun, model: solara.Reactive):
-    """Scenario picker, levers, uncertainties, switches and seed; refused input is explained
-    here and never reaches the model."""
+    """Two cards. *Policy*: the focal county's subsidy depth, fee rate and governance and the
+    county-behaviour switches; they change the running model at once (and the next Reset).
+    *Scenario and world*: scenario picker, uncertainty factors and seed, which take effect on
+    Reset. Refused input is explained here and never reaches the model."""
     settings = solara.use_reactive(pending.settings)
     seed_text = solara.use_reactive(str(pending.settings.seed))
     seed_error = solara.use_reactive("")
     refused = solara.use_reactive("")
     s = settings.value
     focal = ses.focal_name(pending.scenario)
+    running = model.value
+    # live changes only reach a model of the same scenario (another one is a different world)
+    live = s.scenario == running.settings.scenario
 
     def change(**changes):
         proposed = replace(settings.value, **changes)
@@ -46,6 +61,16 @@ def RunControls(pending: ses.PendingRun, model: solara.Reactive):
             return
         refused.set("")
         settings.set(proposed)
+        current = model.value
+        if proposed.scenario != current.settings.scenario:
+            return
+        try:
+            made = current.apply_live(proposed)
+        except ValueError as err:
+            refused.set(str(err))
+            return
+        if made:
+            force_update()  # redraw now: the status panel shows the new policy, the charts its marker
 
     def choose(label: str):
         try:
@@ -68,36 +93,44 @@ def RunControls(pending: ses.PendingRun, model: solara.Reactive):
         seed_error.set("")
         change(seed=seed)
 
-    lo, hi, step = ses.DEPTH_RANGE
-    with solara.Card("Scenario and policy"):
-        solara.Select("Scenario", value=s.scenario, values=list(pending.choices), on_value=choose)
+    with solara.Card(f"Policy of {focal}: acts at once"):
+        lo, hi, step = ses.DEPTH_RANGE
         solara.SliderFloat(f"Subsidy depth of {focal}: {s.subsidy_depth:.2f}", value=s.subsidy_depth,
                            min=lo, max=hi, step=step, on_value=lambda v: change(subsidy_depth=v))
         if not _focal_package_offers(pending):
             solara.Text(f"{focal} offers no package in this scenario: its subsidy depth changes nothing.",
-                        style={"font-size": "12px", "color": "#666"})
+                        style=_HINT)
         lo, hi, step = ses.FEE_RANGE
         solara.SliderFloat(f"Fee rate of {focal}: {s.fee_rate:.1%}", value=s.fee_rate, min=lo, max=hi, step=step,
                            on_value=lambda v: change(fee_rate=v))
         lo, hi, step = ses.GOVERNANCE_RANGE
         solara.SliderFloat(f"Governance of {focal}: {s.governance:.2f}", value=s.governance, min=lo, max=hi,
                            step=step, on_value=lambda v: change(governance=v))
+        solara.Checkbox(label="Fee trap (deficits raise fees, fee dependence erodes governance)", value=s.fee_trap,
+                        on_value=lambda v: change(fee_trap=bool(v)))
+        solara.Checkbox(label="Strategic competition (counties copy the winner's subsidy depth)",
+                        value=s.strategic_competition, on_value=lambda v: change(strategic_competition=bool(v)))
+        if live:
+            solara.Text("Changes act from the next year on; a dashed line in the charts marks each. "
+                        "Firms that hold a package keep the depth they were granted.", style=_HINT)
+        else:
+            solara.Text("Another scenario is chosen: these apply when you press Reset.", style=_HINT)
+    with solara.Card("Scenario and world: on Reset"):
+        solara.Select("Scenario", value=s.scenario, values=list(pending.choices), on_value=choose)
         lo, hi, step = ses.FACTOR_RANGE
         solara.SliderFloat(f"Transport cost: {s.transport_factor:.1f} × scenario", value=s.transport_factor,
                            min=lo, max=hi, step=step, on_value=lambda v: change(transport_factor=v))
         solara.SliderFloat(f"Agglomeration strength: {s.agglomeration_factor:.1f} × scenario",
                            value=s.agglomeration_factor, min=lo, max=hi, step=step,
                            on_value=lambda v: change(agglomeration_factor=v))
-        solara.Checkbox(label="Fee trap (deficits raise fees, fee dependence erodes governance)", value=s.fee_trap,
-                        on_value=lambda v: change(fee_trap=bool(v)))
-        solara.Checkbox(label="Strategic competition (counties copy the winner's subsidy depth)",
-                        value=s.strategic_competition, on_value=lambda v: change(strategic_competition=bool(v)))
         solara.InputText("Random seed", value=seed_text.value, on_value=type_seed, continuous_update=False,
                          error=seed_error.value or False, message=seed_error.value or None)
-        if refused.value:
-            solara.Error(refused.value)
-        if model.value.settings != s:
+        if running.settings.needs_reset(s):
             solara.Info("Press Reset to start a new run with these settings.", dense=True)
+        else:
+            solara.Text("Reset starts a new run from year 0 with every control as set.", style=_HINT)
+    if refused.value:
+        solara.Error(refused.value)
 
 
 @solara.component
@@ -115,6 +148,7 @@ def Page():
         solara.Error(f"The scenario cannot be used: {problem}")
         return
     # no components for Mesa's draggable half-width grid: the dashboard below lays out the figures itself
+    solara.Style(HIDE_EMPTY_CARDS)
     SolaraViz(model, components=[], model_params={"run": pending}, name="ClusterSim: firms, counties, clusters")
     _SidebarControls(pending, model)
     Dashboard(model.value)

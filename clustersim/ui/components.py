@@ -4,11 +4,14 @@ Solara components that show them.
 * :func:`map_figure`: regions on the map, circle area proportional to firms (or employment),
   split into wedges by sector; the focal county ringed; last year's moves as lines.
 * :func:`series_figure`: six small time series (leaders' firms, concentration, focal land price
-  and wage, county balances, fee rates, governance).
-* :func:`status_rows`: the status panel's label/value pairs (take-off, incentives, jobs).
+  and wage, county balances, fee rates, governance), one figure each, with the live policy
+  changes marked.
+* :func:`status_rows`: the status panel's label/value pairs (policy, take-off, incentives, jobs).
 
-Figures use matplotlib's object API only (no pyplot, no global backend), as :mod:`clustersim.figures`.
-Money in wan, distance in km, time in years.
+The page keeps one :class:`MapPlot` and one :class:`SeriesPlot` per session and redraws only what
+changed (:class:`_Blitter`): drawing text is most of matplotlib's time, and the axes, ticks and
+legends rarely change. Figures use matplotlib's object API only (no pyplot, no global backend),
+as :mod:`clustersim.figures`. Money in wan, distance in km, time in years.
 """
 
 from __future__ import annotations
@@ -18,9 +21,10 @@ import io
 import math
 from typing import TYPE_CHECKING
 
+import matplotlib.image as mimage
 import numpy as np
-import pandas as pd
 import solara
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection, PatchCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -33,10 +37,14 @@ from clustersim.figures import COAST_COLOUR, FOCAL_COLOUR, PALETTE
 
 if TYPE_CHECKING:
     from clustersim.model import ClusterModel
+    from clustersim.ui.session import SessionModel
 
 SECTOR_COLOURS = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c")
 MOVE_COLOUR = "#333333"
 RIVAL_COLOUR = "#b0b0b0"  # the other counties in the county panels
+LIVE_COLOUR = "#c51b8a"   # a policy change made while the model ran
+#: the time-series panel where a live change of each control is labelled (every panel gets its line)
+LIVE_PANEL = {"subsidy_depth": 0, "strategic_competition": 0, "fee_rate": 4, "fee_trap": 4, "governance": 5}
 DPI = 72  # the page shows figures at about this size; more dots only cost drawing time
 LEADERS = 4  # counties named in the time series besides the focal one
 
@@ -59,8 +67,53 @@ def _clear(ax) -> None:
         legend.remove()
 
 
+def _encode(canvas: FigureCanvasAgg) -> bytes:
+    """The canvas as PNG. Fast zlib level: the image travels over a local socket, and level 1
+    is about as small as level 6 for these flat-coloured figures."""
+    buf = io.BytesIO()
+    mimage.imsave(buf, np.asarray(canvas.buffer_rgba()), format="png", pil_kwargs={"compress_level": 1})
+    return buf.getvalue()
+
+
+class _Blitter:
+    """Draws a figure whose *static* artists (axes, ticks, labels, titles, legends, markers) change
+    rarely and whose *dynamic* artists change every step. Text is most of matplotlib's drawing
+    time, so the static layer is drawn only when its ``key`` changes and kept as a pixel copy
+    (``copy_from_bbox``); otherwise the copy is restored and only the dynamic artists are drawn on
+    it (``draw_artist``). Dynamic artists must be drawn last in a full draw too (zorder above the
+    static ones of their axes), so both ways give the same pixels. ``on_top`` are static artists
+    drawn above the dynamic ones (an opaque legend): their pixels are restored at the end."""
+
+    def __init__(self, figure: Figure) -> None:
+        self.canvas = FigureCanvasAgg(figure)
+        self.key: object = None
+        self._background = None
+        self._on_top: list = []
+
+    def render(self, key: object, dynamic: list, on_top: list = ()) -> bytes:
+        canvas = self.canvas
+        if key != self.key or self._background is None:
+            for artist in dynamic:
+                artist.set_visible(False)
+            canvas.draw()
+            for artist in dynamic:
+                artist.set_visible(True)
+            self._background = canvas.copy_from_bbox(canvas.figure.bbox)
+            renderer = canvas.get_renderer()
+            self._on_top = [canvas.copy_from_bbox(a.get_window_extent(renderer)) for a in on_top]
+            self.key = key
+        else:
+            canvas.restore_region(self._background)
+        for artist in dynamic:
+            artist.axes.draw_artist(artist)
+        for region in self._on_top:
+            canvas.restore_region(region)
+        return _encode(canvas)
+
+
 class MapPlot:
-    """The map, one figure reused from step to step (see :func:`map_figure`)."""
+    """The map, one figure reused from step to step (see :func:`map_figure`). :meth:`png` redraws
+    only what moves (circles, lines, labels, title) on a kept copy of the axes and legend."""
 
     def __init__(self) -> None:
         # fixed margins: a layout engine would draw the figure several times over (3x the cost)
@@ -70,28 +123,42 @@ class MapPlot:
         self.ax.yaxis.set_major_locator(MaxNLocator(5))
         self.ax.set_xlabel("km inland from the coast")
         self.ax.set_ylabel("km along the coast")
+        # the year changes every step, the caption with the measure: a long title costs 5 ms to draw.
+        # y given: no automatic title placement, which would push every title off the figure while
+        # the year is hidden for the static layer
+        self._year = self.ax.set_title("", loc="left", fontsize=10, fontweight="bold", y=1.0)
+        self._caption = self.ax.set_title("", loc="right", fontsize=10, y=1.0)
+        self._blit = _Blitter(self.figure)
+        self._dynamic: list = []
+        self._static_key: object = None
 
     def update(self, model: ClusterModel, measure: str = "firms") -> Figure:
         if measure not in ("firms", "employment"):
             raise ValueError(f"measure must be 'firms' or 'employment', not {measure!r}")
         ax = self.ax
-        _clear(ax)
         r = model.regions
-        by_sector = model.firms_by_sector if measure == "firms" else model.employment_by_sector
-        totals = by_sector.sum(axis=0)
         x, y = r.x_km, r.y_km
         span = max(float(np.ptp(x)), float(np.ptp(y)), 100.0)
+        for artist in self._dynamic:
+            artist.remove()
+        self._dynamic = []
+        static_key = (model.focal_name, tuple(model.sector_names), x.tobytes(), y.tobytes(), measure)
+        if static_key != self._static_key:
+            self._draw_static(model, span)
+            self._static_key = static_key
+
+        by_sector = model.firms_by_sector if measure == "firms" else model.employment_by_sector
+        totals = by_sector.sum(axis=0)
         biggest = max(float(totals.max()), 1.0)
         radius = 0.09 * span * np.sqrt(totals / biggest)  # km on the map; area proportional to the measure
-
-        ax.axvline(0.0, color=COAST_COLOUR, linewidth=3, zorder=1)
         moves = model.last_moves
         if len(moves):
             counts = moves[:, 2].astype(float)
             segments = np.stack([np.column_stack([x[moves[:, 0]], y[moves[:, 0]]]),
                                  np.column_stack([x[moves[:, 1]], y[moves[:, 1]]])], axis=1)
-            ax.add_collection(LineCollection(segments, linewidths=0.6 + 5.0 * counts / counts.max(),
-                                             colors=MOVE_COLOUR, alpha=0.35, zorder=2))
+            self._dynamic.append(ax.add_collection(LineCollection(
+                segments, linewidths=0.6 + 5.0 * counts / counts.max(), colors=MOVE_COLOUR, alpha=0.35,
+                zorder=2), autolim=False))
         wedges, colours = [], []
         for i in np.flatnonzero(totals > 0):
             start = 90.0
@@ -101,31 +168,45 @@ class MapPlot:
                     wedges.append(Wedge((x[i], y[i]), radius[i], start, start + sweep))
                     colours.append(_sector_colour(k))
                     start += sweep
-        ax.add_collection(PatchCollection(wedges, facecolors=colours, edgecolors="white", linewidths=0.5,
-                                          zorder=3))
+        self._dynamic.append(ax.add_collection(PatchCollection(
+            wedges, facecolors=colours, edgecolors="white", linewidths=0.5, zorder=3), autolim=False))
         empty = totals <= 0
-        ax.scatter(x[empty], y[empty], s=14, facecolors="none", edgecolors="grey", linewidths=0.8, zorder=3)
+        self._dynamic.append(ax.scatter(x[empty], y[empty], s=14, facecolors="none", edgecolors="grey",
+                                        linewidths=0.8, zorder=3))
         f = model.focal
-        ax.add_patch(Circle((x[f], y[f]), radius[f] + 0.025 * span, fill=False, edgecolor=FOCAL_COLOUR,
-                            linewidth=2.0, zorder=4))
+        self._dynamic.append(ax.add_patch(Circle((x[f], y[f]), radius[f] + 0.025 * span, fill=False,
+                                                 edgecolor=FOCAL_COLOUR, linewidth=2.0, zorder=4)))
         for i, name in enumerate(r.names):
-            ax.annotate(f"{name}\n{totals[i]:,.0f}", (x[i], y[i] - radius[i]), xytext=(0, -2),
-                        textcoords="offset points", ha="center", va="top", fontsize=7, zorder=5,
-                        color=FOCAL_COLOUR if i == f else "black", fontweight="bold" if i == f else "normal")
+            self._dynamic.append(ax.annotate(
+                f"{name}\n{totals[i]:,.0f}", (x[i], y[i] - radius[i]), xytext=(0, -2), textcoords="offset points",
+                ha="center", va="top", fontsize=7, zorder=5, color=FOCAL_COLOUR if i == f else "black",
+                fontweight="bold" if i == f else "normal"))
+        self._year.set_text(f"Year {model.year}")
+        unit = "firms" if measure == "firms" else "jobs"
+        self._caption.set_text(f"circle area ∝ {unit}; lines: moves last year")
+        return self.figure
+
+    def _draw_static(self, model: ClusterModel, span: float) -> None:
+        ax = self.ax
+        _clear(ax)
+        r = model.regions
+        x, y = r.x_km, r.y_km
+        ax.axvline(0.0, color=COAST_COLOUR, linewidth=3, zorder=1)
         pad = 0.12 * span
         ax.set_xlim(min(x.min(), 0.0) - pad, x.max() + pad)
         ax.set_ylim(y.min() - pad, y.max() + pad)
         ax.set_aspect("equal", adjustable="box")
-        unit = "firms" if measure == "firms" else "jobs"
-        ax.set_title(f"Year {model.year}: circle area ∝ {unit}, wedges by sector; lines: moves last year",
-                     fontsize=10)
         handles = [Line2D([], [], marker="s", linestyle="none", color=_sector_colour(k), label=name)
                    for k, name in enumerate(model.sector_names)]
         handles.append(Line2D([], [], marker="o", linestyle="none", markerfacecolor="none",
                               markeredgecolor=FOCAL_COLOUR, markeredgewidth=2, label=f"focal: {model.focal_name}"))
         handles.append(Line2D([], [], color=MOVE_COLOUR, alpha=0.5, linewidth=2, label="moves"))
-        ax.legend(handles=handles, loc="upper left", fontsize=8, framealpha=0.8)
-        return self.figure
+        # opaque and above the circles: the blitter puts its pixels back after drawing them
+        ax.legend(handles=handles, loc="upper left", fontsize=8, framealpha=1.0).set_zorder(6)
+
+    def png(self) -> bytes:
+        """The figure as last updated, as PNG (the same pixels as ``png(self.figure)``)."""
+        return self._blit.render(self._static_key, [*self._dynamic, self._year], on_top=[self.ax.get_legend()])
 
 
 def map_figure(model: ClusterModel, measure: str = "firms") -> Figure:
@@ -136,89 +217,182 @@ def map_figure(model: ClusterModel, measure: str = "firms") -> Figure:
     return MapPlot().update(model, measure)
 
 
-def _leaders(firms: pd.DataFrame, focal: str) -> list[str]:
-    """The focal county and the counties with the most firms in the last year."""
-    last = firms.iloc[-1].sort_values(ascending=False, kind="stable")
-    return [focal, *[n for n in last.index if n != focal][:LEADERS]]
+def _leaders(firms: np.ndarray, names: list[str], focal: str, previous: list[str] | None = None) -> list[str]:
+    """The focal county, then the :data:`LEADERS` counties with the most firms in the last year,
+    in name order (``firms``: years x counties, columns in ``names`` order). With the ``previous``
+    leaders, a county takes the place of the weakest of them only once it has 10 % (and at least
+    two firms) more: the legend does not flicker while two counties run neck and neck."""
+    last = dict(zip(names, firms[-1], strict=True))
+    ranked = sorted((n for n in names if n != focal), key=lambda n: (-last[n], n))
+    chosen = ranked[:LEADERS]
+    if previous is not None and previous[0] == focal and set(previous[1:]) <= set(names):
+        chosen = list(previous[1:])
+        for outsider in ranked:
+            if outsider in chosen:
+                continue
+            weakest = min(chosen, key=lambda n: (last[n], n))
+            if last[outsider] >= 1.1 * last[weakest] + 2:
+                chosen[chosen.index(weakest)] = outsider
+    return [focal, *sorted(chosen)]
+
+
+def _nice_limits(lo: float, hi: float) -> tuple[float, float]:
+    """Round limits around data in [lo, hi] with room to grow (half the data's span in the
+    direction it can grow, never below zero for data that is not), so that most steps keep them."""
+    span = hi - lo
+    if span <= 0:
+        span = abs(hi) if hi != 0 else 1.0
+    low = lo - 0.5 * span if lo < 0 else max(0.0, lo - 0.05 * span)
+    high = hi + 0.5 * span if hi > 0 or lo >= 0 else min(0.0, hi + 0.05 * span)
+    ticks = MaxNLocator(4).tick_values(low, high)
+    low, high = min(float(ticks[0]), low), max(float(ticks[-1]), high)
+    # a tick computed as -1e-13 must not give data that is never negative a negative axis
+    return (max(low, 0.0) if lo >= 0 else low), (min(high, 0.0) if hi < 0 else high)
 
 
 class SeriesPlot:
-    """The six time series, one figure reused from step to step (see :func:`series_figure`)."""
+    """The six time series (see :func:`series_figure`), one small figure per panel, each reused
+    from step to step. :meth:`png` draws only the curves on a kept copy of a panel while its
+    title, legend, limits and markers stay the same; y limits grow in round steps with room to
+    spare, so a panel's frame is redrawn only now and then (and the others' not at all)."""
 
     TITLES = ("Firms in the leading counties", "Concentration", "{focal}: land price and wage",
               "County balance (thousand wan)", "Fee rate (% of revenue)", "Governance quality (0-1)")
+    SIZE = (4.33, 2.8)  # inches at DPI: three panels side by side make the width of the old single figure
 
     def __init__(self) -> None:
-        self.figure = Figure(figsize=(13.0, 5.6), dpi=DPI)
-        self.axes = self.figure.subplots(2, 3, sharex=True, gridspec_kw={
-            "left": 0.045, "right": 0.99, "bottom": 0.08, "top": 0.95, "wspace": 0.15, "hspace": 0.18}).ravel()
-        for ax in self.axes:
+        self.figures = [Figure(figsize=self.SIZE, dpi=DPI) for _ in self.TITLES]
+        self.axes = [fig.add_axes((0.13, 0.16, 0.84, 0.74)) for fig in self.figures]
+        for p, ax in enumerate(self.axes):
             ax.tick_params(labelsize=8)
             ax.grid(alpha=0.25)
             # few ticks: tick marks, labels and grid lines are most of the drawing time
             ax.yaxis.set_major_locator(MaxNLocator(4))
             ax.xaxis.set_major_locator(MaxNLocator(5, integer=True))
-        for ax in self.axes[3:]:
-            ax.set_xlabel("year", fontsize=8)
+            if p >= 3:
+                ax.set_xlabel("year", fontsize=8, labelpad=1)
+        self._blits = [_Blitter(fig) for fig in self.figures]
+        self._curves: list[list[Line2D]] = [[] for _ in self.axes]
+        self._keys: list[object] = [None] * len(self.axes)
+        self._model: SessionModel | None = None
+        self._run = 0  # counts the models drawn: a new one starts with fresh limits and leaders
+        self._leaders: list[str] | None = None
+        self._limits: list[tuple[float, float] | None] = [None] * len(self.axes)
 
-    def update(self, model: ClusterModel) -> Figure:
-        frame = model.model_frame()
-        regions = model.region_frame()
-        counties = regions[regions["kind"] == "county"]
-        wide = {col: counties.pivot(index="year", columns="region", values=col)
-                for col in ("firms", "balance", "fee_rate", "governance")}
+    def _curve_specs(self, model: SessionModel) -> list[list[tuple]]:
+        """Per panel, the curves as (x, y, colour, linewidth, legend label or None), drawn in
+        that order."""
+        timeline = model.timeline
+        names = timeline.county_names
+        years = np.arange(len(timeline), dtype=float)
+        mv = model.datacollector.model_vars
         focal = model.focal_name
-        leaders = _leaders(wide["firms"], focal)
-        colour = {n: FOCAL_COLOUR if n == focal else PALETTE[i % len(PALETTE)] for i, n in enumerate(leaders)}
-        years = frame["year"].to_numpy()
-        axes = self.axes
-        for ax, title in zip(axes, self.TITLES, strict=True):
-            _clear(ax)
-            ax.set_title(title.format(focal=focal), fontsize=10)
-
-        ax = axes[0]
-        for n in leaders:
-            ax.plot(wide["firms"].index, wide["firms"][n], color=colour[n], linewidth=2 if n == focal else 1.2,
-                    label=n)
-        ax.legend(fontsize=7, loc="upper left", frameon=False)
-
-        ax = axes[1]
-        ax.plot(years, frame["hhi"], color="black", linewidth=2, label="HHI (county jobs)")
+        j_focal = names.index(focal)
+        firms = timeline.county("firms")
+        self._leaders = _leaders(firms, names, focal, self._leaders)
+        specs: list[list[tuple]] = [[] for _ in self.axes]
+        for i, n in enumerate(self._leaders):
+            colour = FOCAL_COLOUR if n == focal else PALETTE[(i - 1) % len(PALETTE)]
+            specs[0].append((years, firms[:, names.index(n)], colour, 2.0 if n == focal else 1.2, n))
+        specs[1].append((years, np.asarray(mv["hhi"], float), "black", 2.0, "HHI (county jobs)"))
         for k, name in enumerate(model.sector_names):
-            ax.plot(years, frame[f"eg_{name}"], color=_sector_colour(k), linewidth=1.2, label=f"EG γ {name}")
-        ax.legend(fontsize=7, loc="upper left", frameon=False)
+            specs[1].append((years, np.asarray(mv[f"eg_{name}"], float), _sector_colour(k), 1.2, f"EG γ {name}"))
+        specs[2].append((years, np.asarray(mv["focal_land_price"], float), "#8c564b", 1.5, "land price (wan/mu)"))
+        specs[2].append((years, np.asarray(mv["focal_wage"], float) * 10.0, "#17becf", 1.5,
+                         "wage ×10 (wan/worker-yr)"))
+        for panel, field, scale in ((3, "balance", 1e-3), (4, "fee_rate", 100.0), (5, "governance", 1.0)):
+            data = timeline.county(field) * scale
+            for j in range(len(names)):
+                if j != j_focal:
+                    specs[panel].append((years, data[:, j], RIVAL_COLOUR, 1.0, None))
+            specs[panel].append((years, data[:, j_focal], FOCAL_COLOUR, 2.0, focal))
+        return specs
 
-        ax = axes[2]
-        ax.plot(years, frame["focal_land_price"], color="#8c564b", linewidth=1.5, label="land price (wan/mu)")
-        ax.plot(years, frame["focal_wage"] * 10.0, color="#17becf", linewidth=1.5, label="wage ×10 (wan/worker-yr)")
-        ax.legend(fontsize=7, loc="upper left", frameon=False)
-
-        for ax, col, scale in ((axes[3], "balance", 1e-3), (axes[4], "fee_rate", 100.0),
-                               (axes[5], "governance", 1.0)):
-            data = wide[col] * scale
-            others = [n for n in data.columns if n != focal]
-            if others:
-                ax.plot(data.index, data[others].to_numpy(), color=RIVAL_COLOUR, linewidth=1.0)
-            ax.plot(data.index, data[focal], color=FOCAL_COLOUR, linewidth=2.0, label=focal)
-        axes[3].axhline(0.0, color="black", linewidth=0.6)
-
+    def update(self, model: SessionModel) -> list[Figure]:
+        if model is not self._model:
+            self._limits = [None] * len(self.axes)
+            self._leaders = None
+            self._model = model
+            self._run += 1
+        specs = self._curve_specs(model)
         end = model.incentives_end_year()
         focal_package = model.packages.packages[model.regions.package[model.focal]]
-        for ax in axes:
-            if focal_package.offers_incentives and math.isfinite(end):
-                ax.axvline(end, color="black", linestyle=":", linewidth=1)
-            ax.relim()
-            ax.autoscale_view()
-        axes[5].set_ylim(-0.02, 1.02)
-        axes[0].set_xlim(0, max(model.config.years, 1))
-        return self.figure
+        end_line = end if focal_package.offers_incentives and math.isfinite(end) else None
+        changes = tuple((c.year, c.field, c.describe()) for c in model.live_changes)
+        for p, panel in enumerate(specs):
+            legend = tuple((s[4], s[2], s[3]) for s in panel if s[4] is not None) if p < 3 else ()
+            if self._keys[p] is not None and p == 0 and legend != self._keys[p][2]:
+                self._limits[p] = None  # other leaders: the old limits may be far too wide
+            if p == 5:
+                self._limits[p] = (-0.02, 1.02)
+            else:
+                values = np.concatenate([s[1] for s in panel])
+                values = values[np.isfinite(values)]
+                lo, hi = (float(values.min()), float(values.max())) if values.size else (0.0, 1.0)
+                now = self._limits[p]
+                if now is None or lo < now[0] or hi > now[1]:
+                    self._limits[p] = _nice_limits(lo, hi)
+            key = (self._run, model.focal_name, legend, self._limits[p], end_line, changes, model.config.years)
+            if key != self._keys[p]:
+                self._draw_static(p, model, legend, end_line, changes)
+                self._keys[p] = key
+            ax, curves = self.axes[p], self._curves[p]
+            while len(curves) < len(panel):
+                curves.append(ax.add_line(Line2D([], [], zorder=2)))
+            while len(curves) > len(panel):
+                curves.pop().remove()
+            for line, (xs, ys, colour, width, _label) in zip(curves, panel, strict=True):
+                line.set_data(xs, ys)
+                line.set_color(colour)
+                line.set_linewidth(width)
+        return self.figures
+
+    def _draw_static(self, p: int, model: SessionModel, legend: tuple, end_line: float | None,
+                     changes: tuple) -> None:
+        ax = self.axes[p]
+        for artist in [*ax.lines, *ax.texts]:
+            if all(artist is not c for c in self._curves[p]):
+                artist.remove()
+        if ax.get_legend() is not None:
+            ax.get_legend().remove()
+        ax.set_title(self.TITLES[p].format(focal=model.focal_name), fontsize=10)
+        ax.set_xlim(0, max(model.config.years, 1))
+        ax.set_ylim(*self._limits[p])
+        if p == 3:
+            ax.axhline(0.0, color="black", linewidth=0.6, zorder=1)
+        if end_line is not None:
+            ax.axvline(end_line, color="black", linestyle=":", linewidth=1, zorder=1)
+        labels: dict[int, list[str]] = {}
+        for year, field, text in changes:
+            if year not in labels:
+                ax.axvline(year, color=LIVE_COLOUR, linestyle="--", linewidth=1.2, zorder=1)
+                labels[year] = []
+            if LIVE_PANEL[field] == p:  # labelled in the panel of what it changed
+                labels[year].append(text)
+        for year, texts in labels.items():
+            if texts:  # reading up along the line, left of it
+                ax.text(year, 0.98, ", ".join(texts) + " ", transform=ax.get_xaxis_transform(), rotation=90,
+                        ha="right", va="top", fontsize=7, color=LIVE_COLOUR, zorder=1)
+        handles = [Line2D([], [], color=c, linewidth=w, label=label) for label, c, w in legend]
+        if p == 0 and changes:
+            handles.append(Line2D([], [], color=LIVE_COLOUR, linestyle="--", linewidth=1.2,
+                                  label="policy changed live"))
+        if handles:
+            # under the curves (zorder 1), where the blitter draws them: the same pixels either way
+            ax.legend(handles=handles, fontsize=7, loc="upper left", frameon=False).set_zorder(1)
+
+    def png(self) -> list[bytes]:
+        """Each panel as last updated, as PNG (the same pixels as ``png(figure)``)."""
+        return [blit.render(key, [*curves, *ax.spines.values()])
+                for blit, key, curves, ax in zip(self._blits, self._keys, self._curves, self.axes, strict=True)]
 
 
-def series_figure(model: ClusterModel) -> Figure:
-    """Six panels over the years so far (x axis: the scenario's whole run, so the curves grow):
-    firms in the leading counties; HHI and Ellison-Glaeser gamma by sector; the focal county's
-    land price and wage; every county's fiscal balance (thousand wan), fee rate and governance
-    (focal in red). A dotted line marks the year the focal county's incentives end."""
+def series_figure(model: SessionModel) -> list[Figure]:
+    """Six panels over the years so far, one figure each (x axis: the scenario's whole run, so
+    the curves grow): firms in the leading counties; HHI and Ellison-Glaeser gamma by sector;
+    the focal county's land price and wage; every county's fiscal balance (thousand wan), fee
+    rate and governance (focal in red). A dotted line marks the year the focal county's
+    incentives end, a dashed one each live policy change (labelled in the panel of what changed)."""
     return SeriesPlot().update(model)
 
 
@@ -227,9 +401,10 @@ def _wan(value: float) -> str:
     return f"{value:,.0f} wan"
 
 
-def status_rows(model: ClusterModel) -> list[tuple[str, str]]:
-    """The status panel as (label, value) pairs: the run, the focal county's current policy,
-    take-off, incentives (paid against the extra revenue since year 0) and jobs."""
+def status_rows(model: SessionModel) -> list[tuple[str, str]]:
+    """The status panel as (label, value) pairs: the run, the focal county's current policy and
+    the last changes made to it while the model ran, take-off, incentives (paid against the extra
+    revenue since year 0) and jobs."""
     r, f = model.regions, model.focal
     cfg = model.config
     package = model.packages.packages[r.package[f]]
@@ -262,6 +437,9 @@ def status_rows(model: ClusterModel) -> list[tuple[str, str]]:
         ("Focal county", model.focal_name),
         ("Package", f"{package_name} at subsidy depth {r.depth[f]:.2f}" if offers else "none"),
         ("Fee rate, governance", f"{r.fee_rate[f]:.1%}, {r.governance[f]:.2f}"),
+        ("Switches", f"fee trap {'on' if cfg.counties.fee_trap else 'off'}, strategic competition "
+                     f"{'on' if cfg.counties.strategic_competition else 'off'}"),
+        ("Changed while running", _changes(model.live_changes)),
         ("Take-off", verdict),
         (f"Focal share of county {'jobs' if rule.measure == 'employment' else 'firms'}",
          f"{take_off.final_share:.1%} (take-off: ≥ {rule.threshold:.0%} in each of the last {rule.hold_years} "
@@ -277,14 +455,22 @@ def status_rows(model: ClusterModel) -> list[tuple[str, str]]:
     return rows
 
 
-def status_html(model: ClusterModel) -> str:
+def _changes(changes: list, shown: int = 3) -> str:
+    if not changes:
+        return "nothing yet (the policy controls act at once)"
+    text = "; ".join(f"year {c.year}: {c.describe()}" for c in changes[-shown:])
+    return text if len(changes) <= shown else f"{len(changes) - shown} earlier …; {text}"
+
+
+def status_html(model: SessionModel) -> str:
     cells = "".join(f"<tr><th style='text-align:left;padding:2px 12px 2px 0;font-weight:500'>{html.escape(k)}</th>"
                     f"<td class='cs-{_slug(k)}'>{html.escape(v)}</td></tr>" for k, v in status_rows(model))
     return f"<table style='font-size:14px;border-collapse:collapse'>{cells}</table>"
 
 
 def _slug(label: str) -> str:
-    return "".join(c if c.isalnum() else "-" for c in label.lower()).strip("-")
+    """CSS class of a status row: "Fee rate, governance" -> "fee-rate-governance"."""
+    return "-".join("".join(c if c.isalnum() else " " for c in label.lower()).split())
 
 
 def png(fig: Figure) -> bytes:
@@ -296,35 +482,59 @@ def png(fig: Figure) -> bytes:
 
 # ------------------------------------------------------------------------------ Solara components
 @solara.component
-def MapView(model: ClusterModel):
+def MapView(model: SessionModel):
     """The map, redrawn after every step (Mesa bumps ``update_counter``)."""
-    counter = update_counter.get()
-    measure = map_measure.value
-    plot = solara.use_memo(MapPlot, [])
-    data = solara.use_memo(lambda: png(plot.update(model, measure)), [model, counter, measure])
     with solara.Column(gap="2px"):
+        # its own component: a step redraws the image, not the switch
         solara.ToggleButtonsSingle(value=map_measure, values=["firms", "employment"], dense=True)
-        solara.Image(data, format="png")
+        _MapImage(model)
 
 
 @solara.component
-def SeriesView(model: ClusterModel):
+def _MapImage(model: SessionModel):
     counter = update_counter.get()
-    plot = solara.use_memo(SeriesPlot, [])
-    data = solara.use_memo(lambda: png(plot.update(model)), [model, counter])
+    measure = map_measure.value
+    plot = solara.use_memo(MapPlot, [])
+    def draw() -> bytes:
+        with model.lock:  # not half-way through a step that Play runs in another thread
+            plot.update(model, measure)
+        return plot.png()
+
+    data = solara.use_memo(draw, [model, counter, measure])
     solara.Image(data, format="png")
 
 
 @solara.component
-def StatusView(model: ClusterModel):
+def SeriesView(model: SessionModel):
     counter = update_counter.get()
-    text = solara.use_memo(lambda: status_html(model), [model, counter])
+    plot = solara.use_memo(SeriesPlot, [])
+
+    def draw() -> list[bytes]:
+        with model.lock:
+            plot.update(model)
+        return plot.png()
+
+    images = solara.use_memo(draw, [model, counter])
+    grid = {"display": "grid", "grid-template-columns": "repeat(3, max-content)"}  # three panels a row
+    with solara.Div(classes=["cs-series"], style=grid):
+        for data in images:
+            solara.Image(data, format="png")
+
+
+@solara.component
+def StatusView(model: SessionModel):
+    counter = update_counter.get()
+    def table() -> str:
+        with model.lock:
+            return status_html(model)
+
+    text = solara.use_memo(table, [model, counter])
     with solara.Card("Status", classes=["cs-status"], style={"flex": "1 1 360px", "max-width": "620px"}):
         solara.HTML(tag="div", unsafe_innerHTML=text)
 
 
 @solara.component
-def Dashboard(model: ClusterModel):
+def Dashboard(model: SessionModel):
     """The main area: map and status side by side, the time series below."""
     with solara.Column(style={"padding": "8px"}):
         with solara.Row(style={"align-items": "flex-start"}):

@@ -3,17 +3,26 @@
 The page's controls (:class:`RunSettings`) are a scenario file plus a few levers and
 uncertainties students are meant to play with. :func:`scenario_for` turns them into an ordinary,
 validated :class:`~clustersim.params.Scenario` with :func:`~clustersim.scenario.apply_overrides`,
-so every range check of a scenario file also guards the page. Settings take effect when the user
-presses Reset: Mesa's Reset builds ``SessionModel(run=<the session's PendingRun>)``, and
-:class:`PendingRun` holds the last settings that passed those checks.
+so every range check of a scenario file also guards the page. Mesa's Reset builds
+``SessionModel(run=<the session's PendingRun>)``, and :class:`PendingRun` holds the last settings
+that passed those checks.
+
+The focal county's policy and the county-behaviour switches (:data:`LIVE_FIELDS`) also change the
+running model at once (:meth:`SessionModel.apply_live`), so students see a policy change mid-run;
+each such change is logged (:class:`LiveChange`) and marked in the time series. The scenario, the
+seed and the two uncertainty factors (:data:`RESET_FIELDS`) shape the world the model was built
+from and take effect on Reset only.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from clustersim.geography import build_layout
 from clustersim.model import ClusterModel
@@ -34,6 +43,11 @@ FEE_RANGE = (0.0, 0.20, 0.005)        # RegionTraits.fee_rate allows up to 0.5; 
 GOVERNANCE_RANGE = (0.0, 1.0, 0.05)   # a share
 FACTOR_RANGE = (0.0, 3.0, 0.1)        # multipliers of the scenario's transport and agglomeration parameters
 
+#: the controls that change the running model at once (and the next Reset)
+LIVE_FIELDS = ("subsidy_depth", "fee_rate", "governance", "fee_trap", "strategic_competition")
+#: the controls that take effect on Reset only: they shape the world the model is built from
+RESET_FIELDS = ("scenario", "transport_factor", "agglomeration_factor", "seed")
+
 
 @dataclass(frozen=True)
 class RunSettings:
@@ -51,6 +65,41 @@ class RunSettings:
     fee_trap: bool = False
     strategic_competition: bool = False
     seed: int = 0
+
+    def needs_reset(self, other: RunSettings) -> bool:
+        """Whether ``other`` differs from these settings in a control that only Reset applies."""
+        return any(getattr(self, f) != getattr(other, f) for f in RESET_FIELDS)
+
+
+@dataclass(frozen=True)
+class LiveChange:
+    """One control changed while the model ran: after ``year`` was computed, ``field`` (a name in
+    :data:`LIVE_FIELDS`) went from ``before`` (the model's value then, which the fee trap, reform
+    or strategic competition may have moved away from the control's) to ``after``. It acts from
+    year ``year + 1`` on."""
+
+    year: int
+    field: str
+    before: float | bool
+    after: float | bool
+
+    def describe(self) -> str:
+        label, fmt = _LIVE_LABELS[self.field]
+        return f"{label} {fmt(self.before)} → {fmt(self.after)}"
+
+
+def _on_off(value: bool) -> str:
+    return "on" if value else "off"
+
+
+_LIVE_LABELS = {
+    "subsidy_depth": ("subsidy depth", lambda v: f"{v:.2f}"),
+    "fee_rate": ("fee rate", lambda v: f"{v:.1%}"),
+    "governance": ("governance", lambda v: f"{v:.2f}"),
+    "fee_trap": ("fee trap", _on_off),
+    "strategic_competition": ("strategic competition", _on_off),
+}
+_LIVE_RANGES = {"subsidy_depth": DEPTH_RANGE, "fee_rate": FEE_RANGE, "governance": GOVERNANCE_RANGE}
 
 
 # ------------------------------------------------------------------------------ scenario files
@@ -203,16 +252,102 @@ class PendingRun:
         return replace(self.settings, **changes)
 
 
+#: county columns of the region frame that the time series draw, kept year by year by :class:`Timeline`
+TIMELINE_FIELDS = ("firms", "balance", "fee_rate", "governance")
+
+
+class Timeline:
+    """The county series the page draws, one row per year from year 0, appended as the model
+    runs: the same numbers as the ``region_frame()`` columns :data:`TIMELINE_FIELDS` for the
+    counties (in region order), without rebuilding that frame after every step."""
+
+    def __init__(self, model: ClusterModel) -> None:
+        is_county = model.regions.is_county
+        self.county_names = [n for n, c in zip(model.regions.names, is_county, strict=True) if c]
+        self._is_county = is_county.copy()
+        self._rows: dict[str, list[np.ndarray]] = {f: [] for f in TIMELINE_FIELDS}
+        self.record(model)
+
+    def record(self, model: ClusterModel) -> None:
+        """Append the model's current year (call after each step, when the year was collected)."""
+        r = model.regions
+        for f, rows in self._rows.items():
+            rows.append(np.array(getattr(r, f)[self._is_county], dtype=float))
+
+    def __len__(self) -> int:
+        return len(self._rows["firms"])
+
+    def county(self, field: str) -> np.ndarray:
+        """Years x counties array of ``field`` (one of :data:`TIMELINE_FIELDS`)."""
+        return np.vstack(self._rows[field])
+
+
 class SessionModel(ClusterModel):
     """A :class:`ClusterModel` built from a browser session's pending settings; it stops
     (``running = False``) after the scenario's ``years``. Mesa's Reset calls
-    ``SessionModel(run=...)`` with the same :class:`PendingRun`, so Reset applies the controls."""
+    ``SessionModel(run=...)`` with the same :class:`PendingRun`, so Reset applies the controls;
+    :meth:`apply_live` changes the focal county's policy and the switches of the running model.
+
+    ``settings`` are the controls this run now follows (the live ones as last applied),
+    ``live_changes`` every change made while it ran, ``timeline`` the county series so far.
+    ``lock`` is held while the model steps or changes: Mesa's Play steps it in a worker thread
+    while the page's controls change it and its components draw it."""
 
     def __init__(self, run: PendingRun) -> None:
         super().__init__(run.scenario, seed=run.settings.seed)
         self.settings = run.settings
+        self.live_changes: list[LiveChange] = []
+        self.timeline = Timeline(self)
+        self.lock = threading.Lock()
 
     def step(self) -> None:
-        super().step()
-        if self.year >= self.config.years:
-            self.running = False
+        with self.lock:
+            super().step()
+            self.timeline.record(self)
+            if self.year >= self.config.years:
+                self.running = False
+
+    def apply_live(self, settings: RunSettings) -> list[LiveChange]:
+        """Give the running model the :data:`LIVE_FIELDS` of ``settings`` that differ from the
+        ones it follows: the focal county's subsidy depth, fee rate and governance (its entries in
+        ``regions``; firms that already hold a package keep the depth they were granted), and the
+        ``counties.fee_trap`` / ``counties.strategic_competition`` switches (``config`` is replaced
+        by a validated copy). They act from the next step on; the years already run stay as they
+        were. Returns the changes made (logged in ``live_changes``). Raises ValueError,
+        changing nothing, when a changed value is outside the page's range for it."""
+        for name, (lo, hi, _step) in _LIVE_RANGES.items():
+            value = getattr(settings, name)
+            if value != getattr(self.settings, name) and not lo <= value <= hi:
+                raise ValueError(f"{_LIVE_LABELS[name][0]} {value} refused: it must be between {lo} and {hi}")
+        with self.lock:
+            r, f = self.regions, self.focal
+            made = []
+            for name in LIVE_FIELDS:
+                after = getattr(settings, name)
+                if after == getattr(self.settings, name):
+                    continue
+                if name in ("fee_trap", "strategic_competition"):
+                    before = bool(getattr(self.config.counties, name))
+                    self.config = apply_overrides(self.config, {f"counties.{name}": bool(after)},
+                                                  source="the page's live settings")
+                else:
+                    array = {"subsidy_depth": r.depth, "fee_rate": r.fee_rate, "governance": r.governance}[name]
+                    before = float(array[f])
+                    array[f] = after
+                if before != after:  # the fee trap may already have moved the fee to where the slider goes
+                    made.append(LiveChange(self.year, name, before, after))
+            self.settings = replace(self.settings, **{n: getattr(settings, n) for n in LIVE_FIELDS})
+            for change in made:
+                self._log(change)
+        return made
+
+    def _log(self, change: LiveChange) -> None:
+        """Append to ``live_changes``; a slider dragged in several moves within one year is one
+        change (from the first value to the last), and none if it ends where it started."""
+        for k, earlier in enumerate(self.live_changes):
+            if (earlier.year, earlier.field) == (change.year, change.field):
+                del self.live_changes[k]
+                if earlier.before != change.after:
+                    self.live_changes.append(replace(change, before=earlier.before))
+                return
+        self.live_changes.append(change)
