@@ -50,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # ------------------------------------------------------------------------------ shared arguments
-def _whole_number(low: int, high: int | None = None) -> Callable[[str], int]:
+def whole_number(low: int, high: int | None = None) -> Callable[[str], int]:
     """An argparse ``type``: a whole number in ``low..high`` (no upper limit when ``high`` is None)."""
 
     def parse(text: str) -> int:
@@ -85,8 +85,8 @@ def parse_assignments(items: Sequence[str]) -> dict[str, Any]:
 def add_scenario_arguments(p: argparse.ArgumentParser) -> None:
     """SCENARIO plus --years/--seed/--set: the arguments every command that runs a model takes."""
     p.add_argument("scenario", metavar="SCENARIO", type=Path, help="scenario file (TOML), e.g. scenarios/baseline.toml")
-    p.add_argument("--years", type=_whole_number(1), metavar="N", help="years to simulate (default: the scenario's)")
-    p.add_argument("--seed", type=_whole_number(0, 2**63 - 1), metavar="S", help="run seed (default: the scenario's)")
+    p.add_argument("--years", type=whole_number(1), metavar="N", help="years to simulate (default: the scenario's)")
+    p.add_argument("--seed", type=whole_number(0, 2**63 - 1), metavar="S", help="run seed (default: the scenario's)")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override a scenario field by its dotted name, e.g. --set firms.review_rate=0.1 (repeatable)")
 
@@ -230,4 +230,5 @@ SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_run, _add_sweep, _add_report, _add_demo, _add_ui,
 ]
 
-__all__ = ["SUBCOMMANDS", "add_scenario_arguments", "build_parser", "main", "parse_assignments", "scenario_from_args"]
+__all__ = ["SUBCOMMANDS", "add_scenario_arguments", "build_parser", "main", "parse_assignments", "scenario_from_args",
+           "whole_number"]

@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+from clustersim.cli import whole_number
 from clustersim.scenario import ScenarioError
 
 __all__ = ["add_demo", "add_sweep", "cmd_demo", "cmd_sweep", "find_demo_experiment"]
@@ -21,16 +22,10 @@ DEMO_EXPERIMENT = Path("experiments") / "take_off.toml"
 DEMO_REPLICATES = 12
 
 
-def _whole(low: int):
-    from clustersim.cli import _whole_number
-
-    return _whole_number(low)
-
-
 def _add_execution_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--workers", type=_whole(1), metavar="N",
+    p.add_argument("--workers", type=whole_number(1), metavar="N",
                    help="worker processes (default: every core); 1 runs in this process")
-    p.add_argument("--replicates", type=_whole(1), metavar="N",
+    p.add_argument("--replicates", type=whole_number(1), metavar="N",
                    help="replicates per design point (default: the experiment's)")
     p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
 

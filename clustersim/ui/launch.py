@@ -22,6 +22,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from clustersim.cli import whole_number
 from clustersim.scenario import build_model, load_scenario
 
 APP_MODULE = "clustersim.ui.app"
@@ -41,18 +42,8 @@ def add_ui(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--host", default=DEFAULT_HOST,
                    help=f"address to listen on (default {DEFAULT_HOST}: this machine only; "
                         "0.0.0.0 lets other machines on the network in)")
-    p.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
+    p.add_argument("--port", type=whole_number(1, 65535), default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
     p.set_defaults(handler=cmd_ui)
-
-
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if not 1 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"{value} must be between 1 and 65535")
-    return value
 
 
 def server_environment(base: Mapping[str, str], scenario: Path | None) -> dict[str, str]:
