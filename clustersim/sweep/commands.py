@@ -19,7 +19,7 @@ from clustersim.scenario import ScenarioError
 __all__ = ["add_demo", "add_sweep", "cmd_demo", "cmd_sweep", "find_demo_experiment"]
 
 DEMO_EXPERIMENT = Path("experiments") / "take_off.toml"
-DEMO_REPLICATES = 12
+DEMO_REPLICATES = 16
 
 
 def _add_execution_arguments(p: argparse.ArgumentParser) -> None:
