@@ -266,10 +266,10 @@ def _type_of(node: Any) -> Any:
     return node.annotation if isinstance(node, FieldInfo) else node
 
 
-def _annotation_at(loc: tuple[Any, ...]) -> Any:
-    """The FieldInfo (for a model field) or item annotation at ``loc`` in :class:`Scenario`,
-    or None when the location cannot be followed."""
-    current: Any = Scenario
+def _annotation_at(loc: tuple[Any, ...], root: type[BaseModel] = Scenario) -> Any:
+    """The FieldInfo (for a model field) or item annotation at ``loc`` in ``root`` (a scenario
+    unless told), or None when the location cannot be followed."""
+    current: Any = root
     for part in loc:
         kind = _unwrap(_type_of(current))
         if isinstance(kind, type) and issubclass(kind, BaseModel):
@@ -288,16 +288,16 @@ def _annotation_at(loc: tuple[Any, ...]) -> Any:
     return current
 
 
-def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
-    ann = _annotation_at(loc)
+def _model_at(loc: tuple[Any, ...], root: type[BaseModel] = Scenario) -> type[BaseModel] | None:
+    ann = _annotation_at(loc, root)
     if ann is None:
         return None
     kind = _unwrap(_type_of(ann))
     return kind if isinstance(kind, type) and issubclass(kind, BaseModel) else None
 
 
-def _keys_at(loc: tuple[Any, ...]) -> list[str]:
-    model = _model_at(loc)
+def _keys_at(loc: tuple[Any, ...], root: type[BaseModel] = Scenario) -> list[str]:
+    model = _model_at(loc, root)
     return list(model.model_fields) if model is not None else []
 
 

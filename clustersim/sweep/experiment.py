@@ -37,7 +37,9 @@ from clustersim.params import NO_PACKAGE, Counties, RegionTraits, Scenario
 # so that experiment and scenario messages read alike.
 from clustersim.scenario import (
     ScenarioError,
+    _annotation_at,
     _describe,
+    _keys_at,
     _type_of,
     _unknown_key_hint,
     _unwrap,
@@ -45,7 +47,6 @@ from clustersim.scenario import (
     load_scenario,
     read_toml,
 )
-from clustersim.scenario import _annotation_at as _scenario_annotation_at
 from clustersim.sweep.outcomes import outcome_names
 
 __all__ = ["DESIGN_KINDS", "RESERVED_NAMES", "Experiment", "Factor", "load_experiment"]
@@ -428,7 +429,7 @@ class _Builder:
     def _kind(self, real: str) -> str | None:
         """Type of the parameter at ``real``: 'float', 'int', 'bool', 'str', or None if unknown."""
         loc = tuple(int(p) if p.isdigit() else p for p in real.split("."))
-        ann = _scenario_annotation_at(loc)
+        ann = _annotation_at(loc)
         if ann is None:
             return None
         kind = _unwrap(_type_of(ann))
@@ -667,37 +668,14 @@ def _from_validation(path: Path, err: ValidationError) -> ScenarioError:
     dotted = ".".join(str(p) for p in loc)
     if kind == "extra_forbidden":
         noun = "table" if isinstance(first["input"], dict) else "key"
-        return ScenarioError(path, dotted, first["input"], _unknown_key_hint(str(loc[-1]), _keys_at(loc[:-1]), noun))
+        hint = _unknown_key_hint(str(loc[-1]), _keys_at(loc[:-1], _ExperimentSpec), noun)
+        return ScenarioError(path, dotted, first["input"], hint)
     if kind == "missing":
         return ScenarioError(path, dotted, allowed="required but missing")
     if kind == "literal_error" and loc == ("design", "kind"):
         return ScenarioError(path, dotted, first["input"], f"unknown design kind; allowed: {', '.join(DESIGN_KINDS)}")
     if kind in ("bool_type", "int_type", "float_type", "string_type") and "values" in loc:
         return ScenarioError(path, dotted, first["input"], "values must be numbers, true/false or strings")
-    return ScenarioError(path, dotted, first["input"], _describe(first, _annotation_at(loc)))
+    return ScenarioError(path, dotted, first["input"], _describe(first, _annotation_at(loc, _ExperimentSpec)))
 
-
-def _annotation_at(loc: tuple[Any, ...]) -> Any:
-    current: Any = _ExperimentSpec
-    for part in loc:
-        kind = _unwrap(_type_of(current))
-        if isinstance(kind, type) and issubclass(kind, BaseModel):
-            current = kind.model_fields.get(str(part))
-            if current is None:
-                return None
-            continue
-        origin = typing.get_origin(kind)
-        if origin is list and isinstance(part, int):
-            current = typing.get_args(kind)[0]
-        elif origin is dict:
-            current = typing.get_args(kind)[1]
-        else:
-            return None
-    return current
-
-
-def _keys_at(loc: tuple[Any, ...]) -> list[str]:
-    ann = _annotation_at(loc)
-    kind = _unwrap(_type_of(ann)) if ann is not None else None
-    return list(kind.model_fields) if isinstance(kind, type) and issubclass(kind, BaseModel) else []
 
