@@ -87,6 +87,20 @@ def test_packages_design_applies_each_package():
     assert not by_name["held"].counties.fee_trap
 
 
+def test_baseline_package_is_recorded_and_changes_no_run(tmp_path):
+    text = (EXPERIMENTS / "packages.toml").read_text(encoding="utf-8")
+    text = text.replace('"../scenarios/', f'"{(REPO / "scenarios").as_posix()}/')
+    assert 'baseline = "none"' in text
+    with_baseline = load_experiment(write(tmp_path, text, "with.toml"))
+    without = load_experiment(write(tmp_path, text.replace('baseline = "none"', ""), "without.toml"))
+    assert (with_baseline.baseline_package, without.baseline_package) == ("none", None)
+    a, b = build_design(with_baseline), build_design(without)
+    assert (a.meta["baseline_package"], b.meta["baseline_package"]) == ("none", None)
+    # a reporting choice: same settings fingerprint, run ids and seeds as without it
+    assert a.meta["fingerprint"] == b.meta["fingerprint"] == without.settings_fingerprint()
+    assert a.runs.equals(b.runs)
+
+
 # ------------------------------------------------------------------------------ identity and seeds
 def test_design_is_deterministic_and_point_id_depends_only_on_values(tmp_path):
     exp = load_experiment(write(tmp_path, BASE))
@@ -234,6 +248,10 @@ MALFORMED = [
      "between 0 and 1"),
     ("packages without packages", BASE.split("[levers.depth]")[0] + '[design]\nkind = "packages"\n', "packages",
      "at least one"),
+    ("baseline on a grid", BASE + '[design]\nbaseline = "none"\n', "design.baseline", "only used by kind = 'packages'"),
+    ("baseline naming no package", BASE.split("[levers.depth]")[0]
+     + '[design]\nkind = "packages"\nbaseline = "nothing"\n[packages.a]\noverrides = { "focal.package" = "none" }\n',
+     "design.baseline", "must name one of the [packages.*] tables: a"),
     ("package naming no package", BASE.split("[levers.depth]")[0]
      + '[design]\nkind = "packages"\n[packages.a]\noverrides = { "focal.package" = "nope" }\n',
      'packages.a.overrides."focal.package"', "names no package"),

@@ -12,13 +12,20 @@ import pandas as pd
 import pytest
 
 from clustersim.cli import main
+from clustersim.scenario import ScenarioError
 from clustersim.sweep.report import (
     Z95,
+    baseline_table,
+    binned_table,
+    build_report,
     median_interval,
+    newcombe_interval,
     package_table,
+    sample_problems,
     sensitivity_table,
     t_interval,
     take_off_table,
+    welch_interval,
     wilson_interval,
     write_report,
 )
@@ -66,6 +73,61 @@ def test_t_and_median_intervals_by_hand():
     assert med == 3.0 and math.isnan(low) and math.isnan(high)
     # 3 of 5 never: the median is "never"
     assert median_interval([1, 2, np.inf, np.inf, np.inf])[0] == np.inf
+
+
+def newcombe_by_hand(k1: int, n1: int, k2: int, n2: int) -> tuple[float, float]:
+    """Newcombe's method 10 written out from the hand-computed Wilson intervals."""
+    p1, p2 = k1 / n1, k2 / n2
+    (l1, u1), (l2, u2) = wilson_by_hand(k1, n1), wilson_by_hand(k2, n2)
+    return p1 - p2 - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2), p1 - p2 + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+
+
+def welch_by_hand(x: list[float], y: list[float]) -> tuple[float, float, float, float]:
+    """Welch's interval on plain floats; only the t quantile (fractional df) comes from scipy."""
+    from scipy.stats import t
+
+    mx, my = sum(x) / len(x), sum(y) / len(y)
+    vx = sum((v - mx) ** 2 for v in x) / (len(x) - 1) / len(x)
+    vy = sum((v - my) ** 2 for v in y) / (len(y) - 1) / len(y)
+    df = (vx + vy) ** 2 / (vx ** 2 / (len(x) - 1) + vy ** 2 / (len(y) - 1))
+    half = t.ppf(0.975, df) * math.sqrt(vx + vy)
+    return mx - my, mx - my - half, mx - my + half, df
+
+
+def test_newcombe_interval_matches_the_published_examples():
+    # Newcombe (1998), Statistics in Medicine 17:873-890, Table II, method 10 (4 decimals)
+    published = {(56, 70, 48, 80): (0.0524, 0.3339), (9, 10, 3, 10): (0.1705, 0.8090),
+                 (5, 56, 0, 29): (-0.0381, 0.1926), (0, 10, 0, 20): (-0.1611, 0.2775)}
+    for (k1, n1, k2, n2), (low, high) in published.items():
+        d, got_low, got_high = newcombe_interval(k1, n1, k2, n2)
+        assert d == pytest.approx(k1 / n1 - k2 / n2, abs=1e-15)
+        assert (got_low, got_high) == pytest.approx(newcombe_by_hand(k1, n1, k2, n2), abs=1e-12)
+        assert (got_low, got_high) == pytest.approx((low, high), abs=5e-5)
+    # at the extremes it stays inside [-1, 1]: 0/10 against 10/10 has Wilson intervals [0, u] and [1 - u, 1],
+    # u = z²/(10 + z²), so [-1 - 0, -1 + sqrt(u² + u²)] = [-1, -0.6075] (Table II example (f))
+    u = Z95 ** 2 / (10 + Z95 ** 2)
+    assert newcombe_interval(0, 10, 10, 10) == pytest.approx((-1.0, -1.0, -1.0 + math.sqrt(2) * u), abs=1e-12)
+    assert newcombe_interval(0, 10, 10, 10)[2] == pytest.approx(-0.6075, abs=5e-5)
+    assert all(math.isnan(v) for v in newcombe_interval(1, 3, 0, 0))
+
+
+def test_welch_interval_by_hand_and_against_scipy():
+    from scipy.stats import ttest_ind
+
+    x, y = [1.0, 2, 3, 4, 9], [0.0, 0.5, 1]
+    # means 3.8 and 0.5; s_x² = 38.8 / 4 = 9.7, s_y² = 0.25; se² = 9.7/5 + 0.25/3 = 2.02333,
+    # df = se⁴ / ((9.7/5)²/4 + (0.25/3)²/2) = 4.33503
+    d, low, high, df = welch_interval([*x, float("nan")], y)
+    assert (d, df) == pytest.approx((3.3, 4.33503), abs=1e-5)
+    assert (d, low, high, df) == pytest.approx(welch_by_hand(x, y), rel=1e-12)
+    ci = ttest_ind(x, y, equal_var=False).confidence_interval(0.95)
+    assert (low, high) == pytest.approx((ci.low, ci.high), rel=1e-10)
+    # equal variances and sizes: df = 2 (n - 1), the pooled t interval
+    assert welch_interval([1.0, 2, 3], [4.0, 5, 6])[3] == pytest.approx(4.0)
+    assert welch_interval([2.0, 2.0], [1.0, 1.0])[:3] == (1.0, 1.0, 1.0)  # two constant samples: no spread
+    d, low, high, df = welch_interval([5.0], [1.0, 2.0])
+    assert d == 3.5 and math.isnan(low) and math.isnan(high) and math.isnan(df)
+    assert math.isnan(welch_interval([], [1.0, 2.0])[0])
 
 
 # ------------------------------------------------------------------------------ a fixed 2 x 2 grid
@@ -258,7 +320,7 @@ def test_write_report_on_a_grid_folder_is_complete_and_reproducible(tmp_path):
     assert {p.name: p.read_bytes() for p in out.iterdir()} == first  # byte-identical, PNGs included
 
 
-def test_write_report_on_packages_and_morris_folders(tmp_path):
+def package_folder(root, **meta_extra):
     res = package_results()
     res.insert(0, "run_id", [f"r{i:03d}" for i in range(len(res))])
     res.insert(1, "point_id", res["package"].map({"none": "0" * 16, "district": "1" * 16}))
@@ -269,8 +331,75 @@ def test_write_report_on_packages_and_morris_folders(tmp_path):
     meta = {**GRID_META, "experiment": "pk", "design_kind": "packages", "replicates": 7,
             "factors": [{"name": "package", "role": "package", "parameters": [], "values": ["none", "district"],
                          "label": "package"}],
-            "packages": {"none": {"label": "no incentives"}, "district": {"label": "district package"}}}
-    sweep = write_sweep_folder(tmp_path / "pk", res, meta, ["package"])
+            "packages": {"none": {"label": "no incentives"}, "district": {"label": "district package"}},
+            **meta_extra}
+    return write_sweep_folder(root, res, meta, ["package"])
+
+
+def test_baseline_table_matches_hand_numbers():
+    table = baseline_table(package_results(), "none", "package", ["none", "district"])
+    assert list(table["package"]) == ["district"]  # the baseline has no row of its own
+    d = table.iloc[0]
+    assert (d.n_ok, d.baseline_n_ok) == (6, 4)  # the failed district run is left out
+    # take-off: district 4 of 6, none 1 of 4
+    assert d.took_off_diff == pytest.approx(4 / 6 - 1 / 4)
+    assert (d.took_off_diff_low, d.took_off_diff_high) == pytest.approx(newcombe_by_hand(4, 6, 1, 4), abs=1e-12)
+    # jobs: district 100, 200, 0, 300, 400, 500 (mean 250, s² = 35000) against none 0, 10, 20, 30 (mean 15,
+    # s² = 500/3): se² = 35000/6 + 500/12 = 5875, df = 5875² / ((35000/6)²/5 + (500/12)²/3) = 5.0713
+    jobs = welch_by_hand([100.0, 200, 0, 300, 400, 500], [0.0, 10, 20, 30])
+    assert jobs[0] == 235.0 and jobs[3] == pytest.approx(5.0713, abs=1e-4)
+    assert (d.jobs_diff, d.jobs_diff_low, d.jobs_diff_high, d.jobs_diff_df) == pytest.approx(jobs, rel=1e-12)
+    net = welch_by_hand([500.0, 200, -900, 800, 100, -600], [0.0, 5, 10, 15])
+    assert (d.net_fiscal_return_diff, d.net_fiscal_return_diff_low, d.net_fiscal_return_diff_high) == \
+        pytest.approx(net[:3], rel=1e-12)
+    rev = welch_by_hand([1500.0, 1200, 100, 1800, 1100, 400], [0.0, 5, 10, 15])
+    assert (d.extra_revenue_diff, d.extra_revenue_diff_low, d.extra_revenue_diff_high) == \
+        pytest.approx(rev[:3], rel=1e-12)
+    # the other way round: the signs flip, the intervals mirror
+    back = baseline_table(package_results(), "district", "package").iloc[0]
+    assert (back.took_off_diff_low, back.took_off_diff_high) == pytest.approx(
+        (-d.took_off_diff_high, -d.took_off_diff_low), abs=1e-12)
+    with pytest.raises(ValueError, match="baseline package 'nothing'"):
+        baseline_table(package_results(), "nothing")
+
+
+def test_package_report_against_a_baseline(tmp_path):
+    sweep = package_folder(tmp_path / "pk", baseline_package="none")
+    text = write_report(sweep).read_text(encoding="utf-8")
+    low, high = newcombe_by_hand(4, 6, 1, 4)  # +42 points [-14, +77]
+    jobs = welch_by_hand([100.0, 200, 0, 300, 400, 500], [0.0, 10, 20, 30])
+    net = welch_by_hand([500.0, 200, -900, 800, 100, -600], [0.0, 5, 10, 15])
+    assert ("Compared with **no incentives**, **district package** raises the take-off probability the most, by "
+            f"+42 percentage points [{100 * low:+.0f}, {100 * high:+.0f}]; on average it adds "
+            f"235 [{jobs[1]:.3g}, {jobs[2]:.3g}] jobs") in text
+    # money in wan here (the largest amount is below 10,000 wan)
+    assert f"{net[0]:.3g} [{net[1]:.3g}, {net[2]:.3g}] wan of net fiscal return" in text
+    # which differences are clear of zero follows from the hand-computed intervals
+    rev = welch_by_hand([1500.0, 1200, 100, 1800, 1100, 400], [0.0, 5, 10, 15])
+    assert low < 0 < high and jobs[1] > 0 and rev[1] > 0 and net[1] < 0 < net[2]
+    assert ("whose 95% interval excludes zero: take-off probability (no package); jobs gained (higher with district "
+            "package); extra revenue (higher with district package); net fiscal return (no package)") in text
+    assert "### Compared with the baseline: no incentives" in text
+    assert f"| district package | +42 pts [{100 * low:+.0f}, {100 * high:+.0f}] | +235 [" in text
+    out = sweep / "report"
+    assert (out / "packages_vs_baseline.png").is_file()
+    csv = pd.read_csv(out / "packages_vs_baseline.csv")
+    assert csv["took_off_diff_low"].iloc[0] == pytest.approx(low, abs=1e-12)
+    # --baseline picks another package (district minus ... is now none minus district)
+    text = write_report(sweep, tmp_path / "other", baseline="district").read_text(encoding="utf-8")
+    assert "Compared with **district package**, **no incentives** lowers the take-off probability" in text
+    with pytest.raises(ScenarioError, match="must name a package of this sweep: none, district"):
+        write_report(sweep, tmp_path / "bad", baseline="nothing")
+    grid = write_sweep_folder(tmp_path / "grid", grid_results(), GRID_META, ["subsidy_depth", "fee_rate"])
+    with pytest.raises(ScenarioError, match="only for a packages design"):
+        write_report(grid, baseline="none")
+    # without a baseline, no comparison
+    text = write_report(package_folder(tmp_path / "plain")).read_text(encoding="utf-8")
+    assert "Compared with" not in text and "Newcombe" not in text
+
+
+def test_write_report_on_packages_and_morris_folders(tmp_path):
+    sweep = package_folder(tmp_path / "pk")
     text = write_report(sweep).read_text(encoding="utf-8")
     assert "Take-off is most likely with **district package**" in text and "(25%)" in text
     assert (sweep / "report" / "packages.png").is_file() and (sweep / "report" / "packages_table.csv").is_file()
@@ -325,3 +454,137 @@ def test_one_factor_and_pooled_grids():
     assert "pool the runs over localisation (2 values)" in text
     table = rep.tables["take_off_table.csv"]
     assert list(table["took_off"]) == [0, 2, 10, 6] and list(table["n_ok"]) == [8, 6, 10, 10]
+
+
+# ------------------------------------------------------------------------------ range designs
+LHS_META = {**GRID_META, "experiment": "lhs", "design_kind": "lhs", "replicates": 1, "samples": 8,
+            "factors": [{"name": "depth", "role": "lever", "parameters": ["focal.subsidy_depth"], "low": 0.0,
+                         "high": 4.0, "label": "depth"},
+                        {"name": "fee", "role": "lever", "parameters": ["focal.fee_rate"], "low": 0.01,
+                         "high": 0.05, "label": "fee"}]}
+
+
+def lhs_results() -> pd.DataFrame:
+    depth = [0.2, 0.7, 2.1, 2.6, 2.9, 3.0, 3.3, 4.0, 1.5]
+    took = [False, False, True, False, True, True, True, True, None]  # the last run failed
+    return pd.DataFrame({
+        "run_id": [f"{i:016x}-0000" for i in range(9)], "point_id": [f"{i:016x}" for i in range(9)],
+        "sample_index": range(9), "replicate": 0, "seed": range(9), "depth": depth,
+        "fee": [0.01 + 0.005 * i for i in range(9)], "status": ["ok"] * 8 + ["failed"], "error": [""] * 8 + ["boom"],
+        "took_off": took, "final_share": [0.05, 0.1, 0.4, 0.1, 0.5, 0.6, 0.7, 0.9, np.nan],
+        "net_fiscal_return": [1.0, 2, 3, 4, 5, 6, 7, 8, np.nan]})
+
+
+def test_binned_table_by_hand():
+    good = lhs_results().iloc[:8]
+    table = binned_table(good, "depth", 0.0, 4.0, 4)
+    assert list(table["bin_low"]) == [0.0, 1.0, 2.0, 3.0] and list(table["bin_high"]) == [1.0, 2.0, 3.0, 4.0]
+    # [0, 1): 0.2, 0.7 -> 0 of 2; [1, 2): none; [2, 3): 2.1, 2.6, 2.9 -> 2 of 3; [3, 4]: 3.0 (left-closed),
+    # 3.3 and 4.0 (the last bin is closed on the right) -> 3 of 3
+    assert list(table["n_ok"]) == [2, 0, 3, 3] and list(table["took_off"].iloc[[0, 2, 3]]) == [0, 2, 3]
+    assert math.isnan(table["p_took_off"].iloc[1])
+    for i, (k, n) in {0: (0, 2), 2: (2, 3), 3: (3, 3)}.items():
+        assert (table["p_took_off_low"].iloc[i], table["p_took_off_high"].iloc[i]) == pytest.approx(
+            wilson_by_hand(k, n), abs=1e-12)
+    assert table["final_share_mean"].iloc[2] == pytest.approx((0.4 + 0.1 + 0.5) / 3)
+    with pytest.raises(ValueError, match="outside"):
+        binned_table(good, "depth", 0.0, 3.5, 4)
+
+
+def test_lhs_report_has_a_scatter_and_a_binned_headline(tmp_path):
+    rep = build_report(lhs_results(), LHS_META)
+    assert {"runs_scatter.png"} <= set(rep.figures) and "take_off_bins.csv" in rep.tables
+    text = "\n".join(rep.lines)
+    assert "pooled statistics only" not in text
+    hi0 = wilson_by_hand(0, 2)[1]
+    low, high = newcombe_by_hand(3, 3, 0, 2)  # top bin minus bottom bin: +100 points [+14, +100]
+    assert low > 0  # so the text must call it a clear change
+    assert (f"the take-off probability goes from 0% [0%, {100 * hi0:.0f}%] at depth 0 to 1 to 100% "
+            f"[{100 * wilson_by_hand(3, 3)[0]:.0f}%, 100%] at depth 3 to 4. The difference, +100 percentage points "
+            f"[{100 * low:+.0f}, {100 * high:+.0f}] (Newcombe's 95% interval), is a clear change over depth.") in text
+    assert "other factors (fee) vary over their ranges" in text
+    assert "| 1 to 2 | 0 | 0 | 0 | n/a |" in text  # the empty bin is shown, not dropped
+    # the same with overlapping bins: no claim of a change
+    flat = lhs_results().assign(took_off=[True, False, True, False, True, False, True, False, None])
+    text = "\n".join(build_report(flat, LHS_META).lines)
+    assert "could be sampling noise: this sample does not show a clear change over depth" in text
+    # reproducible files
+    sweep = write_sweep_folder(tmp_path / "lhs", lhs_results(), LHS_META, ["depth", "fee"])
+    first = write_report(sweep).parent
+    snapshot = {p.name: p.read_bytes() for p in first.iterdir()}
+    write_report(sweep)
+    assert {p.name: p.read_bytes() for p in first.iterdir()} == snapshot
+
+
+# ------------------------------------------------------------------------------ too small a sensitivity sample
+def test_sample_problems_thresholds():
+    def sobol(st, st_conf, s1, s1_conf):
+        return pd.DataFrame({"factor": ["a", "b"], "ST": st, "ST_conf": st_conf, "S1": s1, "S1_conf": s1_conf})
+
+    assert sample_problems(sobol([0.5, 0.2], [0.2, 0.1], [0.4, 0.2], [0.1, 0.1]), "sobol") == []
+    # the top factor's interval 0.5 ± 0.3 is 0.6 wide, wider than 0.5
+    assert sample_problems(sobol([0.5, 0.2], [0.3, 0.1], [0.4, 0.2], [0.1, 0.1]), "sobol") == ["wide"]
+    # S1 sums with confidence sqrt(0.1² + 0.1²) = 0.1414: 1.2 is outside [0, 1.1414], 1.1 is not; -0.2 < -0.1414
+    assert sample_problems(sobol([0.9, 0.3], [0.1, 0.1], [0.9, 0.3], [0.1, 0.1]), "sobol") == ["s1_sum"]
+    assert sample_problems(sobol([0.9, 0.3], [0.1, 0.1], [0.9, 0.2], [0.1, 0.1]), "sobol") == []
+    assert sample_problems(sobol([0.9, 0.3], [0.1, 0.1], [-0.3, 0.1], [0.1, 0.1]), "sobol") == ["s1_sum"]
+    morris = pd.DataFrame({"factor": ["a", "b"], "mu_star": [3.0, 1.0], "mu_star_conf": [1.4, 0.2]})
+    assert sample_problems(morris, "morris") == []
+    assert sample_problems(morris.assign(mu_star_conf=[1.6, 0.2]), "morris") == ["wide"]
+
+
+def test_small_sobol_sample_is_called_too_small():
+    from SALib.sample import sobol
+
+    problem = {"num_vars": 3, "names": ["a", "b", "c"], "bounds": [[0.0, 1.0]] * 3}
+    x = sobol.sample(problem, 4, calc_second_order=False, seed=7)
+    rows = [{"sample_index": i, "replicate": 0, "a": a, "b": b, "c": c, "status": "ok",
+             "final_share": math.sin(13 * a) + math.cos(17 * b) * c, "took_off": bool(a > 0.5)}
+            for i, (a, b, c) in enumerate(x)]
+    meta = {**GRID_META, "experiment": "sobol", "design_kind": "sobol", "salib_problem": problem, "samples": 4,
+            "sobol_second_order": False, "replicates": 1,
+            "factors": [{"name": n, "role": "uncertainty", "parameters": [f"x.{n}"], "low": 0.0, "high": 1.0,
+                         "label": f"factor {n}"} for n in "abc"]}
+    results = pd.DataFrame(rows)
+    table = sensitivity_table(results, meta)
+    rep = build_report(results, meta)
+    text = "\n".join(rep.lines)
+    # 20 sample points for 3 factors: SALib's intervals here are wider than the indices for both outcomes
+    assert [bool(sample_problems(part, "sobol")) for _, part in table.groupby("outcome")] == [True, True]
+    assert text.count("**the sample is too small to rank the factors**") == 2
+    assert "(now N = 4; 16 would roughly halve the intervals" in text
+    assert "interactions account for" not in text and "has the largest total effect" not in text
+    # a large sample of a known function is not flagged and its interaction share is within 0..100%
+    big, big_meta = _salib_results("sobol", lambda a, b, c: 3 * a + b)
+    big_meta = {**GRID_META, **big_meta, "replicates": 2,
+                "factors": [{"name": n, "role": "uncertainty", "parameters": [f"x.{n}"], "low": 0.0, "high": 1.0,
+                             "label": f"factor {n}"} for n in "abc"]}
+    text = "\n".join(build_report(big, big_meta).lines)
+    assert "too small" not in text and "**factor a** has the largest total effect" in text
+    import re
+
+    shares = [int(m) for m in re.findall(r"interactions account for about (-?\d+)%", text)]
+    assert shares and all(0 <= s <= 100 for s in shares)
+
+
+def test_sobol_sum_outside_unit_interval_prints_no_interaction_share(monkeypatch):
+    import clustersim.sweep.report as report
+
+    # S1 sums to 1.10 with confidence sqrt(0.3² + 0.3²) = 0.42: outside [0, 1] but within sampling error, so
+    # not flagged, and "interactions account for about -10%" must not be printed
+    table = pd.DataFrame({"outcome": "final_share", "factor": ["a", "b"], "S1": [0.7, 0.4], "S1_conf": [0.3, 0.3],
+                          "ST": [0.8, 0.5], "ST_conf": [0.1, 0.1]})
+    table.attrs["constant"] = []
+    monkeypatch.setattr(report, "sensitivity_table", lambda results, meta: table.copy())
+    meta = {**GRID_META, "design_kind": "sobol", "samples": 64, "sobol_second_order": False,
+            "salib_problem": {"num_vars": 2, "names": ["a", "b"], "bounds": [[0, 1], [0, 1]]},
+            "factors": [{"name": n, "role": "uncertainty", "parameters": [f"x.{n}"], "low": 0.0, "high": 1.0,
+                         "label": n} for n in "ab"]}
+    results = pd.DataFrame({"sample_index": [0], "a": [0.5], "b": [0.5], "status": ["ok"], "final_share": [0.1]})
+    text = "\n".join(build_report(results, meta).lines)
+    assert ("**a** has the largest total effect (ST = 0.80 ± 0.10); first-order indices sum to 1.10, outside [0, 1] "
+            "but within its sampling error, so the share of interactions is not known.") in text
+    assert "interactions account for" not in text
+    table.loc[:, "S1"] = [0.5, 0.3]  # sum 0.8: interactions about 20%
+    text = "\n".join(build_report(results, meta).lines)
+    assert "sum to 0.80, so interactions account for about 20% of the variance." in text

@@ -157,5 +157,6 @@ def _meta(exp: Experiment, n_samples: int, n_runs: int) -> dict[str, Any]:
         "n_runs": n_runs,
         "packages": {name: {"label": exp.package_labels.get(name, name), "overrides": ov}
                      for name, ov in exp.packages.items()},
+        "baseline_package": exp.baseline_package,
         "fingerprint": exp.settings_fingerprint(),
     }

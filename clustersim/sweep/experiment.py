@@ -89,6 +89,7 @@ class _DesignSpec(_Raw):
     samples: Annotated[int, Field(ge=1, le=10_000_000)] | None = None
     levels: Annotated[int, Field(ge=2, le=1000)] | None = None
     second_order: bool | None = None
+    baseline: str | None = None
 
 
 class _ExperimentSpec(_Raw):
@@ -177,6 +178,9 @@ class Experiment:
     package_labels: dict[str, str] = field(default_factory=dict)
     focal_county: str = ""
     base_scenario_path: Path | None = None
+    #: packages designs: the package the report measures the others against (``[design] baseline``);
+    #: a reporting choice, not part of :meth:`settings` (it changes no run)
+    baseline_package: str | None = None
 
     def factor(self, name: str) -> Factor:
         for f in self.factors:
@@ -286,7 +290,7 @@ class _Builder:
             levels=(spec.design.levels or 4) if kind == "morris" else None,
             second_order=bool(spec.design.second_order) if kind == "sobol" else False,
             factors=factors, packages=packages, package_labels=labels, focal_county=self.focal,
-            base_scenario_path=base_path,
+            base_scenario_path=base_path, baseline_package=spec.design.baseline,
         )
         if kind in ("grid", "packages"):
             self._check_points(exp)
@@ -307,10 +311,15 @@ class _Builder:
             raise self.fail("design.levels", d.levels, "must be an even number (Morris grid jump levels/2)")
         if d.second_order is not None and kind != "sobol":
             raise self.fail("design.second_order", d.second_order, "only used by kind = 'sobol' (remove it)")
+        if d.baseline is not None and kind != "packages":
+            raise self.fail("design.baseline", d.baseline, "only used by kind = 'packages' (remove it)")
         if kind == "packages":
             if not self.spec.packages:
                 raise self.fail("packages", allowed="kind = 'packages' needs at least one [packages.<name>] table",
                                 no_value=True)
+            if d.baseline is not None and d.baseline not in self.spec.packages:
+                raise self.fail("design.baseline", d.baseline,
+                                f"must name one of the [packages.*] tables: {', '.join(self.spec.packages)}")
             if self.spec.levers:
                 name = next(iter(self.spec.levers))
                 raise self.fail(f"levers.{name}", allowed="kind = 'packages' takes no levers (the packages are "

@@ -7,15 +7,21 @@ and the runs (:func:`clustersim.sweep.store.load_results` with failed runs) and 
 - grid over two or more factors: heatmaps of the take-off probability (with its 50 % contour), of the mean
   final share and of the mean net fiscal return over the first two varying factors (the others pooled);
 - grid over one factor: the take-off probability against it, with its Wilson band;
-- named packages: a comparison table and a small-multiple bar chart;
-- Morris / Sobol: sensitivity indices with their bootstrap confidence bars.
+- named packages: a comparison table and a small-multiple bar chart; with a baseline package
+  (``[design] baseline`` or ``--baseline``), each other package's difference from it;
+- Morris / Sobol: sensitivity indices with their bootstrap confidence bars, and a plain warning when
+  the sample is too small to rank the factors;
+- other designs over ranges (lhs): a scatter of the runs over the first two factors and the take-off
+  probability in four equal-width bins of the first factor.
 
 Statistics (all at 95 %, computed over the successful runs; failed runs are counted apart, never as
 "did not take off"):
 
 - take-off probability ``p = k / n`` with the Wilson score interval (:func:`wilson_interval`);
 - means with the Student t interval ``mean ± t(0.975, n - 1) · s / sqrt(n)`` across runs (:func:`t_interval`);
-- median payback year with the distribution-free order-statistic interval (:func:`median_interval`).
+- median payback year with the distribution-free order-statistic interval (:func:`median_interval`);
+- package minus baseline: Newcombe's hybrid score interval for a difference of proportions
+  (:func:`newcombe_interval`), Welch's t interval for a difference of means (:func:`welch_interval`).
 
 The report holds no dates and is built in a fixed order with fixed formats, so the same results give a
 byte-identical ``report.md`` (and PNGs) on every call. Money is in wan (10,000 CNY) in the CSV tables; the
@@ -39,12 +45,16 @@ from clustersim.scenario import ScenarioError
 
 __all__ = [
     "add_report",
+    "baseline_table",
+    "binned_table",
     "median_interval",
+    "newcombe_interval",
     "package_table",
     "sensitivity_table",
     "summarise",
     "t_interval",
     "take_off_table",
+    "welch_interval",
     "wilson_interval",
     "write_report",
 ]
@@ -52,6 +62,8 @@ __all__ = [
 Z95 = 1.959963984540054  # scipy.stats.norm.ppf(0.975): two-sided 95 % normal quantile
 GRID_MEANS = ("final_share", "net_fiscal_return")
 PACKAGE_MEANS = ("jobs", "incentives_paid", "extra_revenue", "net_fiscal_return", "cost_per_job")
+BASELINE_MEANS = ("jobs", "extra_revenue", "net_fiscal_return")  # differences from the baseline package
+RANGE_BINS = 4  # range designs: the take-off probability in this many equal-width bins of the first factor
 SENSITIVITY_OUTCOMES = ("final_share", "took_off", "net_fiscal_return")
 MONEY = frozenset({"incentives_paid", "extra_revenue", "net_fiscal_return", "cost_per_job", "focal_balance"})
 BOOTSTRAP_RESAMPLES = 1000
@@ -103,6 +115,52 @@ def t_interval(values: Any) -> tuple[float, float, float, int]:
         return mean, math.nan, math.nan, 1
     half = float(t.ppf(0.975, n - 1)) * float(x.std(ddof=1)) / math.sqrt(n)
     return mean, mean - half, mean + half, n
+
+
+def newcombe_interval(k1: int, n1: int, k2: int, n2: int, z: float = Z95) -> tuple[float, float, float]:
+    """``(d, low, high)``: the difference ``d = p1 - p2`` of two independent proportions
+    ``p1 = k1 / n1``, ``p2 = k2 / n2`` with Newcombe's hybrid score interval (Newcombe 1998,
+    Statistics in Medicine 17:873, method 10), built from the two Wilson intervals
+    ``[l1, u1]``, ``[l2, u2]`` (:func:`wilson_interval`)::
+
+        low  = d - sqrt((p1 - l1)² + (u2 - p2)²)
+        high = d + sqrt((u1 - p1)² + (p2 - l2)²)
+
+    It stays inside [-1, 1] and is not degenerate at 0 or n successes. All nan when n1 or n2 is 0."""
+    if n1 <= 0 or n2 <= 0:
+        return math.nan, math.nan, math.nan
+    p1, p2 = k1 / n1, k2 / n2
+    l1, u1 = wilson_interval(k1, n1, z)
+    l2, u2 = wilson_interval(k2, n2, z)
+    d = p1 - p2
+    return d, d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2), d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+
+
+def welch_interval(x: Any, y: Any) -> tuple[float, float, float, float]:
+    """``(d, low, high, df)``: the difference ``d = mean(x) - mean(y)`` of the means of two
+    independent samples (finite values only) with Welch's 95 % interval ``d ± t(0.975, df) · se``::
+
+        se = sqrt(s_x² / n_x + s_y² / n_y)
+        df = se⁴ / ((s_x² / n_x)² / (n_x - 1) + (s_y² / n_y)² / (n_y - 1))   (Welch-Satterthwaite)
+
+    (s the sample standard deviations, ddof 1). Bounds and df are nan when either sample has fewer
+    than 2 values; everything is nan when either is empty. When both samples are constant the
+    interval is ``[d, d]`` and df is nan."""
+    from scipy.stats import t
+
+    a, b = (np.asarray(v, dtype=float) for v in (x, y))
+    a, b = a[np.isfinite(a)], b[np.isfinite(b)]
+    if a.size == 0 or b.size == 0:
+        return math.nan, math.nan, math.nan, math.nan
+    d = float(a.mean()) - float(b.mean())
+    if a.size < 2 or b.size < 2:
+        return d, math.nan, math.nan, math.nan
+    va, vb = float(a.var(ddof=1)) / a.size, float(b.var(ddof=1)) / b.size
+    if va + vb == 0.0:
+        return d, d, d, math.nan
+    df = (va + vb) ** 2 / (va * va / (a.size - 1) + vb * vb / (b.size - 1))
+    half = float(t.ppf(0.975, df)) * math.sqrt(va + vb)
+    return d, d - half, d + half, df
 
 
 def median_interval(values: Any) -> tuple[float, float, float]:
@@ -208,6 +266,62 @@ def package_table(results: pd.DataFrame, package: str = "package", order: Sequen
             row.update(payback_year_median=median, payback_year_low=low, payback_year_high=high)
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def baseline_table(results: pd.DataFrame, baseline: str, package: str = "package",
+                   order: Sequence[str] | None = None) -> pd.DataFrame:
+    """Each package other than ``baseline`` (in ``order``, default first appearance) against the
+    baseline package, over successful runs pooled over any other factor: ``n_ok`` and
+    ``baseline_n_ok``; with ``took_off``, the difference of take-off probabilities
+    ``took_off_diff`` (package minus baseline) with Newcombe's interval ``took_off_diff_low/high``
+    (:func:`newcombe_interval`); for each of :data:`BASELINE_MEANS` present, the difference of means
+    ``<name>_diff`` with Welch's interval ``<name>_diff_low/high`` and its ``<name>_diff_df``
+    (:func:`welch_interval`). Runs of different packages have different seeds, so the two samples
+    are independent. ValueError if ``baseline`` is not a package of ``results``."""
+    results = results.reset_index(drop=True)
+    names = list(order) if order is not None else list(dict.fromkeys(results[package].astype(str)))
+    if baseline not in names:
+        raise ValueError(f"baseline package {baseline!r} is not one of {', '.join(names)}")
+    good = results[ok_mask(results)]
+    by_name = {name: good[good[package].astype(str) == name] for name in names}
+    base = by_name[baseline]
+    rows = []
+    for name in names:
+        if name == baseline:
+            continue
+        group = by_name[name]
+        row: dict[str, Any] = {package: name, "n_ok": len(group), "baseline_n_ok": len(base)}
+        if "took_off" in results.columns:
+            d, low, high = newcombe_interval(int(_took_off(group).sum()), len(group),
+                                             int(_took_off(base).sum()), len(base))
+            row.update(took_off_diff=d, took_off_diff_low=low, took_off_diff_high=high)
+        for outcome in BASELINE_MEANS:
+            if outcome in results.columns:
+                d, low, high, df = welch_interval(group[outcome], base[outcome])
+                row.update({f"{outcome}_diff": d, f"{outcome}_diff_low": low, f"{outcome}_diff_high": high,
+                            f"{outcome}_diff_df": df})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def binned_table(results: pd.DataFrame, x: str, low: float, high: float, bins: int = RANGE_BINS) -> pd.DataFrame:
+    """:func:`summarise` over ``bins`` equal-width bins of ``x`` on ``[low, high]`` (each bin closed
+    on the left, the last also on the right; values outside are an error): columns ``bin`` (0-based),
+    ``bin_low``, ``bin_high``, then the counts, take-off probability with its Wilson interval and the
+    means of :data:`GRID_MEANS`. Every bin has a row, with ``n_runs = 0`` where no run fell in it."""
+    if not (math.isfinite(low) and math.isfinite(high) and low < high) or bins < 1:
+        raise ValueError(f"need finite low < high and bins >= 1, got {low!r}, {high!r}, {bins!r}")
+    values = results[x].astype(float).to_numpy()
+    if np.any(values < low) or np.any(values > high) or np.isnan(values).any():
+        raise ValueError(f"{x}: values outside [{low:g}, {high:g}]")
+    edges = np.linspace(low, high, bins + 1)
+    index = np.clip(np.searchsorted(edges, values, side="right") - 1, 0, bins - 1)
+    table = summarise(results.assign(bin=index), ["bin"])
+    full = pd.DataFrame({"bin": np.arange(bins), "bin_low": edges[:-1], "bin_high": edges[1:]})
+    table = full.merge(table, on="bin", how="left")
+    for col in ("n_runs", "n_ok", "n_failed"):
+        table[col] = table[col].fillna(0).astype(int)
+    return table
 
 
 def expected_sample_points(meta: Mapping[str, Any]) -> int | None:
@@ -433,21 +547,25 @@ def build_report(results: pd.DataFrame, meta: Mapping[str, Any], *, design: pd.D
     elif kind in ("morris", "sobol"):
         _sensitivity_sections(rep, results, meta)
     else:
+        _range_sections(rep, results[ok], meta, factors)
         _overall_section(rep, results, meta)
-    _method_section(rep, kind)
+    ranged = kind not in ("grid", "packages", "morris", "sobol")
+    _method_section(rep, kind, differences=n_ok > 0 and (ranged or bool(meta.get("baseline_package"))))
     _failed_section(rep, results, factors)
     return rep
 
 
-def write_report(sweep_dir: str | Path, out_dir: str | Path | None = None) -> Path:
+def write_report(sweep_dir: str | Path, out_dir: str | Path | None = None, *, baseline: str | None = None) -> Path:
     """Read a sweep folder and write ``report.md``, its PNG figures and CSV tables into ``out_dir``
-    (default ``sweep_dir/report``). Returns the path of ``report.md``. ScenarioError if
-    ``sweep_dir`` is not a sweep folder."""
+    (default ``sweep_dir/report``). Returns the path of ``report.md``. ``baseline``: for a packages
+    design, the package to compare the others with, instead of the design's ``baseline_package``.
+    ScenarioError if ``sweep_dir`` is not a sweep folder or a baseline names no package of it."""
     from clustersim.figures import save_figure
     from clustersim.sweep.store import load_results
 
     sweep_dir = Path(sweep_dir)
     meta = read_meta(sweep_dir)
+    meta = _with_baseline(meta, sweep_dir, baseline)
     results = load_results(sweep_dir, include_failed=True)
     design_path = sweep_dir / "design.parquet"
     design = pd.read_parquet(design_path) if design_path.is_file() else None
@@ -461,6 +579,25 @@ def write_report(sweep_dir: str | Path, out_dir: str | Path | None = None) -> Pa
     path = out / "report.md"
     path.write_text("\n".join(rep.lines).rstrip("\n") + "\n", encoding="utf-8")
     return path
+
+
+def _with_baseline(meta: dict[str, Any], sweep_dir: Path, baseline: str | None) -> dict[str, Any]:
+    """``meta`` with ``baseline_package`` set to ``baseline`` (if given), checked against the packages."""
+    if baseline is not None:
+        if meta["design_kind"] != "packages":
+            raise ScenarioError("--baseline", "baseline", baseline,
+                                f"only for a packages design (this sweep's design is {meta['design_kind']!r})")
+        meta = {**meta, "baseline_package": baseline}
+    chosen = meta.get("baseline_package")
+    if chosen is None:
+        return meta
+    pkg = next((f for f in meta["factors"] if f.get("role") == "package"), None)
+    names = [str(v) for v in (pkg or {}).get("values") or []]
+    if chosen not in names:
+        where, what = ("--baseline", "baseline") if baseline is not None else (
+            Path(sweep_dir) / "design.json", "baseline_package")
+        raise ScenarioError(where, what, chosen, f"must name a package of this sweep: {', '.join(names) or 'none'}")
+    return meta
 
 
 # ------------------------------------------------------------------------------ sections
@@ -647,7 +784,7 @@ def _grid_markdown(table: pd.DataFrame, axes: Sequence[Axis]) -> str:
     for _, r in table.iterrows():
         row = [a.fmt(r[a.name]) for a in axes] + [str(int(r.n_ok)), str(int(r.n_failed))]
         if has_p:
-            row += [str(int(r.took_off)), _pct_ci(r.p_took_off, r.p_took_off_low, r.p_took_off_high)]
+            row += [str(int(r.took_off)) if r.n_ok else "0", _pct_ci(r.p_took_off, r.p_took_off_low, r.p_took_off_high)]
         if "final_share_mean" in table.columns:
             row.append(_pct_ci(r.final_share_mean, max(r.final_share_low, 0.0), min(r.final_share_high, 1.0)))
         if "net_fiscal_return_mean" in table.columns:
@@ -693,6 +830,13 @@ def _package_sections(rep: Report, results: pd.DataFrame, meta: Mapping[str, Any
     cell_labels = cells["label"].tolist()
     units = _package_units(table)
     scale, unit = units.get("net_fiscal_return", (1.0, "wan"))
+    baseline = meta.get("baseline_package")
+    diffs = baseline_table(results, str(baseline), col, list(table[col])) if baseline else None
+    if diffs is not None and diffs.empty:  # the baseline is the only package
+        diffs = None
+    label_of = dict(zip(table[col], table["label"], strict=True))
+    if diffs is not None:
+        rep.add(*_baseline_headline(diffs, table, col, str(baseline), label_of))
     text = []
     if "p_took_off" in cells.columns:
         best = cells.loc[cells["p_took_off"].idxmax()]
@@ -741,6 +885,156 @@ def _package_sections(rep: Report, results: pd.DataFrame, meta: Mapping[str, Any
             "payback year over runs that paid any incentive, \"never\" counting as later than every year, with "
             "a distribution-free 95% interval from order statistics (n/a below 6 runs).")
     rep.table("packages_table.csv", table)
+    if diffs is not None:
+        _baseline_section(rep, diffs, table, col, str(baseline), label_of, meta, pooled)
+
+
+BASELINE_PANELS = (  # column stem, what is compared, unit kind
+    ("jobs", "jobs gained", "count"),
+    ("extra_revenue", "extra revenue", "money"),
+    ("net_fiscal_return", "net fiscal return", "money"),
+)
+
+
+def _baseline_units(diffs: pd.DataFrame) -> dict[str, tuple[float, str]]:
+    money = money_unit(*[diffs[f"{s}_diff{k}"] for s, _, kind in BASELINE_PANELS if kind == "money"
+                         and f"{s}_diff" in diffs for k in ("", "_low", "_high")])
+    return {s: ((1.0, "persons") if kind == "count" else money) for s, _, kind in BASELINE_PANELS}
+
+
+def _signed(v: float, scale: float = 1.0) -> str:
+    return f"+{_num(v, scale)}" if np.isfinite(v) and v > 0 else _num(v, scale)
+
+
+def _signed_ci(d: float, low: float, high: float, scale: float = 1.0) -> str:
+    if not np.isfinite(d):
+        return "n/a"
+    return f"{_signed(d, scale)} [{_signed(low, scale)}, {_signed(high, scale)}]" if np.isfinite(low) \
+        else _signed(d, scale)
+
+
+def _points_ci(d: float, low: float, high: float, unit: str = "pts") -> str:
+    """A difference of probabilities in percentage points: "+40 pts [+10, +62]"."""
+    if not np.isfinite(d):
+        return "n/a"
+    def pts(v: float) -> str:
+        whole = round(100 * v)
+        return "0" if whole == 0 else f"{whole:+d}"
+
+    return f"{pts(d)} {unit} [{pts(low)}, {pts(high)}]"
+
+
+def _gains_and_losses(items: Sequence[tuple[float, float, float, float, str]]) -> str:
+    """"adds 1,200 jobs [300, 2,100] and 5 wan [1, 9] of net fiscal return" (or "... but loses ..."):
+    ``items`` are ``(difference, low, high, divisor, what)`` with ``what`` the text after the number.
+    A loss is shown as a positive amount with the difference's bounds negated and swapped, so that
+    the number and its interval are of the same amount."""
+    gains, losses = [], []
+    for d, low, high, scale, what in items:
+        if not np.isfinite(d):
+            continue
+        loss = d < 0
+        if loss:
+            d, low, high = -d, -high, -low
+        interval = f" [{_num(low, scale)}, {_num(high, scale)}]" if np.isfinite(low) else ""
+        (losses if loss else gains).append(what.format(f"{_num(d, scale)}{interval}"))
+    parts = ([f"adds {_join(gains)}"] if gains else []) + ([f"loses {_join(losses)}"] if losses else [])
+    return " but ".join(parts)
+
+
+def _baseline_headline(diffs: pd.DataFrame, table: pd.DataFrame, col: str, baseline: str,
+                       label_of: Mapping[str, str]) -> list[str]:
+    """The section's first sentences: what the best package adds to the baseline, and which
+    differences are clear of sampling error."""
+    base_label = label_of.get(baseline, baseline)
+    base_n = int(table.loc[table[col] == baseline, "n_ok"].iloc[0])
+    if base_n == 0:
+        return [f"No run of the baseline, {base_label}, succeeded: no package can be compared with it."]
+    valid = diffs[diffs["n_ok"] > 0]
+    if valid.empty:
+        return []
+    units = _baseline_units(diffs)
+    key = "took_off_diff" if "took_off_diff" in valid.columns else next(
+        (f"{s}_diff" for s, _, _ in BASELINE_PANELS if f"{s}_diff" in valid.columns), None)
+    if key is None:
+        return []
+    top = valid.loc[valid[key].idxmax()]
+    name = label_of.get(top[col], top[col])
+    items = []
+    for stem, what, kind in BASELINE_PANELS:
+        if f"{stem}_diff" in valid.columns:
+            div, unit = units[stem]
+            items.append((top[f"{stem}_diff"], top[f"{stem}_diff_low"], top[f"{stem}_diff_high"], div,
+                          "{} jobs" if kind == "count" else f"{{}} {unit} of {what}"))
+    change_text = _gains_and_losses(items)
+    lead = f"Compared with **{base_label}**, **{name}**"
+    if key == "took_off_diff":
+        change = ("raises the take-off probability the most" if top.took_off_diff > 0
+                  else "lowers the take-off probability the least" if top.took_off_diff < 0
+                  else "leaves the take-off probability unchanged, the best of all packages")
+        by = _points_ci(top.took_off_diff, top.took_off_diff_low, top.took_off_diff_high, "percentage points")
+        sentence = f"{lead} {change}, by {by}" + (f"; on average it {change_text}" if change_text else "") + "."
+    else:
+        sentence = f"{lead} on average {change_text}."
+    text = [sentence]
+    clear = []
+    for stem, what in (("took_off", "take-off probability"), *((s, w) for s, w, _ in BASELINE_PANELS)):
+        if f"{stem}_diff" not in valid.columns:
+            continue
+        up = [label_of.get(v, v) for v in valid.loc[valid[f"{stem}_diff_low"] > 0, col]]
+        down = [label_of.get(v, v) for v in valid.loc[valid[f"{stem}_diff_high"] < 0, col]]
+        sides = ([f"higher with {_join(up)}"] if up else []) + ([f"lower with {_join(down)}"] if down else [])
+        clear.append(f"{what} ({', '.join(sides) if sides else 'no package'})")
+    runs = sorted(set(valid["n_ok"].astype(int)) | {base_n})
+    per = f"{runs[0]} runs per package" if len(runs) == 1 else "these runs"
+    text.append(f"Differences from {base_label} whose 95% interval excludes zero: {'; '.join(clear)}. Every other "
+                f"difference cannot be told apart from sampling noise with {per}.")
+    return [" ".join(text)]
+
+
+def _baseline_section(rep: Report, diffs: pd.DataFrame, table: pd.DataFrame, col: str, baseline: str,
+                      label_of: Mapping[str, str], meta: Mapping[str, Any], pooled: str) -> None:
+    from clustersim.sweep import report_figures as rf
+
+    base_label = label_of.get(baseline, baseline)
+    rep.add(f"### Compared with the baseline: {base_label}")
+    rep.add(f"Each package minus the baseline package, {base_label}, over successful "
+            "runs: the difference in take-off probability in percentage points with Newcombe's hybrid score 95% "
+            "interval, and the difference in mean jobs gained, extra revenue and net fiscal return with Welch's 95% "
+            "t interval. Every package's runs have their own seeds, so the two samples are independent and the "
+            "intervals are those for independent samples (they do not pair runs).")
+    units = _baseline_units(diffs)
+    cells = diffs[diffs["n_ok"] > 0].reset_index(drop=True)
+    labels = [label_of.get(v, v) for v in cells[col]]
+    panels = []
+    if "took_off_diff" in cells.columns:
+        panels.append(("take-off probability (percentage points)", cells["took_off_diff"],
+                       cells["took_off_diff_low"], cells["took_off_diff_high"], "difference"))
+    for stem, what, _ in BASELINE_PANELS:
+        if f"{stem}_diff" in cells.columns:
+            div, unit = units[stem]
+            panels.append((f"{what} ({unit})", cells[f"{stem}_diff"] / div, cells[f"{stem}_diff_low"] / div,
+                           cells[f"{stem}_diff_high"] / div, "money"))
+    if panels and not cells.empty and int(table.loc[table[col] == baseline, "n_ok"].iloc[0]) > 0:
+        fig = rf.package_chart(labels, [(t, np.asarray(m, float), np.asarray(lo, float), np.asarray(hi, float), k)
+                                        for t, m, lo, hi, k in panels],
+                               title=f"Each package minus {base_label}, {_title_suffix(meta, pooled)}: "
+                                     "differences with 95% intervals")
+        rep.figure("packages_vs_baseline.png", fig, f"each package minus {base_label}, with 95% intervals")
+    header = ["package"]
+    if "took_off_diff" in diffs.columns:
+        header.append("P(take-off), points")
+    stems = [(s, w) for s, w, _ in BASELINE_PANELS if f"{s}_diff" in diffs.columns]
+    header += [f"{w} ({units[s][1]})" for s, w in stems]
+    rows = []
+    for _, r in diffs.iterrows():
+        row = [str(label_of.get(r[col], r[col]))]
+        if "took_off_diff" in diffs.columns:
+            row.append(_points_ci(r.took_off_diff, r.took_off_diff_low, r.took_off_diff_high))
+        row += [_signed_ci(r[f"{s}_diff"], r[f"{s}_diff_low"], r[f"{s}_diff_high"], units[s][0]) for s, _ in stems]
+        rows.append(row)
+    rep.add(markdown_table(header, rows, [False] + [True] * (len(header) - 1)))
+    rep.table("packages_vs_baseline.csv", diffs)
 
 
 def _package_units(table: pd.DataFrame) -> dict[str, tuple[float, str]]:
@@ -810,6 +1104,21 @@ def _sensitivity_sections(rep: Report, results: pd.DataFrame, meta: Mapping[str,
         top = ranked.iloc[0]
         small = ranked[ranked[key] < 0.1 * top[key]]["label"].tolist()
         words = OUTCOME_WORDS.get(outcome, outcome)
+        problems = sample_problems(part, kind)
+        if problems:
+            div, unit = money_unit(part[key]) if outcome in MONEY and kind == "morris" else (1.0, "")
+            reasons = []
+            if "wide" in problems:
+                reasons.append(f"the largest index, {top.label}'s {key} = {top[key] / div:.3g}"
+                               f"{' ' + unit if unit else ''} ± {top[conf] / div:.3g}, has a 95% interval wider "
+                               "than the index itself")
+            if "s1_sum" in problems:
+                s1, s1_conf = _s1_sum(part)
+                reasons.append(f"the first-order indices sum to {s1:.2f} ± {s1_conf:.2f}, clearly outside [0, 1] "
+                               "where a variance decomposition puts them")
+            rep.add(f"For {words}, **the sample is too small to rank the factors**: {_join(reasons)}. "
+                    + _more_samples(meta))
+            continue
         if kind == "morris":
             div, unit = money_unit(part[key]) if outcome in MONEY else (1.0, "")
             unit = f" {unit}" if unit else ""
@@ -820,8 +1129,10 @@ def _sensitivity_sections(rep: Report, results: pd.DataFrame, meta: Mapping[str,
         else:
             s1 = float(part["S1"].sum())
             sentence = (f"For {words}, **{top.label}** has the largest total effect (ST = {top[key]:.2f} ± "
-                        f"{top[conf]:.2f}); first-order indices sum to {s1:.2f}, so interactions account for about "
-                        f"{max(0.0, 1 - s1):.0%} of the variance.")
+                        f"{top[conf]:.2f}); first-order indices sum to {s1:.2f}"
+                        + (f", so interactions account for about {1 - s1:.0%} of the variance." if 0.0 <= s1 <= 1.0
+                           else ", outside [0, 1] but within its sampling error, so the share of interactions is "
+                           "not known."))
         if small:
             sentence += f" Little effect (below a tenth of the largest): {_join(small)}."
         rep.add(sentence)
@@ -844,11 +1155,113 @@ def _sensitivity_sections(rep: Report, results: pd.DataFrame, meta: Mapping[str,
     rep.table("sensitivity_table.csv", table)
 
 
+def _range_sections(rep: Report, good: pd.DataFrame, meta: Mapping[str, Any],
+                    factors: Sequence[Mapping[str, Any]]) -> None:
+    """Designs over ranges (lhs): a scatter of the successful runs over the first two numeric factors and
+    the take-off probability in equal-width bins of the first."""
+    from clustersim.sweep import report_figures as rf
+
+    numeric = [f for f in factors if f["name"] in good.columns and pd.api.types.is_numeric_dtype(good[f["name"]])
+               and good[f["name"]].dtype != bool]
+    if not numeric or "took_off" not in good.columns:
+        return
+    first = numeric[0]
+    name, label = first["name"], str(first.get("label") or first["name"])
+    values = good[name].astype(float)
+    # the design's range; widened to the values (whole-number factors are rounded and can fall outside)
+    low = min(float(values.min()), float(first["low"]) if first.get("low") is not None else math.inf)
+    high = max(float(values.max()), float(first["high"]) if first.get("high") is not None else -math.inf)
+    xa = Axis.of(first, [low, high])
+    others = [str(f.get("label") or f["name"]) for f in factors if f["name"] != name]
+    rep.add(f"## Runs over {label}" + (f" and {numeric[1].get('label') or numeric[1]['name']}"
+                                         if len(numeric) > 1 else ""))
+    took = _took_off(good)
+    share = good["final_share"].astype(float).to_numpy() if "final_share" in good.columns else None
+    if len(numeric) > 1:
+        second = numeric[1]
+        y = good[second["name"]].astype(float).to_numpy()
+        y_label = str(second.get("label") or second["name"])
+        y_percent = Axis.of(second, [float(y.min()), float(y.max())]).percent
+    elif share is not None:
+        y, y_label, y_percent = share, "final share of the focal county", True
+    else:
+        y, y_label, y_percent = np.zeros(len(good)), "", False
+    fig = rf.run_scatter(values.to_numpy(), y, took, share, x_label=label, y_label=y_label, x_percent=xa.percent,
+                         y_percent=y_percent, title=f"Each successful run, {_title_suffix(meta)}")
+    rep.figure("runs_scatter.png", fig, "runs over the first two factors: took off or not, marker area = final share")
+    if low == high:
+        return
+    bins = RANGE_BINS if good[name].nunique() >= RANGE_BINS else 1
+    table = binned_table(good, name, low, high, bins)
+    cells = table[table["n_ok"] > 0]
+    first_bin, last_bin = cells.iloc[0], cells.iloc[-1]
+
+    def where(row: pd.Series) -> str:
+        return f"{label} {xa.fmt(row.bin_low)} to {xa.fmt(row.bin_high)}"
+
+    if bins > 1 and len(cells) > 1:
+        p_first = _pct_ci(first_bin.p_took_off, first_bin.p_took_off_low, first_bin.p_took_off_high)
+        p_last = _pct_ci(last_bin.p_took_off, last_bin.p_took_off_low, last_bin.p_took_off_high)
+        text = [f"Binned into {bins} equal parts of its range, the take-off probability goes from {p_first} at "
+                f"{where(first_bin)} to {p_last} at {where(last_bin)}."]
+        d, d_low, d_high = newcombe_interval(int(last_bin.took_off), int(last_bin.n_ok), int(first_bin.took_off),
+                                             int(first_bin.n_ok))
+        clear = d_low > 0 or d_high < 0
+        text.append(f"The difference, {_points_ci(d, d_low, d_high, 'percentage points')} (Newcombe's 95% "
+                    "interval), " + (f"is a clear change over {label}." if clear else
+                                     f"could be sampling noise: this sample does not show a clear change over "
+                                     f"{label}."))
+        if others:
+            text.append(f"Within each bin the other factors ({_join(others)}) vary over their ranges, so these are "
+                        "averages over them, not a comparison with the others held fixed.")
+        rep.add(" ".join(text))
+    shown = table.assign(**{name: [f"{xa.fmt(a)} to {xa.fmt(b)}" for a, b in zip(table["bin_low"], table["bin_high"],
+                                                                                 strict=True)]})
+    rep.add(_grid_markdown(shown, [Axis(name, label)]))
+    rep.add("Bins are closed on the left (the last also on the right)"
+            + ("; a Latin hypercube puts about the same number of points in each." if meta["design_kind"] == "lhs"
+               else "."))
+    rep.table("take_off_bins.csv", table)
+
+
+def sample_problems(part: pd.DataFrame, kind: str) -> list[str]:
+    """Why one outcome's indices (the rows of :func:`sensitivity_table` for that outcome) cannot rank
+    the factors; empty if nothing says so:
+
+    - ``"wide"``: the top-ranked factor's 95 % interval (``index ± conf``, SALib's half-width) is wider
+      than the index, ``2 · conf > index`` (mu* for Morris, ST for Sobol), or its conf is not finite;
+    - ``"s1_sum"`` (Sobol): the first-order indices sum to ``S = Σ S1`` outside [0, 1] by more than
+      their combined confidence ``sqrt(Σ S1_conf²)`` (the factors' bootstrap errors taken as independent).
+    """
+    key, conf = ("mu_star", "mu_star_conf") if kind == "morris" else ("ST", "ST_conf")
+    top = part.sort_values(key, ascending=False, kind="stable").iloc[0]
+    out = []
+    if not np.isfinite(top[conf]) or 2.0 * top[conf] > top[key]:
+        out.append("wide")
+    if kind == "sobol":
+        s1, s1_conf = _s1_sum(part)
+        if not np.isfinite(s1_conf) or s1 < -s1_conf or s1 > 1.0 + s1_conf:
+            out.append("s1_sum")
+    return out
+
+
+def _s1_sum(part: pd.DataFrame) -> tuple[float, float]:
+    """Σ S1 and its confidence sqrt(Σ S1_conf²)."""
+    return float(part["S1"].sum()), math.sqrt(float((part["S1_conf"].astype(float) ** 2).sum()))
+
+
+def _more_samples(meta: Mapping[str, Any]) -> str:
+    samples = meta.get("samples")
+    if samples:
+        now = f"N = {samples}" if meta.get("design_kind") == "sobol" else f"{samples} trajectories"
+        return (f"Run the experiment again with a larger `samples` in `[design]` (now {now}; {4 * int(samples)} "
+                "would roughly halve the intervals, which shrink as 1/√samples).")
+    return "Run the experiment again with a larger `samples` in `[design]`."
+
+
 def _overall_section(rep: Report, results: pd.DataFrame, meta: Mapping[str, Any]) -> None:
     good = results[ok_mask(results)]
     rep.add("## All runs together")
-    if meta["design_kind"] not in ("grid", "packages", "morris", "sobol"):
-        rep.add(f"This report shows pooled statistics only for a {meta['design_kind']} design.")
     parts = []
     if "took_off" in good.columns:
         k, n = int(_took_off(good).sum()), len(good)
@@ -865,7 +1278,7 @@ def _overall_section(rep: Report, results: pd.DataFrame, meta: Mapping[str, Any]
     rep.add(" ".join(parts))
 
 
-def _method_section(rep: Report, kind: str) -> None:
+def _method_section(rep: Report, kind: str, *, differences: bool = False) -> None:
     rep.add("## Method",
             "Take-off probability: k runs that took off among n successful runs, with the 95% Wilson score "
             "interval (centre (p + z²/2n)/(1 + z²/n), half-width z/(1 + z²/n)·√(p(1-p)/n + z²/4n²), z = 1.96). "
@@ -877,6 +1290,13 @@ def _method_section(rep: Report, kind: str) -> None:
                 "whatever the spacing of the values), and the dashed 50% contour is interpolated linearly between "
                 "cell centres in those positions: read it as \"between these two values\", not as an exact "
                 "threshold.")
+    if differences:
+        rep.add("Differences of take-off probabilities p1 - p2 of two independent sets of runs: Newcombe's hybrid "
+                "score 95% interval from the two Wilson intervals [l1, u1] and [l2, u2], "
+                "[p1 - p2 - √((p1 - l1)² + (u2 - p2)²), p1 - p2 + √((u1 - p1)² + (p2 - l2)²)]."
+                + (" Differences of means: Welch's 95% interval, difference ± t(0.975, ν)·se with "
+                   "se = √(s1²/n1 + s2²/n2) and the Welch-Satterthwaite degrees of freedom "
+                   "ν = se⁴ / ((s1²/n1)²/(n1-1) + (s2²/n2)²/(n2-1))." if kind == "packages" else ""))
 
 
 def _failed_section(rep: Report, results: pd.DataFrame, factors: Sequence[Mapping[str, Any]]) -> None:
@@ -908,10 +1328,13 @@ def add_report(sub: argparse._SubParsersAction) -> None:
                                    "for named packages, sensitivity indices for Morris/Sobol designs.")
     p.add_argument("sweep_dir", metavar="DIR", type=Path, help="a sweep's results folder, e.g. results/take_off")
     p.add_argument("--out", type=Path, metavar="OUT", help="output folder (default: DIR/report)")
+    p.add_argument("--baseline", metavar="PACKAGE",
+                   help="packages designs: compare every package with this one (default: the experiment's "
+                        "[design] baseline, if any)")
     p.set_defaults(handler=cmd_report)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    path = write_report(args.sweep_dir, args.out)
+    path = write_report(args.sweep_dir, args.out, baseline=args.baseline)
     print(f"wrote {path}")
     return 0

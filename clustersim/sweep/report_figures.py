@@ -112,7 +112,7 @@ def package_chart(labels: Sequence[str], panels: Sequence[tuple[str, np.ndarray,
                   title: str) -> Figure:
     """Small multiples: one panel per outcome ``(title, mean, low, high, kind)``, horizontal bars per
     package with 95 % interval whiskers (none where a bound is nan). ``kind`` "probability" fixes the
-    axis to 0..100 %."""
+    axis to 0..100 %, "difference" (of probabilities) to -100..+100 %."""
     n = len(panels)
     cols = min(n, 4)
     rows = -(-n // cols)
@@ -128,8 +128,8 @@ def package_chart(labels: Sequence[str], panels: Sequence[tuple[str, np.ndarray,
         ax.axvline(0.0, color="black", linewidth=0.8)
         for y in pos[~np.isfinite(mean)]:
             ax.annotate("n/a", (0.0, y), xytext=(4, 0), textcoords="offset points", va="center", fontsize=8)
-        if kind == "probability":
-            ax.set_xlim(0.0, 1.0)
+        if kind in ("probability", "difference"):
+            ax.set_xlim(0.0 if kind == "probability" else -1.0, 1.0)
             ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         else:
             ax.xaxis.set_major_locator(MaxNLocator(4))
@@ -141,6 +141,49 @@ def package_chart(labels: Sequence[str], panels: Sequence[tuple[str, np.ndarray,
     for ax in axes[n:]:
         ax.set_visible(False)
     fig.suptitle(title, fontsize=11)
+    return fig
+
+
+TOOK_OFF_COLOUR, NO_TAKE_OFF_COLOUR = "#0072B2", "#D55E00"  # Okabe-Ito blue and vermillion
+
+
+def run_scatter(x: np.ndarray, y: np.ndarray, took_off: np.ndarray, share: np.ndarray | None, *, x_label: str,
+                y_label: str, title: str, x_percent: bool = False, y_percent: bool = False) -> Figure:
+    """One marker per run at ``(x, y)``: a blue circle if it took off, a vermillion cross if not
+    (crosses drawn on top, so replicates at one point that differ stay visible); marker area
+    proportional to the run's final share when ``share`` is given. ``x_percent`` / ``y_percent``:
+    the axis holds shares, shown in %."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    took = np.asarray(took_off, dtype=bool)
+    fig = Figure(figsize=(7.5, 5.0), layout="constrained")
+    ax = fig.subplots()
+
+    def area(s: np.ndarray) -> np.ndarray:
+        return 12.0 + 240.0 * np.clip(np.nan_to_num(s), 0.0, 1.0)
+
+    sizes = area(np.asarray(share, dtype=float)) if share is not None else np.full(x.size, 36.0)
+    ax.scatter(x[took], y[took], s=sizes[took], marker="o", color=TOOK_OFF_COLOUR, alpha=0.6, linewidths=0)
+    ax.scatter(x[~took], y[~took], s=sizes[~took], marker="x", color=NO_TAKE_OFF_COLOUR, alpha=0.9, linewidths=1.2)
+    handles: list = [Line2D([], [], linestyle="", marker="o", markersize=8, color=TOOK_OFF_COLOUR, alpha=0.6),
+                     Line2D([], [], linestyle="", marker="x", markersize=8, color=NO_TAKE_OFF_COLOUR)]
+    labels = [f"took off ({int(took.sum())} runs)", f"did not take off ({int((~took).sum())} runs)"]
+    if share is not None:
+        for level in (0.1, 0.5, 1.0):
+            handles.append(ax.scatter([], [], s=area(np.array([level]))[0], marker="o", facecolors="none",
+                                      edgecolors="grey"))
+            labels.append(f"final share {level:.0%}")
+    ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8,
+              labelspacing=1.2)
+    if x_percent:
+        ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    if y_percent:
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    if not y_label:
+        ax.set_yticks([])
+    ax.set_xlabel(x_label)
+    ax.set_ylabel(y_label)
+    ax.set_title(title, fontsize=11)
+    ax.grid(alpha=0.3)
     return fig
 
 
