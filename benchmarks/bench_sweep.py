@@ -75,6 +75,14 @@ def main() -> None:
         path.write_text(EXPERIMENT.format(base=REPO / "scenarios" / "held_package.toml", replicates=replicates),
                         encoding="utf-8")
         exp = load_experiment(path)
+        # validation cost of a long value list (every value is applied to the base scenario)
+        long_values = ", ".join(f"{0.1 * k:.1f}" for k in range(50))
+        long_path = tmp / "long.toml"
+        long_text = path.read_text(encoding="utf-8").replace("values = [1.0, 2.0]", f"values = [{long_values}]")
+        long_path.write_text(long_text, encoding="utf-8")
+        t0 = time.perf_counter()
+        load_experiment(long_path)
+        load_ms_50_values = (time.perf_counter() - t0) * 1000
         design = build_design(exp)
         run_point(exp, design.runs.iloc[0].to_dict())  # warm-up: lazy imports of a process's first run
 
@@ -99,6 +107,7 @@ def main() -> None:
         "runs": n,
         "cpu_count": os.cpu_count(),
         "seconds_per_run_in_process": round(one["model_s"] / n, 4),
+        "load_experiment_ms_50_values": round(load_ms_50_values, 1),
         "runs_per_s_1_worker": round(n / one["wall_s"], 3),
         "runs_per_s_2_workers": round(n / two["wall_s"], 3),
         "speedup_2_workers": round(one["wall_s"] / two["wall_s"], 3),
@@ -107,7 +116,7 @@ def main() -> None:
         "runner_overhead_warm": warm["overhead"],
         "speedup_2_workers_warm": round(one["wall_s"] / warm["wall_s"], 3),
         "sweeps": {"in_process": one, "local_2": two, "dask_2": dask, "local_2_warm": warm},
-        "targets": {"speedup_2_workers": ">= 1.8", "dask_over_local": "<= 1.15", "runner_overhead": "<= 0.05"},
+        "targets": {k: f"{'>=' if k == 'speedup_2_workers' else '<='} {v}" for k, v in TARGETS.items()},
     }
     result["met"] = {
         "speedup_2_workers": result["speedup_2_workers"] >= TARGETS["speedup_2_workers"],

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import pickle
-import time
 from pathlib import Path
 
 import numpy as np
@@ -200,17 +199,6 @@ values = [0.03]
     assert [(r.name, r.fee_rate) for r in scenario.regions] == [("county_01", 0.03)]  # entry created
 
 
-def test_validating_a_long_value_list_is_fast(tmp_path):
-    values = ", ".join(f"{0.1 * k:.1f}" for k in range(50))
-    text = BASE.replace("values = [0, 1]", f"values = [{values}]")
-    path = write(tmp_path, text)
-    load_experiment(path)  # warm imports
-    t0 = time.perf_counter()
-    load_experiment(path)
-    # measured ~0.03 s on a 2-core CI machine; a 5x margin for noisy machines
-    assert time.perf_counter() - t0 < 0.2
-
-
 # ------------------------------------------------------------------------------ malformed files
 LEVER = 'parameter = "focal.subsidy_depth"\nvalues = [0, 1]'
 MALFORMED = [
@@ -293,7 +281,7 @@ def test_measure_matches_the_run_outputs():
     verdict = outputs.focal_take_off(model)
     assert verdict.observable and got["take_off_observable"]
     assert got["took_off"] == verdict.took_off and got["final_share"] == verdict.final_share
-    assert math.isnan(got["first_year_at_threshold"]) == math.isnan(verdict.first_year_at_threshold)
+    np.testing.assert_equal(got["first_year_at_threshold"], verdict.first_year_at_threshold)  # nan == nan
     fiscal = outputs.focal_fiscal_return(model)
     assert got["net_fiscal_return"] == fiscal.net_return and got["jobs"] == fiscal.jobs
     assert got["incentives_paid"] == fiscal.incentives_paid > 0
@@ -307,7 +295,9 @@ def test_measure_matches_the_run_outputs():
     # the counterfactual is the fiscal baseline when given; only the fiscal outcomes change
     with_cf = measure(model, counterfactual, outcomes=["jobs", "extra_revenue", "took_off"])
     assert list(with_cf) == ["jobs", "extra_revenue", "took_off"]
-    assert with_cf["jobs"] == outputs.focal_fiscal_return(model, counterfactual).jobs
+    fiscal_cf = outputs.focal_fiscal_return(model, counterfactual)
+    assert (with_cf["jobs"], with_cf["extra_revenue"]) == (fiscal_cf.jobs, fiscal_cf.extra_revenue)
+    assert (with_cf["jobs"], with_cf["extra_revenue"]) != (got["jobs"], got["extra_revenue"])
     assert with_cf["took_off"] == got["took_off"]
     with pytest.raises(KeyError):
         measure(model, outcomes=["nope"])

@@ -34,10 +34,6 @@ class Design:
     runs: pd.DataFrame
     meta: dict[str, Any]
 
-    @property
-    def factor_names(self) -> list[str]:
-        return [f["name"] for f in self.meta["factors"]]
-
     def points(self) -> pd.DataFrame:
         """One row per distinct point (replicate 0's row), in sample order."""
         return self.runs[self.runs["replicate"] == 0].reset_index(drop=True)
@@ -112,7 +108,7 @@ def _samples(exp: Experiment) -> list[tuple[Any, ...]]:
     if kind == "lhs":
         from scipy.stats import qmc
 
-        unit = qmc.LatinHypercube(len(factors), seed=exp.sweep_seed).random(exp.samples or 1)
+        unit = qmc.LatinHypercube(len(factors), seed=exp.sweep_seed).random(exp.samples)
         matrix = qmc.scale(unit, low, high)
     elif kind == "sobol":
         from SALib.sample import sobol
@@ -122,7 +118,7 @@ def _samples(exp: Experiment) -> list[tuple[Any, ...]]:
     elif kind == "morris":
         from SALib.sample import morris
 
-        matrix = morris.sample(salib_problem(exp), exp.samples, num_levels=exp.levels or 4, seed=exp.sweep_seed)
+        matrix = morris.sample(salib_problem(exp), exp.samples, num_levels=exp.levels, seed=exp.sweep_seed)
     else:  # pragma: no cover - load_experiment rejects other kinds
         raise ValueError(f"unknown design kind {kind!r}")
     return [tuple(float(x) for x in row) for row in np.asarray(matrix, float)]

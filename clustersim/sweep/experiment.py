@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from clustersim.params import NO_PACKAGE, Counties, RegionTraits, Scenario
@@ -177,16 +178,9 @@ class Experiment:
     packages: dict[str, dict[str, Any]]  # package name -> resolved dotted overrides
     package_labels: dict[str, str] = field(default_factory=dict)
     focal_county: str = ""
-    base_scenario_path: Path | None = None
     #: packages designs: the package the report measures the others against (``[design] baseline``);
     #: a reporting choice, not part of :meth:`settings` (it changes no run)
     baseline_package: str | None = None
-
-    def factor(self, name: str) -> Factor:
-        for f in self.factors:
-            if f.name == name:
-                return f
-        raise KeyError(name)
 
     def overrides_for(self, point: Mapping[str, Any]) -> dict[str, Any]:
         """Dotted overrides (resolved paths) that turn ``base`` into the point's scenario. Keys
@@ -274,8 +268,7 @@ class _Builder:
             raise self.fail("name", spec.name, "letters, digits, '_' and '-' only")
         kind = spec.design.kind
         self._check_design_fields(kind)
-        base_path = self._base_path()
-        base = load_scenario(base_path)  # its own errors name the scenario file
+        base = load_scenario(self._base_path())  # its own errors name the scenario file
         self._apply_overrides(self._apply_top(base))
         outcomes = self._outcomes()
         factors = self._factors(kind)
@@ -290,7 +283,7 @@ class _Builder:
             levels=(spec.design.levels or 4) if kind == "morris" else None,
             second_order=bool(spec.design.second_order) if kind == "sobol" else False,
             factors=factors, packages=packages, package_labels=labels, focal_county=self.focal,
-            base_scenario_path=base_path, baseline_package=spec.design.baseline,
+            baseline_package=spec.design.baseline,
         )
         if kind in ("grid", "packages"):
             self._check_points(exp)
@@ -498,8 +491,6 @@ class _Builder:
         elif fs.range is None:
             raise self.fail(f"{where}.range", allowed=f"required for design.kind = {kind!r}: [low, high] "
                             "(values are for grid designs)", no_value=True)
-        if kind == "packages" and role == "lever":  # caught earlier; kept for clarity
-            raise self.fail(where, allowed="kind = 'packages' takes no levers", no_value=True)
         label = fs.label or name.replace("_", " ")
         if fs.values is not None:
             values = self._values(fs.values, f"{where}.values")
@@ -645,25 +636,17 @@ def _without_path(err: ScenarioError, path: str = "") -> str:
 
 def _norm(value: Any) -> bool | float | str:
     """A factor value in canonical form: bools and strings as is, numbers as float."""
-    if isinstance(value, bool):
+    if isinstance(value, bool | str):
         return value
-    if isinstance(value, str):
-        return value
-    try:
-        import numpy as np
-
-        if isinstance(value, np.bool_):
-            return bool(value)
-    except ImportError:  # pragma: no cover - numpy is a dependency
-        pass
+    if isinstance(value, np.bool_):
+        return bool(value)
     return float(value)
 
 
-def point_key(point: Mapping[str, Any], names: Sequence[str] | None = None) -> str:
+def point_key(point: Mapping[str, Any]) -> str:
     """Canonical JSON of ``{factor name: value}`` (sorted keys, numbers as floats): the text
     hashed into a point's id."""
-    names = list(point) if names is None else list(names)
-    return json.dumps({n: _norm(point[n]) for n in names}, sort_keys=True, separators=(",", ":"),
+    return json.dumps({n: _norm(v) for n, v in point.items()}, sort_keys=True, separators=(",", ":"),
                       allow_nan=False)
 
 

@@ -11,6 +11,8 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from clustersim.params import Scenario, Sectors
 
 if TYPE_CHECKING:
@@ -90,11 +92,10 @@ def measure(model: ClusterModel, counterfactual: ClusterModel | None = None, *,
     frame = seen.model_frame()
     last = frame.iloc[-1]
     verdict = outputs.focal_take_off(seen)  # type: ignore[arg-type]
-    fiscal = outputs.focal_fiscal_return(seen, None if counterfactual is None  # type: ignore[arg-type]
-                                         else _OneFrame(counterfactual))
+    fiscal = outputs.focal_fiscal_return(seen, counterfactual)  # type: ignore[arg-type]
     r = model.regions
-    county_firms = r.firms[r.is_county].astype(float)
-    county_names = [n for n, c in zip(r.names, r.is_county, strict=True) if c]
+    counties = np.flatnonzero(r.is_county)
+    county_firms = r.firms[counties].astype(float)
     total = float(county_firms.sum())
     lead = int(county_firms.argmax()) if county_firms.size else -1
     out: dict[str, float | bool | str] = {
@@ -114,7 +115,7 @@ def measure(model: ClusterModel, counterfactual: ClusterModel | None = None, *,
         "focal_balance": float(last["focal_balance"]),
         "focal_fee_rate": float(last["focal_fee_rate"]),
         "focal_governance": float(last["focal_governance"]),
-        "leader": county_names[lead] if total > 0 else "",
+        "leader": r.names[counties[lead]] if total > 0 else "",
         "leader_share": float(county_firms[lead] / total) if total > 0 else 0.0,
         "hhi": float(last["hhi"]),
         "origin_share": float(last["origin_share"]),

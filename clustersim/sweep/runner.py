@@ -299,7 +299,7 @@ def run_sweep(exp: Experiment, out: Path, *, workers: int | None = None, backend
                     run.on_pool(pending, executor, n)
     finally:
         sink.close()
-    ok_after, _ = store.run_history(out)
+    ok_after = ok_before | sink.ok_ids  # close() has written every buffered run
     n_ok = sum(row["run_id"] in ok_after for row in design_rows)
     summary = SweepSummary(out=out, experiment=exp.name, backend=backend, workers=workers, runs=len(design_rows),
                            skipped=len(design_rows) - len(pending), ran=len(pending), ok=n_ok,
@@ -323,6 +323,7 @@ class _Sink:
         self.number = store.next_part_number(out)
         self.buffer: list[dict[str, Any]] = []
         self.first_buffered = 0.0
+        self.ok_ids: set[str] = set()
         self.failures = 0
         self.bar = None
         if progress and total:
@@ -338,6 +339,8 @@ class _Sink:
         if not self.buffer:
             self.first_buffered = time.monotonic()
         self.buffer.append(result)
+        if result["status"] == "ok":
+            self.ok_ids.add(result["run_id"])
         if final:
             failed = result["status"] != "ok"
             self.failures += failed

@@ -26,7 +26,7 @@ from typing import Any
 
 import pandas as pd
 
-from clustersim.outputs import parquet_bytes, write_bytes_atomic
+from clustersim.outputs import _jsonable, parquet_bytes, write_bytes_atomic
 from clustersim.scenario import ScenarioError
 
 __all__ = ["RUN_COLUMNS", "load_design", "load_results", "open_sweep_folder", "read_parts", "write_part"]
@@ -43,17 +43,9 @@ _PART = re.compile(r"^part-(\d{6,})-[0-9a-f]{8}\.parquet$")
 
 # ------------------------------------------------------------------------------ atomic files
 def write_json_atomic(obj: Any, path: Path) -> Path:
-    return write_bytes_atomic((json.dumps(obj, indent=2, default=_json_default) + "\n").encode(), path)
-
-
-def _json_default(value: Any) -> Any:
-    if hasattr(value, "item"):  # numpy scalars
-        return value.item()
-    if isinstance(value, Path):
-        return str(value)
-    if isinstance(value, tuple | set | frozenset):
-        return list(value)
-    raise TypeError(f"{type(value).__name__} is not JSON-serialisable")
+    """``obj`` as indented JSON (as :func:`~clustersim.outputs.write_json`), written atomically."""
+    text = json.dumps(_jsonable(obj), indent=2, allow_nan=False) + "\n"
+    return write_bytes_atomic(text.encode(), path)
 
 
 # ------------------------------------------------------------------------------ the folder
@@ -187,9 +179,7 @@ def load_results(out: Path, *, include_failed: bool = False) -> pd.DataFrame:
     chosen = parts.drop_duplicates("run_id", keep="last")
     if not include_failed:
         chosen = chosen[chosen["_ok"]]
-    order = pd.Series(range(len(design)), index=design["run_id"])
-    chosen = chosen.assign(_order=chosen["run_id"].map(order)).dropna(subset=["_order"])
-    chosen = chosen.sort_values("_order", kind="stable")
+    # an inner merge keeps the design's (left) order and drops rows of runs not in the design
     run_part = chosen[["run_id", *RUN_COLUMNS, *outcome_cols]].infer_objects()
     result = design.merge(run_part, on="run_id", how="inner", validate="one_to_one")
     return result.reset_index(drop=True)
