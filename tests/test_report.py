@@ -64,8 +64,10 @@ def test_t_and_median_intervals_by_hand():
     mean, low, high, n = t_interval([1, 2, 3, 4, 5, float("nan")])
     half = 2.776445 * math.sqrt(2.5) / math.sqrt(5)
     assert (mean, low, high, n) == pytest.approx((3.0, 3.0 - half, 3.0 + half, 5), abs=1e-5)
-    assert t_interval([7.0])[:2] == (7.0, t_interval([7.0])[1]) and math.isnan(t_interval([7.0])[1])
-    assert t_interval([])[3] == 0
+    mean, low, high, n = t_interval([7.0])
+    assert (mean, n) == (7.0, 1) and math.isnan(low) and math.isnan(high)  # one value: no spread to estimate
+    mean, low, high, n = t_interval([])
+    assert n == 0 and math.isnan(mean) and math.isnan(low) and math.isnan(high)
     # n = 6: 2 P(Bin(6, 1/2) <= 0) = 2/64 <= 0.05 but 2 P(<= 1) = 14/64 > 0.05, so [x(1), x(6)]
     assert median_interval([9, 5, 7, 6, np.inf, np.inf]) == (8.0, 5.0, np.inf)
     # n = 5: 2/32 > 0.05, no distribution-free 95% interval
@@ -249,9 +251,11 @@ def test_morris_ranks_a_known_linear_function():
     assert fs.loc["b", "mu_star"] == pytest.approx(0.0, abs=1e-9)
     assert fs.loc["c", "mu_star"] == pytest.approx(1.0)
     assert fs.loc["a", "sigma"] == pytest.approx(0.0, abs=1e-9)  # linear: no spread of effects
-    # took_off depends on a only; net_fiscal_return is constant and is left out, not reported as 0
+    # took_off = [a > 0.5] depends on a only: with 4 levels (0, 1/3, 2/3, 1) a step of a is delta = 2/3
+    # (0 <-> 2/3 or 1/3 <-> 1), always across 0.5, so every effect of a is 1 / (2/3) = 1.5;
+    # net_fiscal_return is constant and is left out, not reported as 0
     to = table[table["outcome"] == "took_off"].set_index("factor")
-    assert to.loc["a", "mu_star"] > 0 and to.loc["b", "mu_star"] == 0 and to.loc["c", "mu_star"] == 0
+    assert to.loc["a", "mu_star"] == pytest.approx(1.5) and to.loc["b", "mu_star"] == 0 and to.loc["c", "mu_star"] == 0
     assert table.attrs["constant"] == ["net_fiscal_return"]
     # a sample point without a successful run makes the indices impossible: an error, not a guess
     broken = results.copy()
@@ -401,7 +405,9 @@ def test_package_report_against_a_baseline(tmp_path):
 def test_write_report_on_packages_and_morris_folders(tmp_path):
     sweep = package_folder(tmp_path / "pk")
     text = write_report(sweep).read_text(encoding="utf-8")
-    assert "Take-off is most likely with **district package**" in text and "(25%)" in text
+    lo, hi = wilson_by_hand(4, 6)  # district 4 of 6, none 1 of 4
+    assert (f"Take-off is most likely with **district package** (67% [{100 * lo:.0f}%, {100 * hi:.0f}%]) and least "
+            "likely with no incentives (25%).") in text
     assert (sweep / "report" / "packages.png").is_file() and (sweep / "report" / "packages_table.csv").is_file()
 
     results, mmeta = _salib_results("morris", lambda a, b, c: 3 * a + c, replicates=1)

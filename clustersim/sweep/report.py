@@ -61,8 +61,20 @@ __all__ = [
 
 Z95 = 1.959963984540054  # scipy.stats.norm.ppf(0.975): two-sided 95 % normal quantile
 GRID_MEANS = ("final_share", "net_fiscal_return")
-PACKAGE_MEANS = ("jobs", "incentives_paid", "extra_revenue", "net_fiscal_return", "cost_per_job")
-BASELINE_MEANS = ("jobs", "extra_revenue", "net_fiscal_return")  # differences from the baseline package
+PACKAGE_PANELS = (  # column stem, panel title, unit kind
+    ("jobs", "jobs gained", "count"),
+    ("incentives_paid", "incentives paid", "money"),
+    ("extra_revenue", "extra revenue", "money"),
+    ("net_fiscal_return", "net fiscal return", "money"),
+    ("cost_per_job", "cost per job", "money"),
+)
+BASELINE_PANELS = (  # differences from the baseline package: column stem, what is compared, unit kind
+    ("jobs", "jobs gained", "count"),
+    ("extra_revenue", "extra revenue", "money"),
+    ("net_fiscal_return", "net fiscal return", "money"),
+)
+PACKAGE_MEANS = tuple(stem for stem, _, _ in PACKAGE_PANELS)
+BASELINE_MEANS = tuple(stem for stem, _, _ in BASELINE_PANELS)
 RANGE_BINS = 4  # range designs: the take-off probability in this many equal-width bins of the first factor
 SENSITIVITY_OUTCOMES = ("final_share", "took_off", "net_fiscal_return")
 MONEY = frozenset({"incentives_paid", "extra_revenue", "net_fiscal_return", "cost_per_job", "focal_balance"})
@@ -209,6 +221,18 @@ def _mean_columns(name: str, values: Any) -> dict[str, float]:
     return {f"{name}_mean": mean, f"{name}_low": low, f"{name}_high": high, f"{name}_n": n}
 
 
+def _group_row(group: pd.DataFrame, good: pd.DataFrame, means: Sequence[str]) -> dict[str, Any]:
+    """Run counts of ``group`` (``good``: its successful runs), take-off probability with its Wilson
+    interval (with a ``took_off`` column) and t intervals of the ``means`` present."""
+    row: dict[str, Any] = {"n_runs": len(group), "n_ok": len(good), "n_failed": len(group) - len(good)}
+    if "took_off" in group.columns:
+        row.update(_proportion_columns("took_off", int(_took_off(good).sum()), len(good)))
+    for name in means:
+        if name in group.columns:
+            row.update(_mean_columns(name, good[name]))
+    return row
+
+
 def summarise(results: pd.DataFrame, by: Sequence[str], means: Sequence[str] = GRID_MEANS) -> pd.DataFrame:
     """One row per combination of the ``by`` columns (sorted by value): ``n_runs``, ``n_ok``,
     ``n_failed``; with a ``took_off`` column, ``took_off`` (k), ``p_took_off`` and its Wilson bounds
@@ -218,15 +242,7 @@ def summarise(results: pd.DataFrame, by: Sequence[str], means: Sequence[str] = G
     rows = []
     for key, group in results.groupby(list(by), sort=True, dropna=False):
         key = key if isinstance(key, tuple) else (key,)
-        good = group[ok.loc[group.index]]
-        row: dict[str, Any] = dict(zip(by, key, strict=True))
-        row.update(n_runs=len(group), n_ok=len(good), n_failed=len(group) - len(good))
-        if "took_off" in results.columns:
-            row.update(_proportion_columns("took_off", int(_took_off(good).sum()), len(good)))
-        for name in means:
-            if name in results.columns:
-                row.update(_mean_columns(name, good[name]))
-        rows.append(row)
+        rows.append({**dict(zip(by, key, strict=True)), **_group_row(group, group[ok.loc[group.index]], means)})
     return pd.DataFrame(rows)
 
 
@@ -245,18 +261,13 @@ def package_table(results: pd.DataFrame, package: str = "package", order: Sequen
     ``inf`` when most runs never pay back) with its order-statistic interval."""
     results = results.reset_index(drop=True)
     ok = ok_mask(results)
-    names = list(order) if order is not None else list(dict.fromkeys(results[package].astype(str)))
+    packages = results[package].astype(str)
+    names = list(order) if order is not None else list(dict.fromkeys(packages))
     rows = []
     for name in names:
-        group = results[results[package].astype(str) == name]
+        group = results[packages == name]
         good = group[ok.loc[group.index]]
-        row: dict[str, Any] = {package: name, "n_runs": len(group), "n_ok": len(good),
-                               "n_failed": len(group) - len(good)}
-        if "took_off" in results.columns:
-            row.update(_proportion_columns("took_off", int(_took_off(good).sum()), len(good)))
-        for outcome in PACKAGE_MEANS:
-            if outcome in results.columns:
-                row.update(_mean_columns(outcome, good[outcome]))
+        row: dict[str, Any] = {package: name, **_group_row(group, good, PACKAGE_MEANS)}
         if "payback_year" in results.columns:
             paying = good[good["incentives_paid"].astype(float) > 0] if "incentives_paid" in good.columns else good
             years = paying["payback_year"].astype(float).to_numpy()
@@ -283,7 +294,8 @@ def baseline_table(results: pd.DataFrame, baseline: str, package: str = "package
     if baseline not in names:
         raise ValueError(f"baseline package {baseline!r} is not one of {', '.join(names)}")
     good = results[ok_mask(results)]
-    by_name = {name: good[good[package].astype(str) == name] for name in names}
+    good_names = good[package].astype(str)
+    by_name = {name: good[good_names == name] for name in names}
     base = by_name[baseline]
     rows = []
     for name in names:
@@ -356,6 +368,7 @@ def sensitivity_table(results: pd.DataFrame, meta: Mapping[str, Any], outcomes: 
         raise ValueError(f"sensitivity indices need a morris or sobol design, not {kind!r}")
     problem = {k: meta["salib_problem"][k] for k in ("num_vars", "names", "bounds")}
     names = list(problem["names"])
+    keys = ("mu", "mu_star", "mu_star_conf", "sigma") if kind == "morris" else ("S1", "S1_conf", "ST", "ST_conf")
     results = results.reset_index(drop=True)
     good = results[ok_mask(results)]
     points = good.groupby("sample_index", sort=True)
@@ -371,7 +384,7 @@ def sensitivity_table(results: pd.DataFrame, meta: Mapping[str, Any], outcomes: 
     rows: list[dict[str, Any]] = []
     constant: list[str] = []
     for outcome in chosen:
-        y = points[outcome].agg(lambda s: s.astype(float).mean()).to_numpy(float)
+        y = good[outcome].astype(float).groupby(good["sample_index"], sort=True).mean().to_numpy(float)
         if not np.isfinite(y).all():
             raise ValueError(f"{outcome}: a sample point has no finite value")
         if np.ptp(y) == 0.0:
@@ -382,17 +395,14 @@ def sensitivity_table(results: pd.DataFrame, meta: Mapping[str, Any], outcomes: 
 
             res = morris.analyze(problem, x, y, num_resamples=num_resamples, conf_level=0.95,
                                  num_levels=int(meta.get("morris_levels") or 4), seed=seed)
-            keys = ("mu", "mu_star", "mu_star_conf", "sigma")
         else:
             from SALib.analyze import sobol
 
             res = sobol.analyze(problem, y, calc_second_order=bool(meta.get("sobol_second_order")),
                                 num_resamples=num_resamples, conf_level=0.95, seed=seed)
-            keys = ("S1", "S1_conf", "ST", "ST_conf")
         for i, name in enumerate(names):
             rows.append({"outcome": outcome, "factor": name, **{k: float(res[k][i]) for k in keys}})
-    table = pd.DataFrame(rows, columns=["outcome", "factor", *(
-        ("mu", "mu_star", "mu_star_conf", "sigma") if kind == "morris" else ("S1", "S1_conf", "ST", "ST_conf"))])
+    table = pd.DataFrame(rows, columns=["outcome", "factor", *keys])
     table.attrs["constant"] = constant
     return table
 
@@ -566,10 +576,8 @@ def write_report(sweep_dir: str | Path, out_dir: str | Path | None = None, *, ba
     sweep_dir = Path(sweep_dir)
     meta = read_meta(sweep_dir)
     meta = _with_baseline(meta, sweep_dir, baseline)
-    results = load_results(sweep_dir, include_failed=True)
-    design_path = sweep_dir / "design.parquet"
-    design = pd.read_parquet(design_path) if design_path.is_file() else None
-    rep = build_report(results, meta, design=design)
+    results = load_results(sweep_dir, include_failed=True)  # ScenarioError without design.parquet
+    rep = build_report(results, meta, design=pd.read_parquet(sweep_dir / "design.parquet"))
     out = Path(out_dir) if out_dir is not None else sweep_dir / "report"
     out.mkdir(parents=True, exist_ok=True)
     for fname, fig in rep.figures.items():
@@ -696,7 +704,8 @@ def _two_factor_sections(rep: Report, results: pd.DataFrame, meta: Mapping[str, 
                 text.append(f"With {ya.label} at {ya.fmt(yv)}, it is more likely than not "
                             f"{_where(hits, row[xa.name].tolist(), xa)}.")
         rep.add(" ".join(text))
-        annotations = [[_cell_note(table, xa, ya, xv, yv) for xv in xs] for yv in ys]
+        annotations = [[f"{_pct(p)}\n{int(k)}/{int(n)}" if n > 0 else "no runs" for p, k, n in zip(*row, strict=True)]
+                       for row in zip(grid("p_took_off"), grid("took_off"), grid("n_ok"), strict=True)]
         fig = rf.grid_heatmap(grid("p_took_off"), **ticks, title=f"Take-off probability, {suffix}",
                               colorbar_label="take-off probability", kind="probability", annotations=annotations,
                               contour=0.5)
@@ -737,14 +746,6 @@ def _two_factor_sections(rep: Report, results: pd.DataFrame, meta: Mapping[str, 
             "interval, and means with 95% t intervals across runs.")
     rep.add(_grid_markdown(table, [xa, ya]))
     rep.table("take_off_table.csv", table)
-
-
-def _cell_note(table: pd.DataFrame, xa: Axis, ya: Axis, xv: Any, yv: Any) -> str:
-    row = table[(table[xa.name] == xv) & (table[ya.name] == yv)]
-    if row.empty or row.iloc[0]["n_ok"] == 0:
-        return "no runs"
-    r = row.iloc[0]
-    return f"{_pct(r.p_took_off)}\n{int(r.took_off)}/{int(r.n_ok)}"
 
 
 def _at(row: pd.Series, xa: Axis, ya: Axis) -> str:
@@ -799,15 +800,6 @@ INITIAL_BASELINE_CAVEAT = (
     "fiscal_baseline = \"counterfactual\" measures the policy's own effect.")
 
 
-PACKAGE_PANELS = (  # column stem, panel title, unit kind
-    ("jobs", "jobs gained", "count"),
-    ("incentives_paid", "incentives paid", "money"),
-    ("extra_revenue", "extra revenue", "money"),
-    ("net_fiscal_return", "net fiscal return", "money"),
-    ("cost_per_job", "cost per job", "money"),
-)
-
-
 def _package_sections(rep: Report, results: pd.DataFrame, meta: Mapping[str, Any],
                       factors: Sequence[Mapping[str, Any]]) -> None:
     from clustersim.sweep import report_figures as rf
@@ -836,7 +828,7 @@ def _package_sections(rep: Report, results: pd.DataFrame, meta: Mapping[str, Any
         diffs = None
     label_of = dict(zip(table[col], table["label"], strict=True))
     if diffs is not None:
-        rep.add(*_baseline_headline(diffs, table, col, str(baseline), label_of))
+        rep.add(*_baseline_headline(diffs, col, str(baseline), label_of))
     text = []
     if "p_took_off" in cells.columns:
         best = cells.loc[cells["p_took_off"].idxmax()]
@@ -886,14 +878,7 @@ def _package_sections(rep: Report, results: pd.DataFrame, meta: Mapping[str, Any
             "a distribution-free 95% interval from order statistics (n/a below 6 runs).")
     rep.table("packages_table.csv", table)
     if diffs is not None:
-        _baseline_section(rep, diffs, table, col, str(baseline), label_of, meta, pooled)
-
-
-BASELINE_PANELS = (  # column stem, what is compared, unit kind
-    ("jobs", "jobs gained", "count"),
-    ("extra_revenue", "extra revenue", "money"),
-    ("net_fiscal_return", "net fiscal return", "money"),
-)
+        _baseline_section(rep, diffs, col, str(baseline), label_of, meta, pooled)
 
 
 def _baseline_units(diffs: pd.DataFrame) -> dict[str, tuple[float, str]]:
@@ -942,12 +927,11 @@ def _gains_and_losses(items: Sequence[tuple[float, float, float, float, str]]) -
     return " but ".join(parts)
 
 
-def _baseline_headline(diffs: pd.DataFrame, table: pd.DataFrame, col: str, baseline: str,
-                       label_of: Mapping[str, str]) -> list[str]:
+def _baseline_headline(diffs: pd.DataFrame, col: str, baseline: str, label_of: Mapping[str, str]) -> list[str]:
     """The section's first sentences: what the best package adds to the baseline, and which
     differences are clear of sampling error."""
     base_label = label_of.get(baseline, baseline)
-    base_n = int(table.loc[table[col] == baseline, "n_ok"].iloc[0])
+    base_n = int(diffs["baseline_n_ok"].iloc[0])
     if base_n == 0:
         return [f"No run of the baseline, {base_label}, succeeded: no package can be compared with it."]
     valid = diffs[diffs["n_ok"] > 0]
@@ -992,8 +976,8 @@ def _baseline_headline(diffs: pd.DataFrame, table: pd.DataFrame, col: str, basel
     return [" ".join(text)]
 
 
-def _baseline_section(rep: Report, diffs: pd.DataFrame, table: pd.DataFrame, col: str, baseline: str,
-                      label_of: Mapping[str, str], meta: Mapping[str, Any], pooled: str) -> None:
+def _baseline_section(rep: Report, diffs: pd.DataFrame, col: str, baseline: str, label_of: Mapping[str, str],
+                      meta: Mapping[str, Any], pooled: str) -> None:
     from clustersim.sweep import report_figures as rf
 
     base_label = label_of.get(baseline, baseline)
@@ -1015,7 +999,7 @@ def _baseline_section(rep: Report, diffs: pd.DataFrame, table: pd.DataFrame, col
             div, unit = units[stem]
             panels.append((f"{what} ({unit})", cells[f"{stem}_diff"] / div, cells[f"{stem}_diff_low"] / div,
                            cells[f"{stem}_diff_high"] / div, "money"))
-    if panels and not cells.empty and int(table.loc[table[col] == baseline, "n_ok"].iloc[0]) > 0:
+    if panels and not cells.empty and int(diffs["baseline_n_ok"].iloc[0]) > 0:
         fig = rf.package_chart(labels, [(t, np.asarray(m, float), np.asarray(lo, float), np.asarray(hi, float), k)
                                         for t, m, lo, hi, k in panels],
                                title=f"Each package minus {base_label}, {_title_suffix(meta, pooled)}: "

@@ -16,10 +16,12 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
+from clustersim.figures import PALETTE
+
 if TYPE_CHECKING:
     import pandas as pd
 
-LINE_COLOUR = "#1f77b4"
+LINE_COLOUR, SECOND_COLOUR = PALETTE[0], PALETTE[3]  # the run figures' blue and orange
 CMAPS = {"probability": "viridis", "share": "cividis", "diverging": "RdBu"}
 
 
@@ -117,7 +119,7 @@ def package_chart(labels: Sequence[str], panels: Sequence[tuple[str, np.ndarray,
     cols = min(n, 4)
     rows = -(-n // cols)
     fig = Figure(figsize=(3.6 * cols + 1.5, 0.35 * len(labels) * rows + 1.6 * rows + 0.6), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(rows, cols, sharey=True, squeeze=False)).ravel()
+    axes = fig.subplots(rows, cols, sharey=True, squeeze=False).ravel()
     pos = np.arange(len(labels))
     for ax, (name, mean, low, high, kind) in zip(axes, panels, strict=False):
         mean, low, high = (np.asarray(a, dtype=float) for a in (mean, low, high))
@@ -201,7 +203,7 @@ def sensitivity_chart(table: pd.DataFrame, kind: str, *, title: str,
     side with theirs. ``table``: :func:`clustersim.sweep.report.sensitivity_table` plus a ``label`` column."""
     outcomes = list(dict.fromkeys(table["outcome"]))
     fig = Figure(figsize=(4.2 * len(outcomes) + 1.5, 0.45 * table["factor"].nunique() + 2.0), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(1, len(outcomes), squeeze=False, sharey=True)).ravel()
+    axes = fig.subplots(1, len(outcomes), squeeze=False, sharey=True).ravel()
     for ax, outcome in zip(axes, outcomes, strict=True):
         part = table[table["outcome"] == outcome]
         pos = np.arange(len(part))
@@ -213,7 +215,7 @@ def sensitivity_chart(table: pd.DataFrame, kind: str, *, title: str,
         else:
             ax.barh(pos - 0.2, part["S1"], height=0.4, xerr=part["S1_conf"], color=LINE_COLOUR,
                     label="S1 (first order)", error_kw={"elinewidth": 1, "capsize": 3})
-            ax.barh(pos + 0.2, part["ST"], height=0.4, xerr=part["ST_conf"], color="#ff7f0e", label="ST (total)",
+            ax.barh(pos + 0.2, part["ST"], height=0.4, xerr=part["ST_conf"], color=SECOND_COLOUR, label="ST (total)",
                     error_kw={"elinewidth": 1, "capsize": 3})
             ax.axvline(0.0, color="black", linewidth=0.8)
             ax.set_xlabel("Sobol index (share of variance)")
