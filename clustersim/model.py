@@ -72,6 +72,7 @@ class ClusterModel(mesa.Model):
         self.last_moves = np.zeros((0, 3), dtype=np.int64)  # rows: origin, destination, firms
         self._place_initial_firms()
         self._refresh()
+        self._check_initial_land()
         self._report = self._measure()
         self.datacollector = mesa.DataCollector(
             model_reporters={name: (lambda m, n=name: m._report[n]) for name in self._report},
@@ -159,10 +160,8 @@ class ClusterModel(mesa.Model):
             rows = self._new_firms(cfg.initial_per_county * county_idx.size)
             self.firms.region[rows] = np.repeat(county_idx, cfg.initial_per_county)
             self._admit(rows)
-        self._check_initial_land()
 
     def _check_initial_land(self) -> None:
-        self._refresh()
         r = self.regions
         over = (r.land_used > r.land_supply + 1e-9) | (r.sf_used > r.sf_supply + 1e-9) & r.is_county
         if over.any():
@@ -278,14 +277,15 @@ class ClusterModel(mesa.Model):
         is_new[newborn_rows] = True
         rows = rows[self.rng.permutation(rows.size)]
         n_batches = max(1, min(cfg.batches, rows.size))
-        for batch in np.array_split(rows, n_batches):
+        for k, batch in enumerate(np.array_split(rows, n_batches)):
             if batch.size == 0:
                 continue
             cs = self.choice_set()
             f = Deciders.from_table(self.firms, batch, is_new[batch])
             pick = choose(cs, f, self.rng.random(batch.size))
             self._move(batch, f, pick, cs)
-            self._refresh()
+            if k + 1 < n_batches:  # step() refreshes after the last batch
+                self._refresh()
         unplaced = newborn_rows[self.firms.region[newborn_rows] < 0]
         self.firms.alive[unplaced] = False
         self.not_entered += unplaced.size
@@ -519,7 +519,7 @@ class ClusterModel(mesa.Model):
         region = np.array(self.regions.names, dtype=object)[t.region[rows]]
         df = pd.DataFrame({"firm_id": ids, "region": region, **cols})
         df["sector"] = pd.Categorical.from_codes(df["sector"], self.sector_names)
-        df["package"] = [self.packages.names[p] if p >= 0 else "" for p in df["package"]]
+        df["package"] = np.array([*self.packages.names, ""], dtype=object)[cols["package"]]  # -1 (none): ""
         return df
 
     @property

@@ -78,11 +78,9 @@ def write_parquet(df: pd.DataFrame, path: Path) -> Path:
 
 
 def write_json(data: dict[str, Any], path: Path) -> Path:
-    """Write ``data`` as indented JSON; NaN and infinities become ``null`` (strict JSON)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(_jsonable(data), indent=2, allow_nan=False) + "\n", encoding="utf-8")
-    return path
+    """Write ``data`` as indented JSON, atomically (:func:`write_bytes_atomic`); NaN and
+    infinities become ``null`` (strict JSON)."""
+    return write_bytes_atomic((json.dumps(_jsonable(data), indent=2, allow_nan=False) + "\n").encode("utf-8"), path)
 
 
 def _jsonable(value: Any) -> Any:

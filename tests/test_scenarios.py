@@ -32,7 +32,8 @@ def test_shipped_scenario_loads_and_runs(path: Path):
     frame = model.model_frame()
     assert frame["year"].tolist() == list(range(6))
     assert frame["firms"].iloc[-1] > 0
-    assert model.focal_name == (scenario.focal_county or model.focal_name)
+    first_county = model.regions.names[int(np.flatnonzero(model.regions.is_county)[0])]
+    assert model.focal_name == (scenario.focal_county or first_county)  # default: the first county
 
 
 # ------------------------------------------------------------------------------ scenario content

@@ -31,7 +31,6 @@ Markdown tables and figures switch to million yuan (100 wan) or billion yuan (10
 from __future__ import annotations
 
 import argparse
-import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -510,19 +509,16 @@ class Report:
         self.add(f"Full table with every column: [{name}]({name}).")
 
 
-def read_meta(sweep_dir: Path) -> dict[str, Any]:
-    """``DIR/design.json``; ScenarioError when DIR is not a sweep folder."""
-    path = Path(sweep_dir) / "design.json"
-    if not Path(sweep_dir).is_dir() or not path.is_file():
-        raise ScenarioError(sweep_dir, "design.json",
-                            allowed="not a sweep folder (no design.json); run `clustersim sweep EXPERIMENT` first")
-    try:
-        meta = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as err:
-        raise ScenarioError(path, "design.json", allowed=f"unreadable: {err}") from None
+def read_sweep(sweep_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """(design runs, results with failed runs, meta) of a sweep folder; ScenarioError when it is
+    not one or its ``design.json`` lacks what a report needs."""
+    from clustersim.sweep.store import DESIGN_JSON, load_design, results_of
+
+    design, meta = load_design(sweep_dir)
     if not isinstance(meta, dict) or "design_kind" not in meta or "factors" not in meta:
-        raise ScenarioError(path, "design_kind", allowed="design.json lacks design_kind / factors")
-    return meta
+        raise ScenarioError(Path(sweep_dir) / DESIGN_JSON, "design_kind",
+                            allowed="design.json lacks design_kind / factors")
+    return design, results_of(sweep_dir, design, include_failed=True), meta
 
 
 def build_report(results: pd.DataFrame, meta: Mapping[str, Any], *, design: pd.DataFrame | None = None) -> Report:
@@ -571,13 +567,11 @@ def write_report(sweep_dir: str | Path, out_dir: str | Path | None = None, *, ba
     design, the package to compare the others with, instead of the design's ``baseline_package``.
     ScenarioError if ``sweep_dir`` is not a sweep folder or a baseline names no package of it."""
     from clustersim.figures import save_figure
-    from clustersim.sweep.store import load_results
 
     sweep_dir = Path(sweep_dir)
-    meta = read_meta(sweep_dir)
+    design, results, meta = read_sweep(sweep_dir)
     meta = _with_baseline(meta, sweep_dir, baseline)
-    results = load_results(sweep_dir, include_failed=True)  # ScenarioError without design.parquet
-    rep = build_report(results, meta, design=pd.read_parquet(sweep_dir / "design.parquet"))
+    rep = build_report(results, meta, design=design)
     out = Path(out_dir) if out_dir is not None else sweep_dir / "report"
     out.mkdir(parents=True, exist_ok=True)
     for fname, fig in rep.figures.items():

@@ -26,10 +26,11 @@ from typing import Any
 
 import pandas as pd
 
-from clustersim.outputs import _jsonable, parquet_bytes, write_bytes_atomic
+from clustersim.outputs import parquet_bytes, write_bytes_atomic, write_json
 from clustersim.scenario import ScenarioError
 
-__all__ = ["RUN_COLUMNS", "load_design", "load_results", "open_sweep_folder", "read_parts", "write_part"]
+__all__ = ["RUN_COLUMNS", "load_design", "load_results", "open_sweep_folder", "read_parts", "results_of",
+           "write_part"]
 
 DESIGN_JSON = "design.json"
 DESIGN_PARQUET = "design.parquet"
@@ -39,13 +40,6 @@ RUNS_DIR = "runs"
 #: columns every part carries after the design columns, before the outcomes
 RUN_COLUMNS = ("status", "error", "attempt", "model_seconds", "finished_at")
 _PART = re.compile(r"^part-(\d{6,})-[0-9a-f]{8}\.parquet$")
-
-
-# ------------------------------------------------------------------------------ atomic files
-def write_json_atomic(obj: Any, path: Path) -> Path:
-    """``obj`` as indented JSON (as :func:`~clustersim.outputs.write_json`), written atomically."""
-    text = json.dumps(_jsonable(obj), indent=2, allow_nan=False) + "\n"
-    return write_bytes_atomic(text.encode(), path)
 
 
 # ------------------------------------------------------------------------------ the folder
@@ -75,7 +69,7 @@ def open_sweep_folder(out: Path, experiment_file: Path, runs: pd.DataFrame, meta
     (out / RUNS_DIR).mkdir(parents=True, exist_ok=True)
     write_bytes_atomic(Path(experiment_file).read_bytes(), out / EXPERIMENT_COPY)
     write_bytes_atomic(parquet_bytes(runs), out / DESIGN_PARQUET)
-    write_json_atomic(dict(meta), out / DESIGN_JSON)
+    write_json(dict(meta), out / DESIGN_JSON)
     return False
 
 
@@ -155,7 +149,7 @@ def run_history(out: Path) -> tuple[set[str], dict[str, int]]:
 
 
 def write_status(out: Path, status: Mapping[str, Any]) -> Path:
-    return write_json_atomic(dict(status), Path(out) / STATUS_JSON)
+    return write_json(dict(status), Path(out) / STATUS_JSON)
 
 
 # ------------------------------------------------------------------------------ loader
@@ -169,6 +163,11 @@ def load_results(out: Path, *, include_failed: bool = False) -> pd.DataFrame:
     interrupted sweep) are absent. Raises :class:`ScenarioError` if ``out`` is no sweep folder.
     """
     design, _ = load_design(out)
+    return results_of(out, design, include_failed=include_failed)
+
+
+def results_of(out: Path, design: pd.DataFrame, *, include_failed: bool = False) -> pd.DataFrame:
+    """:func:`load_results` for a caller that already holds the sweep's design (``load_design``)."""
     parts = read_parts(out)
     outcome_cols = [c for c in parts.columns if c not in design.columns and c not in RUN_COLUMNS]
     if parts.empty:
