@@ -81,7 +81,8 @@ def test_components_render_for_every_scenario(path):
     assert rows["Year"] == f"2 of {model.config.years}"
     assert rows["Focal county"] == model.focal_name
     assert rows["Take-off"] in ("YES", "no", "not yet observable")
-    assert f"{model.regions.employment[model.focal]:,.0f}" in rows["Jobs"]
+    jobs, jobs0 = model.regions.employment[model.focal], model.model_frame()["focal_employment"].iloc[0]
+    assert rows["Jobs"] == f"{jobs:,.0f} ({jobs - jobs0:+,.0f} since year 0)"
 
 
 def test_moves_are_drawn_with_width_growing_with_the_count():
@@ -92,9 +93,11 @@ def test_moves_are_drawn_with_width_growing_with_the_count():
     fig = components.map_figure(model)
     lines = next(c for c in fig.axes[0].collections if isinstance(c, LineCollection))
     widths = np.asarray(lines.get_linewidths())
-    order = np.argsort(model.last_moves[:, 2])
+    counts = model.last_moves[:, 2]
+    order = np.argsort(counts)
     assert len(lines.get_segments()) == len(model.last_moves)
-    assert np.all(np.diff(widths[order]) >= 0)
+    # equal counts, equal widths; a larger count, a wider line (not merely never narrower)
+    np.testing.assert_array_equal(np.sign(np.diff(widths[order])), np.sign(np.diff(counts[order])))
 
 
 def test_reused_plots_match_fresh_ones():

@@ -102,7 +102,8 @@ def load_design(out: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     if not (out / DESIGN_JSON).is_file() or not (out / DESIGN_PARQUET).is_file():
         where = out if out.is_dir() else f"{out} (no such folder)"
         raise ScenarioError(where, "sweep folder", allowed=(
-            f"no {DESIGN_JSON} / {DESIGN_PARQUET}: not a folder written by `clustersim sweep`"))
+            f"no {DESIGN_JSON} / {DESIGN_PARQUET}: not a sweep folder, "
+            "i.e. not a folder written by `clustersim sweep`"))
     meta = json.loads((out / DESIGN_JSON).read_text(encoding="utf-8"))
     return pd.read_parquet(out / DESIGN_PARQUET), meta
 

@@ -16,16 +16,13 @@ import solara
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import force_update
 
-from clustersim.geography import build_layout
 from clustersim.scenario import ScenarioError
 from clustersim.ui import session as ses
 from clustersim.ui.components import Dashboard
 
 
 def _focal_package_offers(pending: ses.PendingRun) -> bool:
-    layout = build_layout(pending.scenario)
-    traits = layout.traits[layout.names.index(ses.focal_name(pending.scenario))]
-    return pending.scenario.package(traits.package).offers_incentives
+    return pending.scenario.package(ses.focal_traits(pending.scenario).package).offers_incentives
 
 
 #: Mesa's SolaraViz always draws a "Model Parameters" card; this page's own controls take its

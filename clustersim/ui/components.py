@@ -414,8 +414,7 @@ def status_rows(model: SessionModel) -> list[tuple[str, str]]:
     rule = cfg.take_off
     take_off = outputs.focal_take_off(model)
     fiscal = outputs.focal_fiscal_return(model)
-    frame = model.model_frame()
-    jobs0 = float(frame["focal_employment"].iloc[0])
+    jobs0 = model.datacollector.model_vars["focal_employment"][0]  # not a third model_frame() per redraw
 
     if take_off.took_off:
         verdict = "YES"

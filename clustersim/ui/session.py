@@ -24,9 +24,9 @@ from typing import Any
 
 import numpy as np
 
-from clustersim.geography import build_layout
+from clustersim.geography import RegionLayout, build_layout
 from clustersim.model import ClusterModel
-from clustersim.params import Scenario
+from clustersim.params import RegionTraits, Scenario
 from clustersim.scenario import ScenarioError, apply_overrides, build_model, load_scenario
 
 #: environment variable through which ``clustersim ui --scenario FILE`` names the first scenario
@@ -154,18 +154,24 @@ def load_choice(path: Path | None) -> Scenario:
 
 
 # ------------------------------------------------------------------------------ settings <-> scenario
-def focal_name(scenario: Scenario) -> str:
-    """The focal county's name: ``focal_county``, else the first county (as the model does)."""
+def focal_name(scenario: Scenario, layout: RegionLayout | None = None) -> str:
+    """The focal county's name: ``focal_county``, else the first county (as the model does).
+    ``layout``: the scenario's, when the caller has it already."""
     if scenario.focal_county is not None:
         return scenario.focal_county
-    layout = build_layout(scenario)
+    layout = build_layout(scenario) if layout is None else layout
     return next(n for n, o in zip(layout.names, layout.is_origin, strict=True) if not o)
+
+
+def focal_traits(scenario: Scenario) -> RegionTraits:
+    """The focal county's initial traits, its ``[[regions]]`` entry applied."""
+    layout = build_layout(scenario)
+    return layout.traits[layout.names.index(focal_name(scenario, layout))]
 
 
 def settings_of(label: str, scenario: Scenario) -> RunSettings:
     """The controls' values that reproduce ``scenario`` exactly (factors 1, its own focal county)."""
-    layout = build_layout(scenario)
-    traits = layout.traits[layout.names.index(focal_name(scenario))]
+    traits = focal_traits(scenario)
     return RunSettings(scenario=label, subsidy_depth=traits.subsidy_depth, fee_rate=traits.fee_rate,
                        governance=traits.governance, fee_trap=scenario.counties.fee_trap,
                        strategic_competition=scenario.counties.strategic_competition, seed=scenario.seed)
@@ -248,9 +254,6 @@ class PendingRun:
         self.scenario = scenario_for(self.base, settings)
         self.settings = settings
 
-    def with_changes(self, **changes: Any) -> RunSettings:
-        return replace(self.settings, **changes)
-
 
 #: county columns of the region frame that the time series draw, kept year by year by :class:`Timeline`
 TIMELINE_FIELDS = ("firms", "balance", "fee_rate", "governance")
@@ -264,7 +267,7 @@ class Timeline:
     def __init__(self, model: ClusterModel) -> None:
         is_county = model.regions.is_county
         self.county_names = [n for n, c in zip(model.regions.names, is_county, strict=True) if c]
-        self._is_county = is_county.copy()
+        self._is_county = is_county  # a fresh array (``~is_origin``)
         self._rows: dict[str, list[np.ndarray]] = {f: [] for f in TIMELINE_FIELDS}
         self.record(model)
 
