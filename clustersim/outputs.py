@@ -111,18 +111,20 @@ def write_tables(model: ClusterModel, out_dir: Path, regions: pd.DataFrame | Non
 
 
 # ------------------------------------------------------------------------------ measures
-def focal_take_off(model: ClusterModel) -> metrics.TakeOff:
-    """The take-off verdict for the focal county under the scenario's ``[take_off]`` rule."""
-    frame = model.model_frame()
+def focal_take_off(model: ClusterModel, frame: pd.DataFrame | None = None) -> metrics.TakeOff:
+    """The take-off verdict for the focal county under the scenario's ``[take_off]`` rule.
+    ``frame``: the model's ``model_frame()`` if the caller already built it."""
+    frame = model.model_frame() if frame is None else frame
     rule = model.config.take_off
     return metrics.take_off(frame["year"].to_numpy(float), frame["focal_share"].to_numpy(float),
                             model.incentives_end_year(), rule.threshold, rule.hold_years)
 
 
-def focal_fiscal_series(model: ClusterModel) -> pd.DataFrame:
+def focal_fiscal_series(model: ClusterModel, frame: pd.DataFrame | None = None) -> pd.DataFrame:
     """The focal county's yearly ``incentives`` paid, ``revenue`` from firms (retained taxes +
-    fees + land sales) and ``jobs`` (employment), wan/year and persons, from year 0."""
-    df = model.model_frame()
+    fees + land sales) and ``jobs`` (employment), wan/year and persons, from year 0.
+    ``frame``: the model's ``model_frame()`` if the caller already built it."""
+    df = model.model_frame() if frame is None else frame
     return pd.DataFrame({
         "year": df["year"].to_numpy(),
         "incentives": df["focal_incentives"].to_numpy(float),
@@ -131,13 +133,15 @@ def focal_fiscal_series(model: ClusterModel) -> pd.DataFrame:
     })
 
 
-def focal_fiscal_return(model: ClusterModel, counterfactual: ClusterModel | None = None) -> metrics.FiscalReturn:
+def focal_fiscal_return(model: ClusterModel, counterfactual: ClusterModel | None = None, *,
+                        frame: pd.DataFrame | None = None) -> metrics.FiscalReturn:
     """Fiscal return of the focal county's policy over the run.
 
     Baseline: the ``counterfactual`` run's revenue and jobs year by year when given (same
     scenario and seed, the focal county without its package); otherwise the initial state
-    (year 0: no production yet, so no revenue, and the initial jobs)."""
-    own = focal_fiscal_series(model)
+    (year 0: no production yet, so no revenue, and the initial jobs). ``frame``: the model's
+    ``model_frame()`` if the caller already built it."""
+    own = focal_fiscal_series(model, frame)
     base_rev = base_jobs = None
     if counterfactual is not None:
         base = focal_fiscal_series(counterfactual)
@@ -189,7 +193,8 @@ def run_summary(model: ClusterModel, *, source: str | None = None, timing: dict[
                 counterfactual: ClusterModel | None = None) -> dict[str, Any]:
     """Everything ``summary.json`` holds, as a plain dict."""
     r = model.regions
-    final = {k: float(v) for k, v in model.model_frame().iloc[-1].items()}
+    frame = model.model_frame()
+    final = {k: float(v) for k, v in frame.iloc[-1].items()}
     return {
         "scenario": model.config.name,
         "scenario_file": source,
@@ -198,8 +203,8 @@ def run_summary(model: ClusterModel, *, source: str | None = None, timing: dict[
         "focal_county": model.focal_name,
         "incentives_end_year": model.incentives_end_year(),
         "take_off_rule": model.config.take_off.model_dump(),
-        "take_off": focal_take_off(model).to_dict(),
-        "fiscal_return": focal_fiscal_return(model, counterfactual).to_dict(),
+        "take_off": focal_take_off(model, frame).to_dict(),
+        "fiscal_return": focal_fiscal_return(model, counterfactual, frame=frame).to_dict(),
         "fiscal_baseline": "counterfactual run without the focal package" if counterfactual is not None
         else "initial state (year 0)",
         "focal_balance": float(r.balance[model.focal]),

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from clustersim.params import Scenario, Sectors
 
 if TYPE_CHECKING:
-    import pandas as pd
 
     from clustersim.model import ClusterModel
 
@@ -63,21 +62,6 @@ def outcome_names(scenario: Scenario) -> dict[str, str]:
     return {**_COMMON, **_eg(scenario.sectors.names)}
 
 
-class _OneFrame:
-    """A model seen through one cached ``model_frame()``: the outputs functions each ask for the
-    frame, and building it costs about a tenth of a short run."""
-
-    def __init__(self, model: ClusterModel):
-        self._model = model
-        self._frame = model.model_frame()
-
-    def model_frame(self) -> pd.DataFrame:
-        return self._frame
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._model, name)
-
-
 def measure(model: ClusterModel, counterfactual: ClusterModel | None = None, *,
             outcomes: Sequence[str] | None = None) -> dict[str, float | bool | str]:
     """The outcomes of a finished run (see :data:`OUTCOMES`), as plain Python values.
@@ -88,11 +72,10 @@ def measure(model: ClusterModel, counterfactual: ClusterModel | None = None, *,
     """
     from clustersim import outputs
 
-    seen = _OneFrame(model)
-    frame = seen.model_frame()
+    frame = model.model_frame()  # built once: it costs about a tenth of a short run
     last = frame.iloc[-1]
-    verdict = outputs.focal_take_off(seen)  # type: ignore[arg-type]
-    fiscal = outputs.focal_fiscal_return(seen, counterfactual)  # type: ignore[arg-type]
+    verdict = outputs.focal_take_off(model, frame)
+    fiscal = outputs.focal_fiscal_return(model, counterfactual, frame=frame)
     r = model.regions
     counties = np.flatnonzero(r.is_county)
     county_firms = r.firms[counties].astype(float)

@@ -412,9 +412,10 @@ def status_rows(model: SessionModel) -> list[tuple[str, str]]:
     offers = package.offers_incentives
     end = model.incentives_end_year()
     rule = cfg.take_off
-    take_off = outputs.focal_take_off(model)
-    fiscal = outputs.focal_fiscal_return(model)
-    jobs0 = model.datacollector.model_vars["focal_employment"][0]  # not a third model_frame() per redraw
+    frame = model.model_frame()
+    take_off = outputs.focal_take_off(model, frame)
+    fiscal = outputs.focal_fiscal_return(model, frame=frame)
+    jobs0 = frame["focal_employment"].iloc[0]
 
     if take_off.took_off:
         verdict = "YES"
