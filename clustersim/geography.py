@@ -85,6 +85,15 @@ def build_layout(scenario: Scenario, base_dir: Path | None = None) -> RegionLayo
     return layout
 
 
+def focal_county_name(scenario: Scenario, layout: RegionLayout | None = None) -> str:
+    """The focal county's name: ``scenario.focal_county``, else the first county of its layout
+    (the model's default). ``layout``: the scenario's, when the caller has built it already."""
+    if scenario.focal_county is not None:
+        return scenario.focal_county
+    layout = build_layout(scenario) if layout is None else layout
+    return next(n for n, o in zip(layout.names, layout.is_origin, strict=True) if not o)
+
+
 def _preview(names: list[str], k: int = 6) -> str:
     return ", ".join(names[:k]) + (", ..." if len(names) > k else "")
 

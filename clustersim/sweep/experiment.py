@@ -618,15 +618,12 @@ def _is_shorthand(dotted: str) -> bool:
 
 def _focal_name(scenario: Scenario) -> str:
     """``scenario.focal_county``, or the first county of its layout."""
-    if scenario.focal_county is not None:
-        return scenario.focal_county
-    from clustersim.geography import RegionFileError, build_layout
+    from clustersim.geography import RegionFileError, focal_county_name
 
     try:
-        layout = build_layout(scenario)
+        return focal_county_name(scenario)
     except RegionFileError as err:
         raise ScenarioError(err.path, err.field, err.value, err.allowed) from None
-    return next(n for n, o in zip(layout.names, layout.is_origin, strict=True) if not o)
 
 
 def _without_path(err: ScenarioError, path: str = "") -> str:

@@ -16,6 +16,7 @@ import solara
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import force_update
 
+from clustersim.geography import focal_county_name
 from clustersim.scenario import ScenarioError
 from clustersim.ui import session as ses
 from clustersim.ui.components import Dashboard
@@ -44,7 +45,7 @@ def RunControls(pending: ses.PendingRun, model: solara.Reactive):
     seed_error = solara.use_reactive("")
     refused = solara.use_reactive("")
     s = settings.value
-    focal = ses.focal_name(pending.scenario)
+    focal = focal_county_name(pending.scenario)
     running = model.value
     # live changes only reach a model of the same scenario (another one is a different world)
     live = s.scenario == running.settings.scenario

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from clustersim.geography import RegionLayout, build_layout
+from clustersim.geography import build_layout, focal_county_name
 from clustersim.model import ClusterModel
 from clustersim.params import RegionTraits, Scenario
 from clustersim.scenario import ScenarioError, apply_overrides, build_model, load_scenario
@@ -154,19 +154,10 @@ def load_choice(path: Path | None) -> Scenario:
 
 
 # ------------------------------------------------------------------------------ settings <-> scenario
-def focal_name(scenario: Scenario, layout: RegionLayout | None = None) -> str:
-    """The focal county's name: ``focal_county``, else the first county (as the model does).
-    ``layout``: the scenario's, when the caller has it already."""
-    if scenario.focal_county is not None:
-        return scenario.focal_county
-    layout = build_layout(scenario) if layout is None else layout
-    return next(n for n, o in zip(layout.names, layout.is_origin, strict=True) if not o)
-
-
 def focal_traits(scenario: Scenario) -> RegionTraits:
     """The focal county's initial traits, its ``[[regions]]`` entry applied."""
     layout = build_layout(scenario)
-    return layout.traits[layout.names.index(focal_name(scenario, layout))]
+    return layout.traits[layout.names.index(focal_county_name(scenario, layout))]
 
 
 def settings_of(label: str, scenario: Scenario) -> RunSettings:
@@ -181,7 +172,7 @@ def scenario_for(base: Scenario, settings: RunSettings) -> Scenario:
     """``base`` with the controls applied, validated as a whole (raises :class:`ScenarioError`,
     naming the field, when a value is out of its range). The focal county's settings go into its
     ``[[regions]]`` entry, which is added when the scenario has none (as ``--counterfactual`` does)."""
-    focal = focal_name(base)
+    focal = focal_county_name(base)
     data = base.model_dump()
     regions = [dict(r) for r in data["regions"]]
     focal_traits = {"subsidy_depth": settings.subsidy_depth, "fee_rate": settings.fee_rate,
