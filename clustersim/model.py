@@ -208,9 +208,9 @@ class ClusterModel(mesa.Model):
         r.sf_price = np.where(r.is_county, markets.land_price(r.base_price, r.sf_used, r.sf_supply, eta),
                               r.land_price)
         r.wage = markets.wage(r.base_wage, r.employment, r.labour_pool, cfg.markets.wage_pressure)
-        self.log_agglomeration = log_multiplier(self.localisation, self.access, r.infrastructure,
-                                                cfg.agglomeration)
-        self.revenue_factor = np.exp(self.log_agglomeration) * self.market_factor[None, :]
+        log_agglomeration = log_multiplier(self.localisation, self.access, r.infrastructure,
+                                           cfg.agglomeration)
+        self.revenue_factor = np.exp(log_agglomeration) * self.market_factor[None, :]
         ch, tx = cfg.choice, cfg.taxes
         self.margin = (1.0 - self.material[:, None] - r.fee_rate[None, :]
                        - ch.governance_friction * (1.0 - r.governance[None, :])
