@@ -15,6 +15,7 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
 
+import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
@@ -265,3 +266,10 @@ def test_screenshot_is_saved_as_an_artifact(tab):
     tab.page.wait_for_timeout(500)
     tab.page.screenshot(path=str(out))
     assert out.stat().st_size > 20_000  # a PNG of the drawn page, not a blank one
+    import matplotlib.image
+
+    pixels = matplotlib.image.imread(out)
+    assert pixels.shape[:2] == (1280, 1500)
+    # the charts' colours are there: many distinct colours, not a blank or half-loaded page
+    colours = np.unique((pixels[..., :3] * 255).astype(np.uint8).reshape(-1, 3), axis=0)
+    assert len(colours) > 500
