@@ -207,7 +207,7 @@ class Experiment:
     def counterfactual_for(self, point: Mapping[str, Any], seed: int) -> Scenario:
         """The run's fiscal counterfactual: its scenario with the focal county offering no
         package (every other setting, and the seed, kept)."""
-        from clustersim.cli import without_focal_package
+        from clustersim.counterfactual import without_focal_package
 
         return without_focal_package(self.scenario_for(point, seed), self.focal_county)
 
