@@ -117,9 +117,22 @@ def validate_scenario(raw: dict[str, Any], source: Path | str = "<scenario>") ->
         raise _from_validation(source, raw, err) from None
 
 
-def apply_overrides(scenario: Scenario, overrides: dict[str, Any], source: str = "--set") -> Scenario:
+def apply_overrides(scenario: Scenario, overrides: dict[str, Any], source: str = "apply_overrides()") -> Scenario:
     """A copy of ``scenario`` with dotted fields replaced, e.g. ``{"firms.review_rate": 0.1}``,
-    re-validated as a whole. List items are addressed by index (``regions.0.fee_rate``)."""
+    re-validated as a whole. List items are addressed by index (``regions.0.fee_rate``); region
+    names (``regions.county_01.fee_rate``) and the shorthands ``focal.*``, ``focal_package.*`` and
+    ``counties.*`` are resolved as :mod:`clustersim.overrides` describes. numpy values are accepted.
+    ``source`` names the origin of the overrides in error messages (a file, ``--set``, a call)."""
+    from clustersim.overrides import needs_resolving, plain_value, resolve
+
+    overrides = {key: plain_value(value) for key, value in overrides.items()}
+    if any(needs_resolving(key) for key in overrides):
+        return resolve(scenario, overrides, source)
+    return _apply_plain(scenario, overrides, source)
+
+
+def _apply_plain(scenario: Scenario, overrides: dict[str, Any], source: str) -> Scenario:
+    """:func:`apply_overrides` for plain dotted paths (no shorthands, regions by index)."""
     data = scenario.model_dump()
     for dotted, value in overrides.items():
         node: Any = data

@@ -7,8 +7,9 @@ experiment file, the field and what is allowed, e.g.::
 
     experiments/x.toml: levers.depth.values = 6: focal.subsidy_depth must be between 0 and 5
 
-Parameter paths are the dotted paths of ``clustersim run --set`` plus three shorthands,
-resolved against the base scenario:
+Parameter paths are the dotted paths of ``clustersim run --set``, including regions by name
+(``regions.county_03.fee_rate``) and three shorthands, resolved against the base scenario
+(:mod:`clustersim.overrides`):
 
 - ``focal.<field>``: the focal county's ``[[regions]]`` entry (a field of ``params.RegionOverride``;
   the entry is created if missing);
@@ -32,6 +33,7 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from clustersim.overrides import needs_resolving, region_entry
 from clustersim.params import NO_PACKAGE, Counties, RegionTraits, Scenario
 
 # The error formatting helpers of the scenario loader are private; they are reused (not copied)
@@ -393,6 +395,10 @@ class _Builder:
     def _resolve(self, dotted: str, where: str, focal_package: str) -> str:
         """The real dotted path of ``dotted``; ``where`` names the field in errors."""
         head, _, rest = dotted.partition(".")
+        name, _, field_ = rest.partition(".")
+        if head == "regions" and field_ and not name.isdigit():  # a region by name
+            self._base, i = region_entry(self._base, name, lambda allowed: self.fail(where, dotted, allowed))
+            return f"regions.{i}.{field_}"
         if head == "focal" and rest:
             return f"regions.{self._focal_index()}.{rest}"
         if head == "focal_package" and rest:
@@ -612,8 +618,7 @@ class _Builder:
 
 # ------------------------------------------------------------------------------ helpers
 def _is_shorthand(dotted: str) -> bool:
-    head, dot, rest = dotted.partition(".")
-    return bool(dot and rest) and head in ("focal", "focal_package", "counties")
+    return needs_resolving(dotted)
 
 
 def _focal_name(scenario: Scenario) -> str:
