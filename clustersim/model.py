@@ -39,15 +39,29 @@ class ClusterModel(mesa.Model):
     """Industrial cluster formation and relocation among competing counties.
 
     Args:
-        scenario: the configuration (default: ``Scenario()``, the built-in defaults).
-        seed: run seed (default: ``scenario.seed``). Same scenario and seed, same run.
+        config: the configuration: a :class:`~clustersim.params.Scenario`, a scenario file, the
+            name of a shipped scenario (``"held_package"``), or None for the built-in defaults.
+        seed: run seed. None (the default, as in Mesa) draws a fresh one from the operating
+            system's entropy; the seed used is always recorded as ``model.seed`` (and
+            ``model.config.seed``), so ``ClusterModel(config, seed=model.seed)`` repeats the run.
+            (:func:`clustersim.scenario.build_model`, ``clustersim run`` and :func:`clustersim.run`
+            use the scenario's own ``seed`` when none is given.)
         base_dir: folder against which a regions CSV path is resolved.
+        region_data: collect the region table every year (``region_frame``). False keeps only the
+            model-level variables, so that ``mesa.batch_run`` returns one row per run and year.
+        **params: overrides as flat keywords, ``__`` for ``.``: ``years=20``,
+            ``firms__review_rate=0.1``, ``focal__subsidy_depth=2``, ``regions__county_03__fee_rate=0.04``
+            (every path of :mod:`clustersim.overrides`), as ``mesa.batch_run`` and SolaraViz pass them.
+
+    ``running`` becomes False once the configured ``years`` have run (Mesa's batch_run and
+    SolaraViz stop there); :meth:`run` ignores it. Mesa's own ``Model.scenario`` is left to Mesa:
+    passing the configuration as ``scenario=`` still works but is deprecated.
     """
 
-    def __init__(self, scenario: Scenario | None = None, *, seed: int | None = None,
-                 base_dir: Path | None = None) -> None:
-        scenario = scenario if scenario is not None else Scenario()
-        seed = scenario.seed if seed is None else int(seed)
+    def __init__(self, config: Scenario | str | Path | None = None, *, seed: int | None = None,
+                 base_dir: Path | None = None, region_data: bool = True, scenario: object = None,
+                 **params: object) -> None:
+        scenario, seed = _configuration(config, scenario, seed, params)
         super().__init__(rng=seed)
         self.seed = seed
         self.config = scenario
@@ -75,13 +89,18 @@ class ClusterModel(mesa.Model):
         self._check_initial_land()
         self._report = self._measure()
         self.datacollector = mesa.DataCollector(
-            model_reporters={name: (lambda m, n=name: m._report[n]) for name in self._report},
+            model_reporters={**{name: (lambda m, n=name: m._report[n]) for name in self._report},
+                             # run-level reporters (after year and focal_share, whose history they read)
+                             "seed": lambda m: m.seed,
+                             "took_off": lambda m: m._take_off_so_far().took_off,
+                             "take_off_observable": lambda m: m._take_off_so_far().observable,
+                             "incentives_end_year": lambda m: m.incentives_end_year()},
             agenttype_reporters={kind: {"region": "name", "kind": "kind",
                                         **{f: f for f in REGION_FIELDS},
                                         **{f: (lambda a, f=f: float(a.model.regions.flows[f][a.index]))
                                            for f in self.regions.flows},
                                         **self._sector_reporters()}
-                                 for kind in (Coast, County)},
+                                 for kind in (Coast, County)} if region_data else None,
         )
         self.datacollector.collect(self)
 
@@ -257,6 +276,8 @@ class ClusterModel(mesa.Model):
         self._maybe_compact()
         self._refresh()
         self._collect()
+        if self.year >= self.config.years:
+            self.running = False
 
     def _coastal_drivers(self) -> None:
         r, m = self.regions, self.config.markets
@@ -479,6 +500,16 @@ class ClusterModel(mesa.Model):
             out[f"employment_{name}"] = lambda a, k=k: float(a.model.employment_by_sector[k, a.index])
         return out
 
+    def _take_off_so_far(self) -> metrics.TakeOff:
+        """The take-off rule applied to the years collected so far (the DataCollector's history)."""
+        rule = self.config.take_off
+        history = self.datacollector.model_vars
+        n = rule.hold_years
+        years, shares = list(history.get("year", [])[-n:]), list(history.get("focal_share", [])[-n:])
+        if not years or years[-1] != self._report["year"]:  # this year not collected yet (Mesa's first check)
+            years, shares = [*years, self._report["year"]][-n:], [*shares, self._report["focal_share"]][-n:]
+        return metrics.take_off(years, shares, self.incentives_end_year(), rule.threshold, n)
+
     def _collect(self) -> None:
         self._report = self._measure()
         self.datacollector.collect(self)
@@ -498,6 +529,8 @@ class ClusterModel(mesa.Model):
 
     def region_frame(self) -> pd.DataFrame:
         """One row per region and year (tidy): state and fiscal flows of every region."""
+        if not self.datacollector.agenttype_reporters:
+            raise ValueError("this model was built with region_data=False: it collects no region table")
         parts = []
         for kind in (Coast, County):
             df = self.datacollector.get_agenttype_vars_dataframe(kind)
@@ -529,3 +562,51 @@ class ClusterModel(mesa.Model):
     def incentives_end_year(self) -> float:
         """First year in which the focal county pays no incentive any more (inf: never)."""
         return float(self.packages.incentives_end[self.regions.package[self.focal]])
+
+
+def fresh_seed() -> int:
+    """A run seed from the operating system's entropy, in 0 .. 2**63 - 1 (a scenario's range)."""
+    return int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> np.uint64(1))
+
+
+def _configuration(config: object, scenario: object, seed: object, params: dict[str, object]) -> tuple[Scenario, int]:
+    """The validated configuration and seed of a new :class:`ClusterModel` (see its arguments).
+
+    ``scenario`` is Mesa's argument name: Mesa's SolaraViz passes its own Scenario object there on
+    Reset (its ``rng``, if set, is the seed). A ClusterSim :class:`Scenario` passed as ``scenario=``
+    is the configuration, with a DeprecationWarning."""
+    import warnings
+
+    from clustersim.configs import to_scenario
+    from clustersim.overrides import from_keywords
+    from clustersim.scenario import ScenarioError, apply_overrides
+
+    call = "ClusterModel()"
+    if isinstance(scenario, Scenario):
+        warnings.warn("ClusterModel(scenario=...) is deprecated: Mesa's Model uses that name for its own Scenario. "
+                      "Pass the configuration first, ClusterModel(config) or ClusterModel(config=...).",
+                      DeprecationWarning, stacklevel=3)
+        if config is not None:
+            raise TypeError("ClusterModel() got the configuration twice (config and the deprecated scenario)")
+        config = scenario
+    elif scenario is not None and seed is None:
+        seed = getattr(scenario, "rng", None)  # a Mesa Scenario: its rng (a seed or None)
+    if "rng" in params:  # Mesa's name for the seed
+        rng = params.pop("rng")
+        seed = rng if seed is None else seed
+    base, _ = to_scenario(config, call)  # type: ignore[arg-type]
+    if params:
+        written = {key.replace("__", "."): key for key in params}
+        try:
+            base = apply_overrides(base, from_keywords(params), source=call)
+        except ScenarioError as err:
+            raise ScenarioError(call, written.get(err.field, err.field), err.value, err.allowed) from None
+    if seed is None:
+        seed = fresh_seed()
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= int(seed) < 2**63:
+        raise ScenarioError(call, "seed", seed if isinstance(seed, int | float | str) else repr(seed),
+                            "must be a whole number from 0 to 2**63 - 1, or None for a fresh one")
+    seed = int(seed)
+    if base.seed != seed:
+        base = base.model_copy(update={"seed": seed})
+    return base, seed

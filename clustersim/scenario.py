@@ -384,7 +384,7 @@ def build_model(scenario: Scenario | str | Path, seed: int | None = None, *,
     from clustersim.model import ClusterModel  # imports Mesa: only once the scenario is known to be sound
 
     try:
-        return ClusterModel(scenario, seed=seed)
+        return ClusterModel(scenario, seed=scenario.seed if seed is None else seed)
     except ValueError as err:
         if str(err).startswith("initial firms need more land"):
             where = re.search(r"region '([^']+)'", str(err))
