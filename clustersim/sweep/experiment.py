@@ -52,7 +52,7 @@ from clustersim.scenario import (
 )
 from clustersim.sweep.outcomes import outcome_names
 
-__all__ = ["DESIGN_KINDS", "RESERVED_NAMES", "Experiment", "Factor", "load_experiment"]
+__all__ = ["DESIGN_KINDS", "RESERVED_NAMES", "Experiment", "Factor", "experiment_from_dict", "load_experiment"]
 
 DESIGN_KINDS = ("grid", "lhs", "sobol", "morris", "packages")
 RANGE_KINDS = ("lhs", "sobol", "morris")
@@ -183,6 +183,9 @@ class Experiment:
     #: packages designs: the package the report measures the others against (``[design] baseline``);
     #: a reporting choice, not part of :meth:`settings` (it changes no run)
     baseline_package: str | None = None
+    #: the experiment as a plain dict when it was given as one (:func:`experiment_from_dict`), not as
+    #: a file; a sweep folder keeps it as ``experiment.json`` instead of a copy of the file
+    document: dict[str, Any] | None = None
 
     def overrides_for(self, point: Mapping[str, Any]) -> dict[str, Any]:
         """Dotted overrides (resolved paths) that turn ``base`` into the point's scenario. Keys
@@ -240,24 +243,44 @@ def load_experiment(path: str | Path, *, replicates: int | None = None) -> Exper
     base scenario, the design and the outcomes.
     """
     path = Path(path)
-    raw = read_toml(path, "an experiment")
+    return _load(read_toml(path, "an experiment"), path, path.parent, replicates, "--replicates")
+
+
+def experiment_from_dict(raw: Mapping[str, Any], *, base_dir: str | Path | None = None, replicates: int | None = None,
+                         source: str = "experiment()") -> Experiment:
+    """An experiment given as a dict with the fields of an experiment file (``levers``,
+    ``uncertainties``, ``design`` ... as nested dicts). ``base_scenario`` is a scenario file
+    (relative to ``base_dir``, default the current folder) or the name of a shipped scenario.
+    ``source`` names the dict in error messages. Validated exactly as :func:`load_experiment`."""
+    from clustersim.overrides import plain_value
+
+    document = plain_value(dict(raw))
+    base = Path.cwd() if base_dir is None else Path(base_dir)
+    exp = _load(document, Path(source), base, replicates, "replicates")
+    object.__setattr__(exp, "document", document)
+    return exp
+
+
+def _load(raw: dict[str, Any], path: Path, base_dir: Path, replicates: int | None,
+          replicates_source: str) -> Experiment:
     try:
         spec = _ExperimentSpec.model_validate(raw)
     except ValidationError as err:
         raise _from_validation(path, err) from None
     if replicates is not None:
-        if isinstance(replicates, bool) or not isinstance(replicates, int) or replicates < 1:
-            raise ScenarioError("--replicates", "replicates", replicates, "must be a whole number, at least 1")
-        spec.replicates = replicates
-    return _Builder(path, spec).build()
+        if isinstance(replicates, bool) or not isinstance(replicates, int | np.integer) or replicates < 1:
+            raise ScenarioError(replicates_source, "replicates", replicates, "must be a whole number, at least 1")
+        spec.replicates = int(replicates)
+    return _Builder(path, spec, base_dir).build()
 
 
 class _Builder:
     """Turns a schema-valid spec into an :class:`Experiment`, checking everything that needs the
     base scenario."""
 
-    def __init__(self, path: Path, spec: _ExperimentSpec):
+    def __init__(self, path: Path, spec: _ExperimentSpec, base_dir: Path | None = None):
         self.path, self.spec = path, spec
+        self.base_dir = path.parent if base_dir is None else base_dir
 
     def fail(self, field_: str, value: Any = None, allowed: str = "", *, no_value: bool = False) -> ScenarioError:
         return ScenarioError(self.path, field_, allowed=allowed) if no_value \
@@ -326,7 +349,11 @@ class _Builder:
 
     def _base_path(self) -> Path:
         given = Path(self.spec.base_scenario)
-        base_path = given if given.is_absolute() else self.path.parent / given
+        base_path = given if given.is_absolute() else self.base_dir / given
+        if not base_path.is_file() and given.suffix != ".toml" and len(given.parts) == 1:
+            from clustersim.configs import shipped_scenarios
+
+            base_path = shipped_scenarios().get(str(given), base_path)  # the name of a shipped scenario
         if not base_path.is_file():
             where = "is a folder" if base_path.is_dir() else "no such file"
             raise self.fail("base_scenario", self.spec.base_scenario,
