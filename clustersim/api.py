@@ -117,21 +117,26 @@ def run(scenario: ConfigLike = None, *, overrides: Mapping[str, Any] | None = No
 
 
 def experiment(source: Experiment | Mapping[str, Any] | str | Path, *, replicates: int | None = None,
-               base_dir: str | Path | None = None) -> Experiment:
+               years: int | None = None, base_dir: str | Path | None = None) -> Experiment:
     """An experiment from a file (as ``clustersim sweep`` reads it) or a dict with the same
     fields (``base_scenario`` relative to ``base_dir``, default the current folder, or the name of
-    a shipped scenario). ``replicates`` replaces the experiment's."""
+    a shipped scenario). ``replicates`` and ``years`` replace the experiment's."""
     from clustersim.sweep.experiment import Experiment, experiment_from_dict, load_experiment
 
     if isinstance(source, Experiment):
-        return source if replicates is None else experiment(source.document or source.path, replicates=replicates)
+        if replicates is None and years is None:
+            return source
+        return experiment(source.document or source.path, replicates=replicates, years=years,
+                          base_dir=source.path.parent if source.document is None else base_dir)
     if isinstance(source, Mapping):
-        return experiment_from_dict(source, base_dir=base_dir, replicates=replicates, source="clustersim.experiment()")
-    return load_experiment(source, replicates=replicates)
+        return experiment_from_dict(source, base_dir=base_dir, replicates=replicates, years=years,
+                                    source="clustersim.experiment()")
+    return load_experiment(source, replicates=replicates, years=years)
 
 
 def run_experiment(source: Experiment | Mapping[str, Any] | str | Path, out: str | Path | None = None, *,
-                   replicates: int | None = None, workers: int | None = None, backend: str = "local",
+                   replicates: int | None = None, years: int | None = None, workers: int | None = None,
+                   backend: str = "local",
                    scheduler: str | None = None, resume: bool = False, progress: bool = False) -> pd.DataFrame:
     """Run an experiment's sweep and return its results, one row per successful run (design
     columns, then status columns, then outcomes; as ``clustersim.sweep.load_results``).
@@ -145,7 +150,7 @@ def run_experiment(source: Experiment | Mapping[str, Any] | str | Path, out: str
     from clustersim.sweep.runner import run_sweep
     from clustersim.sweep.store import load_results
 
-    exp = experiment(source, replicates=replicates)
+    exp = experiment(source, replicates=replicates, years=years)
 
     def go(folder: Path) -> pd.DataFrame:
         summary = run_sweep(exp, folder, workers=workers, backend=backend, scheduler=scheduler, resume=resume,

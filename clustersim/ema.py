@@ -70,11 +70,12 @@ def ema_parameter(factor: Factor) -> Any:
 
 
 def ema_model(source: Experiment | Mapping[str, Any] | str | Path, *, replicates: int | None = None,
+              years: int | None = None,
               aggregate: Callable[[list], float] | Mapping[str, Callable[[list], float]] = np.mean,
               name: str | None = None) -> ReplicatorModel:
     """An EMA Workbench ``ReplicatorModel`` of an experiment (a file, a dict or an
     :class:`~clustersim.sweep.experiment.Experiment`): levers, uncertainties, outcomes and
-    replications from the experiment; ``replicates`` replaces its replicates; ``aggregate``: the
+    replications from the experiment; ``replicates`` and ``years`` replace its own; ``aggregate``: the
     function (or outcome name -> function) that turns the replicates' values into EMA's scalar
     outcome (default ``numpy.mean``); ``name``: the EMA model name (default the experiment's, as
     a Python identifier)."""
@@ -85,7 +86,7 @@ def ema_model(source: Experiment | Mapping[str, Any] | str | Path, *, replicates
             "is not installed: pip install 'clustersim[ema]' (the EMA Workbench needs Python >= 3.12)")) from None
     from clustersim.api import experiment
 
-    exp = experiment(source, replicates=replicates)
+    exp = experiment(source, replicates=replicates, years=years)
     label = name or "".join(c if c.isalnum() or c == "_" else "_" for c in exp.name)
     if not label.isidentifier():
         label = f"m_{label}"

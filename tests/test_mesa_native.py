@@ -98,3 +98,47 @@ def test_without_region_data_the_collector_holds_model_variables_only():
     assert len(m.model_frame()) == 3 and not m.datacollector.agenttype_reporters
     with pytest.raises(ValueError, match="region_data=False"):
         m.region_frame()
+
+
+BATCH = """
+import json, sys
+from mesa.batchrunner import batch_run
+from clustersim import ClusterModel
+
+if __name__ == "__main__":
+    rows = batch_run(ClusterModel, {"config": "held_package", "years": 6, "focal__subsidy_depth": [0.0, 2.0],
+                                    "region_data": False},
+                     iterations=3, number_processes=2, display_progress=False)
+    with open(sys.argv[1], "w") as fh:
+        json.dump(rows, fh)
+"""
+
+
+def test_mesa_batch_run_gives_distinct_runs_with_their_parameters_and_take_off(tmp_path):
+    """Run in a subprocess: batch_run switches the whole process to the "spawn" start method."""
+    import json
+    import subprocess
+    import sys
+
+    script, out = tmp_path / "batch.py", tmp_path / "rows.json"
+    script.write_text(BATCH, encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script), str(out)], capture_output=True, text=True, timeout=300,
+                          check=False, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    rows = json.loads(out.read_text())
+    assert len(rows) == 6  # 2 lever values x 3 iterations, one row each (the last year; no region rows)
+    assert sorted(r["RunId"] for r in rows) == list(range(6))
+    assert sorted(r["focal__subsidy_depth"] for r in rows) == [0.0, 0.0, 0.0, 2.0, 2.0, 2.0]
+    assert {r["Step"] for r in rows} == {6} and {r["year"] for r in rows} == {6}  # running stopped at years
+    assert {"took_off", "take_off_observable", "incentives_end_year", "seed"} <= set(rows[0])
+    assert len({r["seed"] for r in rows}) == 6  # seed=None: fresh entropy per run, recorded
+    for depth in (0.0, 2.0):
+        runs = {(r["firms"], r["moves"], r["focal_firms"]) for r in rows if r["focal__subsidy_depth"] == depth}
+        assert len(runs) == 3  # three different runs, not one run three times
+    for r in rows[:2]:  # the recorded seed and parameters repeat the run
+        again = ClusterModel("held_package", years=6, focal__subsidy_depth=r["focal__subsidy_depth"], seed=r["seed"],
+                             region_data=False).run()
+        last = again.model_frame().iloc[-1]
+        assert (last["firms"], last["focal_share"], bool(last["took_off"])) == (r["firms"], r["focal_share"],
+                                                                                r["took_off"])
+        assert again.regions.depth[again.focal] == r["focal__subsidy_depth"]

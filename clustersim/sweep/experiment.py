@@ -234,8 +234,8 @@ class Experiment:
 
 
 # ------------------------------------------------------------------------------ loading
-def load_experiment(path: str | Path, *, replicates: int | None = None) -> Experiment:
-    """Read and validate an experiment file; ``replicates`` (if given) replaces the file's.
+def load_experiment(path: str | Path, *, replicates: int | None = None, years: int | None = None) -> Experiment:
+    """Read and validate an experiment file; ``replicates`` and ``years`` (if given) replace the file's.
 
     Raises :class:`~clustersim.scenario.ScenarioError` (one line: file, field, value, what is
     allowed) for any problem: the file itself, TOML syntax, unknown keys, types and ranges, a
@@ -243,11 +243,14 @@ def load_experiment(path: str | Path, *, replicates: int | None = None) -> Exper
     base scenario, the design and the outcomes.
     """
     path = Path(path)
-    return _load(read_toml(path, "an experiment"), path, path.parent, replicates, "--replicates")
+    raw = read_toml(path, "an experiment")
+    if years is not None:
+        raw["years"] = years
+    return _load(raw, path, path.parent, replicates, "--replicates")
 
 
 def experiment_from_dict(raw: Mapping[str, Any], *, base_dir: str | Path | None = None, replicates: int | None = None,
-                         source: str = "experiment()") -> Experiment:
+                         years: int | None = None, source: str = "experiment()") -> Experiment:
     """An experiment given as a dict with the fields of an experiment file (``levers``,
     ``uncertainties``, ``design`` ... as nested dicts). ``base_scenario`` is a scenario file
     (relative to ``base_dir``, default the current folder) or the name of a shipped scenario.
@@ -255,6 +258,8 @@ def experiment_from_dict(raw: Mapping[str, Any], *, base_dir: str | Path | None 
     from clustersim.overrides import plain_value
 
     document = plain_value(dict(raw))
+    if years is not None:
+        document["years"] = plain_value(years)
     base = Path.cwd() if base_dir is None else Path(base_dir)
     exp = _load(document, Path(source), base, replicates, "replicates")
     object.__setattr__(exp, "document", document)
