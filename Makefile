@@ -23,7 +23,7 @@ demo: $(STAMP)
 	$(BIN)/clustersim demo
 
 test: $(STAMP) /usr/bin/chromium
-	$(BIN)/ruff check clustersim tests benchmarks
+	$(BIN)/ruff check clustersim tests benchmarks examples
 	$(BIN)/python -m pytest -q
 
 # the browser tests drive Debian's chromium
