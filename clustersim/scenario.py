@@ -126,9 +126,19 @@ def apply_overrides(scenario: Scenario, overrides: dict[str, Any], source: str =
     from clustersim.overrides import needs_resolving, plain_value, resolve
 
     overrides = {key: plain_value(value) for key, value in overrides.items()}
-    if any(needs_resolving(key) for key in overrides):
-        return resolve(scenario, overrides, source)
-    return _apply_plain(scenario, overrides, source)
+    try:
+        if any(needs_resolving(key) for key in overrides):
+            return resolve(scenario, overrides, source)
+        return _apply_plain(scenario, overrides, source)
+    except ScenarioError as err:
+        from clustersim.params import RegionTraits
+
+        if err.field in RegionTraits.model_fields and err.field not in Scenario.model_fields:  # a bare county trait
+            f = err.field
+            raise ScenarioError(err.path, f, err.value, f"unknown key; a county's trait: write focal.{f} (the focal "
+                                f"county), regions.<name>.{f} or counties.{f} (every county); as a keyword, "
+                                f"focal__{f}") from None
+        raise
 
 
 def _apply_plain(scenario: Scenario, overrides: dict[str, Any], source: str) -> Scenario:

@@ -41,6 +41,11 @@ def test_keyword_parameters_are_overrides_with_shorthands_and_region_names():
         ClusterModel("held_package", focal__subsidy_depth=9)
     assert str(info.value) == "ClusterModel(): focal__subsidy_depth = 9: must be between 0 and 5"
     with pytest.raises(ScenarioError) as info:
+        ClusterModel("held_package", subsidy_depth=2.0)  # the name the slider used
+    assert str(info.value) == ("ClusterModel(): subsidy_depth = 2.0: unknown key; a county's trait: write "
+                               "focal.subsidy_depth (the focal county), regions.<name>.subsidy_depth or "
+                               "counties.subsidy_depth (every county); as a keyword, focal__subsidy_depth")
+    with pytest.raises(ScenarioError) as info:
         ClusterModel("held_packag")
     assert str(info.value) == ("ClusterModel(): scenario = 'held_packag': neither a scenario file nor the name of a "
                                "shipped scenario; did you mean 'held_package'?")
