@@ -261,6 +261,9 @@ def experiment_from_dict(raw: Mapping[str, Any], *, base_dir: str | Path | None 
     if years is not None:
         document["years"] = plain_value(years)
     base = Path.cwd() if base_dir is None else Path(base_dir)
+    given = document.get("base_scenario")
+    if isinstance(given, str) and not Path(given).is_absolute() and (base / given).is_file():
+        document["base_scenario"] = str((base / given).resolve())  # the kept document stands alone
     exp = _load(document, Path(source), base, replicates, "replicates")
     object.__setattr__(exp, "document", document)
     return exp
