@@ -26,6 +26,7 @@ from clustersim.accounts import FirmAccounts, firm_accounts, region_accounts
 from clustersim.agents import REGION_FIELDS, Coast, County, Firm
 from clustersim.agglomeration import log_multiplier, sector_region_totals, supplier_access
 from clustersim.choice import ChoiceSet, Deciders, choose
+from clustersim.configs import model_configuration
 from clustersim.firms import FirmTable
 from clustersim.geography import build_layout
 from clustersim.packages import PackageBook, effective_land_price
@@ -61,7 +62,7 @@ class ClusterModel(mesa.Model):
     def __init__(self, config: Scenario | str | Path | None = None, *, seed: int | None = None,
                  base_dir: Path | None = None, region_data: bool = True, scenario: object = None,
                  **params: object) -> None:
-        scenario, seed = _configuration(config, scenario, seed, params)
+        scenario, seed = model_configuration(config, scenario, seed, params)
         super().__init__(rng=seed)
         self.seed = seed
         self.config = scenario
@@ -563,50 +564,3 @@ class ClusterModel(mesa.Model):
         """First year in which the focal county pays no incentive any more (inf: never)."""
         return float(self.packages.incentives_end[self.regions.package[self.focal]])
 
-
-def fresh_seed() -> int:
-    """A run seed from the operating system's entropy, in 0 .. 2**63 - 1 (a scenario's range)."""
-    return int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> np.uint64(1))
-
-
-def _configuration(config: object, scenario: object, seed: object, params: dict[str, object]) -> tuple[Scenario, int]:
-    """The validated configuration and seed of a new :class:`ClusterModel` (see its arguments).
-
-    ``scenario`` is Mesa's argument name: Mesa's SolaraViz passes its own Scenario object there on
-    Reset (its ``rng``, if set, is the seed). A ClusterSim :class:`Scenario` passed as ``scenario=``
-    is the configuration, with a DeprecationWarning."""
-    import warnings
-
-    from clustersim.configs import to_scenario
-    from clustersim.overrides import from_keywords
-    from clustersim.scenario import ScenarioError, apply_overrides
-
-    call = "ClusterModel()"
-    if isinstance(scenario, Scenario):
-        warnings.warn("ClusterModel(scenario=...) is deprecated: Mesa's Model uses that name for its own Scenario. "
-                      "Pass the configuration first, ClusterModel(config) or ClusterModel(config=...).",
-                      DeprecationWarning, stacklevel=3)
-        if config is not None:
-            raise TypeError("ClusterModel() got the configuration twice (config and the deprecated scenario)")
-        config = scenario
-    elif scenario is not None and seed is None:
-        seed = getattr(scenario, "rng", None)  # a Mesa Scenario: its rng (a seed or None)
-    if "rng" in params:  # Mesa's name for the seed
-        rng = params.pop("rng")
-        seed = rng if seed is None else seed
-    base, _ = to_scenario(config, call)  # type: ignore[arg-type]
-    if params:
-        written = {key.replace("__", "."): key for key in params}
-        try:
-            base = apply_overrides(base, from_keywords(params), source=call)
-        except ScenarioError as err:
-            raise ScenarioError(call, written.get(err.field, err.field), err.value, err.allowed) from None
-    if seed is None:
-        seed = fresh_seed()
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= int(seed) < 2**63:
-        raise ScenarioError(call, "seed", seed if isinstance(seed, int | float | str) else repr(seed),
-                            "must be a whole number from 0 to 2**63 - 1, or None for a fresh one")
-    seed = int(seed)
-    if base.seed != seed:
-        base = base.model_copy(update={"seed": seed})
-    return base, seed
