@@ -15,11 +15,13 @@ from typing import TYPE_CHECKING
 
 import mesa
 
+from clustersim.firms import PUBLIC_COLUMNS
+
 if TYPE_CHECKING:
     from clustersim.model import ClusterModel
 
-FIRM_FIELDS = ("sector", "capital", "land", "employment", "productivity", "region", "small", "years",
-               "package", "package_depth", "base_tax", "loss_years", "born", "moves", "profit")
+#: the firm table's public columns (:data:`clustersim.firms.PUBLIC_COLUMNS`)
+FIRM_FIELDS = PUBLIC_COLUMNS
 
 REGION_FIELDS = ("land_supply", "sf_supply", "land_used", "sf_used", "land_price", "sf_price", "wage",
                  "labour_pool", "employment", "firms", "infrastructure", "governance", "fee_rate",

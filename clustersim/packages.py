@@ -35,9 +35,13 @@ def effective_land_price(price: np.ndarray, tier: np.ndarray, depth: np.ndarray)
 class PackageBook:
     """All packages of a scenario as arrays. Package 0 is always ``none``."""
 
-    def __init__(self, scenario: Scenario):
-        self.names: list[str] = [NO_PACKAGE, *scenario.packages]
-        self.packages: list[Package] = [scenario.package(n) for n in self.names]
+    def __init__(self, scenario: Scenario | None = None, *, names: list[str] | None = None,
+                 packages: list[Package] | None = None):
+        if scenario is not None:
+            names = [NO_PACKAGE, *scenario.packages]
+            packages = [scenario.package(n) for n in names]
+        self.names: list[str] = list(names or [NO_PACKAGE])
+        self.packages: list[Package] = list(packages or [Package()])
         n_pkg = len(self.packages)
         longest = max([1] + [max(len(p.rebate_schedule), len(p.standard_factory_rebate_schedule))
                              for p in self.packages])

@@ -28,6 +28,7 @@ from pydantic_core import ErrorDetails
 
 from clustersim.geography import RegionFileError, build_layout
 from clustersim.params import NO_PACKAGE, Scenario
+from clustersim.plugins import PluginError
 
 __all__ = ["ScenarioError", "apply_overrides", "build_model", "load_scenario", "validate_scenario"]
 
@@ -82,7 +83,7 @@ def load_scenario(path: str | Path) -> Scenario:
     package. The regions CSV (if any) is only read when the model is built (:func:`build_model`).
     """
     path = Path(path)
-    scenario = validate_scenario(read_toml(path, "a scenario"), source=path)
+    scenario = validate_scenario(read_toml(path, "a scenario"), source=path, folder=path.parent)
     geo = scenario.geography
     if geo.csv is not None and not geo.csv.is_absolute():
         geo.csv = (path.parent / geo.csv).resolve()
@@ -106,13 +107,14 @@ def read_toml(path: Path, kind: str) -> dict[str, Any]:
         raise _syntax_error(path, err) from None
 
 
-def validate_scenario(raw: dict[str, Any], source: Path | str = "<scenario>") -> Scenario:
+def validate_scenario(raw: dict[str, Any], source: Path | str = "<scenario>", folder: Path | None = None) -> Scenario:
     """Validate a plain dict (a parsed TOML document) into a :class:`Scenario`.
 
-    ``source`` names the origin in error messages.
+    ``source`` names the origin in error messages; ``folder`` (the scenario file's) is where
+    plug-in modules are looked for first.
     """
     try:
-        return Scenario.model_validate(raw)
+        return Scenario.model_validate(raw, context={"folder": folder} if folder is not None else None)
     except ValidationError as err:
         raise _from_validation(source, raw, err) from None
 
@@ -156,20 +158,34 @@ def _syntax_error(path: Path, err: tomllib.TOMLDecodeError) -> ScenarioError:
 
 
 # ------------------------------------------------------------------------------ pydantic errors
-def _from_validation(source: Path | str, raw: dict[str, Any], err: ValidationError) -> ScenarioError:
+def _from_validation(source: Path | str, raw: dict[str, Any], err: ValidationError,
+                     root: type[BaseModel] = Scenario, prefix: str = "") -> ScenarioError:
     first = err.errors()[0]
     loc = tuple(first["loc"])
     kind = first["type"]
-    dotted = ".".join(str(p) for p in loc)
+    dotted = prefix + ".".join(str(p) for p in loc)
     if kind == "extra_forbidden":
-        allowed_keys = _keys_at(loc[:-1])
+        allowed_keys = _keys_at(loc[:-1], root)
         noun = "table" if isinstance(first["input"], dict) else "key"
         return ScenarioError(source, dotted, first["input"], _unknown_key_hint(str(loc[-1]), allowed_keys, noun))
     if kind == "value_error":
-        return _validator_error(source, raw, loc, first)
+        plugin = first.get("ctx", {}).get("error")
+        if isinstance(plugin, PluginError):
+            return _plugin_error(source, plugin)
+        if root is Scenario:
+            return _validator_error(source, raw, loc, first)
+        return ScenarioError(source, dotted or prefix.rstrip("."),
+                             allowed=re.sub(r"^(Value|Assertion) error, ", "", first["msg"]))
     if kind == "missing":
         return ScenarioError(source, dotted, allowed="required but missing")
-    return ScenarioError(source, dotted, first["input"], _describe(first, _annotation_at(loc)))
+    return ScenarioError(source, dotted, first["input"], _describe(first, _annotation_at(loc, root)))
+
+
+def _plugin_error(source: Path | str, err: PluginError) -> ScenarioError:
+    """A plug-in reference that failed to load, or whose parameters failed their ``Params``."""
+    if err.validation is not None and err.params_model is not None:
+        return _from_validation(source, err.value, err.validation, root=err.params_model, prefix=f"{err.field}.")
+    return ScenarioError(source, err.field, err.value, err.allowed)
 
 
 def _unknown_key_hint(key: str, allowed_keys: list[str], noun: str = "key") -> str:
