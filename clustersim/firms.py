@@ -36,6 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+
 @dataclass(frozen=True)
 class Column:
     """A firm-table column: dtype, fill value of an empty row, and whether it is ``public`` (a

@@ -63,7 +63,8 @@ def resolve(use: str, folder: Path | None, field: str) -> Any:
     for part in attr.split("."):
         if not hasattr(obj, part):
             names = [n for n in dir(obj) if not n.startswith("_")]
-            raise PluginError(f"{field}.use", use, f"module {module!r} has no {attr!r}; it has: {', '.join(names[:12])}")
+            raise PluginError(f"{field}.use", use,
+                              f"module {module!r} has no {attr!r}; it has: {', '.join(names[:12])}")
         obj = getattr(obj, part)
     if not callable(obj):
         raise PluginError(f"{field}.use", use, f"{attr!r} is a {type(obj).__name__}, not callable (a class)")

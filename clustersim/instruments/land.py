@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from clustersim.instruments.base import Arrival, Flow, FirmTerms, Instrument, Offer, Term
+from clustersim.instruments.base import Arrival, FirmTerms, Flow, Instrument, Offer, Term
 from clustersim.packages import effective_land_price
 from clustersim.params import Package
 

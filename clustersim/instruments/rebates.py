@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from clustersim.instruments.base import Arrival, Flow, FirmTerms, FirmYear, Instrument, Offer, Term, locked_view
+from clustersim.instruments.base import Arrival, FirmTerms, FirmYear, Flow, Instrument, Offer, Term, locked_view
 from clustersim.params import Package
 
 

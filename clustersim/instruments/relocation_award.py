@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from clustersim.instruments.base import Arrival, Flow, FirmTerms, Instrument, Offer, Term
+from clustersim.instruments.base import Arrival, FirmTerms, Flow, Instrument, Offer, Term
 
 
 class RelocationAward(Instrument):
