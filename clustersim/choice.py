@@ -147,14 +147,18 @@ def choose(cs: ChoiceSet, f: Deciders, uniforms: np.ndarray, chunk_cells: int = 
 
 def _profiles(keys: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
     """``(profile, first)``: firms with equal keys of every instrument share a profile; ``first``
-    is the first firm of each profile. Keys are integer columns (n,) or (n, k)."""
+    is the first firm of each profile. Keys are non-negative integer columns (n,) or (n, k),
+    packed into one int64 code (re-numbered only when the next column could overflow it)."""
     code = np.zeros(n, dtype=np.int64)
+    top = 0  # largest code so far
     for key in keys:
-        key = key.reshape(n, -1)
-        for col in key.T:
-            col = col.astype(np.int64)
-            code = code * (int(col.max(initial=0)) + 1) + col
-            code = np.unique(code, return_inverse=True)[1].astype(np.int64)  # re-number: no overflow
+        for col in key.reshape(n, -1).T:
+            width = int(col.max(initial=0)) + 1
+            if (top + 1) * width >= 2**62:
+                code = np.unique(code, return_inverse=True)[1].reshape(n).astype(np.int64)
+                top = int(code.max(initial=0))
+            code = code * width + col
+            top = top * width + width - 1
     _, first, profile = np.unique(code, return_index=True, return_inverse=True)
     return profile.reshape(n), first
 
