@@ -159,3 +159,31 @@ def test_a_plug_in_module_is_looked_up_beside_the_scenario_only_when_not_importa
     ref = sc.packages["district"].instruments[0]
     assert ref.folder == WAGE and ref.params == {"per_job": 0.3, "years": 3}
     assert sc.model_dump()["packages"]["district"]["instruments"][0]["per_job"] == 0.3
+
+
+# ------------------------------------------------------------------------------ the browser UI
+@pytest.mark.parametrize("path", [WAGE / "scenario.toml", OWN / "scenario.toml"], ids=["instrument", "rules"])
+def test_the_ui_runs_a_scenario_with_plug_ins(path, monkeypatch):
+    """Opened with ``clustersim ui --scenario FILE``: the session builds the model with the plug-ins
+    (the same run as ``build_model``), live changes reach it and the page's components draw it."""
+    from dataclasses import replace
+
+    from clustersim.scenario import build_model
+    from clustersim.ui import components, session
+
+    monkeypatch.delenv(session.SCENARIO_ENV, raising=False)
+    choices = session.scenario_choices(path)
+    label = next(iter(choices))
+    assert choices[label] == path.resolve()
+    model = session.SessionModel(session.PendingRun(choices, label))
+    assert [type(r).__name__ for r in model.county_rules] == [type(r).__name__ for r in build_model(path).county_rules]
+    for _ in range(3):
+        model.step()
+    plain = build_model(path).run(3)
+    pd.testing.assert_frame_equal(model.region_frame(), plain.region_frame())
+    model.apply_live(replace(model.settings, subsidy_depth=2.0, fee_trap=True))
+    model.step()
+    assert model.year == 4 and model.live_changes
+    assert components.png(components.map_figure(model))[:4] == b"\x89PNG"
+    for panel in components.series_figure(model):
+        assert components.png(panel)[:4] == b"\x89PNG"
