@@ -42,6 +42,13 @@ class Firm(mesa.Agent):
     def region_name(self) -> str:
         return self.model.regions.names[self.region]
 
+    def __getattr__(self, name: str):
+        """A column an instrument added to the firm table (e.g. a lease locked in on arrival)."""
+        model = self.__dict__.get("model")
+        if model is not None and name in getattr(model.firms, "columns", {}) and not name.startswith("_"):
+            return getattr(model.firms, name)[self.row].item()
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
     def __repr__(self) -> str:
         return f"Firm({self.unique_id}, sector={self.sector}, region={self.region_name!r})"
 

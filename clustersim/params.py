@@ -36,7 +36,7 @@ class PluginRef(BaseModel):
 
     model_config = ConfigDict(extra="allow", validate_assignment=True, strict=True)
 
-    use: str = Field(description='the plug-in, "module:callable" (a class), e.g. "wage_subsidy:WageSubsidy"')
+    use: str = Field(description='the plug-in, "module:callable" (a class), e.g. "my_rules:FeeCeiling"')
     folder: Path | None = Field(
         default=None, strict=False,
         description="folder searched first for the module (default: the scenario file's folder)")
