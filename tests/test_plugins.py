@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Annotated, ClassVar
 
 import numpy as np
 import pandas as pd
 import pytest
+from pydantic import BaseModel, ConfigDict, Field
 
 from clustersim.choice import firm_values
-from clustersim.instruments.base import Instrument
+from clustersim.firms import Column
+from clustersim.instruments.base import FirmTerms, Flow, Instrument, Term
 from clustersim.model import ClusterModel
 from clustersim.params import Scenario
 from clustersim.scenario import ScenarioError, load_scenario, validate_scenario
@@ -187,3 +190,119 @@ def test_the_ui_runs_a_scenario_with_plug_ins(path, monkeypatch):
     assert components.png(components.map_figure(model))[:4] == b"\x89PNG"
     for panel in components.series_figure(model):
         assert components.png(panel)[:4] == b"\x89PNG"
+
+
+# ------------------------------------------------------------------------------ terms that vary by firm profile
+class LeaseParams(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    rent: Annotated[float, Field(ge=0.0)]  # wan per mu and year
+    min_intensity: Annotated[float, Field(ge=0.0)]  # entry standard, wan of investment per mu
+
+
+class LandLease(Instrument):
+    """Test plug-in of the kind issues 12 and 14 need: a land lease replacing the purchase (slot
+    ``land``), with an entry standard refusing it to firms below an investment intensity. Its
+    terms vary by firm profile and are taxable (the rent is deductible); the rent is locked in
+    on arrival in a firm column of its own and collected yearly as a revenue flow."""
+
+    name = "land_lease"
+    slot = "land"
+    Params = LeaseParams
+    flows = (Flow("lease_rents", "revenue", "land rents collected from leasing firms"),)
+    firm_columns: ClassVar = {"lease_rent": Column(np.float64, 0.0)}
+
+    def __init__(self, params, book):
+        super().__init__(params, book)
+        self.rent = np.array([0.0 if p is None else p.rent for p in params])
+        self.minimum = np.array([np.inf if p is None else p.min_intensity for p in params])
+
+    def _meets(self, f):  # (n, P): the firm meets package p's entry standard
+        return (f.capital / f.land)[:, None] >= self.minimum[None, :]
+
+    def profile(self, f):
+        return self._meets(f).astype(np.int64)
+
+    def terms(self, offer):
+        cs, pkg = offer.cs, offer.cs.package
+        meets = self._meets(offer.rep)[:, pkg]  # (G, R)
+        rows = np.where(meets, -self.rent[pkg] * cs.discount.sum(), 0.0)
+        return [Term("land", rows, "taxable", per_profile=True)]
+
+    def refused(self, offer):
+        used = self.used()[offer.cs.package]
+        return used[None, :] & ~self._meets(offer.rep)[:, offer.cs.package]
+
+    def stay(self, offer, cur, staying, revenue):
+        f = offer.f
+        return FirmTerms(taxable=np.where(staying, -f.lease_rent * f.land * offer.cs.discount.sum(), 0.0))
+
+    def firm_terms(self, cs, f, i, j):
+        p = self.params[int(cs.package[j])]
+        if p is None or self.firm_refused(cs, f, i, j):
+            return FirmTerms()
+        return FirmTerms(taxable=-p.rent * float(f.land[i]) * sum(float(d) for d in cs.discount))
+
+    def firm_refused(self, cs, f, i, j):
+        p = self.params[int(cs.package[j])]
+        return p is not None and float(f.capital[i]) / float(f.land[i]) < p.min_intensity
+
+    def firm_stay(self, cs, f, i):
+        return FirmTerms(taxable=-float(f.lease_rent[i]) * float(f.land[i]) * sum(float(d) for d in cs.discount))
+
+    def arrive(self, arrival):
+        pkg = arrival.cs.package[arrival.dest]
+        arrival.table.lease_rent[arrival.rows] = self.rent[pkg]
+        return {}
+
+    def taxable_payments(self, year):
+        return {"lease_rents": year.column("lease_rent") * year.column("land")}
+
+
+def lease_scenario(min_intensity: float = 270.0, rent: float = 0.4) -> Scenario:
+    data = wage_scenario(theta=0.3).model_dump()
+    lease = {"use": "test_plugins:LandLease", "folder": str(Path(__file__).parent), "rent": rent,
+             "min_intensity": min_intensity}
+    data["packages"]["jobs"]["instruments"].append(lease)
+    return Scenario.model_validate(data)
+
+
+@pytest.mark.parametrize("theta", [0.0, 0.3])
+def test_a_lease_with_an_entry_standard_fast_path_equals_reference(theta):
+    sc = lease_scenario().model_copy(update={"choice": lease_scenario().choice.model_copy(update={"theta": theta})})
+    m, cs, f = model_state(sc, years=2, seed=6)
+    jobs = np.flatnonzero(cs.package == m.packages.index("jobs"))
+    _, feasible, _ = firm_values(cs, f)
+    newborn = f.region < 0
+    low = f.capital / f.land < 270.0
+    assert (newborn & low).any() and (newborn & ~low).any()
+    assert not feasible[newborn & low][:, jobs].any(), "the entry standard refuses low-intensity firms"
+    assert (f.lease_rent > 0).any(), "incumbents pay a locked-in rent"
+    assert_matches_reference(cs, f)
+
+
+def test_lease_rents_are_county_revenue_and_deductible():
+    model = ClusterModel(lease_scenario(), seed=4)
+    captured = {}
+    produce = model._produce
+
+    def produce_and_keep():
+        captured["acc"] = produce()
+        return captured["acc"]
+
+    model._produce = produce_and_keep
+    r, t = model.regions, model.firms
+    for _ in range(4):
+        model.step()
+        f, acc = r.flows, captured["acc"]
+        rent = t.lease_rent[acc.rows] * t.land[acc.rows]
+        np.testing.assert_allclose(acc.payments["lease_rents"], rent)
+        np.testing.assert_allclose(f["lease_rents"], np.bincount(t.region[acc.rows], weights=rent, minlength=r.n))
+        np.testing.assert_allclose(f["revenue"], f["taxes"] + f["fees"] + f["land_sales"] + f["lease_rents"]
+                                   + f["transfers"], rtol=1e-12)
+    jobs = np.array(model.regions.names)[model.regions.package == model.packages.index("jobs")]
+    frame = model.region_frame()
+    leased = frame[frame["region"].isin(jobs)]
+    assert leased["lease_rents"].sum() > 0 and leased["land_sales"].sum() == 0
+    cols = list(frame.columns)
+    assert cols.index("land_sales") < cols.index("lease_rents") < cols.index("transfers")
