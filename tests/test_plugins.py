@@ -82,11 +82,15 @@ def test_two_worker_sweep_equals_in_process(tmp_path, base):
     path.write_text(SWEEP.format(base=base.as_posix()), encoding="utf-8")
     exp = load_experiment(path)
     frames = {}
-    for label, workers in (("in-process", 1), ("pool", 2)):
-        summary = run_sweep(exp, tmp_path / label, workers=workers, progress=False)
+    backends = {"in-process": {"workers": 1}, "pool": {"workers": 2}}
+    if base == OWN / "scenario.toml":  # every backend: Dask's workers import the plug-ins too
+        backends["dask"] = {"workers": 2, "backend": "dask"}
+    for label, kwargs in backends.items():
+        summary = run_sweep(exp, tmp_path / label, progress=False, **kwargs)
         assert (summary.ok, summary.failed) == (4, 0), label
         frames[label] = load_results(tmp_path / label).drop(columns=["model_seconds", "finished_at"])
-    pd.testing.assert_frame_equal(frames["pool"], frames["in-process"], check_exact=True)
+    for label in backends:
+        pd.testing.assert_frame_equal(frames[label], frames["in-process"], check_exact=True, obj=label)
 
 
 # ------------------------------------------------------------------------------ replacing a built-in

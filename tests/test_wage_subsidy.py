@@ -240,3 +240,16 @@ def test_clustersim_run_with_the_wage_subsidy(tmp_path, run_cli):
     assert focal["wage_subsidies"].sum() > 0
     cols = list(regions.columns)
     assert cols.index("relocation_awards") < cols.index("wage_subsidies") < cols.index("incentives")
+
+
+def test_incentives_end_after_the_last_subsidy_year():
+    """A package that is only a wage subsidy, offered in years 2..6 and paying 4 years: a firm
+    arriving in year 6 is paid in years 6..9, so the county's incentives end in year 10."""
+    ref = {"use": "wage_subsidy:WageSubsidy", "folder": str(WAGE), "per_job": 0.5, "years": 4}
+    sc = Scenario.model_validate({"geography": {"counties": 2},
+                                  "regions": [{"name": "county_01", "package": "jobs"}],
+                                  "packages": {"jobs": {"instruments": [ref], "start_year": 2, "duration_years": 5}}})
+    assert ClusterModel(sc).incentives_end_year() == 10.0
+    ref["per_job"] = 0.0  # named but paying nothing: no payment tail, the incentives end when the offer closes
+    assert ClusterModel(Scenario.model_validate(sc.model_dump() | {"packages": {"jobs": {
+        "instruments": [ref], "start_year": 2, "duration_years": 5}}})).incentives_end_year() == 7.0
