@@ -28,7 +28,10 @@ current region is always feasible): ``P_ij ∝ exp(V_ij / (theta scale_i))`` wit
 (``utility = "log"``; with theta = 1 this is the Polya urn of MODEL_SPEC §7). ``theta = 0``
 picks the best region (lowest index on ties).
 
-:func:`firm_values` computes all of this for all firms x all regions at once;
+The incentive terms (rebates, fee refunds, land price and award, relocation award, and any
+plug-in's) come from the instruments (:mod:`clustersim.instruments`) as firm columns times
+region rows; :func:`firm_values` lays them out generically and computes all of this for all
+firms x all regions at once (the logit itself is :mod:`clustersim.decision`);
 :mod:`clustersim.reference` recomputes it firm by firm to prove it right.
 """
 

@@ -2,7 +2,8 @@
 
 A package (:class:`~clustersim.params.Package`) is data. :class:`PackageBook` turns the
 scenario's packages into arrays indexed by package number, so that the price every firm
-would pay in every county is one gather, not a Python loop.
+would pay in every county is one gather, not a Python loop. The built-in instruments
+(:mod:`clustersim.instruments`) read these arrays.
 
 Rebate classes (what schedule a firm is on):
 
