@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from clustersim.params import NO_PACKAGE, Counties, RegionTraits, Scenario
-from clustersim.scenario import ScenarioError, _unknown_key_hint
+from clustersim.scenario import ScenarioError, unknown_key_hint
 
 __all__ = ["SHORTHANDS", "from_keywords", "needs_resolving", "plain_value", "region_entry", "resolve"]
 
@@ -145,7 +145,7 @@ def resolve(scenario: Scenario, overrides: Mapping[str, Any], source: str) -> Sc
                 real = f"geography.county.{rest}"
             else:
                 keys = [*Counties.model_fields, *RegionTraits.model_fields]
-                raise fail(_unknown_key_hint(first, keys, "key (of [counties] or geography.county)"))
+                raise fail(unknown_key_hint(first, keys, "key (of [counties] or geography.county)"))
         resolved[real] = value
         written[real] = key
     try:
