@@ -156,8 +156,15 @@ def _syntax_error(path: Path, err: tomllib.TOMLDecodeError) -> ScenarioError:
 
 
 # ------------------------------------------------------------------------------ pydantic errors
+def _first_error(err: ValidationError) -> dict[str, Any]:
+    """The error to report: an unknown key before anything else (a misspelt key also shows up as
+    the right key "missing", and the misspelling is what the user has to fix), else the first."""
+    errors = err.errors()
+    return next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
+
+
 def _from_validation(source: Path | str, raw: dict[str, Any], err: ValidationError) -> ScenarioError:
-    first = err.errors()[0]
+    first = _first_error(err)
     loc = tuple(first["loc"])
     kind = first["type"]
     dotted = ".".join(str(p) for p in loc)

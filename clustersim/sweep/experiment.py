@@ -40,6 +40,7 @@ from clustersim.scenario import (
     ScenarioError,
     _annotation_at,
     _describe,
+    _first_error,
     _keys_at,
     _type_of,
     _unknown_key_hint,
@@ -361,6 +362,10 @@ class _Builder:
         try:
             result = apply_overrides(self._base, dict(overrides.values()), source=str(self.path))
         except ScenarioError as whole:
+            inside = _key_holding(whole.field, overrides)
+            if inside is not None:  # the error is within one key's value (a nested package, tier, schedule)
+                key, rest = inside
+                raise ScenarioError(self.path, f'{where}."{key}"{rest}', whole.value, whole.allowed) from None
             for key, (real, value) in overrides.items():
                 try:
                     apply_overrides(self._base, {real: value})
@@ -626,6 +631,18 @@ def _focal_name(scenario: Scenario) -> str:
         raise ScenarioError(err.path, err.field, err.value, err.allowed) from None
 
 
+def _key_holding(field_: str, overrides: Mapping[str, tuple[str, Any]]) -> tuple[str, str] | None:
+    """``(written key, rest of the field)`` of the override whose real path holds ``field_`` (the
+    longest such path; rest empty or starting with "."), e.g. ``packages.p.rebate_schedule.0`` in
+    ``{"packages.p": ...}`` gives ``("packages.p", ".rebate_schedule.0")``; None if none holds it."""
+    holding = [(len(real), key, field_[len(real):]) for key, (real, _) in overrides.items()
+               if field_ == real or field_.startswith(real + ".")]
+    if not holding:
+        return None
+    _, key, rest = max(holding, key=lambda h: h[0])
+    return key, rest
+
+
 def _without_path(err: ScenarioError, path: str = "") -> str:
     """What a scenario error says is allowed, prefixed by its field unless that is ``path``."""
     return f"{err.field}: {err.allowed}" if err.field and err.field != path else err.allowed
@@ -649,7 +666,7 @@ def point_key(point: Mapping[str, Any]) -> str:
 
 # ------------------------------------------------------------------------------ pydantic errors
 def _from_validation(path: Path, err: ValidationError) -> ScenarioError:
-    first = err.errors()[0]
+    first = _first_error(err)
     loc = tuple(first["loc"])
     kind = first["type"]
     # drop pydantic's union-member tags ("bool", "int", ...) from the location

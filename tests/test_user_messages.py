@@ -1,0 +1,78 @@
+"""What a user is told when a file is wrong: each message is checked verbatim (file, field, value
+and what is allowed), through ``clustersim.cli.main`` as the command line calls it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from clustersim.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+HELD = (REPO / "scenarios" / "held_package.toml").as_posix()
+
+# a packages experiment whose second package is defined inside its own overrides
+PACKAGES = f'''name = "bad"
+base_scenario = "{HELD}"
+years = 10
+replicates = 1
+sweep_seed = 1
+[design]
+kind = "packages"
+[packages.none]
+overrides = {{ "focal.package" = "none" }}
+[packages.deep_land]
+[packages.deep_land.overrides]
+"focal.package" = "deep_land"
+[packages.deep_land.overrides."packages.deep_land"]
+'''
+
+
+def cli_error(capsys, *args: str | Path) -> str:
+    """The one stderr line of a command that must refuse its input with exit status 2."""
+    status = main([str(a) for a in args])
+    err = capsys.readouterr().err
+    assert status == 2, err
+    assert err.count("\n") == 1, err
+    return err.rstrip("\n")
+
+
+# ------------------------------------------------------------------------------ item 1: nested packages
+NESTED = [
+    ("typo", "rebate_schedul = [1.0, 0.5]",
+     '"packages.deep_land".rebate_schedul = [1.0, 0.5]: unknown key; did you mean \'rebate_schedule\'?'),
+    ("rebate out of range", "rebate_schedule = [1.5, 0.5]",
+     '"packages.deep_land".rebate_schedule.0 = 1.5: must be between 0 and 1'),
+    ("tier typo", "land_tiers = [{ min_investment = 100, prise = 10 }]",
+     '"packages.deep_land".land_tiers.0.prise = 10: unknown key; did you mean \'price\'?'),
+    ("negative tier price", "land_tiers = [{ min_investment = 100, price = -1 }]",
+     '"packages.deep_land".land_tiers.0.price = -1: must be at least 0'),
+]
+
+
+@pytest.mark.parametrize(("line", "expected"), [c[1:] for c in NESTED], ids=[c[0] for c in NESTED])
+def test_a_mistake_inside_a_new_package_names_the_real_field(tmp_path, capsys, line, expected):
+    path = tmp_path / "bad_pkg.toml"
+    path.write_text(PACKAGES + line + "\n", encoding="utf-8")
+    assert cli_error(capsys, "sweep", path, "--out", tmp_path / "out") == \
+        f"{path}: packages.deep_land.overrides.{expected}"
+
+
+def test_a_dotted_key_into_a_new_package_names_its_own_key(tmp_path, capsys):
+    text = PACKAGES.replace('[packages.deep_land.overrides."packages.deep_land"]\n',
+                            '"packages.held_district.rebate_schedul" = [1.0]\n').replace(
+        '"focal.package" = "deep_land"', '"focal.package" = "held_district"')
+    path = tmp_path / "bad_pkg.toml"
+    path.write_text(text, encoding="utf-8")
+    assert cli_error(capsys, "sweep", path, "--out", tmp_path / "out") == (
+        f'{path}: packages.deep_land.overrides."packages.held_district.rebate_schedul" = [1.0]: unknown key; '
+        "did you mean 'rebate_schedule'?")
+
+
+def test_a_package_that_really_names_nothing_is_still_reported(tmp_path, capsys):
+    path = tmp_path / "bad_pkg.toml"
+    path.write_text(PACKAGES.split("[packages.deep_land.overrides.")[0].replace('"deep_land"', '"deep_lnd"'),
+                    encoding="utf-8")
+    assert cli_error(capsys, "sweep", path, "--out", tmp_path / "out").startswith(
+        f'{path}: packages.deep_land.overrides."focal.package" = \'deep_lnd\': names no package; known: ')
