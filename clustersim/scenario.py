@@ -81,8 +81,12 @@ def load_scenario(path: str | Path) -> Scenario:
     unknown key, a value of the wrong type or out of range, or a package name that names no
     package. The regions CSV (if any) is only read when the model is built (:func:`build_model`).
     """
+    from clustersim.filekind import require_scenario
+
     path = Path(path)
-    scenario = validate_scenario(read_toml(path, "a scenario"), source=path)
+    raw = read_toml(path, "a scenario")
+    require_scenario(path, raw)
+    scenario = validate_scenario(raw, source=path)
     geo = scenario.geography
     if geo.csv is not None and not geo.csv.is_absolute():
         geo.csv = (path.parent / geo.csv).resolve()

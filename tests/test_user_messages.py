@@ -76,3 +76,37 @@ def test_a_package_that_really_names_nothing_is_still_reported(tmp_path, capsys)
                     encoding="utf-8")
     assert cli_error(capsys, "sweep", path, "--out", tmp_path / "out").startswith(
         f'{path}: packages.deep_land.overrides."focal.package" = \'deep_lnd\': names no package; known: ')
+
+
+# ------------------------------------------------------------------------------ item 7: the wrong kind of file
+def test_run_on_an_experiment_names_the_sweep_command(capsys):
+    path = Path("experiments") / "take_off.toml"
+    assert cli_error(capsys, "run", REPO / path) == (
+        f"{REPO / path}: file: is an experiment, not a scenario (it sets base_scenario, replicates, sweep_seed, "
+        f"fiscal_baseline, design, levers); run it with `clustersim sweep {REPO / path}`")
+
+
+def test_sweep_on_a_scenario_names_the_run_command(capsys, tmp_path):
+    path = REPO / "scenarios" / "baseline.toml"
+    assert cli_error(capsys, "sweep", path, "--out", tmp_path) == (
+        f"{path}: file: is a scenario, not an experiment (it sets focal_county, geography and no base_scenario); "
+        f"run it with `clustersim run {path}`")
+
+
+@pytest.mark.parametrize("text", ["", "# only a comment\n"])
+def test_an_empty_scenario_is_refused_unless_asked_for(capsys, tmp_path, text):
+    path = tmp_path / "empty.toml"
+    path.write_text(text, encoding="utf-8")
+    assert cli_error(capsys, "run", path, "--out", tmp_path / "out") == (
+        f'{path}: file: is empty; a scenario sets at least one field (write name = "defaults" to run the '
+        "model's defaults)")
+    path.write_text('name = "defaults"\n', encoding="utf-8")  # asked for explicitly: runs
+    assert main(["run", str(path), "--years", "1", "--out", str(tmp_path / "out"), "--no-figure"]) == 0
+
+
+def test_an_empty_experiment_says_what_it_needs(capsys, tmp_path):
+    path = tmp_path / "empty.toml"
+    path.write_text("", encoding="utf-8")
+    assert cli_error(capsys, "sweep", path, "--out", tmp_path / "out") == (
+        f"{path}: file: is empty; an experiment needs name, base_scenario, sweep_seed and its levers or "
+        "uncertainties (see experiments/README.md)")

@@ -32,6 +32,7 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from clustersim.filekind import require_experiment
 from clustersim.params import NO_PACKAGE, Counties, RegionTraits, Scenario
 
 # The error formatting helpers of the scenario loader are private; they are reused (not copied)
@@ -240,6 +241,7 @@ def load_experiment(path: str | Path, *, replicates: int | None = None) -> Exper
     """
     path = Path(path)
     raw = read_toml(path, "an experiment")
+    require_experiment(path, raw)
     try:
         spec = _ExperimentSpec.model_validate(raw)
     except ValidationError as err:
