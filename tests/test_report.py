@@ -10,13 +10,18 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from clustersim.cli import main
 from clustersim.scenario import ScenarioError
 from clustersim.sweep.report import (
+    MEAN_RESAMPLES,
+    MEAN_SEED,
     Z95,
     baseline_table,
     binned_table,
+    bootstrap_interval,
     build_report,
     median_interval,
     newcombe_interval,
@@ -57,6 +62,43 @@ def test_wilson_interval_matches_closed_form_and_published_values():
     assert math.isnan(low[0]) and math.isnan(high[0]) and (low[1], high[1]) == pytest.approx(wilson_by_hand(2, 4))
     with pytest.raises(ValueError):
         wilson_interval(4, 3)
+
+
+def test_bootstrap_interval_matches_scipy_and_respects_the_support():
+    # the issue's case: incentives paid, mostly nothing and a few large payments. The t interval goes below zero
+    # (an amount that cannot be negative); the percentile interval is scipy's and stays within [min, max]
+    paid = [0.0] * 13 + [2.0, 2.5, 3.0]
+    mean, t_low, _, _ = t_interval(paid)
+    assert t_low < 0
+    mean, low, high, n = bootstrap_interval([*paid, float("nan")])
+    assert (mean, n) == (pytest.approx(7.5 / 16), 16)
+    assert (low, high) == pytest.approx(scipy_percentile(paid), rel=1e-12)
+    assert 0.0 <= low < mean < high <= 3.0
+    # skewed: longer on the side of the long tail
+    assert high - mean > mean - low
+    assert bootstrap_interval([4.0, 4.0, 4.0]) == (4.0, 4.0, 4.0, 3)  # no spread: the value itself
+    mean, low, high, n = bootstrap_interval([7.0])
+    assert (mean, n) == (7.0, 1) and math.isnan(low) and math.isnan(high)
+    assert bootstrap_interval([])[3] == 0
+    # the same values give the same interval on every call (fixed seed), whatever was computed before
+    assert bootstrap_interval(paid) == bootstrap_interval(paid)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.floats(0.0, 1e6), min_size=2, max_size=30))
+def test_bootstrap_intervals_of_nonnegative_amounts_are_nonnegative(values):
+    mean, low, high, _ = bootstrap_interval(values)
+    assert min(values) <= low <= high <= max(values)
+    assert low <= mean * (1 + 1e-12) + 1e-12 and mean <= high * (1 + 1e-12) + 1e-12
+
+
+def test_report_intervals_of_nonnegative_outcomes_are_nonnegative():
+    table = package_table(package_results(), "package", ["district", "none"])
+    for stem in ("jobs", "incentives_paid", "cost_per_job"):
+        lows = table[f"{stem}_low"].dropna()
+        assert (lows >= 0).all(), (stem, lows.tolist())
+    shares = take_off_table(grid_results(), "subsidy_depth", "fee_rate")
+    assert ((shares["final_share_low"] >= 0) & (shares["final_share_high"] <= 1)).all()
 
 
 def test_t_and_median_intervals_by_hand():
@@ -163,18 +205,25 @@ def test_take_off_table_matches_hand_counts_and_intervals():
         assert (row.n_ok, row.n_failed, row.took_off) == (n, failed, k)  # failed runs are not "no take-off"
         assert row.p_took_off == pytest.approx(k / n)
         assert (row.p_took_off_low, row.p_took_off_high) == pytest.approx(wilson_by_hand(k, n), abs=1e-12)
-    # cell (2, 0.04): final shares 0.3, 0.4, 0.5, 0.6, 0.7 -> mean 0.5, s = sqrt(0.025), t(0.975, 4)
+    # cell (2, 0.04): final shares 0.3, 0.4, 0.5, 0.6, 0.7 -> mean 0.5 with scipy's bootstrap percentile interval
     row = table[(table["subsidy_depth"] == 2.0) & (table["fee_rate"] == 0.04)].iloc[0]
-    half = 2.776445 * math.sqrt(0.025) / math.sqrt(5)
     assert (row.final_share_mean, row.final_share_low, row.final_share_high) == pytest.approx(
-        (0.5, 0.5 - half, 0.5 + half), abs=1e-5)
+        (0.5, *scipy_percentile([0.3, 0.4, 0.5, 0.6, 0.7])), abs=1e-12)
     # cell (0, 0.01): 4 ok runs, net = 1000 (r - 1) - 4000 for r = 0..3 -> -5000, -4000, -3000, -2000:
-    # mean -3500, s = sqrt(5/3) * 1000, t(0.975, 3) = 3.182446; the failed run's NaN is not counted
+    # mean -3500; the failed run's NaN is not counted
     row = table[(table["subsidy_depth"] == 0.0) & (table["fee_rate"] == 0.01)].iloc[0]
-    half = 3.182446 * 1000 * math.sqrt(5 / 3) / 2
     assert row.net_fiscal_return_n == 4
     assert (row.net_fiscal_return_mean, row.net_fiscal_return_low, row.net_fiscal_return_high) == pytest.approx(
-        (-3500.0, -3500.0 - half, -3500.0 + half), rel=1e-6)
+        (-3500.0, *scipy_percentile([-5000.0, -4000, -3000, -2000])), rel=1e-12)
+
+
+def scipy_percentile(values) -> tuple[float, float]:
+    """The oracle for means' intervals: scipy.stats.bootstrap's percentile interval, same resamples and seed."""
+    from scipy.stats import bootstrap
+
+    res = bootstrap((np.asarray(values, float),), np.mean, n_resamples=MEAN_RESAMPLES, method="percentile",
+                    rng=np.random.default_rng(MEAN_SEED))
+    return float(res.confidence_interval.low), float(res.confidence_interval.high)
 
 
 # ------------------------------------------------------------------------------ packages
@@ -200,13 +249,12 @@ def test_package_table_matches_hand_numbers():
     d = table.loc["district"]
     assert (d.n_runs, d.n_ok, d.n_failed, d.took_off) == (7, 6, 1, 4)
     assert (d.p_took_off_low, d.p_took_off_high) == pytest.approx(wilson_by_hand(4, 6), abs=1e-12)
-    # net fiscal return 500, 200, -900, 800, 100, -600: mean 100/6, s from the deviations, t(0.975, 5)
+    # net fiscal return 500, 200, -900, 800, 100, -600: mean 100/6 with scipy's bootstrap percentile interval
     x = [500.0, 200, -900, 800, 100, -600]
-    mean = sum(x) / 6
-    s = math.sqrt(sum((v - mean) ** 2 for v in x) / 5)
-    half = 2.570582 * s / math.sqrt(6)
     assert (d.net_fiscal_return_mean, d.net_fiscal_return_low, d.net_fiscal_return_high) == pytest.approx(
-        (mean, mean - half, mean + half), rel=1e-6)
+        (sum(x) / 6, *scipy_percentile(x)), rel=1e-12)
+    # incentives paid are the same in every run: the interval is that amount, not a symmetric band around it
+    assert (d.incentives_paid_low, d.incentives_paid_high) == (1000.0, 1000.0)
     # cost per job: the run without jobs has none; mean of the 5 others
     assert d.cost_per_job_n == 5 and d.cost_per_job_mean == pytest.approx((10 + 5 + 1000 / 300 + 2.5 + 2) / 5)
     # payback: 4 of 6 paying runs paid back; median of 5, 6, 7, 9, never, never = (7 + 9) / 2

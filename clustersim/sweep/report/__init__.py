@@ -24,7 +24,8 @@ Statistics (all at 95 %, computed over the successful runs; failed runs are coun
 "did not take off"):
 
 - take-off probability ``p = k / n`` with the Wilson score interval (:func:`wilson_interval`);
-- means with the Student t interval ``mean ± t(0.975, n - 1) · s / sqrt(n)`` across runs (:func:`t_interval`);
+- means across runs with the 95 % bootstrap percentile interval (:func:`bootstrap_interval`), which stays
+  inside the outcome's range and follows its skew (:func:`t_interval`, the Student t interval, is kept for callers);
 - median payback year with the distribution-free order-statistic interval (:func:`median_interval`);
 - package minus baseline: Newcombe's hybrid score interval for a difference of proportions
   (:func:`newcombe_interval`), Welch's t interval for a difference of means (:func:`welch_interval`).
@@ -43,6 +44,8 @@ from clustersim.sweep.report.stats import (
     BOOTSTRAP_RESAMPLES,
     BOOTSTRAP_SEED,
     GRID_MEANS,
+    MEAN_RESAMPLES,
+    MEAN_SEED,
     MONEY,
     PACKAGE_MEANS,
     PACKAGE_PANELS,
@@ -51,6 +54,7 @@ from clustersim.sweep.report.stats import (
     Z95,
     baseline_table,
     binned_table,
+    bootstrap_interval,
     expected_sample_points,
     median_interval,
     newcombe_interval,
@@ -78,6 +82,8 @@ __all__ = [
     "BOOTSTRAP_RESAMPLES",
     "BOOTSTRAP_SEED",
     "GRID_MEANS",
+    "MEAN_RESAMPLES",
+    "MEAN_SEED",
     "MONEY",
     "MONEY_UNITS",
     "PACKAGE_MEANS",
@@ -90,6 +96,7 @@ __all__ = [
     "add_report",
     "baseline_table",
     "binned_table",
+    "bootstrap_interval",
     "build_report",
     "cmd_report",
     "expected_sample_points",

@@ -14,6 +14,8 @@ from clustersim.sweep.report.stats import (
     BOOTSTRAP_RESAMPLES,
     BOOTSTRAP_SEED,
     GRID_MEANS,
+    MEAN_RESAMPLES,
+    MEAN_SEED,
     MONEY,
     PACKAGE_PANELS,
     RANGE_BINS,
@@ -21,12 +23,12 @@ from clustersim.sweep.report.stats import (
     _took_off,
     baseline_table,
     binned_table,
+    bootstrap_interval,
     newcombe_interval,
     ok_mask,
     package_table,
     sample_problems,
     sensitivity_table,
-    t_interval,
     take_off_table,
     wilson_interval,
 )
@@ -193,7 +195,7 @@ def _two_factor_sections(rep: Report, results: pd.DataFrame, meta: Mapping[str, 
                               annotations=notes)
         rep.figure("net_fiscal_return.png", fig, "mean net fiscal return heatmap")
     rep.add("## Table", "Each cell: successful runs, failed runs, take-off probability with its 95% Wilson "
-            "interval, and means with 95% t intervals across runs.")
+            "interval, and means with 95% bootstrap percentile intervals across runs.")
     rep.add(_grid_markdown(table, [xa, ya]))
     rep.table("take_off_table.csv", table)
 
@@ -290,9 +292,9 @@ def _package_sections(rep: Report, results: pd.DataFrame, meta: Mapping[str, Any
     rep.figure("packages.png", fig, "package comparison, small multiples with 95% intervals")
     rep.add(_package_markdown(table, units))
     rep.add("Intervals: take-off probability and payback share, Wilson 95%; jobs, money and cost per job, "
-            "95% t interval of the mean across runs (cost per job over runs that gained jobs only); median "
-            "payback year over runs that paid any incentive, \"never\" counting as later than every year, with "
-            "a distribution-free 95% interval from order statistics (n/a below 6 runs).")
+            "95% bootstrap percentile interval of the mean across runs (cost per job over runs that gained jobs "
+            "only); median payback year over runs that paid any incentive, \"never\" counting as later than every "
+            "year, with a distribution-free 95% interval from order statistics (n/a below 6 runs).")
     rep.table("packages_table.csv", table)
     if diffs is not None:
         _baseline_section(rep, diffs, col, str(baseline), label_of, meta, pooled)
@@ -574,7 +576,7 @@ def _overall_section(rep: Report, results: pd.DataFrame, meta: Mapping[str, Any]
         parts.append(f"The focal county took off in {k} of {n} successful runs ({_pct_ci(k / n, low, high)}).")
     for name in GRID_MEANS:
         if name in good.columns:
-            mean, low, high, _ = t_interval(good[name])
+            mean, low, high, _ = bootstrap_interval(good[name])
             if name == "final_share":
                 parts.append(f"Mean final share {_pct_ci(mean, low, high)}.")
             else:
@@ -587,8 +589,12 @@ def _method_section(rep: Report, kind: str, *, differences: bool = False) -> Non
     rep.add("## Method",
             "Take-off probability: k runs that took off among n successful runs, with the 95% Wilson score "
             "interval (centre (p + z²/2n)/(1 + z²/n), half-width z/(1 + z²/n)·√(p(1-p)/n + z²/4n²), z = 1.96). "
-            "Means: 95% Student t interval across runs, mean ± t(0.975, n-1)·s/√n (shown clipped to 0-100% for "
-            "shares; the CSV files keep the raw bounds). Money in wan (10,000 CNY) in the CSV files; "
+            "Means across runs: 95% bootstrap percentile interval, the 2.5% and 97.5% quantiles of the means of "
+            f"{MEAN_RESAMPLES:,} resamples of the runs drawn with replacement (scipy.stats.bootstrap, seed "
+            f"{MEAN_SEED}). A resampled mean lies between the smallest and largest run, so the interval never "
+            "leaves the outcome's range (amounts that cannot be negative get no negative bound, shares stay "
+            "within 0-100%) and is longer on the side where the runs are skewed. Money in wan (10,000 CNY) in the "
+            "CSV files; "
             "1 million yuan = 100 wan, 1 billion yuan = 100,000 wan.")
     if kind == "grid":
         rep.add("Heatmaps place the factor values at evenly spaced positions (one column or row per value, "

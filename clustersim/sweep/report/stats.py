@@ -1,6 +1,6 @@
-"""Statistics of a sweep's results: intervals (Wilson, Student t, Newcombe, Welch, order-statistic median)
-and the tables they fill (grid cells, packages, differences from a baseline, bins of a range, Morris / Sobol
-indices). Numbers only: no formatting, no prose."""
+"""Statistics of a sweep's results: intervals (Wilson, bootstrap percentile, Student t, Newcombe, Welch,
+order-statistic median) and the tables they fill (grid cells, packages, differences from a baseline, bins of a
+range, Morris / Sobol indices). Numbers only: no formatting, no prose."""
 
 from __future__ import annotations
 
@@ -32,6 +32,8 @@ SENSITIVITY_OUTCOMES = ("final_share", "took_off", "net_fiscal_return")
 MONEY = frozenset({"incentives_paid", "extra_revenue", "net_fiscal_return", "cost_per_job", "focal_balance"})
 BOOTSTRAP_RESAMPLES = 1000
 BOOTSTRAP_SEED = 20240917  # fixed, so the SALib confidence intervals (bootstrap) are reproducible
+MEAN_RESAMPLES = 9999  # bootstrap resamples for the interval of a mean across runs
+MEAN_SEED = 20261206  # fixed, so every mean's bootstrap interval is reproducible (the same for the same values)
 
 
 # ------------------------------------------------------------------------------ statistics
@@ -77,6 +79,35 @@ def t_interval(values: Any) -> tuple[float, float, float, int]:
         return mean, math.nan, math.nan, 1
     half = float(t.ppf(0.975, n - 1)) * float(x.std(ddof=1)) / math.sqrt(n)
     return mean, mean - half, mean + half, n
+
+
+def bootstrap_interval(values: Any, *, n_resamples: int = MEAN_RESAMPLES,
+                       seed: int = MEAN_SEED) -> tuple[float, float, float, int]:
+    """``(mean, low, high, n)``: mean of the finite ``values`` with the 95 % bootstrap percentile
+    interval (:func:`scipy.stats.bootstrap`, ``method="percentile"``, ``n_resamples`` resamples drawn
+    with a generator seeded by ``seed``): the 2.5 % and 97.5 % quantiles of the means of resamples of
+    the runs drawn with replacement.
+
+    Every resample mean lies between the smallest and largest value, so the interval respects the
+    outcome's support (never below 0 for amounts that cannot be negative, inside [0, 1] for shares)
+    and follows its skew, unlike the symmetric t interval. Non-finite values (e.g. cost per job of a
+    run without jobs) are left out and not counted in n. Bounds nan when n < 2 (everything nan when
+    n == 0); ``[mean, mean]`` when all values are equal."""
+    from scipy.stats import bootstrap
+
+    x = np.asarray(values, dtype=float)
+    x = x[np.isfinite(x)]
+    n = int(x.size)
+    if n == 0:
+        return math.nan, math.nan, math.nan, 0
+    mean = float(x.mean())
+    if n == 1:
+        return mean, math.nan, math.nan, 1
+    if np.ptp(x) == 0.0:
+        return mean, mean, mean, n
+    res = bootstrap((x,), np.mean, n_resamples=n_resamples, confidence_level=0.95, method="percentile",
+                    vectorized=True, rng=np.random.default_rng(seed))
+    return mean, float(res.confidence_interval.low), float(res.confidence_interval.high), n
 
 
 def newcombe_interval(k1: int, n1: int, k2: int, n2: int, z: float = Z95) -> tuple[float, float, float]:
@@ -167,13 +198,13 @@ def _proportion_columns(prefix: str, k: int, n: int) -> dict[str, float]:
 
 
 def _mean_columns(name: str, values: Any) -> dict[str, float]:
-    mean, low, high, n = t_interval(values)
+    mean, low, high, n = bootstrap_interval(values)
     return {f"{name}_mean": mean, f"{name}_low": low, f"{name}_high": high, f"{name}_n": n}
 
 
 def _group_row(group: pd.DataFrame, good: pd.DataFrame, means: Sequence[str]) -> dict[str, Any]:
     """Run counts of ``group`` (``good``: its successful runs), take-off probability with its Wilson
-    interval (with a ``took_off`` column) and t intervals of the ``means`` present."""
+    interval (with a ``took_off`` column) and bootstrap intervals of the ``means`` present."""
     row: dict[str, Any] = {"n_runs": len(group), "n_ok": len(good), "n_failed": len(group) - len(good)}
     if "took_off" in group.columns:
         row.update(_proportion_columns("took_off", int(_took_off(good).sum()), len(good)))
@@ -186,7 +217,8 @@ def _group_row(group: pd.DataFrame, good: pd.DataFrame, means: Sequence[str]) ->
 def summarise(results: pd.DataFrame, by: Sequence[str], means: Sequence[str] = GRID_MEANS) -> pd.DataFrame:
     """One row per combination of the ``by`` columns (sorted by value): ``n_runs``, ``n_ok``,
     ``n_failed``; with a ``took_off`` column, ``took_off`` (k), ``p_took_off`` and its Wilson bounds
-    ``p_took_off_low/high``; for each of ``means`` present, ``<name>_mean/_low/_high/_n`` (t interval)."""
+    ``p_took_off_low/high``; for each of ``means`` present, ``<name>_mean/_low/_high/_n``
+    (:func:`bootstrap_interval`)."""
     results = results.reset_index(drop=True)
     ok = ok_mask(results)
     rows = []
@@ -204,7 +236,7 @@ def take_off_table(results: pd.DataFrame, x: str, y: str | None = None) -> pd.Da
 
 def package_table(results: pd.DataFrame, package: str = "package", order: Sequence[str] | None = None) -> pd.DataFrame:
     """One row per package (in ``order``, default first appearance), pooled over any other factor:
-    run counts; take-off probability with its Wilson interval; mean and t interval of jobs,
+    run counts; take-off probability with its Wilson interval; mean and bootstrap interval of jobs,
     incentives paid, extra revenue, net fiscal return and cost per job (runs with jobs gained only);
     payback: among runs that paid any incentive, ``paid_back`` (k) and its share with Wilson bounds
     (``p_paid_back*``), and the median payback year (never = later than any year, so the median is

@@ -143,7 +143,7 @@ def _grid_markdown(table: pd.DataFrame, axes: Sequence[Axis]) -> str:
         if has_p:
             row += [str(int(r.took_off)) if r.n_ok else "0", _pct_ci(r.p_took_off, r.p_took_off_low, r.p_took_off_high)]
         if "final_share_mean" in table.columns:
-            row.append(_pct_ci(r.final_share_mean, max(r.final_share_low, 0.0), min(r.final_share_high, 1.0)))
+            row.append(_pct_ci(r.final_share_mean, r.final_share_low, r.final_share_high))
         if "net_fiscal_return_mean" in table.columns:
             row.append(_num_ci(r.net_fiscal_return_mean, r.net_fiscal_return_low, r.net_fiscal_return_high, scale))
         rows.append(row)
