@@ -556,7 +556,11 @@ def test_lhs_report_has_a_scatter_and_a_binned_headline(tmp_path):
     assert (f"the take-off probability goes from 0% [0%, {100 * hi0:.0f}%] at depth 0 to 1 to 100% "
             f"[{100 * wilson_by_hand(3, 3)[0]:.0f}%, 100%] at depth 3 to 4. The difference, +100 percentage points "
             f"[{100 * low:+.0f}, {100 * high:+.0f}] (Newcombe's 95% interval), is a clear change over depth.") in text
-    assert "other factors (fee) vary over their ranges" in text
+    assert "Within each bin of one factor the others vary over their ranges" in text
+    # every factor is binned, not only the first: fee 0.01 to 0.05 in 4 bins of 0.01
+    assert "### Take-off over depth" in text and "### Take-off over fee" in text
+    bins = rep.tables["take_off_bins.csv"]
+    assert list(bins["factor"].unique()) == ["depth", "fee"] and list(bins.groupby("factor")["n_ok"].sum()) == [8, 8]
     assert "| 1 to 2 | 0 | 0 | 0 | n/a |" in text  # the empty bin is shown, not dropped
     # the same with overlapping bins: no claim of a change
     flat = lhs_results().assign(took_off=[True, False, True, False, True, False, True, False, None])
@@ -642,3 +646,36 @@ def test_sobol_sum_outside_unit_interval_prints_no_interaction_share(monkeypatch
     table.loc[:, "S1"] = [0.5, 0.3]  # sum 0.8: interactions about 20%
     text = "\n".join(build_report(results, meta).lines)
     assert "sum to 0.80, so interactions account for about 20% of the variance." in text
+
+
+# ------------------------------------------------------------------------------ jobs and cost of every grid cell
+def test_grid_report_carries_jobs_cost_and_payback_of_every_cell_and_the_asked_outcomes():
+    results = grid_results()
+    ok = results["status"] == "ok"
+    # cell (2, 0.01): 5 runs, jobs 100 r, incentives 1000 each, extra revenue 1500, payback in year 4 + r
+    results["jobs"] = np.where(ok, 100.0 * results["replicate"], np.nan)
+    results["incentives_paid"] = np.where(ok, 1000.0 * results["subsidy_depth"] / 2, np.nan)
+    results["extra_revenue"] = np.where(ok, 1500.0, np.nan)
+    results["cost_per_job"] = results["incentives_paid"] / results["jobs"].where(results["jobs"] > 0)
+    results["payback_year"] = np.where(ok & (results["subsidy_depth"] > 0), 4.0 + results["replicate"], np.nan)
+    results["hhi"] = np.where(ok, 0.25, np.nan)
+    meta = {**GRID_META, "outcomes": ["took_off", "final_share", "net_fiscal_return", "hhi"]}
+    rep = build_report(results, meta)
+    text = "\n".join(rep.lines)
+    table = rep.tables["take_off_table.csv"].set_index(["subsidy_depth", "fee_rate"])
+    cell = table.loc[(2.0, 0.01)]
+    assert cell.jobs_mean == pytest.approx(200.0) and cell.incentives_paid_mean == pytest.approx(1000.0)
+    assert (cell.incentives_paid_low, cell.incentives_paid_high) == (1000.0, 1000.0)
+    # cost per job over the 4 runs with jobs: 1000/100, 1000/200, 1000/300, 1000/400
+    assert cell.cost_per_job_n == 4 and cell.cost_per_job_mean == pytest.approx((10 + 5 + 10 / 3 + 2.5) / 4)
+    assert (cell.paid_back, cell.payback_eligible, cell.payback_year_median) == (5, 5, 6.0)
+    assert table.loc[(0.0, 0.01)].payback_eligible == 0  # paid nothing
+    assert "## Jobs and cost in every cell" in text
+    assert "| 2 | 1% | 5 | 200 [" in text and "5/5: 100% [" in text and "n/a (no incentives paid)" in text
+    # the outcome the experiment asked for appears, with its interval
+    assert "## Further outcomes" in text and "hhi [95% CI]" in text and "| 2 | 1% | 5 | 0.25 [0.25, 0.25] |" in text
+    # with the default (every outcome) there is no further-outcomes table
+    from clustersim.sweep.outcomes import OUTCOMES
+
+    every = {**GRID_META, "outcomes": list(OUTCOMES)}
+    assert "## Further outcomes" not in "\n".join(build_report(results, every).lines)

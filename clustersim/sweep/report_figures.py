@@ -150,12 +150,19 @@ TOOK_OFF_COLOUR, NO_TAKE_OFF_COLOUR = "#0072B2", "#D55E00"  # Okabe-Ito blue and
 
 
 def run_scatter(x: np.ndarray, y: np.ndarray, took_off: np.ndarray, share: np.ndarray | None, *, x_label: str,
-                y_label: str, title: str, x_percent: bool = False, y_percent: bool = False) -> Figure:
+                y_label: str, title: str, x_percent: bool = False, y_percent: bool = False,
+                replicate: np.ndarray | None = None) -> Figure:
     """One marker per run at ``(x, y)``: a blue circle if it took off, a vermillion cross if not
-    (crosses drawn on top, so replicates at one point that differ stay visible); marker area
-    proportional to the run's final share when ``share`` is given. ``x_percent`` / ``y_percent``:
-    the axis holds shares, shown in %."""
+    (crosses drawn on top); marker area proportional to the run's final share when ``share`` is
+    given. ``replicate`` (0, 1, ...): the replicates of one point are drawn side by side, each moved
+    right by ``(replicate - (R - 1) / 2) · step`` with ``step = min(2.5 %, 20 % / R)`` of the x range
+    (R replicates), so that none hides another. ``x_percent`` / ``y_percent``: the axis holds shares, shown in %."""
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if replicate is not None and x.size:
+        reps = np.asarray(replicate, dtype=float)
+        span = float(np.ptp(x)) or 1.0
+        step = min(0.025, 0.2 / (float(reps.max()) + 1.0)) * span
+        x = x + (reps - float(reps.max()) / 2.0) * step
     took = np.asarray(took_off, dtype=bool)
     fig = Figure(figsize=(7.5, 5.0), layout="constrained")
     ax = fig.subplots()

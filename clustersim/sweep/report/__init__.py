@@ -11,14 +11,16 @@ and the runs (:func:`clustersim.sweep.store.load_results` with failed runs) and 
 (default ``DIR/report/``) ``report.md``, PNG figures and CSV tables. What it shows depends on the design:
 
 - grid over two or more factors: heatmaps of the take-off probability (with its 50 % contour), of the mean
-  final share and of the mean net fiscal return over the first two varying factors (the others pooled);
+  final share and of the mean net fiscal return over the first two varying factors (the others pooled), and
+  every cell's jobs, incentives paid, extra revenue, cost per job and payback (and the outcomes an experiment
+  lists in ``outcomes``);
 - grid over one factor: the take-off probability against it, with its Wilson band;
 - named packages: a comparison table and a small-multiple bar chart; with a baseline package
   (``[design] baseline`` or ``--baseline``), each other package's difference from it;
 - Morris / Sobol: sensitivity indices with their bootstrap confidence bars, and a plain warning when
   the sample is too small to rank the factors;
-- other designs over ranges (lhs): a scatter of the runs over the first two factors and the take-off
-  probability in four equal-width bins of the first factor.
+- other designs over ranges (lhs): a scatter of the runs over the first two factors (replicates of a point
+  side by side) and the take-off probability in four equal-width bins of every factor.
 
 Statistics (all at 95 %, computed over the successful runs; failed runs are counted apart, never as
 "did not take off"):

@@ -17,6 +17,7 @@ from clustersim.sweep.report.prose import (
     _overall_section,
     _package_sections,
     _range_sections,
+    _requested_outcomes,
     _sensitivity_sections,
 )
 from clustersim.sweep.report.stats import (
@@ -44,6 +45,7 @@ def build_report(results: pd.DataFrame, meta: Mapping[str, Any], *, design: pd.D
     """The whole report in memory (no files): Markdown lines, figures and tables. ``design``: the
     full design (to count runs not run yet); default: ``results`` is the whole design."""
     results = results.reset_index(drop=True)
+    meta = {**meta, "requested_outcomes": _requested_outcomes(meta, results)}
     ok = ok_mask(results)
     rep = Report()
     rep.add(f"# Sweep report: {meta.get('experiment', 'sweep')}")

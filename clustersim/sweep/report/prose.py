@@ -9,10 +9,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from clustersim.sweep.outcomes import OUTCOMES
 from clustersim.sweep.report.stats import (
     BASELINE_PANELS,
     BOOTSTRAP_RESAMPLES,
     BOOTSTRAP_SEED,
+    CELL_MEANS,
     GRID_MEANS,
     MEAN_RESAMPLES,
     MEAN_SEED,
@@ -36,10 +38,12 @@ from clustersim.sweep.report.tables import (
     Axis,
     Report,
     _baseline_units,
+    _cost_markdown,
     _grid_markdown,
     _join,
     _num,
     _num_ci,
+    _outcomes_markdown,
     _package_markdown,
     _package_units,
     _pct,
@@ -95,7 +99,7 @@ def _grid_sections(rep: Report, results: pd.DataFrame, meta: Mapping[str, Any],
 def _one_factor_section(rep: Report, results: pd.DataFrame, meta: Mapping[str, Any], ax: Axis, pooled: str) -> None:
     from clustersim.sweep import report_figures as rf
 
-    table = take_off_table(results, ax.name)
+    table = take_off_table(results, ax.name, extra=meta.get("requested_outcomes", ()))
     rep.add(f"## Take-off probability against {ax.label}")
     if "took_off" in table.columns:
         cells = table[table["n_ok"] > 0]
@@ -113,6 +117,7 @@ def _one_factor_section(rep: Report, results: pd.DataFrame, meta: Mapping[str, A
                                   title=f"Take-off probability, {_title_suffix(meta, pooled)}")
         rep.figure("take_off_probability.png", fig, "take-off probability with 95% Wilson band")
     rep.add(_grid_markdown(table, [ax]))
+    _cost_section(rep, table, [ax], meta)
     rep.table("take_off_table.csv", table)
 
 
@@ -120,7 +125,7 @@ def _two_factor_sections(rep: Report, results: pd.DataFrame, meta: Mapping[str, 
                          pooled: str) -> None:
     from clustersim.sweep import report_figures as rf
 
-    table = take_off_table(results, xa.name, ya.name)
+    table = take_off_table(results, xa.name, ya.name, extra=meta.get("requested_outcomes", ()))
     xs = sorted(table[xa.name].unique())
     ys = sorted(table[ya.name].unique())
 
@@ -197,7 +202,36 @@ def _two_factor_sections(rep: Report, results: pd.DataFrame, meta: Mapping[str, 
     rep.add("## Table", "Each cell: successful runs, failed runs, take-off probability with its 95% Wilson "
             "interval, and means with 95% bootstrap percentile intervals across runs.")
     rep.add(_grid_markdown(table, [xa, ya]))
+    _cost_section(rep, table, [xa, ya], meta)
     rep.table("take_off_table.csv", table)
+
+
+def _requested_outcomes(meta: Mapping[str, Any], results: pd.DataFrame) -> list[str]:
+    """Numeric outcomes the experiment chose itself (an ``outcomes`` list that leaves some out) beyond
+    those every grid report shows; none when it keeps the default (every outcome)."""
+    chosen = list(meta.get("outcomes") or [])
+    if not chosen or set(OUTCOMES) - {o for o in OUTCOMES if o.startswith("eg_")} <= set(chosen):
+        return []
+    return [o for o in chosen if o not in CELL_MEANS and o != "took_off" and o in results.columns
+            and pd.api.types.is_numeric_dtype(results[o]) and results[o].dtype != bool]
+
+
+def _cost_section(rep: Report, table: pd.DataFrame, axes: Sequence[Axis], meta: Mapping[str, Any]) -> None:
+    """Jobs, incentives paid, extra revenue, cost per job and payback of every cell, and the means of the
+    outcomes the experiment asked for."""
+    if any(f"{s}_mean" in table.columns for s in ("jobs", "incentives_paid", "extra_revenue", "cost_per_job")):
+        rep.add("## Jobs and cost in every cell",
+                f"Means across runs with 95% bootstrap intervals: focal jobs gained and money over the "
+                f"{meta.get('years')} years (against the {meta.get('fiscal_baseline', 'initial')} baseline), cost "
+                "per job gained (runs that gained jobs only), and payback among runs that paid any incentive (share "
+                "that paid back within the run, Wilson 95%; median payback year, \"never\" counting as later than "
+                "every year, with its order-statistic interval).")
+        rep.add(_cost_markdown(table, axes, _package_units(table)))
+    extra = [o for o in meta.get("requested_outcomes", []) if f"{o}_mean" in table.columns]
+    if extra:
+        rep.add("## Further outcomes", "Outcomes this experiment asked for: means across runs with 95% bootstrap "
+                "intervals, in the outcome's own unit (see the outcomes in docs/ODD.md).")
+        rep.add(_outcomes_markdown(table, axes, extra))
 
 
 def _at(row: pd.Series, xa: Axis, ya: Axis) -> str:
@@ -490,8 +524,9 @@ def _sensitivity_sections(rep: Report, results: pd.DataFrame, meta: Mapping[str,
 
 def _range_sections(rep: Report, good: pd.DataFrame, meta: Mapping[str, Any],
                     factors: Sequence[Mapping[str, Any]]) -> None:
-    """Designs over ranges (lhs): a scatter of the successful runs over the first two numeric factors and
-    the take-off probability in equal-width bins of the first."""
+    """Designs over ranges (lhs): a scatter of the successful runs over the first two numeric factors
+    (replicates of one point side by side) and, for every numeric factor, the take-off probability in
+    equal-width bins of its range."""
     from clustersim.sweep import report_figures as rf
 
     numeric = [f for f in factors if f["name"] in good.columns and pd.api.types.is_numeric_dtype(good[f["name"]])
@@ -500,12 +535,7 @@ def _range_sections(rep: Report, good: pd.DataFrame, meta: Mapping[str, Any],
         return
     first = numeric[0]
     name, label = first["name"], str(first.get("label") or first["name"])
-    values = good[name].astype(float)
-    # the design's range; widened to the values (whole-number factors are rounded and can fall outside)
-    low = min(float(values.min()), float(first["low"]) if first.get("low") is not None else math.inf)
-    high = max(float(values.max()), float(first["high"]) if first.get("high") is not None else -math.inf)
-    xa = Axis.of(first, [low, high])
-    others = [str(f.get("label") or f["name"]) for f in factors if f["name"] != name]
+    xa = Axis.of(first, _range_of(first, good[name].astype(float)))
     rep.add(f"## Runs over {label}" + (f" and {numeric[1].get('label') or numeric[1]['name']}"
                                          if len(numeric) > 1 else ""))
     took = _took_off(good)
@@ -519,15 +549,48 @@ def _range_sections(rep: Report, good: pd.DataFrame, meta: Mapping[str, Any],
         y, y_label, y_percent = share, "final share of the focal county", True
     else:
         y, y_label, y_percent = np.zeros(len(good)), "", False
-    fig = rf.run_scatter(values.to_numpy(), y, took, share, x_label=label, y_label=y_label, x_percent=xa.percent,
-                         y_percent=y_percent, title=f"Each successful run, {_title_suffix(meta)}")
-    rep.figure("runs_scatter.png", fig, "runs over the first two factors: took off or not, marker area = final share")
+    replicate = good["replicate"].to_numpy(int) if "replicate" in good.columns else None
+    fig = rf.run_scatter(good[name].astype(float).to_numpy(), y, took, share, x_label=label, y_label=y_label,
+                         x_percent=xa.percent, y_percent=y_percent, replicate=replicate,
+                         title=f"Each successful run, {_title_suffix(meta, '')}")
+    rep.figure("runs_scatter.png", fig, "runs over the first two factors: took off or not, marker area = final "
+               "share; the replicates of one point stand side by side")
+    tables = []
+    for factor in numeric:
+        table = _binned_factor(rep, good, factor)
+        if table is not None:
+            tables.append(table)
+    if tables:
+        rep.add("Bins are closed on the left (the last also on the right)"
+                + ("; a Latin hypercube puts about the same number of points in each." if meta["design_kind"] == "lhs"
+                   else ".")
+                + (" Within each bin of one factor the others vary over their ranges, so these are averages over "
+                   "them, not comparisons with the others held fixed." if len(factors) > 1 else ""))
+        rep.table("take_off_bins.csv", pd.concat(tables, ignore_index=True))
+
+
+def _range_of(factor: Mapping[str, Any], values: pd.Series) -> list[float]:
+    """The design's range of ``factor``, widened to its ``values`` (whole-number factors are rounded and can
+    fall outside)."""
+    low = min(float(values.min()), float(factor["low"]) if factor.get("low") is not None else math.inf)
+    high = max(float(values.max()), float(factor["high"]) if factor.get("high") is not None else -math.inf)
+    return [low, high]
+
+
+def _binned_factor(rep: Report, good: pd.DataFrame, factor: Mapping[str, Any]) -> pd.DataFrame | None:
+    """One factor's subsection: take-off probability (and the cell means) in equal-width bins of its range,
+    with the change from the first to the last bin; the table with a ``factor`` column, or None when the
+    factor does not vary."""
+    name, label = factor["name"], str(factor.get("label") or factor["name"])
+    low, high = _range_of(factor, good[name].astype(float))
     if low == high:
-        return
+        return None
+    xa = Axis.of(factor, [low, high])
     bins = RANGE_BINS if good[name].nunique() >= RANGE_BINS else 1
     table = binned_table(good, name, low, high, bins)
     cells = table[table["n_ok"] > 0]
     first_bin, last_bin = cells.iloc[0], cells.iloc[-1]
+    rep.add(f"### Take-off over {label}")
 
     def where(row: pd.Series) -> str:
         return f"{label} {xa.fmt(row.bin_low)} to {xa.fmt(row.bin_high)}"
@@ -544,17 +607,12 @@ def _range_sections(rep: Report, good: pd.DataFrame, meta: Mapping[str, Any],
                     "interval), " + (f"is a clear change over {label}." if clear else
                                      f"could be sampling noise: this sample does not show a clear change over "
                                      f"{label}."))
-        if others:
-            text.append(f"Within each bin the other factors ({_join(others)}) vary over their ranges, so these are "
-                        "averages over them, not a comparison with the others held fixed.")
         rep.add(" ".join(text))
     shown = table.assign(**{name: [f"{xa.fmt(a)} to {xa.fmt(b)}" for a, b in zip(table["bin_low"], table["bin_high"],
                                                                                  strict=True)]})
     rep.add(_grid_markdown(shown, [Axis(name, label)]))
-    rep.add("Bins are closed on the left (the last also on the right)"
-            + ("; a Latin hypercube puts about the same number of points in each." if meta["design_kind"] == "lhs"
-               else "."))
-    rep.table("take_off_bins.csv", table)
+    table.insert(0, "factor", name)
+    return table
 
 
 def _more_samples(meta: Mapping[str, Any]) -> str:

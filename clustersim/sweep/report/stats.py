@@ -26,6 +26,7 @@ BASELINE_PANELS = (  # differences from the baseline package: column stem, what 
     ("net_fiscal_return", "net fiscal return", "money"),
 )
 PACKAGE_MEANS = tuple(stem for stem, _, _ in PACKAGE_PANELS)
+CELL_MEANS = (*GRID_MEANS, *(m for m in PACKAGE_MEANS if m not in GRID_MEANS))  # every cell of a grid
 BASELINE_MEANS = tuple(stem for stem, _, _ in BASELINE_PANELS)
 RANGE_BINS = 4  # range designs: the take-off probability in this many equal-width bins of the first factor
 SENSITIVITY_OUTCOMES = ("final_share", "took_off", "net_fiscal_return")
@@ -103,11 +104,13 @@ def bootstrap_interval(values: Any, *, n_resamples: int = MEAN_RESAMPLES,
     mean = float(x.mean())
     if n == 1:
         return mean, math.nan, math.nan, 1
-    if np.ptp(x) == 0.0:
-        return mean, mean, mean, n
+    if np.ptp(x) == 0.0:  # the mean of equal values is that value (the float sum can round it)
+        return float(x[0]), float(x[0]), float(x[0]), n
     res = bootstrap((x,), np.mean, n_resamples=n_resamples, confidence_level=0.95, method="percentile",
                     vectorized=True, rng=np.random.default_rng(seed))
-    return mean, float(res.confidence_interval.low), float(res.confidence_interval.high), n
+    # a resampled mean of equal values can round one ulp outside them: clip to [min, max], where it lies exactly
+    low, high = np.clip([res.confidence_interval.low, res.confidence_interval.high], x.min(), x.max())
+    return mean, float(low), float(high), n
 
 
 def newcombe_interval(k1: int, n1: int, k2: int, n2: int, z: float = Z95) -> tuple[float, float, float]:
@@ -202,36 +205,58 @@ def _mean_columns(name: str, values: Any) -> dict[str, float]:
     return {f"{name}_mean": mean, f"{name}_low": low, f"{name}_high": high, f"{name}_n": n}
 
 
-def _group_row(group: pd.DataFrame, good: pd.DataFrame, means: Sequence[str]) -> dict[str, Any]:
+def _group_row(group: pd.DataFrame, good: pd.DataFrame, means: Sequence[str], *,
+               payback: bool = False) -> dict[str, Any]:
     """Run counts of ``group`` (``good``: its successful runs), take-off probability with its Wilson
-    interval (with a ``took_off`` column) and bootstrap intervals of the ``means`` present."""
+    interval (with a ``took_off`` column), bootstrap intervals of the ``means`` present and, with
+    ``payback`` and a ``payback_year`` column, :func:`payback_columns`."""
     row: dict[str, Any] = {"n_runs": len(group), "n_ok": len(good), "n_failed": len(group) - len(good)}
     if "took_off" in group.columns:
         row.update(_proportion_columns("took_off", int(_took_off(good).sum()), len(good)))
     for name in means:
         if name in group.columns:
             row.update(_mean_columns(name, good[name]))
+    if payback and "payback_year" in group.columns:
+        row.update(payback_columns(good))
     return row
 
 
-def summarise(results: pd.DataFrame, by: Sequence[str], means: Sequence[str] = GRID_MEANS) -> pd.DataFrame:
+def payback_columns(good: pd.DataFrame) -> dict[str, Any]:
+    """Payback of successful runs ``good``: among runs that paid any incentive, ``payback_eligible``
+    (their number), ``paid_back`` (k) and its share with Wilson bounds (``p_paid_back*``), and the
+    median payback year (never = later than any year, so the median is ``inf`` when most runs never
+    pay back) with its order-statistic interval (``payback_year_median/_low/_high``)."""
+    paying = good[good["incentives_paid"].astype(float) > 0] if "incentives_paid" in good.columns else good
+    years = paying["payback_year"].astype(float).to_numpy()
+    row: dict[str, Any] = {"payback_eligible": len(paying)}
+    row.update(_proportion_columns("paid_back", int(np.isfinite(years).sum()), len(paying)))
+    median, low, high = median_interval(np.where(np.isfinite(years), years, np.inf))
+    row.update(payback_year_median=median, payback_year_low=low, payback_year_high=high)
+    return row
+
+
+def summarise(results: pd.DataFrame, by: Sequence[str], means: Sequence[str] = GRID_MEANS, *,
+              payback: bool = False) -> pd.DataFrame:
     """One row per combination of the ``by`` columns (sorted by value): ``n_runs``, ``n_ok``,
     ``n_failed``; with a ``took_off`` column, ``took_off`` (k), ``p_took_off`` and its Wilson bounds
     ``p_took_off_low/high``; for each of ``means`` present, ``<name>_mean/_low/_high/_n``
-    (:func:`bootstrap_interval`)."""
+    (:func:`bootstrap_interval`); with ``payback``, :func:`payback_columns`."""
     results = results.reset_index(drop=True)
     ok = ok_mask(results)
     rows = []
     for key, group in results.groupby(list(by), sort=True, dropna=False):
         key = key if isinstance(key, tuple) else (key,)
-        rows.append({**dict(zip(by, key, strict=True)), **_group_row(group, group[ok.loc[group.index]], means)})
+        rows.append({**dict(zip(by, key, strict=True)),
+                     **_group_row(group, group[ok.loc[group.index]], means, payback=payback)})
     return pd.DataFrame(rows)
 
 
-def take_off_table(results: pd.DataFrame, x: str, y: str | None = None) -> pd.DataFrame:
-    """The grid table: :func:`summarise` over ``x`` (and ``y``) with the mean final share and net
-    fiscal return; any other factor is pooled."""
-    return summarise(results, [x] if y is None else [x, y], GRID_MEANS)
+def take_off_table(results: pd.DataFrame, x: str, y: str | None = None, extra: Sequence[str] = ()) -> pd.DataFrame:
+    """The grid table: :func:`summarise` over ``x`` (and ``y``) with the mean final share, net fiscal
+    return, jobs, incentives paid, extra revenue and cost per job (:data:`CELL_MEANS`), the ``extra``
+    outcomes' means, and payback; any other factor is pooled."""
+    means = [*CELL_MEANS, *(o for o in extra if o not in CELL_MEANS)]
+    return summarise(results, [x] if y is None else [x, y], means, payback=True)
 
 
 def package_table(results: pd.DataFrame, package: str = "package", order: Sequence[str] | None = None) -> pd.DataFrame:
@@ -249,15 +274,7 @@ def package_table(results: pd.DataFrame, package: str = "package", order: Sequen
     for name in names:
         group = results[packages == name]
         good = group[ok.loc[group.index]]
-        row: dict[str, Any] = {package: name, **_group_row(group, good, PACKAGE_MEANS)}
-        if "payback_year" in results.columns:
-            paying = good[good["incentives_paid"].astype(float) > 0] if "incentives_paid" in good.columns else good
-            years = paying["payback_year"].astype(float).to_numpy()
-            row.update(payback_eligible=len(paying))
-            row.update(_proportion_columns("paid_back", int(np.isfinite(years).sum()), len(paying)))
-            median, low, high = median_interval(np.where(np.isfinite(years), years, np.inf))
-            row.update(payback_year_median=median, payback_year_low=low, payback_year_high=high)
-        rows.append(row)
+        rows.append({package: name, **_group_row(group, good, PACKAGE_MEANS, payback=True)})
     return pd.DataFrame(rows)
 
 

@@ -166,25 +166,51 @@ def _package_markdown(table: pd.DataFrame, units: Mapping[str, tuple[float, str]
     if "p_took_off" in table.columns:
         header.append("P(take-off)")
     stems = [(s, t) for s, t, _ in PACKAGE_PANELS if f"{s}_mean" in table.columns]
-    for stem, title in stems:
-        header.append(f"{title} ({units[stem][1]})")
-    if "p_paid_back" in table.columns:
-        header += ["pays back", "median payback year"]
+    header += _money_header(table, stems, units)
     rows = []
     for _, r in table.iterrows():
         row = [str(r.label), str(int(r.n_ok)), str(int(r.n_failed))]
         if "p_took_off" in table.columns:
             row.append(_pct_ci(r.p_took_off, r.p_took_off_low, r.p_took_off_high))
-        for stem, _ in stems:
-            div = units[stem][0]
-            row.append(_num_ci(r[f"{stem}_mean"], r[f"{stem}_low"], r[f"{stem}_high"], div))
-        if "p_paid_back" in table.columns:
-            share = (f"{int(r.paid_back)}/{int(r.payback_eligible)}: "
-                     f"{_pct_ci(r.p_paid_back, r.p_paid_back_low, r.p_paid_back_high)}"
-                     if r.payback_eligible else "n/a (no incentives paid)")
-            row += [share, _num_ci(r.payback_year_median, r.payback_year_low, r.payback_year_high, 1.0, ".4g")]
-        rows.append(row)
+        rows.append(row + _money_cells(table, r, stems, units))
     return markdown_table(header, rows, [False] + [True] * (len(header) - 1))
+
+
+def _cost_markdown(table: pd.DataFrame, axes: Sequence[Axis], units: Mapping[str, tuple[float, str]]) -> str:
+    """Jobs, money and payback of every grid cell (or bin): the package table's columns per cell."""
+    stems = [(s, t) for s, t, _ in PACKAGE_PANELS if f"{s}_mean" in table.columns and s != "net_fiscal_return"]
+    header = [a.title for a in axes] + ["runs ok", *_money_header(table, stems, units)]
+    rows = [[a.fmt(r[a.name]) for a in axes] + [str(int(r.n_ok))] + _money_cells(table, r, stems, units)
+            for _, r in table.iterrows()]
+    return markdown_table(header, rows, [False] * len(axes) + [True] * (len(header) - len(axes)))
+
+
+def _money_header(table: pd.DataFrame, stems: Sequence[tuple[str, str]],
+                  units: Mapping[str, tuple[float, str]]) -> list[str]:
+    header = [f"{title} ({units[stem][1]})" for stem, title in stems]
+    if "p_paid_back" in table.columns:
+        header += ["pays back", "median payback year"]
+    return header
+
+
+def _money_cells(table: pd.DataFrame, r: pd.Series, stems: Sequence[tuple[str, str]],
+                 units: Mapping[str, tuple[float, str]]) -> list[str]:
+    row = [_num_ci(r[f"{stem}_mean"], r[f"{stem}_low"], r[f"{stem}_high"], units[stem][0]) for stem, _ in stems]
+    if "p_paid_back" in table.columns:
+        share = (f"{int(r.paid_back)}/{int(r.payback_eligible)}: "
+                 f"{_pct_ci(r.p_paid_back, r.p_paid_back_low, r.p_paid_back_high)}"
+                 if r.payback_eligible else "n/a (no incentives paid)")
+        row += [share, _num_ci(r.payback_year_median, r.payback_year_low, r.payback_year_high, 1.0, ".4g")]
+    return row
+
+
+def _outcomes_markdown(table: pd.DataFrame, axes: Sequence[Axis], outcomes: Sequence[str]) -> str:
+    """Means with intervals of further ``outcomes`` (an experiment's own choice) per cell, in their own units."""
+    header = [a.title for a in axes] + ["runs ok"] + [f"{o} [95% CI]" for o in outcomes]
+    rows = [[a.fmt(r[a.name]) for a in axes] + [str(int(r.n_ok))]
+            + [_num_ci(r[f"{o}_mean"], r[f"{o}_low"], r[f"{o}_high"]) for o in outcomes]
+            for _, r in table.iterrows()]
+    return markdown_table(header, rows, [False] * len(axes) + [True] * (len(header) - len(axes)))
 
 
 def _baseline_units(diffs: pd.DataFrame) -> dict[str, tuple[float, str]]:
