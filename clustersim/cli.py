@@ -184,10 +184,12 @@ def format_summary(summary: dict[str, Any], out: Path, written: dict[str, Path])
     eg = "  ".join(f"{k} {_num(v, '.3f')}" for k, v in summary["ellison_glaeser"].items())
     lines.append(f"Ellison-Glaeser gamma: {eg}")
     fr = summary["fiscal_return"]
-    lines.append(f"focal fiscal: balance {summary['focal_balance']:,.0f} wan; incentives paid "
-                 f"{fr['incentives_paid']:,.0f} wan; extra revenue {fr['extra_revenue']:,.0f} wan "
-                 f"(vs {summary['fiscal_baseline']}); net {fr['net_return']:,.0f} wan; jobs {fr['jobs']:+,.0f}; "
-                 f"cost per job {_num(fr['cost_per_job'], ',.2f')} wan; payback year {_num(fr['payback_year'], 'g')}")
+    from clustersim.units import money
+
+    lines.append(f"focal fiscal (wan, 1 wan = 10,000 yuan): balance {money(summary['focal_balance'])}; incentives "
+                 f"paid {money(fr['incentives_paid'])}; extra revenue {money(fr['extra_revenue'])} "
+                 f"(vs {summary['fiscal_baseline']}); net {money(fr['net_return'])}; jobs {fr['jobs']:+,.0f}; "
+                 f"cost per job {money(fr['cost_per_job'])}; payback year {_num(fr['payback_year'], 'g')}")
     lines.append(f"wrote     {out}/ ({', '.join(p.name for p in written.values())})")
     return "\n".join(lines)
 

@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
+from clustersim import units
 from clustersim.figures import PALETTE
 
 if TYPE_CHECKING:
@@ -60,7 +61,7 @@ def grid_heatmap(values: np.ndarray, *, x_ticks: Sequence[str], y_ticks: Sequenc
     if kind in ("probability", "share"):
         bar.formatter = PercentFormatter(1.0, decimals=0)
     else:
-        bar.formatter = FuncFormatter(lambda v, _: f"{v:,.4g}")
+        bar.formatter = FuncFormatter(units.compact)
     if annotations is not None:
         for j in range(ny):
             for i in range(nx):
@@ -135,7 +136,7 @@ def package_chart(labels: Sequence[str], panels: Sequence[tuple[str, np.ndarray,
             ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         else:
             ax.xaxis.set_major_locator(MaxNLocator(4))
-            ax.xaxis.set_major_formatter(FuncFormatter(_compact))
+            ax.xaxis.set_major_formatter(FuncFormatter(units.compact))
         ax.set_title(name, fontsize=9)
         ax.grid(axis="x", alpha=0.3)
         ax.set_yticks(pos, list(labels))
@@ -196,14 +197,6 @@ def run_scatter(x: np.ndarray, y: np.ndarray, took_off: np.ndarray, share: np.nd
     return fig
 
 
-def _compact(value: float, _pos: object = None) -> str:
-    """Tick text: 250k, 1.5M, 12."""
-    for size, suffix in ((1e6, "M"), (1e3, "k")):
-        if abs(value) >= size:
-            return f"{value / size:g}{suffix}"
-    return f"{value:g}"
-
-
 def sensitivity_chart(table: pd.DataFrame, kind: str, *, title: str,
                       outcome_titles: dict[str, str] | None = None) -> Figure:
     """One panel per outcome: Morris mu* (bars) with its 95 % confidence, or Sobol S1 and ST side by
@@ -228,7 +221,7 @@ def sensitivity_chart(table: pd.DataFrame, kind: str, *, title: str,
             ax.set_xlabel("Sobol index (share of variance)")
             ax.legend(fontsize=8, frameon=False, loc="lower right")
         ax.set_yticks(pos, list(labels))
-        ax.xaxis.set_major_formatter(FuncFormatter(_compact))
+        ax.xaxis.set_major_formatter(FuncFormatter(units.compact))
         ax.set_title((outcome_titles or {}).get(outcome, outcome), fontsize=10)
         ax.grid(axis="x", alpha=0.3)
     axes[0].invert_yaxis()  # shared y: first factor on top in every panel

@@ -29,10 +29,10 @@ from matplotlib.collections import LineCollection, PatchCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, Wedge
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 from mesa.visualization.utils import update_counter
 
-from clustersim import outputs
+from clustersim import outputs, units
 from clustersim.figures import COAST_COLOUR, FOCAL_COLOUR, PALETTE
 
 if TYPE_CHECKING:
@@ -257,7 +257,7 @@ class SeriesPlot:
     spare, so a panel's frame is redrawn only now and then (and the others' not at all)."""
 
     TITLES = ("Firms in the leading counties", "Concentration", "{focal}: land price and wage",
-              "County balance (thousand wan)", "Fee rate (% of revenue)", "Governance quality (0-1)")
+              "County balance (wan)", "Fee rate (% of revenue)", "Governance quality (0-1)")
     SIZE = (4.33, 2.8)  # inches at DPI: three panels side by side make the width of the old single figure
 
     def __init__(self) -> None:
@@ -268,6 +268,8 @@ class SeriesPlot:
             ax.grid(alpha=0.25)
             # few ticks: tick marks, labels and grid lines are most of the drawing time
             ax.yaxis.set_major_locator(MaxNLocator(4))
+            if p == 3:  # balances in wan reach millions: 1.5M, 250k (units.compact)
+                ax.yaxis.set_major_formatter(FuncFormatter(units.compact))
             ax.xaxis.set_major_locator(MaxNLocator(5, integer=True))
             if p >= 3:
                 ax.set_xlabel("year", fontsize=8, labelpad=1)
@@ -300,7 +302,7 @@ class SeriesPlot:
         specs[2].append((years, np.asarray(mv["focal_land_price"], float), "#8c564b", 1.5, "land price (wan/mu)"))
         specs[2].append((years, np.asarray(mv["focal_wage"], float) * 10.0, "#17becf", 1.5,
                          "wage ×10 (wan/worker-yr)"))
-        for panel, field, scale in ((3, "balance", 1e-3), (4, "fee_rate", 100.0), (5, "governance", 1.0)):
+        for panel, field, scale in ((3, "balance", 1.0), (4, "fee_rate", 100.0), (5, "governance", 1.0)):
             data = timeline.county(field) * scale
             for j in range(len(names)):
                 if j != j_focal:
@@ -390,7 +392,7 @@ class SeriesPlot:
 def series_figure(model: SessionModel) -> list[Figure]:
     """Six panels over the years so far, one figure each (x axis: the scenario's whole run, so
     the curves grow): firms in the leading counties; HHI and Ellison-Glaeser gamma by sector;
-    the focal county's land price and wage; every county's fiscal balance (thousand wan), fee
+    the focal county's land price and wage; every county's fiscal balance (wan), fee
     rate and governance (focal in red). A dotted line marks the year the focal county's
     incentives end, a dashed one each live policy change (labelled in the panel of what changed)."""
     return SeriesPlot().update(model)
@@ -398,7 +400,7 @@ def series_figure(model: SessionModel) -> list[Figure]:
 
 # ------------------------------------------------------------------------------ status
 def _wan(value: float) -> str:
-    return f"{value:,.0f} wan"
+    return units.money(value, unit=True)
 
 
 def status_rows(model: SessionModel) -> list[tuple[str, str]]:

@@ -33,8 +33,8 @@ Statistics (all at 95 %, computed over the successful runs; failed runs are coun
   (:func:`newcombe_interval`), Welch's t interval for a difference of means (:func:`welch_interval`).
 
 The report holds no dates and is built in a fixed order with fixed formats, so the same results give a
-byte-identical ``report.md`` (and PNGs) on every call. Money is in wan (10,000 CNY) in the CSV tables; the
-Markdown tables and figures switch to million yuan (100 wan) or billion yuan (100,000 wan) for large amounts.
+byte-identical ``report.md`` (and PNGs) on every call. Money is in wan (10,000 yuan) everywhere, CSV, Markdown
+and figures alike (the rule of :mod:`clustersim.units`).
 """
 
 from __future__ import annotations
@@ -71,7 +71,6 @@ from clustersim.sweep.report.stats import (
     wilson_interval,
 )
 from clustersim.sweep.report.tables import (
-    MONEY_UNITS,
     Axis,
     Report,
     markdown_table,
@@ -87,7 +86,6 @@ __all__ = [
     "MEAN_RESAMPLES",
     "MEAN_SEED",
     "MONEY",
-    "MONEY_UNITS",
     "PACKAGE_MEANS",
     "PACKAGE_PANELS",
     "RANGE_BINS",

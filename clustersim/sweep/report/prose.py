@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from clustersim import units
 from clustersim.sweep.outcomes import OUTCOMES
 from clustersim.sweep.report.stats import (
     BASELINE_PANELS,
@@ -194,7 +195,7 @@ def _two_factor_sections(rep: Report, results: pd.DataFrame, meta: Mapping[str, 
                 f"{_num(hi.net_fiscal_return_mean, scale)} {unit} at {_at(hi, xa, ya)}."
                 + (INITIAL_BASELINE_CAVEAT if baseline == "initial" else ""))
         values = grid("net_fiscal_return_mean") / scale
-        notes = [[_num(v * scale, scale) for v in row] for row in values]
+        notes = [[units.compact(v) for v in row] for row in values]
         fig = rf.grid_heatmap(values, **ticks, title=f"Mean net fiscal return of the focal county, {suffix}",
                               colorbar_label=f"mean net fiscal return ({unit})", kind="diverging",
                               annotations=notes)
@@ -651,9 +652,10 @@ def _method_section(rep: Report, kind: str, *, differences: bool = False) -> Non
             f"{MEAN_RESAMPLES:,} resamples of the runs drawn with replacement (scipy.stats.bootstrap, seed "
             f"{MEAN_SEED}). A resampled mean lies between the smallest and largest run, so the interval never "
             "leaves the outcome's range (amounts that cannot be negative get no negative bound, shares stay "
-            "within 0-100%) and is longer on the side where the runs are skewed. Money in wan (10,000 CNY) in the "
-            "CSV files; "
-            "1 million yuan = 100 wan, 1 billion yuan = 100,000 wan.")
+            "within 0-100%) and is longer on the side where the runs are skewed. With fewer than about 10 runs "
+            "it is too narrow (a resample cannot show what the runs did not), so read such intervals as a lower "
+            "bound on the uncertainty. " + units.UNIT_NOTE + " Text, tables and CSV files give amounts in full; "
+            "figures shorten them with k (thousand) and M (million) wan.")
     if kind == "grid":
         rep.add("Heatmaps place the factor values at evenly spaced positions (one column or row per value, "
                 "whatever the spacing of the values), and the dashed 50% contour is interpolated linearly between "

@@ -11,13 +11,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from clustersim import units
 from clustersim.sweep.report.stats import (
     BASELINE_PANELS,
     PACKAGE_PANELS,
 )
 
 # (from |amount| in wan, divisor, unit): the largest that applies is used in Markdown tables and figures
-MONEY_UNITS = ((1_000_000.0, 100_000.0, "billion yuan"), (10_000.0, 100.0, "million yuan"), (0.0, 1.0, "wan"))
 
 
 # ------------------------------------------------------------------------------ formatting
@@ -74,12 +74,9 @@ def _num_ci(mean: float, low: float, high: float, scale: float = 1.0, spec: str 
 
 
 def money_unit(*columns: Any) -> tuple[float, str]:
-    """(divisor, unit) for wan amounts, from the largest finite |value|: wan below 10,000 wan, million
-    yuan (÷100) below 1,000,000 wan, billion yuan (÷100,000) above."""
-    values = np.concatenate([np.asarray(c, dtype=float).ravel() for c in columns]) if columns else np.array([])
-    values = values[np.isfinite(values)]
-    biggest = float(np.abs(values).max()) if values.size else 0.0
-    return next((div, unit) for start, div, unit in MONEY_UNITS if biggest >= start)
+    """(divisor, unit) for amounts in wan: whatever the ``columns`` hold, :func:`clustersim.units.scale`
+    (wan, undivided): every report shows money in the one unit of :mod:`clustersim.units`."""
+    return units.scale()
 
 
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[bool] | None = None) -> str:
