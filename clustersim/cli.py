@@ -121,6 +121,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     scenario = scenario_from_args(args)
     model = build_model(scenario, source=args.scenario)
+    from clustersim.package_checks import model_warnings
+
+    warnings = model_warnings(model)  # before the run: a strategic race moves the depths
     t1 = time.perf_counter()
     model.run()
     t2 = time.perf_counter()
@@ -142,6 +145,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     t4 = time.perf_counter()
     timing = {"build": t1 - t0, "run": t2 - t1, "counterfactual": t3 - t2, "write": t4 - t3}
     summary = outputs.run_summary(model, source=str(args.scenario), timing=timing, counterfactual=counterfactual)
+    summary["package_warnings"] = warnings
     written["summary"] = outputs.write_json(summary, out / "summary.json")
     print(format_summary(summary, out, written))
     return 0
@@ -166,6 +170,7 @@ def format_summary(summary: dict[str, Any], out: Path, written: dict[str, Path])
     end_text = "its incentives never end" if end == float("inf") else f"incentives end in year {end:g}"
     lines = [
         f"scenario  {summary['scenario']}  ({summary['scenario_file']})",
+        *(f"warning   {w}" for w in summary.get("package_warnings", [])),
         f"run       {summary['years']} years, seed {summary['seed']}, "
         f"{summary['timing_seconds'].get('run', float('nan')):.1f} s",
         f"take-off  {summary['focal_county']}: {verdict}  (final {measure} share {to['final_share']:.1%}; "

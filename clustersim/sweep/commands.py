@@ -65,8 +65,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def _run(exp, out: Path, **kwargs) -> int:
+    from clustersim.sweep.design import build_design
     from clustersim.sweep.runner import run_sweep
 
+    for line in build_design(exp).meta["package_warnings"]:
+        print(f"warning   {line}")
     t0 = time.perf_counter()
     try:
         summary = run_sweep(exp, out, **kwargs)

@@ -65,6 +65,10 @@ def build_report(results: pd.DataFrame, meta: Mapping[str, Any], *, design: pd.D
             f"Runs: {n_design} in the design, **{n_ok} ok**, **{n_failed} failed**"
             + (f", {n_missing} not run (an unfinished sweep: `clustersim sweep --resume`)" if n_missing else "")
             + ". Failed runs are left out of every statistic (never counted as \"no take-off\") and listed at the end.")
+    warnings = meta.get("package_warnings") or []
+    if warnings:
+        rep.add("## Package warnings", "These packages do what no county could keep up (allowed, so that a sweep can "
+                "show what happens; see docs/packages.md):", "\n".join(f"- {w}" for w in warnings))
     if n_ok == 0:
         rep.add("No successful run: nothing to report.")
     elif kind == "grid":
