@@ -359,8 +359,9 @@ def test_write_report_on_a_grid_folder_is_complete_and_reproducible(tmp_path):
     text = path.read_text(encoding="utf-8")
     assert "# Sweep report: tiny_grid" in text and "A hand-made 2 x 2 grid." in text
     assert "**17 ok**, **1 failed**" in text
-    # the headline comes from the numbers: p >= 50% in cells 5/5 and 3/5; only 5/5 has its lower bound above 50%
-    assert "more likely than not (estimated probability at least 50%) in 2 of 4 combinations" in text
+    # the headline comes from the numbers: p > 50% in cells 5/5 and 3/5; only 5/5 has its lower bound above 50%
+    assert ("more likely than not (estimated probability above 50%; a cell at exactly 50% is not counted) in 2 of 4 "
+            "combinations") in text
     assert "in 1 of them the whole 95% interval lies above 50%" in text
     assert "RuntimeError: boom \\| bad" in text  # the failed run's error, pipe escaped for Markdown
     lo, hi = wilson_by_hand(3, 5)
@@ -679,3 +680,13 @@ def test_grid_report_carries_jobs_cost_and_payback_of_every_cell_and_the_asked_o
 
     every = {**GRID_META, "outcomes": list(OUTCOMES)}
     assert "## Further outcomes" not in "\n".join(build_report(results, every).lines)
+
+
+def test_a_cell_at_exactly_half_is_not_more_likely_than_not():
+    results = grid_results()
+    half = (results["subsidy_depth"] == 0.0) & (results["fee_rate"] == 0.01) & (results["status"] == "ok")
+    results.loc[half & (results["replicate"] < 2), "took_off"] = True  # 2 of 4: 50%
+    text = "\n".join(build_report(results, GRID_META).lines)
+    assert "in 2 of 4 combinations" in text  # still only 5/5 and 3/5
+    assert "With focal fee (share of revenue) at 1%, it is more likely than not from subsidy depth (× face value) 2 " \
+        "upward." in text

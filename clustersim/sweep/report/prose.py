@@ -105,7 +105,7 @@ def _one_factor_section(rep: Report, results: pd.DataFrame, meta: Mapping[str, A
     if "took_off" in table.columns:
         cells = table[table["n_ok"] > 0]
         first, last = cells.iloc[0], cells.iloc[-1]
-        likely = cells[cells["p_took_off"] >= 0.5][ax.name].tolist()
+        likely = cells[cells["p_took_off"] > 0.5][ax.name].tolist()
         p_first = _pct_ci(first.p_took_off, first.p_took_off_low, first.p_took_off_high)
         p_last = _pct_ci(last.p_took_off, last.p_took_off_low, last.p_took_off_high)
         rep.add(f"The take-off probability goes from {p_first} at {ax.label} {ax.fmt(first[ax.name])} to {p_last} "
@@ -142,7 +142,7 @@ def _two_factor_sections(rep: Report, results: pd.DataFrame, meta: Mapping[str, 
     if "took_off" in table.columns:
         rep.add("## Take-off probability")
         k, n = int(cells["took_off"].sum()), int(cells["n_ok"].sum())
-        likely, sure = cells[cells["p_took_off"] >= 0.5], cells[cells["p_took_off_low"] > 0.5]
+        likely, sure = cells[cells["p_took_off"] > 0.5], cells[cells["p_took_off_low"] > 0.5]
         text = [f"Over all {len(cells)} combinations {where}, the focal county took off in {k} of {n} "
                 f"successful runs ({_pct(k / n)})."]
         if likely.empty:
@@ -151,14 +151,14 @@ def _two_factor_sections(rep: Report, results: pd.DataFrame, meta: Mapping[str, 
                         f"{_pct_ci(best.p_took_off, best.p_took_off_low, best.p_took_off_high)}, at "
                         f"{_at(best, xa, ya)}.")
         else:
-            text.append(f"Take-off is more likely than not (estimated probability at least 50%) in {len(likely)} "
-                        f"of {len(cells)} combinations, "
+            text.append(f"Take-off is more likely than not (estimated probability above 50%; a cell at exactly 50% "
+                        f"is not counted) in {len(likely)} of {len(cells)} combinations, "
                         + (f"and in {len(sure)} of them the whole 95% interval lies above 50%." if len(sure) else
                            "but in none of them does the whole 95% interval lie above 50% (more replicates would "
                            "narrow the intervals)."))
             for yv in ys:
                 row = cells[cells[ya.name] == yv]
-                hits = row[row["p_took_off"] >= 0.5][xa.name].tolist()
+                hits = row[row["p_took_off"] > 0.5][xa.name].tolist()
                 text.append(f"With {ya.label} at {ya.fmt(yv)}, it is more likely than not "
                             f"{_where(hits, row[xa.name].tolist(), xa)}.")
         rep.add(" ".join(text))
