@@ -474,12 +474,11 @@ def _sensitivity_sections(rep: Report, results: pd.DataFrame, meta: Mapping[str,
         words = OUTCOME_WORDS.get(outcome, outcome)
         problems = sample_problems(part, kind)
         if problems:
-            div, unit = money_unit(part[key]) if outcome in MONEY and kind == "morris" else (1.0, "")
+            fmt, unit = _index_format(outcome in MONEY and kind == "morris")
             reasons = []
             if "wide" in problems:
-                reasons.append(f"the largest index, {top.label}'s {key} = {top[key] / div:.3g}"
-                               f"{' ' + unit if unit else ''} ± {top[conf] / div:.3g}, has a 95% interval wider "
-                               "than the index itself")
+                reasons.append(f"the largest index, {top.label}'s {key} = {fmt(top[key])}{unit} ± {fmt(top[conf])}, "
+                               "has a 95% interval wider than the index itself")
             if "s1_sum" in problems:
                 s1, s1_conf = _s1_sum(part)
                 reasons.append(f"the first-order indices sum to {s1:.2f} ± {s1_conf:.2f}, clearly outside [0, 1] "
@@ -488,12 +487,11 @@ def _sensitivity_sections(rep: Report, results: pd.DataFrame, meta: Mapping[str,
                     + _more_samples(meta))
             continue
         if kind == "morris":
-            div, unit = money_unit(part[key]) if outcome in MONEY else (1.0, "")
-            unit = f" {unit}" if unit else ""
+            fmt, unit = _index_format(outcome in MONEY)
             second = ranked.iloc[1] if len(ranked) > 1 and ranked.iloc[1].label not in small else None
-            sentence = (f"For {words}, the most influential factor is **{top.label}** (mu* = {top[key] / div:.3g}"
-                        f"{unit} ± {top[conf] / div:.3g})" + (f", then {second.label} ({second[key] / div:.3g})"
-                                                              if second is not None else "") + ".")
+            sentence = (f"For {words}, the most influential factor is **{top.label}** (mu* = {fmt(top[key])}"
+                        f"{unit} ± {fmt(top[conf])})" + (f", then {second.label} ({fmt(second[key])})"
+                                                         if second is not None else "") + ".")
         else:
             s1 = float(part["S1"].sum())
             sentence = (f"For {words}, **{top.label}** has the largest total effect (ST = {top[key]:.2f} ± "
@@ -516,11 +514,18 @@ def _sensitivity_sections(rep: Report, results: pd.DataFrame, meta: Mapping[str,
                                    title=f"{kind.capitalize()} sensitivity, {_title_suffix(meta)}")
         rep.figure("sensitivity.png", fig, "sensitivity indices with 95% confidence bars")
     cols = ["mu_star", "mu_star_conf", "sigma", "mu"] if kind == "morris" else ["S1", "S1_conf", "ST", "ST_conf"]
-    rows = [[str(r.outcome), str(r.label)] + [f"{r[c]:.3g}" for c in cols] for _, r in table.iterrows()]
+    rows = [[str(r.outcome), str(r.label)] + [_index_format(r.outcome in MONEY and kind == "morris")[0](r[c])
+                                              for c in cols] for _, r in table.iterrows()]
     rep.add(markdown_table(["outcome", "factor", *cols], rows, [False, False] + [True] * len(cols)))
     if any(o in MONEY for o in table["outcome"]):
         rep.add("Indices of money outcomes are in wan.")
     rep.table("sensitivity_table.csv", table)
+
+
+def _index_format(money: bool) -> tuple[Any, str]:
+    """(formatter, unit suffix) of a sensitivity index: money outcomes' Morris indices in wan by the
+    rule of :mod:`clustersim.units`, the others with three significant digits."""
+    return (units.money, " wan") if money else ((lambda v: f"{v:.3g}"), "")
 
 
 def _range_sections(rep: Report, good: pd.DataFrame, meta: Mapping[str, Any],
