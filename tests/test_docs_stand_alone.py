@@ -17,7 +17,7 @@ PENDING = {"clustersim/model.py", "clustersim/choice.py", "clustersim/counties.p
 def shipped_text_files() -> list[Path]:
     out = [REPO / "README.md", REPO / "Makefile"]
     for folder, pattern in (("docs", "*.md"), ("clustersim", "*.py"), ("scenarios", "*.toml"),
-                            ("experiments", "*"), ("tests", "*.py"), ("benchmarks", "*.py")):
+                            ("experiments", "*"), ("tests", "*.py"), ("benchmarks", "*.py"), ("examples", "*")):
         out += [p for p in (REPO / folder).rglob(pattern) if p.is_file() and p.suffix in (".md", ".py", ".toml")]
     return out
 
