@@ -176,10 +176,10 @@ def format_summary(summary: dict[str, Any], out: Path, written: dict[str, Path])
     counties = [s for s in shares if s["kind"] == "county"]
     for s in counties[:3]:
         mark = "  <- focal" if s["region"] == summary["focal_county"] else ""
-        lines.append(f"  {s['region']:<14} {s['firms']:>7,.0f} firms {s['share_of_county_firms']:>6.1%}"
+        lines.append(f"  {_place(s):<14} {s['firms']:>7,.0f} firms {s['share_of_county_firms']:>6.1%}"
                      f"   employment {s['share_of_county_employment']:>6.1%}{mark}")
     for s in (s for s in shares if s["kind"] == "origin"):
-        lines.append(f"  {s['region']:<14} {s['firms']:>7,.0f} firms {s['share_of_all_firms']:>6.1%} of all firms"
+        lines.append(f"  {_place(s):<14} {s['firms']:>7,.0f} firms {s['share_of_all_firms']:>6.1%} of all firms"
                      " (origin)")
     eg = "  ".join(f"{k} {_num(v, '.3f')}" for k, v in summary["ellison_glaeser"].items())
     lines.append(f"Ellison-Glaeser gamma: {eg}")
@@ -188,8 +188,25 @@ def format_summary(summary: dict[str, Any], out: Path, written: dict[str, Path])
                  f"{fr['incentives_paid']:,.0f} wan; extra revenue {fr['extra_revenue']:,.0f} wan "
                  f"(vs {summary['fiscal_baseline']}); net {fr['net_return']:,.0f} wan; jobs {fr['jobs']:+,.0f}; "
                  f"cost per job {_num(fr['cost_per_job'], ',.2f')} wan; payback year {_num(fr['payback_year'], 'g')}")
+    lines += _geography_lines(summary.get("geography", {}))
     lines.append(f"wrote     {out}/ ({', '.join(p.name for p in written.values())})")
     return "\n".join(lines)
+
+
+def _place(row: dict[str, Any]) -> str:
+    return f"{row['region']} ({row['pinyin']})" if row.get("pinyin") else row["region"]
+
+
+def _geography_lines(geo: dict[str, Any]) -> list[str]:
+    """Where a real map came from and which county traits are defaults (real geography only)."""
+    if "traits_defaulted" not in geo:
+        return []
+    n = geo["regions"]
+    defaulted = geo["traits_defaulted"]
+    listed = ", ".join(k if v == n else f"{k} ({v} of {n})" for k, v in defaulted.items()) or "none"
+    return [f"geography {geo['source']}: {geo['counties']} counties, road factor {geo['road_factor']:g}; "
+            f"traits file {geo['traits_csv'] or 'none'}",
+            f"defaults  traits taken from the scenario's defaults: {listed}"]
 
 
 def _num(value: float | None, spec: str) -> str:

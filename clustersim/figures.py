@@ -15,6 +15,10 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from clustersim.geo.fonts import use_cjk_font
+
+use_cjk_font()  # Chinese county names (real geography) render with a CJK font, not as boxes
+
 COAST_COLOUR = "#7f7f7f"
 FOCAL_COLOUR = "#d62728"
 OTHER_COLOUR = "#d9d9d9"

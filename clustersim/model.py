@@ -53,6 +53,7 @@ class ClusterModel(mesa.Model):
         self.config = scenario
         self.packages = PackageBook(scenario)
         layout = build_layout(scenario, base_dir)
+        self.layout = layout  # codes, pinyin labels and outlines of real geography (outputs, maps)
         self.regions = RegionState.from_layout(layout, self.packages)
         self.sector_names = list(scenario.sectors.names)
         self._constants()
