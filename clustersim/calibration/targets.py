@@ -16,12 +16,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from clustersim.calibration.moments import COUNTY_STATISTICS, moment_name, statistics
 from clustersim.scenario import (
     ScenarioError,
-    _annotation_at,
-    _describe,
-    _keys_at,
-    _unknown_key_hint,
+    annotation_at,
+    describe_type_error,
+    keys_at,
     load_scenario,
     read_toml,
+    unknown_key_hint,
 )
 
 NONE_FOUND = "none found"
@@ -118,14 +118,14 @@ def load_targets(path: str | Path) -> Targets:
     fitted, unfitted, names = [], [], set()
     for i, m in enumerate(spec.moments):
         if m.statistic not in known:
-            hint = _unknown_key_hint(m.statistic, list(known), "statistic")
+            hint = unknown_key_hint(m.statistic, list(known), "statistic")
             raise ScenarioError(path, f"moments.{i}.statistic", m.statistic, f"{hint}; allowed: {', '.join(known)}")
         if (m.statistic in COUNTY_STATISTICS) != (m.county is not None):
             raise ScenarioError(path, f"moments.{i}.county", m.county,
                                 f"county statistics ({', '.join(COUNTY_STATISTICS)}) need a county; others take none")
         if m.county is not None and m.county not in counties:
             raise ScenarioError(path, f"moments.{i}.county", m.county,
-                                f"names no county of the scenario; {_unknown_key_hint(m.county, counties, 'county')}")
+                                f"names no county of the scenario; {unknown_key_hint(m.county, counties, 'county')}")
         if m.year > years:
             raise ScenarioError(path, f"moments.{i}.year", m.year, f"at most the run's {years} years")
         name = moment_name(m.statistic, m.year, m.county)
@@ -159,9 +159,9 @@ def _from_validation(path: Path, err: ValidationError) -> ScenarioError:
     if first["type"] == "extra_forbidden":
         noun = "table" if isinstance(first["input"], dict) else "key"
         return ScenarioError(path, dotted, first["input"],
-                             _unknown_key_hint(str(loc[-1]), _keys_at(loc[:-1], _TargetsSpec), noun))
+                             unknown_key_hint(str(loc[-1]), keys_at(loc[:-1], _TargetsSpec), noun))
     if first["type"] == "missing":
         return ScenarioError(path, dotted, allowed="required but missing")
     if first["type"] == "value_error":
         return ScenarioError(path, dotted, first.get("input"), str(first["ctx"]["error"]))
-    return ScenarioError(path, dotted, first["input"], _describe(first, _annotation_at(loc, _TargetsSpec)))
+    return ScenarioError(path, dotted, first["input"], describe_type_error(first, annotation_at(loc, _TargetsSpec)))
