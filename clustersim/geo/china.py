@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import difflib
 import json
-from dataclasses import dataclass
-from functools import cache
+from dataclasses import dataclass, field
+from functools import cache, cached_property
 from importlib.resources import files
 from pathlib import Path
 
@@ -36,7 +36,12 @@ class Unit:
     code: str  # 6-digit administrative code
     name: str
     level: str  # province, city or county
-    geometry: BaseGeometry  # lon/lat, WGS-84
+    geojson: dict = field(repr=False)  # its GeoJSON geometry (lon/lat, WGS-84)
+
+    @cached_property
+    def geometry(self) -> BaseGeometry:
+        """The polygon, built on first use (only the selected units are ever built)."""
+        return shape(self.geojson)
 
 
 @cache
@@ -47,7 +52,7 @@ def units(level: str) -> dict[str, Unit]:
     out = {}
     for f in data["features"]:
         code = f["properties"]["gb"][3:]
-        out[code] = Unit(code, f["properties"]["name"], level, shape(f["geometry"]))
+        out[code] = Unit(code, f["properties"]["name"], level, f["geometry"])
     return out
 
 
