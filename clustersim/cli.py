@@ -138,7 +138,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         end = model.incentives_end_year() if focal_package.offers_incentives else None
         fig = figures.overview_figure(regions, focal=model.focal_name, incentives_end=end,
                                       title=f"{scenario.name}: {scenario.years} years, seed {model.seed}",
-                                      outlines=figures.outlines_of(model.layout))
+                                      outlines=figures.outlines_of(model.layout), moves=model.last_moves)
         written["overview"] = figures.save_figure(fig, out / "overview.png")
     t4 = time.perf_counter()
     timing = {"build": t1 - t0, "run": t2 - t1, "counterfactual": t3 - t2, "write": t4 - t3}

@@ -26,7 +26,8 @@ PALETTE = ("#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf")
 
 
 def overview_figure(regions: pd.DataFrame, *, focal: str | None = None, title: str = "",
-                    incentives_end: float | None = None, top: int = 5, outlines: dict | None = None) -> Figure:
+                    incentives_end: float | None = None, top: int = 5, outlines: dict | None = None,
+                    moves: np.ndarray | None = None) -> Figure:
     """Two panels. Left: firms by region over time, stacked (coast at the bottom, the ``top``
     largest counties at the end coloured and labelled, the rest grouped). Right: a map
     (x = km inland from the coast, y = km along it) with circle area proportional to each
@@ -34,7 +35,8 @@ def overview_figure(regions: pd.DataFrame, *, focal: str | None = None, title: s
 
     ``regions`` needs columns ``year, region, kind, firms, x_km, y_km``. With ``outlines`` (region
     name -> projected polygon, km: real geography) the map draws the counties' boundaries filled by
-    their firms instead, the largest named in Chinese and pinyin.
+    their firms instead, the largest named in Chinese and pinyin, and ``moves`` (rows: origin,
+    destination, firms, as region indices in ``outlines`` order) as arrows.
     """
     needed = {"year", "region", "kind", "firms", "x_km", "y_km"}
     missing = needed - set(regions.columns)
@@ -45,7 +47,7 @@ def overview_figure(regions: pd.DataFrame, *, focal: str | None = None, title: s
     colours = _county_colours(regions, focal, top)
     _firms_over_time(ax_time, regions, colours, incentives_end)
     if outlines:
-        _outline_map(ax_map, regions, outlines, focal, top)
+        _outline_map(ax_map, regions, outlines, focal, top, moves)
     else:
         _region_map(ax_map, regions, colours, focal)
     if title:
@@ -153,7 +155,8 @@ def _region_map(ax, regions: pd.DataFrame, colours: dict[str, str], focal: str |
     ax.grid(alpha=0.2)
 
 
-def _outline_map(ax, regions: pd.DataFrame, outlines: dict, focal: str | None, top: int) -> None:
+def _outline_map(ax, regions: pd.DataFrame, outlines: dict, focal: str | None, top: int,
+                 moves: np.ndarray | None) -> None:
     from matplotlib.cm import ScalarMappable
     from matplotlib.colors import Normalize
 
@@ -173,6 +176,8 @@ def _outline_map(ax, regions: pd.DataFrame, outlines: dict, focal: str | None, t
     if f is not None:
         for ring in (r for r, o in zip(ring_list, owner, strict=True) if o == f):
             ax.plot(ring[:, 0], ring[:, 1], color=FOCAL_COLOUR, linewidth=2, zorder=3)
+    if moves is not None:
+        maps.move_arrows(ax, x, y, moves)
     pinyin = last["pinyin"].tolist() if "pinyin" in last.columns else [None] * len(names)
     for i in maps.top_counties(values, is_origin, f, min(top, 3)):
         maps.label(ax, x[i], y[i], names[i], pinyin[i], values[i], i == f)
@@ -189,4 +194,5 @@ def _outline_map(ax, regions: pd.DataFrame, outlines: dict, focal: str | None, t
                        label="firms in the county")
     ax.set_xlabel("km east")
     ax.set_ylabel("km north")
-    ax.set_title(f"Where the firms are in year {int(year)} (origins grey, focal county in red)")
+    arrows = "; arrows: moves" if moves is not None and len(moves) else ""
+    ax.set_title(f"Firms in year {int(year)} (origins grey{arrows})")

@@ -49,7 +49,6 @@ def statistics(sectors: Sequence[str]) -> tuple[str, ...]:
 def measure(model, names: Sequence[str]) -> dict[str, float]:
     """The named moments of a finished run."""
     frame = model.model_frame().set_index("year")
-    regions = model.regions
     out: dict[str, float] = {}
     county_firms = None
     for name in names:
@@ -70,7 +69,6 @@ def measure(model, names: Sequence[str]) -> dict[str, float]:
                 out[name] = firms / total if total > 0 else 0.0
         else:
             out[name] = float(frame.at[year, stat])
-    del regions
     return out
 
 
