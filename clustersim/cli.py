@@ -219,6 +219,12 @@ def _add_demo(sub: argparse._SubParsersAction) -> None:
     add_demo(sub)
 
 
+def _add_tipping(sub: argparse._SubParsersAction) -> None:
+    from clustersim.thresholds.commands import add_tipping
+
+    add_tipping(sub)
+
+
 def _add_ui(sub: argparse._SubParsersAction) -> None:
     from clustersim.ui.launch import add_ui
 
@@ -227,7 +233,7 @@ def _add_ui(sub: argparse._SubParsersAction) -> None:
 
 #: every subcommand's parser builder, in the order ``--help`` lists them
 SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
-    _add_run, _add_sweep, _add_report, _add_demo, _add_ui,
+    _add_run, _add_sweep, _add_report, _add_demo, _add_tipping, _add_ui,
 ]
 
 __all__ = ["SUBCOMMANDS", "add_scenario_arguments", "build_parser", "main", "parse_assignments", "scenario_from_args",

@@ -39,8 +39,7 @@ Z95 = float(stats.norm.ppf(0.975))
 #: goodness-of-fit p-values below this mark the logistic fit as poor
 POOR_FIT_P = 0.05
 
-STATUSES = ("ok", "extrapolated", "flat", "all_above", "all_below", "separated", "one_level", "no_data",
-            "failed")
+STATUSES = ("ok", "extrapolated", "flat", "all_above", "all_below", "separated", "one_level", "no_data", "failed")
 
 
 @dataclass(frozen=True)
@@ -109,8 +108,9 @@ def _logit(p: float) -> float:
     return math.log(p / (1.0 - p))
 
 
-def fieller(a: float, s: float, v_aa: float, v_as: float, v_ss: float,
-            z: float = Z95) -> tuple[tuple[float, float], str]:
+def fieller(
+    a: float, s: float, v_aa: float, v_as: float, v_ss: float, z: float = Z95
+) -> tuple[tuple[float, float], str]:
     """Fieller's confidence set for the root x of ``a + x s = 0`` given estimates a, s with
     covariance [[v_aa, v_as], [v_as, v_ss]]: every x with ``(a + x s)² <= z² (v_aa + 2 x v_as + x² v_ss)``.
 
@@ -135,8 +135,9 @@ def fieller(a: float, s: float, v_aa: float, v_as: float, v_ss: float,
     return (lo, hi), "exclusive"
 
 
-def _as_counts(levels: Sequence[float], successes: Sequence[float],
-               trials: Sequence[float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _as_counts(
+    levels: Sequence[float], successes: Sequence[float], trials: Sequence[float]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     x = np.asarray(levels, float).ravel()
     k = np.asarray(successes, float).ravel()
     n = np.asarray(trials, float).ravel()
@@ -173,8 +174,12 @@ def _separation(u: np.ndarray, k: np.ndarray, n: np.ndarray) -> tuple[float, flo
             continue
         if mixed.size == 1:
             m = int(mixed[0])
-            if zero[:m].all() and one[m + 1:].all() and (m > 0 or u.size > 1) and (zero[:m].any() or
-                                                                                    one[m + 1:].any()):
+            if (
+                zero[:m].all()
+                and one[m + 1 :].all()
+                and (m > 0 or u.size > 1)
+                and (zero[:m].any() or one[m + 1 :].any())
+            ):
                 lo = u[m - 1] if m > 0 else u[m]
                 hi = u[m + 1] if m + 1 < u.size else u[m]
                 return float(lo), float(hi)
@@ -197,8 +202,15 @@ def _fit(exog: np.ndarray, k: np.ndarray, n: np.ndarray):
         return sm.GLM(endog, exog, family=sm.families.Binomial()).fit()
 
 
-def dose_response(levels: Sequence[float], successes: Sequence[float], trials: Sequence[float],
-                  p: float = 0.5, *, increasing: bool | None = None, z: float = Z95) -> DoseResponse:
+def dose_response(
+    levels: Sequence[float],
+    successes: Sequence[float],
+    trials: Sequence[float],
+    p: float = 0.5,
+    *,
+    increasing: bool | None = None,
+    z: float = Z95,
+) -> DoseResponse:
     """Fit ``logit P(x) = b0 + b1 x`` to ``successes`` of ``trials`` at each of ``levels`` and
     return the level where P = ``p`` with its intervals (see :class:`DoseResponse`).
 
@@ -231,13 +243,23 @@ def dose_response(levels: Sequence[float], successes: Sequence[float], trials: S
         msg = f"all {int(total_n)} runs {word} at {where}: the level where P = {p:g} lies {side}"
         return DoseResponse(p, kind, msg, bracket=(float(u[0]), float(u[-1])), **base)
     if u.size == 1:
-        return DoseResponse(p, "one_level", f"one level only ({lo_text}, {int(ku[0])} of {int(nu[0])}): "
-                            "a dose-response needs at least two levels", **base)
+        return DoseResponse(
+            p,
+            "one_level",
+            f"one level only ({lo_text}, {int(ku[0])} of {int(nu[0])}): a dose-response needs at least two levels",
+            **base,
+        )
     sep = _separation(u, ku, nu)
     if sep is not None:
-        return DoseResponse(p, "separated", f"the outcome steps between levels {_fmt(sep[0])} and {_fmt(sep[1])} "
-                            "with no overlap (perfect separation): the level lies between them; a logistic fit "
-                            "cannot give an interval (add runs between them)", bracket=sep, **base)
+        return DoseResponse(
+            p,
+            "separated",
+            f"the outcome steps between levels {_fmt(sep[0])} and {_fmt(sep[1])} "
+            "with no overlap (perfect separation): the level lies between them; a logistic fit "
+            "cannot give an interval (add runs between them)",
+            bracket=sep,
+            **base,
+        )
     exog = np.column_stack([np.ones_like(u), u])
     try:
         res = _fit(exog, ku, nu)
@@ -248,26 +270,43 @@ def dose_response(levels: Sequence[float], successes: Sequence[float], trials: S
     a0 = b[0] - _logit(p)
     df = int(u.size - 2)
     gof = float(stats.chi2.sf(res.deviance, df)) if df > 0 else math.nan
-    fit = {"coef": (float(b[0]), float(b[1])), "cov": cov, "gof_pvalue": gof, "deviance": float(res.deviance),
-           "df_resid": df, **base}
+    fit = {
+        "coef": (float(b[0]), float(b[1])),
+        "cov": cov,
+        "gof_pvalue": gof,
+        "deviance": float(res.deviance),
+        "df_resid": df,
+        **base,
+    }
     ci_f, kind = fieller(a0, b[1], cov[0, 0], cov[0, 1], cov[1, 1], z)
     if b[1] == 0:
         return DoseResponse(p, "flat", "the fitted probability does not change with the level", **fit)
     xp = -a0 / b[1]
     g = -np.array([1.0, xp]) / b[1]
     se = float(math.sqrt(max(g @ cov @ g, 0.0)))
-    common = {"x": float(xp), "se": se, "ci_delta": (xp - z * se, xp + z * se), "ci_fieller": ci_f,
-              "fieller_kind": kind, **fit}
+    common = {
+        "x": float(xp),
+        "se": se,
+        "ci_delta": (xp - z * se, xp + z * se),
+        "ci_fieller": ci_f,
+        "fieller_kind": kind,
+        **fit,
+    }
     if kind != "bounded":
-        what = {"exclusive": "the complement of an interval", "unbounded": "the whole line",
-                "empty": "empty"}[kind]
+        what = {"exclusive": "the complement of an interval", "unbounded": "the whole line", "empty": "empty"}[kind]
         span = float(u[-1] - u[0])
         point = f" (point estimate {_fmt(xp)})" if u[0] - 10 * span <= xp <= u[-1] + 10 * span else ""
-        return DoseResponse(p, "flat", f"the slope is not clearly non-zero: the 95 % Fieller set is {what}, so "
-                            f"the data do not locate the level{point}", **common)
+        return DoseResponse(
+            p,
+            "flat",
+            f"the slope is not clearly non-zero: the 95 % Fieller set is {what}, so "
+            f"the data do not locate the level{point}",
+            **common,
+        )
     if xp < u[0] or xp > u[-1]:
-        side = f"below the smallest level tried ({lo_text})" if xp < u[0] else \
-            f"above the largest level tried ({hi_text})"
+        side = (
+            f"below the smallest level tried ({lo_text})" if xp < u[0] else f"above the largest level tried ({hi_text})"
+        )
         return DoseResponse(p, "extrapolated", f"extrapolated {side}", **common)
     msg = f"P = {p:g} at {_fmt(xp)} [{_fmt(ci_f[0])}, {_fmt(ci_f[1])}]"
     if math.isfinite(gof) and gof < POOR_FIT_P:
@@ -304,9 +343,17 @@ class CriticalCurve:
         return math.isfinite(self.gof_pvalue) and self.gof_pvalue < POOR_FIT_P
 
 
-def dose_response_curve(levels: Sequence[float], other: Sequence[float], successes: Sequence[float],
-                        trials: Sequence[float], at: Sequence[float] | None = None, p: float = 0.5, *,
-                        interaction: bool = True, z: float = Z95) -> CriticalCurve:
+def dose_response_curve(
+    levels: Sequence[float],
+    other: Sequence[float],
+    successes: Sequence[float],
+    trials: Sequence[float],
+    at: Sequence[float] | None = None,
+    p: float = 0.5,
+    *,
+    interaction: bool = True,
+    z: float = Z95,
+) -> CriticalCurve:
     """Critical level of ``levels`` where P = ``p``, as a curve over the second lever ``other``
     (evaluated at ``at``, default its distinct values), with pointwise 95 % delta-method and
     Fieller intervals. ``interaction=False`` fits parallel logits (a common slope in x)."""
@@ -320,8 +367,23 @@ def dose_response_curve(levels: Sequence[float], other: Sequence[float], success
     x, zz, k, n = x[keep], zz[keep], k[keep], n[keep]
     grid = np.unique(zz) if at is None else np.asarray(at, float).ravel()
     nan = np.full(grid.size, np.nan)
-    empty = CriticalCurve(p, "no_data", "", grid, nan, nan, nan, nan, nan, nan, ("empty",) * grid.size, (),
-                          np.zeros((0, 0)), math.nan, interaction)
+    empty = CriticalCurve(
+        p,
+        "no_data",
+        "",
+        grid,
+        nan,
+        nan,
+        nan,
+        nan,
+        nan,
+        nan,
+        ("empty",) * grid.size,
+        (),
+        np.zeros((0, 0)),
+        math.nan,
+        interaction,
+    )
 
     def fail(status: str, message: str) -> CriticalCurve:
         return CriticalCurve(**{**empty.__dict__, "status": status, "message": message})
@@ -329,8 +391,10 @@ def dose_response_curve(levels: Sequence[float], other: Sequence[float], success
     if x.size == 0:
         return fail("no_data", "no runs")
     if k.sum() == n.sum() or k.sum() == 0:
-        return fail("all_above" if k.sum() == n.sum() else "all_below",
-                    f"all {int(n.sum())} runs {'succeeded' if k.sum() == n.sum() else 'failed'}: no curve to fit")
+        return fail(
+            "all_above" if k.sum() == n.sum() else "all_below",
+            f"all {int(n.sum())} runs {'succeeded' if k.sum() == n.sum() else 'failed'}: no curve to fit",
+        )
     if np.unique(x).size < 2 or np.unique(zz).size < 2:
         return fail("one_level", "a curve needs at least two values of each lever")
     cols = [np.ones_like(x), x, zz] + ([x * zz] if interaction else [])
@@ -346,7 +410,7 @@ def dose_response_curve(levels: Sequence[float], other: Sequence[float], success
     lp = _logit(p)
     xs, ses, lo, hi, kinds = [], [], [], [], []
     for zv in grid:
-        c = np.array([1.0, 0.0, zv] + ([0.0] if interaction else [])) # intercept part a(z)
+        c = np.array([1.0, 0.0, zv] + ([0.0] if interaction else []))  # intercept part a(z)
         d = np.array([0.0, 1.0, 0.0] + ([zv] if interaction else []))  # slope s(z)
         a = float(c @ b) - lp
         s = float(d @ b)
@@ -359,7 +423,25 @@ def dose_response_curve(levels: Sequence[float], other: Sequence[float], success
         hi.append(fhi)
         kinds.append(kind)
     xs_a, se_a = np.array(xs), np.array(ses)
-    msg = "ok" if not (math.isfinite(gof) and gof < POOR_FIT_P) else \
-        f"the logistic surface fits poorly (goodness-of-fit p = {gof:.3f}): read the curve with care"
-    return CriticalCurve(p, "ok", msg, grid, xs_a, se_a, xs_a - z * se_a, xs_a + z * se_a, np.array(lo), np.array(hi),
-                         tuple(kinds), tuple(float(v) for v in b), cov, gof, interaction)
+    msg = (
+        "ok"
+        if not (math.isfinite(gof) and gof < POOR_FIT_P)
+        else f"the logistic surface fits poorly (goodness-of-fit p = {gof:.3f}): read the curve with care"
+    )
+    return CriticalCurve(
+        p,
+        "ok",
+        msg,
+        grid,
+        xs_a,
+        se_a,
+        xs_a - z * se_a,
+        xs_a + z * se_a,
+        np.array(lo),
+        np.array(hi),
+        tuple(kinds),
+        tuple(float(v) for v in b),
+        cov,
+        gof,
+        interaction,
+    )
