@@ -18,7 +18,7 @@ from scipy import stats
 
 from clustersim.sweep.experiment import load_experiment
 from clustersim.thresholds.search import SearchSpec, resolve_search, run_search, search_in_memory
-from clustersim.thresholds.synthetic import TRUE_LEVEL, logistic_simulator
+from clustersim.thresholds.synthetic import logistic_simulator
 
 REPO = Path(__file__).resolve().parents[1]
 SYNTHETIC = "clustersim.thresholds.synthetic:synthetic_run"
