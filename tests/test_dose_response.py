@@ -90,8 +90,11 @@ def test_decreasing_response_and_extrapolation():
 @pytest.mark.parametrize(("levels", "k", "n", "status", "words"), [
     ([0, 1, 2], [5, 5, 5], [5, 5, 5], "all_above", "below the smallest level tried (0)"),
     ([0, 1, 2], [0, 0, 0], [5, 5, 5], "all_below", "above the largest level tried (2)"),
-    ([0, 1, 2, 3], [0, 0, 5, 5], [5, 5, 5, 5], "separated", "between levels 1 and 2"),
-    ([0, 1, 2, 3], [0, 2, 5, 5], [5, 5, 5, 5], "separated", "between levels 0 and 2"),
+    ([0, 1, 2, 3], [0, 0, 5, 5], [5, 5, 5, 5], "separated", "lies between levels 1 and 2"),
+    ([0, 1, 2, 3], [0, 2, 5, 5], [5, 5, 5, 5], "separated", "lies between levels 1 and 2"),  # 40 % at 1: above it
+    ([0, 1, 2, 3], [0, 4, 5, 5], [5, 5, 5, 5], "separated", "lies between levels 0 and 1"),  # 80 % at 1: below it
+    ([0, 1, 2, 3], [0, 0, 0, 1], [16, 16, 16, 16], "separated", "above the largest level tried (3)"),
+    ([0, 1, 2, 3], [5, 5, 5, 0], [5, 5, 5, 5], "separated", "lies between levels 2 and 3"),  # decreasing
     ([1.5], [2], [5], "one_level", "one level only"),
     ([1.5, 2.5], [2, 0], [5, 0], "one_level", "one level only"),  # a level with no trials is dropped
     ([0, 1], [0, 0], [0, 0], "no_data", "no runs"),

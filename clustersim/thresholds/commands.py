@@ -133,3 +133,114 @@ def cmd_tipping(args: argparse.Namespace) -> int:
     print(result.lines())
     print(f"results   {out}/tipping.json  ({time.perf_counter() - t0:.0f} s)")
     return 0
+
+
+# ------------------------------------------------------------------------------ hysteresis
+def add_hysteresis(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "hysteresis",
+        help="lock-in studies: withdraw a package after T years, or ramp a lever up and down",
+        description="withdrawal: run EXPERIMENT (a grid over focal_package.duration_years) and estimate the "
+        "critical duration and critical mass at which the cluster survives --after years past the "
+        "withdrawal. ramp: raise a focal lever from LOW to HIGH in --steps levels, --settle years "
+        "each, then lower it back, in every replicate of EXPERIMENT; report the band of levels where "
+        "both the no-cluster and the cluster state persist. Writes OUT/report/.",
+    )
+    p.add_argument("kind", choices=("withdrawal", "ramp"))
+    p.add_argument("experiment", metavar="EXPERIMENT", type=Path, help="experiment file (TOML)")
+    p.add_argument(
+        "--lever",
+        choices=("subsidy_depth", "fee_rate"),
+        default="subsidy_depth",
+        help="ramp: the focal county's lever (default subsidy_depth)",
+    )
+    p.add_argument("--range", nargs=2, type=float, metavar=("LOW", "HIGH"), help="ramp: levels (required)")
+    p.add_argument("--steps", type=whole_number(2, 100), default=6, help="ramp: levels per branch (default 6)")
+    p.add_argument("--settle", type=whole_number(1, 200), default=8, help="ramp: years at each level (default 8)")
+    p.add_argument(
+        "--after",
+        type=whole_number(1, 200),
+        default=10,
+        help="withdrawal: years after the withdrawal survival is measured from (default 10)",
+    )
+    p.add_argument("--out", type=Path, metavar="DIR", help="results folder (default: results/<experiment>-<kind>/)")
+    p.add_argument("--workers", type=whole_number(1), metavar="N")
+    p.add_argument("--backend", choices=("local", "dask"), default="local")
+    p.add_argument("--scheduler", metavar="ADDRESS")
+    p.add_argument("--resume", action="store_true")
+    p.add_argument("--no-progress", dest="progress", action="store_false")
+    p.set_defaults(handler=cmd_hysteresis)
+
+
+def cmd_hysteresis(args: argparse.Namespace) -> int:
+    from clustersim.scenario import ScenarioError
+    from clustersim.sweep.experiment import load_experiment
+    from clustersim.sweep.runner import run_sweep
+    from clustersim.sweep.store import load_results
+    from clustersim.thresholds import hysteresis as hy
+
+    exp = load_experiment(args.experiment)
+    out = args.out if args.out is not None else Path("results") / f"{exp.name}-{args.kind}"
+    if args.kind == "withdrawal":
+        lever = next((f for f in exp.factors if any(p.endswith(".duration_years") for p in f.paths)), None)
+        if lever is None:
+            raise ScenarioError(
+                exp.path,
+                "levers",
+                allowed="a withdrawal study needs a grid lever on "
+                "focal_package.duration_years (the years the package is offered)",
+            )
+        study = hy.study_experiment(exp, hy.WITHDRAWAL_OUTCOMES, {"kind": "withdrawal", "after": args.after})
+        run_fn = "clustersim.thresholds.hysteresis:withdrawal_run_fn"
+    else:
+        if args.range is None or not args.range[0] < args.range[1]:
+            raise ScenarioError(exp.path, "--range", args.range, allowed="ramp needs --range LOW HIGH with LOW < HIGH")
+        if any(f.values is None or len(f.values) > 1 for f in exp.factors):
+            raise ScenarioError(
+                exp.path,
+                "levers",
+                allowed="a ramp study runs one world: give no factor more than one value (the ramp is the lever)",
+            )
+        study = hy.study_experiment(
+            exp,
+            hy.ramp_outcomes(args.steps),
+            {
+                "kind": "ramp",
+                "lever": args.lever,
+                "low": args.range[0],
+                "high": args.range[1],
+                "steps": args.steps,
+                "settle": args.settle,
+            },
+        )
+        run_fn = "clustersim.thresholds.hysteresis:ramp_run_fn"
+    try:
+        summary = run_sweep(
+            study,
+            out,
+            workers=args.workers,
+            backend=args.backend,
+            scheduler=args.scheduler,
+            resume=args.resume,
+            progress=args.progress,
+            run_fn=run_fn,
+        )
+    except KeyboardInterrupt:
+        print(
+            f"\ninterrupted; the finished runs are saved in {out}/: run the same command with --resume", file=sys.stderr
+        )
+        return 130
+    print(summary.lines())
+    results = load_results(out)
+    if args.kind == "withdrawal":
+        analysis = hy.withdrawal_analysis(results, lever.name)
+        path = hy.write_withdrawal_report(out / "report", analysis, lever.name, args.after)
+        print(f"duration  critical duration: {analysis.duration.text()}")
+        print(f"mass      critical mass: {analysis.mass.text('{:.0f}')}")
+    else:
+        up, _ = hy.ramp_levels(args.range[0], args.range[1], args.steps)
+        band = hy.hysteresis_band(results, up, exp.base.take_off.threshold, increasing=args.lever == "subsidy_depth")
+        path = hy.write_ramp_report(out / "report", band, args.lever.replace("_", " "))
+        print(f"band      {hy.describe_band(band, args.lever.replace('_', ' '))}")
+    print(f"report    {path}")
+    return summary.exit_status

@@ -161,30 +161,30 @@ def _fmt(v: float) -> str:
     return f"{v:.4g}"
 
 
-def _separation(u: np.ndarray, k: np.ndarray, n: np.ndarray) -> tuple[float, float] | None:
-    """Levels (ascending, pooled) whose rates step from all-failure to all-success (or back) with
-    at most one mixed level between: the logistic MLE does not exist. Returns the bracket."""
+def _separation(u: np.ndarray, k: np.ndarray, n: np.ndarray, p: float) -> tuple[float, float] | None:
+    """Levels (ascending, pooled) whose rates step from all-failure to all-success (or back) with at
+    most one mixed level between (complete or quasi-complete separation: the logistic MLE does not
+    exist). Returns the bracket of the level where P = p: the two adjacent levels it lies between
+    (-inf or inf beyond the levels tried; both equal to the mixed level if its rate is exactly p)."""
     rate = k / n
     for up in (True, False):
         r = rate if up else 1.0 - rate
-        zero = r == 0.0
-        one = r == 1.0
+        target = p if up else 1.0 - p
+        zero, one = r == 0.0, r == 1.0
         mixed = np.flatnonzero(~zero & ~one)
         if mixed.size > 1:
             continue
         if mixed.size == 1:
             m = int(mixed[0])
-            if (
-                zero[:m].all()
-                and one[m + 1 :].all()
-                and (m > 0 or u.size > 1)
-                and (zero[:m].any() or one[m + 1 :].any())
-            ):
-                lo = u[m - 1] if m > 0 else u[m]
-                hi = u[m + 1] if m + 1 < u.size else u[m]
-                return float(lo), float(hi)
-            continue
-        # complete: zeros then ones
+            if not (zero[:m].all() and one[m + 1 :].all() and (m > 0 or m + 1 < u.size)):
+                continue
+            below = -np.inf if m == 0 else u[m - 1]
+            above = np.inf if m + 1 == u.size else u[m + 1]
+            if r[m] < target:
+                return float(u[m]), float(above)
+            if r[m] > target:
+                return float(below), float(u[m])
+            return float(u[m]), float(u[m])
         first_one = int(np.argmax(one)) if one.any() else u.size
         if zero[:first_one].all() and one[first_one:].all() and 0 < first_one < u.size:
             return float(u[first_one - 1]), float(u[first_one])
@@ -249,17 +249,23 @@ def dose_response(
             f"one level only ({lo_text}, {int(ku[0])} of {int(nu[0])}): a dose-response needs at least two levels",
             **base,
         )
-    sep = _separation(u, ku, nu)
+    sep = _separation(u, ku, nu, p)
     if sep is not None:
-        return DoseResponse(
-            p,
-            "separated",
-            f"the outcome steps between levels {_fmt(sep[0])} and {_fmt(sep[1])} "
-            "with no overlap (perfect separation): the level lies between them; a logistic fit "
-            "cannot give an interval (add runs between them)",
-            bracket=sep,
-            **base,
+        lo, hi = sep
+        if lo == hi:
+            where_p = f"at level {_fmt(lo)} (where exactly a share {p:g} succeeded)"
+        elif math.isinf(hi):
+            where_p = f"above the largest level tried ({hi_text})"
+        elif math.isinf(lo):
+            where_p = f"below the smallest level tried ({lo_text})"
+        else:
+            where_p = f"between levels {_fmt(lo)} and {_fmt(hi)}"
+        msg = (
+            f"the outcome steps from all failures to all successes (or back) with no overlap between levels "
+            f"(separation): the level where P = {p:g} lies {where_p}; a logistic fit cannot give an interval "
+            "(add runs there)"
         )
+        return DoseResponse(p, "separated", msg, bracket=sep, **base)
     exog = np.column_stack([np.ones_like(u), u])
     try:
         res = _fit(exog, ku, nu)
