@@ -239,8 +239,10 @@ def cmd_hysteresis(args: argparse.Namespace) -> int:
         print(f"mass      critical mass: {analysis.mass.text('{:.0f}')}")
     else:
         up, _ = hy.ramp_levels(args.range[0], args.range[1], args.steps)
-        band = hy.hysteresis_band(results, up, exp.base.take_off.threshold, increasing=args.lever == "subsidy_depth")
-        path = hy.write_ramp_report(out / "report", band, args.lever.replace("_", " "))
-        print(f"band      {hy.describe_band(band, args.lever.replace('_', ' '))}")
+        inc = args.lever == "subsidy_depth"
+        band = hy.hysteresis_band(results, up, exp.base.take_off.threshold, increasing=inc)
+        label = args.lever.replace("_", " ")
+        path = hy.write_ramp_report(out / "report", band, label, increasing=inc)
+        print(f"band      {hy.describe_band(band, label, increasing=inc)}")
     print(f"report    {path}")
     return summary.exit_status

@@ -298,19 +298,21 @@ def withdrawal_figure(analysis: WithdrawalAnalysis, lever: str, title: str) -> A
     return fig
 
 
-def describe_band(analysis: RampAnalysis, lever_label: str) -> str:
+def describe_band(analysis: RampAnalysis, lever_label: str, *, increasing: bool = True) -> str:
+    """The band in words; ``increasing``: the lever helps the cluster (subsidy depth), else it hurts (a fee)."""
     if analysis.band is None:
-        return (
-            f"No hysteresis: at no {lever_label} tried do both states persist (the way up and the way down agree "
-            "within noise, exact McNemar test at 5%). That is a result: in this configuration the cluster "
-            "follows the lever and does not hold once it is lowered."
-        )
+        return (f"No hysteresis: at no {lever_label} tried do both states persist (the way up and the way down agree "
+                "within noise, exact McNemar test at 5%). That is a result: in this configuration the cluster "
+                "follows the lever and does not hold once it is reversed.")
     lo, hi = analysis.band
-    return (
-        f"Hysteresis band: at {lever_label} {lo:.3g}–{hi:.3g} both states persist: raised from below, fewer than "
-        "half the replicates hold a cluster; lowered from above, at least half keep it (exact McNemar test on "
-        "the paired replicates, 5%)."
-    )
+    if increasing:
+        how = ("raised from below, fewer than half the replicates hold a cluster; lowered from above, at least half "
+               "keep it")
+    else:
+        how = ("raised from below, at least half the replicates keep the cluster they formed; lowered from above, "
+               "fewer than half form one")
+    return (f"Hysteresis band: at {lever_label} {lo:.3g}–{hi:.3g} both states persist: {how} (exact McNemar test on "
+            "the paired replicates, 5%).")
 
 
 def write_withdrawal_report(out: Path, analysis: WithdrawalAnalysis, lever: str, after: int) -> Path:
@@ -340,7 +342,7 @@ def write_withdrawal_report(out: Path, analysis: WithdrawalAnalysis, lever: str,
     return path
 
 
-def write_ramp_report(out: Path, analysis: RampAnalysis, lever_label: str) -> Path:
+def write_ramp_report(out: Path, analysis: RampAnalysis, lever_label: str, *, increasing: bool = True) -> Path:
     from clustersim.figures import save_figure
 
     out.mkdir(parents=True, exist_ok=True)
