@@ -110,7 +110,7 @@ def measure_decision(m: ClusterModel, repeat: int, ref_firms: int) -> dict:
 
     whole = timed(unchunked, repeat)
     assert np.array_equal(unchunked(), choose(cs, f, u))
-    sub = Deciders(*(getattr(f, name)[:ref_firms] for name in Deciders.__dataclass_fields__))
+    sub = f.take(slice(0, ref_firms))
     ref = timed(lambda: reference_decisions(cs, sub), 2)
     per_cell = {k: v / cells * 1e9 for k, v in fast.items()}
     ref_ns = ref["min"] / (sub.n * cs.n_regions) * 1e9

@@ -8,6 +8,10 @@ Firm, per year (wan/year), in its region j with rebate year k = years in region 
 * fee refund ``min(1, D waiver) f_j R`` while k <= the package's fee-waiver years
 * profit after tax and incentives ``Pi - CIT + rebate + refund``; a loss counts toward exit.
 
+The incentive terms are the instruments' (:mod:`clustersim.instruments`): each pays (or
+collects) named ledger flows, and the region accounts' flow columns derive from the
+instruments in use (:func:`ledger_columns`).
+
 Retained tax ``lambda_c CIT + lambda_v VAT`` goes to the host region; under a package with
 tax sharing, a moved firm's pre-move retained tax (its base) stays with the region it came
 from and only growth above it is split, the host taking ``sigma`` (district rule 0.6).
@@ -22,16 +26,18 @@ services (counties only) get ``public_services_share`` of what is left of it, an
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from clustersim.packages import PackageBook
+from clustersim.instruments.base import FirmYear, Flow, Instrument
 
 
 @dataclass
 class FirmAccounts:
-    """One year's accounts of the live firms ``rows`` (arrays aligned with rows), wan/year."""
+    """One year's accounts of the live firms ``rows`` (arrays aligned with rows), wan/year.
+    ``payments`` holds each instrument flow paid to (or, for a revenue flow, collected from)
+    each firm; ``sent``/``sent_to`` the retained tax the instruments moved to other regions."""
 
     rows: np.ndarray
     revenue: np.ndarray
@@ -39,87 +45,125 @@ class FirmAccounts:
     vat: np.ndarray
     pretax: np.ndarray
     cit: np.ndarray
-    rebate: np.ndarray
-    fee_refund: np.ndarray
     profit: np.ndarray
     host_tax: np.ndarray  # retained tax kept by the host region
-    origin_tax: np.ndarray  # retained tax passed to tax_origin under sharing
-    tax_origin: np.ndarray  # region receiving origin_tax (-1: none)
+    payments: dict[str, np.ndarray] = field(default_factory=dict)
+    sent: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)  # (amount, region; -1 none)
+
+    @property
+    def rebate(self) -> np.ndarray:
+        return self.payments.get("rebates", np.zeros(self.rows.size))
+
+    @property
+    def fee_refund(self) -> np.ndarray:
+        return self.payments.get("fee_refunds", np.zeros(self.rows.size))
+
+    @property
+    def retained(self) -> np.ndarray:
+        """Retained tax paid by each firm (what the host kept plus what it passed on)."""
+        out = self.host_tax
+        for amount, _ in self.sent:
+            out = out + amount
+        return out
+
+
+def pretax_shares(material, fee_rate, governance, friction: float, vat_rate: float):
+    """``(kept, vat)``: the share of revenue left after materials, fees and governance friction,
+    ``1 - m_s - f_j - phi (1 - G_j)``, and VAT's share ``t_v (1 - m_s)``; the pre-tax margin is
+    ``kept - vat``. The one definition of the margin, for the location decision (sector x region
+    arrays) and the accounts (per firm): arguments broadcast."""
+    kept = 1.0 - material - fee_rate - friction * (1.0 - governance)
+    return kept, vat_rate * (1.0 - material)
 
 
 def firm_accounts(table, rows: np.ndarray, revenue_factor: np.ndarray, material: np.ndarray,
                   fee_rate: np.ndarray, governance: np.ndarray, wage: np.ndarray,
-                  revenue_per_capital: np.ndarray, book: PackageBook, *, vat_rate: float, cit_rate: float,
-                  county_cit_share: float, county_vat_share: float, friction: float,
+                  revenue_per_capital: np.ndarray, instruments: list[Instrument], *, vat_rate: float,
+                  cit_rate: float, county_cit_share: float, county_vat_share: float, friction: float,
                   capital_cost_rate: float) -> FirmAccounts:
+    """The year's accounts of firms ``rows``: production, taxes, then each instrument's payments
+    (taxable ones before CIT) and tax split, in the instruments' order."""
     s = table.sector[rows]
     j = table.region[rows]
     cap = table.capital[rows]
     revenue = revenue_per_capital[s] * cap * table.productivity[rows] * revenue_factor[s, j]
     fees = fee_rate[j] * revenue
-    vat = vat_rate * (1.0 - material[s]) * revenue
-    pretax = (revenue * (1.0 - material[s] - fee_rate[j] - friction * (1.0 - governance[j])) - vat
-              - wage[j] * table.employment[rows] - capital_cost_rate * cap)
+    kept, vat_share = pretax_shares(material[s], fee_rate[j], governance[j], friction, vat_rate)
+    vat = vat_share * revenue
+    pretax = revenue * kept - vat - wage[j] * table.employment[rows] - capital_cost_rate * cap
+    year = FirmYear(table, rows, j, revenue, fees, vat, pretax, county_cit_share)
+    kinds = {f.name: f.kind for ins in instruments for f in ins.flows}
+    payments: dict[str, np.ndarray] = {}
+    for ins in instruments:
+        for name, amount in ins.taxable_payments(year).items():
+            payments[name] = amount
+            pretax = pretax + amount if kinds[name] == "incentive" else pretax - amount
+    year.pretax = pretax
     cit = cit_rate * np.maximum(pretax, 0.0)
-    pkg = table.package[rows].astype(np.int64)
-    depth = table.package_depth[rows]
-    year = table.years[rows] + 1
-    share = book.rebate_share(pkg, table.rebate_class[rows].astype(np.int64), year)
-    rebate = depth * share * county_cit_share * cit
-    has = pkg >= 0
-    refund = np.zeros(rows.size)
-    waive = has & (year <= book.fee_waiver_years[np.maximum(pkg, 0)])
-    refund[waive] = book.refund_share(pkg[waive], depth[waive]) * fees[waive]
-    profit = pretax - cit + rebate + refund
-    retained = county_cit_share * cit + county_vat_share * vat
-    sigma = np.where(has, book.tax_sharing[np.maximum(pkg, 0)], np.nan)
-    origin = table.tax_origin[rows].astype(np.int64)
-    shared = np.isfinite(sigma) & (origin >= 0)
-    host_tax = retained.copy()
-    origin_tax = np.zeros(rows.size)
-    growth = np.maximum(0.0, retained - table.base_tax[rows])
-    host_tax[shared] = sigma[shared] * growth[shared]
-    origin_tax[shared] = retained[shared] - host_tax[shared]
-    origin = np.where(shared, origin, -1)
-    return FirmAccounts(rows, revenue, fees, vat, pretax, cit, rebate, refund, profit, host_tax,
-                        origin_tax, origin)
+    year.cit = cit
+    profit = pretax - cit
+    for ins in instruments:
+        for name, amount in ins.payments(year).items():
+            payments[name] = amount
+            profit = profit + amount if kinds[name] == "incentive" else profit - amount
+    host_tax = county_cit_share * cit + county_vat_share * vat
+    sent = []
+    for ins in instruments:
+        split = ins.split_tax(year, host_tax)
+        if split is not None:
+            host_tax, amount, to = split
+            sent.append((amount, to))
+    return FirmAccounts(rows, revenue, fees, vat, pretax, cit, profit, host_tax, payments, sent)
 
 
-REGION_FLOWS = ("taxes", "fees", "land_sales", "transfers", "revenue", "operations", "rebates",
-                "fee_refunds", "land_awards", "relocation_awards", "incentives", "interest",
-                "infrastructure_spending", "public_services", "spending")
+#: the ledger columns before and after the instruments' flows
+HEAD_FLOWS = ("taxes", "fees")
+MIDDLE_FLOWS = ("transfers", "revenue", "operations")
+TAIL_FLOWS = ("incentives", "interest", "infrastructure_spending", "public_services", "spending")
 
 
-def region_accounts(acc: FirmAccounts, region: np.ndarray, n_regions: int, land_sales: np.ndarray,
-                    land_awards: np.ndarray, relocation_awards: np.ndarray, operations: np.ndarray,
-                    transfers: np.ndarray, balance: np.ndarray, infrastructure_share: np.ndarray,
-                    debt_interest: float, public_services_share: np.ndarray | float = 0.0
-                    ) -> dict[str, np.ndarray]:
+def ledger_columns(flows: list[Flow]) -> tuple[str, ...]:
+    """Every region's fiscal flows, in column order: taxes, fees, the instruments' revenue flows,
+    transfers, revenue, operations, their incentive flows, incentives, interest, infrastructure,
+    public services, spending."""
+    return (*HEAD_FLOWS, *(f.name for f in flows if f.kind == "revenue"), *MIDDLE_FLOWS,
+            *(f.name for f in flows if f.kind == "incentive"), *TAIL_FLOWS)
+
+
+def region_accounts(acc: FirmAccounts, region: np.ndarray, n_regions: int, ledger: dict[str, np.ndarray],
+                    flows: list[Flow], operations: np.ndarray, transfers: np.ndarray, balance: np.ndarray,
+                    infrastructure_share: np.ndarray, debt_interest: float,
+                    public_services_share: np.ndarray | float = 0.0) -> dict[str, np.ndarray]:
     """One year's fiscal flows of every region (wan/year, arrays of length R), and the new
-    balance under ``"balance"``. ``region`` is the host region of each row of ``acc``.
-    ``public_services_share`` (per region or one value) is the share of the surplus left after
-    infrastructure that is spent on public services."""
+    balance under ``"balance"``. ``region`` is the host region of each row of ``acc``; ``ledger``
+    what the instruments booked on arrival this year (by flow, per region), to which the firms'
+    yearly payments are added. ``public_services_share`` (per region or one value) is the share
+    of the surplus left after infrastructure that is spent on public services."""
 
     def by_region(values: np.ndarray, where: np.ndarray = region) -> np.ndarray:
         return np.bincount(where, weights=values, minlength=n_regions)
 
-    sent = acc.tax_origin >= 0
-    taxes = by_region(acc.host_tax) + by_region(acc.origin_tax[sent], acc.tax_origin[sent])
+    taxes = by_region(acc.host_tax)
+    for amount, to in acc.sent:
+        out = to >= 0
+        taxes = taxes + by_region(amount[out], to[out])
+    booked = {f.name: ledger.get(f.name, np.zeros(n_regions)) for f in flows}
+    for name, amount in acc.payments.items():
+        booked[name] = booked[name] + by_region(amount)
     fees = by_region(acc.fees)
-    revenue = taxes + fees + land_sales + transfers
-    rebates = by_region(acc.rebate)
-    refunds = by_region(acc.fee_refund)
-    incentives = rebates + refunds + land_awards + relocation_awards
+    revenue = taxes + fees
+    for f in flows:
+        if f.kind == "revenue":
+            revenue = revenue + booked[f.name]
+    revenue = revenue + transfers
+    incentives = sum(booked[f.name] for f in flows if f.kind == "incentive")
+    incentives = incentives + np.zeros(n_regions)
     interest = debt_interest * np.maximum(0.0, -balance)
     surplus = revenue - operations - incentives - interest
     infra = infrastructure_share * np.maximum(0.0, surplus)
     services = public_services_share * (np.maximum(0.0, surplus) - infra)
     spending = operations + incentives + interest + infra + services
-    return {
-        "taxes": taxes, "fees": fees, "land_sales": land_sales, "transfers": transfers,
-        "revenue": revenue, "operations": operations, "rebates": rebates, "fee_refunds": refunds,
-        "land_awards": land_awards, "relocation_awards": relocation_awards, "incentives": incentives,
-        "interest": interest, "infrastructure_spending": infra, "public_services": services,
-        "spending": spending,
-        "balance": balance + revenue - spending,
-    }
+    out = {"taxes": taxes, "fees": fees, "transfers": transfers, "revenue": revenue, "operations": operations,
+           **booked, "incentives": incentives, "interest": interest, "infrastructure_spending": infra,
+           "public_services": services, "spending": spending}
+    return {**{name: out[name] for name in ledger_columns(flows)}, "balance": balance + revenue - spending}

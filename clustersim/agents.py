@@ -15,11 +15,13 @@ from typing import TYPE_CHECKING
 
 import mesa
 
+from clustersim.firms import PUBLIC_COLUMNS
+
 if TYPE_CHECKING:
     from clustersim.model import ClusterModel
 
-FIRM_FIELDS = ("sector", "capital", "land", "employment", "productivity", "region", "small", "years",
-               "package", "package_depth", "base_tax", "loss_years", "born", "moves", "profit")
+#: the firm table's public columns (:data:`clustersim.firms.PUBLIC_COLUMNS`)
+FIRM_FIELDS = PUBLIC_COLUMNS
 
 REGION_FIELDS = ("land_supply", "sf_supply", "land_used", "sf_used", "land_price", "sf_price", "wage",
                  "labour_pool", "employment", "firms", "infrastructure", "governance", "fee_rate",
@@ -39,6 +41,13 @@ class Firm(mesa.Agent):
     @property
     def region_name(self) -> str:
         return self.model.regions.names[self.region]
+
+    def __getattr__(self, name: str):
+        """A column an instrument added to the firm table (e.g. a lease locked in on arrival)."""
+        model = self.__dict__.get("model")
+        if model is not None and name in getattr(model.firms, "columns", {}) and not name.startswith("_"):
+            return getattr(model.firms, name)[self.row].item()
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __repr__(self) -> str:
         return f"Firm({self.unique_id}, sector={self.sector}, region={self.region_name!r})"

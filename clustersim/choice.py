@@ -28,17 +28,29 @@ current region is always feasible): ``P_ij ∝ exp(V_ij / (theta scale_i))`` wit
 (``utility = "log"``; with theta = 1 this is the Polya urn of MODEL_SPEC §7). ``theta = 0``
 picks the best region (lowest index on ties).
 
-:func:`firm_values` computes all of this for all firms x all regions at once;
+The incentive terms (rebates, fee refunds, land price and award, relocation award, and any
+plug-in's) come from the instruments (:mod:`clustersim.instruments`) as firm columns times
+region rows; :func:`firm_values` lays them out generically and computes all of this for all
+firms x all regions at once (the logit itself is :mod:`clustersim.decision`);
 :mod:`clustersim.reference` recomputes it firm by firm to prove it right.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from clustersim.packages import PackageBook, effective_land_price
+from clustersim.decision import DecisionRule, Logit, choice_probabilities, draw
+from clustersim.firms import COLUMNS
+from clustersim.instruments.base import TERM_COLUMNS, FirmTerms, Offer, Term
+
+if TYPE_CHECKING:
+    from clustersim.instruments.base import Instrument
+    from clustersim.packages import PackageBook
+
+__all__ = ["ChoiceSet", "Deciders", "choice_probabilities", "choose", "draw", "firm_values"]
 
 CHUNK_CELLS = 32768  # firm x region cells per block in choose(): the temporaries stay in cache
 
@@ -71,40 +83,45 @@ class ChoiceSet:
     theta: float
     utility: str
     book: PackageBook
+    instruments: list[Instrument] = field(default_factory=list)  # the instruments in use (their terms)
+    rule: DecisionRule | None = None  # values -> probabilities -> draw (None: the logit of theta, utility)
 
     @property
     def n_regions(self) -> int:
         return self.wage.size
 
+    @property
+    def decision_rule(self) -> DecisionRule:
+        return self.rule if self.rule is not None else Logit(self.theta, self.utility)
 
-@dataclass
+
+#: the firm-table columns a decider carries (plus any an instrument declares)
+DECIDER_COLUMNS = tuple(name for name, c in COLUMNS.items() if c.decides)
+
+
 class Deciders:
-    """The reviewing firms (n rows). ``region = -1`` marks a newborn with no site yet."""
+    """The reviewing firms (n rows): the :data:`DECIDER_COLUMNS` of the firm table (and any
+    column an instrument added) as attributes. ``region = -1`` marks a newborn with no site yet."""
 
-    sector: np.ndarray
-    capital: np.ndarray
-    land: np.ndarray
-    employment: np.ndarray
-    productivity: np.ndarray
-    region: np.ndarray
-    small: np.ndarray
-    years: np.ndarray
-    package: np.ndarray
-    package_depth: np.ndarray
-    rebate_class: np.ndarray
+    def __init__(self, **columns: np.ndarray):
+        self.columns = tuple(columns)
+        for name, values in columns.items():
+            setattr(self, name, values)
 
     @property
     def n(self) -> int:
         return self.sector.size
 
+    def take(self, idx) -> Deciders:
+        """The deciders at positions ``idx`` (an index array or slice)."""
+        return Deciders(**{c: getattr(self, c)[idx] for c in self.columns})
+
     @classmethod
     def from_table(cls, table, rows: np.ndarray, newborn: np.ndarray) -> Deciders:
         region = table.region[rows].astype(np.int64)
         region[newborn] = -1
-        return cls(sector=table.sector[rows], capital=table.capital[rows], land=table.land[rows],
-                   employment=table.employment[rows], productivity=table.productivity[rows], region=region,
-                   small=table.small[rows], years=table.years[rows], package=table.package[rows],
-                   package_depth=table.package_depth[rows], rebate_class=table.rebate_class[rows])
+        names = [*DECIDER_COLUMNS, *(c for c in getattr(table, "columns", {}) if c not in COLUMNS)]
+        return cls(**{c: region if c == "region" else getattr(table, c)[rows] for c in names})
 
 
 def firm_values(cs: ChoiceSet, f: Deciders) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -116,123 +133,157 @@ def firm_values(cs: ChoiceSet, f: Deciders) -> tuple[np.ndarray, np.ndarray, np.
 
 
 def choose(cs: ChoiceSet, f: Deciders, uniforms: np.ndarray, chunk_cells: int = CHUNK_CELLS) -> np.ndarray:
-    """The region each firm draws (-1: none acceptable): :func:`firm_values`,
-    :func:`choice_probabilities` and :func:`draw` on blocks of about ``chunk_cells`` firm x region
-    cells, so that the temporaries stay in cache. Same picks as the three on the whole batch."""
+    """The region each firm draws (-1: none acceptable): :func:`firm_values`, then the decision
+    rule's probabilities and draw, on blocks of about ``chunk_cells`` firm x region cells, so
+    that the temporaries stay in cache. Same picks as the three on the whole batch."""
     batch = _Batch(cs, f)
+    rule = cs.decision_rule
     pick = np.empty(f.n, dtype=np.int64)
     step = max(1, chunk_cells // max(1, cs.n_regions))
     for lo in range(0, f.n, step):
         hi = min(f.n, lo + step)
         value, feasible = batch.values(lo, hi)
-        prob = choice_probabilities(value, feasible, batch.scale[lo:hi], cs.theta, cs.utility)
-        pick[lo:hi] = draw(prob, uniforms[lo:hi])
+        prob = rule.probabilities(value, feasible, batch.scale[lo:hi])
+        pick[lo:hi] = rule.draw(prob, uniforms[lo:hi])
     return pick
 
 
-class _RegionTerms:
-    """The per-region rows of the value, computed once per choice set.
+def _profiles(keys: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(profile, first)``: firms with equal keys of every instrument share a profile; ``first``
+    is the first firm of each profile. Keys are non-negative integer columns (n,) or (n, k),
+    packed into one int64 code (re-numbered only when the next column could overflow it)."""
+    code = np.zeros(n, dtype=np.int64)
+    top = 0  # largest code so far
+    for key in keys:
+        for col in key.reshape(n, -1).T:
+            width = int(col.max(initial=0)) + 1
+            if (top + 1) * width >= 2**62:
+                code = np.unique(code, return_inverse=True)[1].reshape(n).astype(np.int64)
+                top = int(code.max(initial=0))
+            code = code * width + col
+            top = top * width + width - 1
+    _, first, profile = np.unique(code, return_index=True, return_inverse=True)
+    return profile.reshape(n), first
 
-    With the firm's attributes in a few columns X and the regions' terms in rows Y, most of V
-    is a matrix product (see :class:`_Batch`)."""
 
-    def __init__(self, cs: ChoiceSet):
-        book, a, depth, pkg = cs.book, cs.annuity, cs.depth_offered, cs.package
-        n_s = cs.revenue_factor.shape[0]
-        # a_H * pre-tax profit = [q 1{s}, e, K] @ profit_rows
-        self.profit_rows = np.vstack([a * (cs.revenue_factor * cs.margin), -a * cs.wage[None, :],
-                                      np.full((1, cs.n_regions), -a * cs.capital_cost_rate)])
-        # fee refunds per unit of q (by sector) and relocation award per unit of K
-        waiver = book.refund_share(pkg, depth) * book.waiver_years_pv(cs.discount)[pkg] * cs.fee_rate
-        self.linear_rows = np.vstack([cs.revenue_factor * waiver[None, :], (depth * book.award[pkg])[None, :]])
-        self.n_sectors = n_s
-        # land pools: small firms use the standard-factory zone in counties
-        self.price = np.vstack([cs.price, np.where(cs.is_origin, cs.price, cs.sf_price)])  # [small]
-        self.free = np.vstack([cs.free_land, np.where(cs.is_origin, cs.free_land, cs.free_sf_land)])
-        self.rebate_pv = book.rebate_pv(cs.discount)  # (P, 3)
-        self.distance = cs.moving_cost_per_km * cs.distance
+def _layout(terms: list[Term], f: Deciders, by_sector: np.ndarray, profile: np.ndarray, n_profiles: int,
+            n_regions: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Firm columns X and region rows Y of a list of terms, in :data:`TERM_COLUMNS` order (plain,
+    then per profile); terms on the same column add their rows."""
+    cols, rows = [], []
+    n = f.n
+    for column in TERM_COLUMNS:
+        for per_profile in (False, True):
+            group = [t for t in terms if t.column == column and t.per_profile == per_profile]
+            if not group:
+                continue
+            y = group[0].rows
+            for t in group[1:]:
+                y = y + t.rows
+            if column == "revenue":
+                cols.append(by_sector)
+                rows.append(y)
+                continue
+            x = np.ones(n) if column == "one" else getattr(f, column)
+            if per_profile:
+                onehot = np.zeros((n, n_profiles))
+                onehot[np.arange(n), profile] = x
+                cols.append(onehot)
+                rows.append(y)
+            else:
+                cols.append(x[:, None])
+                rows.append(np.broadcast_to(y, (n_regions,))[None, :])
+    return cols, rows
 
 
 class _Batch:
     """One batch of deciders against one choice set: everything that is per firm, not per cell.
 
-    ``V = P - cit (1 - rf / a_H) max(P, 0) + L - m_d K d(current, .)`` with ``P = a_H Pi`` and the
-    part linear in the firm's attributes ``L = [q 1{s}, K, l 1{g}, c] @ [fee refunds; award;
-    -p_eff[g]; 1]``. Firms with the same package profile ``g`` (small or not, the tier reached
-    and the rebate class under every package) share the effective land price row
-    ``p_eff[g]`` and the rebate share row ``rf[g]``; ``c`` is the resale of the old site minus
-    the fixed moving cost. Cells where the firm stays are then overwritten with the value of
-    staying.
+    ``V = P - cit (1 - rf / a_H) max(P, 0) + L - m_d K d(current, .)`` where ``P = X_P @ Y_P``
+    is a_H times pre-tax profit plus the instruments' taxable terms, ``L = X_L @ Y_L`` the
+    untaxed terms and ``rf`` the instruments' tax refunds (one row per profile, or one row).
+    The firm columns X are the :data:`~clustersim.instruments.base.TERM_COLUMNS` (revenue at
+    A = 1 by sector, employment, capital, land, 1; a per-profile term's column is spread over
+    one column per profile), then ``c``: the resale of the old site minus the fixed moving cost.
+    Cells where the firm stays are then overwritten with the value of staying, and cells an
+    instrument refuses are infeasible.
     """
 
     def __init__(self, cs: ChoiceSet, f: Deciders):
-        rt = _RegionTerms(cs)
-        self.cs, self.f, self.rt = cs, f, rt
-        book, a = cs.book, cs.annuity
-        n, n_s = f.n, rt.n_sectors
+        self.cs, self.f = cs, f
+        a, n_r = cs.annuity, cs.n_regions
+        n, n_s = f.n, cs.revenue_factor.shape[0]
         sector = f.sector.astype(np.int64)
         q = cs.revenue_per_capital[sector] * f.capital * f.productivity
         self.scale = a * q
         by_sector = np.zeros((n, n_s))
         by_sector[np.arange(n), sector] = q
 
-        # package profiles of the firms and their rows of p_eff and rebate share
-        tier = book.tier_index(f.capital, f.small)  # (n, P)
-        cls = book.rebate_class(f.capital, f.small).astype(np.int64)  # (n, P)
-        code = f.small.astype(np.int64)
-        for p in range(len(book)):
-            code = (code * (book.sf_tier + 1) + tier[:, p]) * 3 + cls[:, p]
-            if p + 1 < len(book):  # re-number so the code stays below n x 3 (sf_tier + 1): no overflow
-                code = np.unique(code, return_inverse=True)[1].astype(np.int64)
-        _, first, self.profile = np.unique(code, return_index=True, return_inverse=True)
-        pkg, depth = cs.package, cs.depth_offered
-        small_g = f.small[first].astype(np.int64)
-        price_g = rt.price[small_g]  # (G, R)
-        tier_g = book.tier_table[pkg[None, :], tier[first][:, pkg]]
-        p_eff = effective_land_price(price_g, tier_g, depth[None, :])
-        rf = rt.rebate_pv[pkg[None, :], cls[first][:, pkg]] * (cs.county_cit_share * depth)[None, :]
-        self.tax_rows = cs.cit * (1.0 - rf / a)  # share of max(P, 0) lost to net tax, (G, R)
+        instruments = cs.instruments
+        keys = [k for ins in instruments if (k := ins.profile(f)) is not None]
+        self.profile, first = _profiles(keys, n)
+        offer = Offer(cs, f, self.profile, first)
+        core = [Term("revenue", a * (cs.revenue_factor * cs.margin), "taxable"),
+                Term("employment", -a * cs.wage, "taxable"),
+                Term("capital", np.full(n_r, -a * cs.capital_cost_rate), "taxable")]
+        terms = core + [t for ins in instruments for t in ins.terms(offer)]
         n_g = first.size
-        by_profile = np.zeros((n, n_g))
-        by_profile[np.arange(n), self.profile] = f.land
+        pcols, prows = _layout([t for t in terms if t.kind == "taxable"], f, by_sector, self.profile, n_g, n_r)
+        lcols, lrows = _layout([t for t in terms if t.kind == "untaxed"], f, by_sector, self.profile, n_g, n_r)
+        refunds = [t for t in terms if t.kind == "tax_refund"]
+        rf = np.zeros((1, n_r))
+        for t in refunds:
+            rf = rf + (t.rows if t.per_profile else t.rows[None, :])
+        if len(refunds) == 1:
+            rf = refunds[0].rows if refunds[0].per_profile else refunds[0].rows[None, :]
+        self.tax_rows = cs.cit * (1.0 - rf / a)  # share of max(P, 0) lost to net tax, (G or 1, R)
+        refused = [r for ins in instruments if (r := ins.refused(offer)) is not None]
+        self.refused = np.logical_or.reduce(refused) if refused else None
 
         newborn = f.region < 0
         cur = np.where(newborn, 0, f.region)
         resale = cs.old_site_recovery * f.land * np.where(f.small & ~cs.is_origin[cur], cs.sf_price[cur],
                                                           cs.price[cur])
         const = np.where(newborn, 0.0, resale - cs.moving_cost_base * f.capital)
-        self.profit_cols = np.column_stack([by_sector, f.employment, f.capital])
-        self.linear_cols = np.column_stack([by_sector, f.capital, by_profile, const])
-        self.linear_rows = np.vstack([rt.linear_rows, -p_eff, np.ones((1, cs.n_regions))])
+        self.profit_cols = np.column_stack(pcols)
+        self.profit_rows = np.vstack(prows)
+        self.linear_cols = np.column_stack([*lcols, const])
+        self.linear_rows = np.vstack([*lrows, np.ones((1, n_r))])
         self.cur, self.incumbent = cur, ~newborn
+        self.distance = cs.moving_cost_per_km * cs.distance
         self.distance_weight = np.where(newborn, 0.0, f.capital)
-        self.stay = self._stay_values(q, sector)
+        self.free = np.vstack([cs.free_land, np.where(cs.is_origin, cs.free_land, cs.free_sf_land)])  # [small]
+        self.stay = self._stay_values(q, sector, offer)
 
-    def _stay_values(self, q: np.ndarray, sector: np.ndarray) -> np.ndarray:
+    def _stay_values(self, q: np.ndarray, sector: np.ndarray, offer: Offer) -> np.ndarray:
         """Value of staying for each incumbent (nan for newborns): no upfront cost, plus what
-        the locked-in package still owes."""
-        cs, f, book = self.cs, self.f, self.cs.book
-        c = self.cur
+        the instruments still owe under the locked-in package."""
+        cs, f, c = self.cs, self.f, self.cur
         revenue = q * cs.revenue_factor[sector, c]
         profit = revenue * cs.margin[sector, c] - f.employment * cs.wage[c] - cs.capital_cost_rate * f.capital
-        tax = cs.cit * np.maximum(profit, 0.0)
-        stay = cs.annuity * (profit - tax)
-        locked = f.package.astype(np.int64)
-        has = (locked >= 0) & self.incumbent
-        if has.any():
-            p, years = locked[has], f.years[has]
-            owed = book.remaining_rebate_pv(p, f.rebate_class[has].astype(np.int64), years, cs.discount)
-            refund = book.remaining_waiver_years_pv(p, years, cs.discount)
-            depth = f.package_depth[has]
-            stay[has] += (depth * owed * cs.county_cit_share * tax[has]
-                          + book.refund_share(p, depth) * refund * cs.fee_rate[c[has]] * revenue[has])
+        owed = [st for ins in cs.instruments if (st := ins.stay(offer, c, self.incumbent, revenue)) is not None]
+        total = FirmTerms(*(_sum([getattr(st, k) for st in owed]) for k in ("taxable", "untaxed", "tax_refund")))
+        if total.taxable is None:
+            tax = cs.cit * np.maximum(profit, 0.0)
+            stay = cs.annuity * (profit - tax)
+        else:  # taxable terms (present values) are taxed with the profit they add to
+            pre = cs.annuity * profit + total.taxable
+            tax = cs.cit * np.maximum(pre, 0.0) / cs.annuity
+            stay = pre - cs.annuity * tax
+        extra = None
+        if total.tax_refund is not None:
+            extra = total.tax_refund * tax
+        if total.untaxed is not None:
+            extra = total.untaxed if extra is None else extra + total.untaxed
+        if extra is not None:
+            stay += extra
         return np.where(self.incumbent, stay, np.nan)
 
     def values(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
         """``(V, feasible)`` for firms ``lo:hi`` of the batch."""
-        rt, f = self.rt, self.f
+        f = self.f
         rows = slice(lo, hi)
-        profit = self.profit_cols[rows] @ rt.profit_rows  # a_H Pi
+        profit = self.profit_cols[rows] @ self.profit_rows  # a_H Pi (+ taxable terms)
         value = self.linear_cols[rows] @ self.linear_rows
         value += profit
         taxed = np.maximum(profit, 0.0, out=profit)
@@ -244,75 +295,28 @@ class _Batch:
         value -= taxed
         cur, inc = self.cur[rows], self.incumbent[rows]
         if inc.any():
-            moving = np.take(rt.distance, cur, axis=0, out=taxed)
+            moving = np.take(self.distance, cur, axis=0, out=taxed)
             moving *= self.distance_weight[rows, None]
             value -= moving
 
         land = f.land[rows, None]
-        feasible = land <= rt.free[0]
+        feasible = land <= self.free[0]
         small = np.flatnonzero(f.small[rows])
         if small.size:
-            feasible[small] = land[small] <= rt.free[1]
+            feasible[small] = land[small] <= self.free[1]
+        if self.refused is not None:
+            feasible &= ~np.take(self.refused, profile, axis=0)
         stayers = np.flatnonzero(inc)
         value[stayers, cur[stayers]] = self.stay[rows][stayers]
         feasible[stayers, cur[stayers]] = True
         return value, feasible
 
 
-def choice_probabilities(value: np.ndarray, feasible: np.ndarray, scale: np.ndarray,
-                         theta: float, utility: str) -> np.ndarray:
-    """Logit choice probabilities (n, R); rows with no acceptable region are all zero."""
-    if utility == "log":
-        with np.errstate(divide="ignore", invalid="ignore"):
-            u = np.log(np.maximum(value, 1e-300))
-        if theta > 0:
-            u /= theta
-        u = np.where(feasible & (value > 0), u, -np.inf)
-    else:
-        u = value / (theta * scale[:, None]) if theta > 0 else value.copy()
-        u = np.where(feasible, u, -np.inf)
-    best = u.max(axis=1)
-    ok = np.isfinite(best)
-    if theta == 0:
-        prob = np.zeros_like(u)
-        pick = np.argmax(u, axis=1)
-        prob[np.flatnonzero(ok), pick[ok]] = 1.0
-        return prob
-    best[~ok] = 0.0  # rows of -inf stay -inf and get probability 0
-    u -= best[:, None]
-    prob = np.exp(u, out=u)
-    total = prob.sum(axis=1)
-    total[~ok] = 1.0
-    prob /= total[:, None]
-    return prob
-
-
-DRAW_BLOCK = 16  # regions per block of the two-level inverse CDF
-
-
-def draw(prob: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
-    """One region per row by inverse CDF with the given U(0,1) draws; -1 for all-zero rows.
-
-    Rows need not sum to 1: row i picks the first region whose cumulative weight exceeds
-    ``uniforms[i]`` times the row total. The cumulative sum is taken in two levels (blocks of
-    ``DRAW_BLOCK`` regions, then within the chosen block) because a row-wise cumsum over all
-    regions is several times slower than the rest of the decision.
-    """
-    n, n_r = prob.shape
-    starts = np.arange(0, n_r, DRAW_BLOCK)
-    block_cum = np.cumsum(np.add.reduceat(prob, starts, axis=1), axis=1)  # (n, blocks)
-    target = uniforms * block_cum[:, -1]
-    block = np.minimum((block_cum < target[:, None]).sum(axis=1), starts.size - 1)
-    rows = np.arange(n)
-    before = np.where(block > 0, block_cum[rows, block - 1], 0.0)
-    first = starts[block]
-    cols = first[:, None] + np.arange(DRAW_BLOCK)[None, :]
-    last = np.minimum(first + DRAW_BLOCK, n_r) - 1  # last region of each row's block
-    inside = np.take_along_axis(prob, np.minimum(cols, last[:, None]), axis=1)
-    within = np.cumsum(inside, axis=1)
-    within += before[:, None]
-    # columns past the block's end only repeat its last region; clipping to ``last`` also keeps
-    # the pick in the block when rounding leaves its running total a hair below the target
-    pick = np.minimum(first + (within < target[:, None]).sum(axis=1), last)
-    pick[block_cum[:, -1] <= 0] = -1
-    return pick
+def _sum(arrays: list) -> np.ndarray | None:
+    """The sum of per-firm arrays, in order (``None`` for none): zero terms are left out."""
+    out = None
+    for x in arrays:
+        if x is None or (np.ndim(x) == 0 and x == 0.0):
+            continue
+        out = x if out is None else out + x
+    return out

@@ -32,45 +32,72 @@ retained_tax       wan/yr    last year's tax retained by regions (county CIT + V
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-COLUMNS: dict[str, tuple[type, object]] = {
-    "alive": (bool, False),
-    "sector": (np.int16, 0),
-    "capital": (np.float64, 0.0),
-    "land": (np.float64, 0.0),
-    "employment": (np.float64, 0.0),
-    "productivity": (np.float64, 1.0),
-    "region": (np.int32, -1),
-    "small": (bool, False),
-    "years": (np.int32, 0),
-    "package": (np.int16, -1),
-    "package_depth": (np.float64, 0.0),
-    "rebate_class": (np.int8, 0),
-    "base_tax": (np.float64, 0.0),
-    "tax_origin": (np.int32, -1),
-    "loss_years": (np.int16, 0),
-    "born": (np.int32, 0),
-    "moves": (np.int32, 0),
-    "profit": (np.float64, 0.0),
-    "retained_tax": (np.float64, 0.0),
+
+@dataclass(frozen=True)
+class Column:
+    """A firm-table column: dtype, fill value of an empty row, and whether it is ``public`` (a
+    :class:`~clustersim.agents.Firm` attribute and a column of ``firm_frame()``) and read by the
+    location decision (``decides``: a field of :class:`~clustersim.choice.Deciders`)."""
+
+    dtype: type
+    fill: object
+    public: bool = False
+    decides: bool = False
+
+
+#: every firm column of the model, the one source of truth: the table, the Firm agents'
+#: attributes, ``firm_frame()`` and the deciders are derived from it (instruments may add
+#: columns of their own, see :class:`FirmTable`)
+COLUMNS: dict[str, Column] = {
+    "alive": Column(bool, False),
+    "sector": Column(np.int16, 0, public=True, decides=True),
+    "capital": Column(np.float64, 0.0, public=True, decides=True),
+    "land": Column(np.float64, 0.0, public=True, decides=True),
+    "employment": Column(np.float64, 0.0, public=True, decides=True),
+    "productivity": Column(np.float64, 1.0, public=True, decides=True),
+    "region": Column(np.int32, -1, public=True, decides=True),
+    "small": Column(bool, False, public=True, decides=True),
+    "years": Column(np.int32, 0, public=True, decides=True),
+    "package": Column(np.int16, -1, public=True, decides=True),
+    "package_depth": Column(np.float64, 0.0, public=True, decides=True),
+    "rebate_class": Column(np.int8, 0, decides=True),
+    "base_tax": Column(np.float64, 0.0, public=True),
+    "tax_origin": Column(np.int32, -1),
+    "loss_years": Column(np.int16, 0, public=True),
+    "born": Column(np.int32, 0, public=True),
+    "moves": Column(np.int32, 0, public=True),
+    "profit": Column(np.float64, 0.0, public=True),
+    "retained_tax": Column(np.float64, 0.0),
 }
+
+#: the public columns, in table order (Firm attributes; ``firm_frame()`` shows them but ``region``
+#: by name)
+PUBLIC_COLUMNS = tuple(name for name, c in COLUMNS.items() if c.public)
 
 
 class FirmTable:
     """Columns of firm state with amortised growth. Rows are never reused while a firm lives."""
 
-    def __init__(self, capacity: int = 1024):
+    def __init__(self, capacity: int = 1024, extra: dict[str, Column] | None = None):
+        clash = set(extra or ()) & set(COLUMNS)
+        if clash:
+            raise ValueError(f"firm columns {sorted(clash)} already exist")
+        #: the columns of this table: :data:`COLUMNS` and those the instruments in use declare
+        self.columns: dict[str, Column] = {**COLUMNS, **(extra or {})}
         self.capacity = max(16, int(capacity))
         self.size = 0  # rows in use (alive or dead)
-        for name, (dtype, fill) in COLUMNS.items():
-            setattr(self, name, np.full(self.capacity, fill, dtype=dtype))
+        for name, c in self.columns.items():
+            setattr(self, name, np.full(self.capacity, c.fill, dtype=c.dtype))
 
     def _grow(self, need: int) -> None:
         new = max(need, 2 * self.capacity)
-        for name, (dtype, fill) in COLUMNS.items():
+        for name, c in self.columns.items():
             old = getattr(self, name)
-            arr = np.full(new, fill, dtype=dtype)
+            arr = np.full(new, c.fill, dtype=c.dtype)
             arr[: self.capacity] = old
             setattr(self, name, arr)
         self.capacity = new
@@ -80,8 +107,8 @@ class FirmTable:
         if self.size + n > self.capacity:
             self._grow(self.size + n)
         rows = np.arange(self.size, self.size + n)
-        for name, (_, fill) in COLUMNS.items():
-            getattr(self, name)[rows] = fill
+        for name, c in self.columns.items():
+            getattr(self, name)[rows] = c.fill
         self.alive[rows] = True
         self.size += n
         return rows
@@ -93,9 +120,9 @@ class FirmTable:
     def compact(self) -> np.ndarray:
         """Drop dead rows. Returns the old index of each kept row (for re-pointing agents)."""
         keep = self.live()
-        for name in COLUMNS:
+        for name, c in self.columns.items():
             arr = getattr(self, name)
             arr[: keep.size] = arr[keep]
-            arr[keep.size : self.size] = COLUMNS[name][1]
+            arr[keep.size : self.size] = c.fill
         self.size = keep.size
         return keep

@@ -21,16 +21,20 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from clustersim import counties, markets, metrics
-from clustersim.accounts import FirmAccounts, firm_accounts, region_accounts
+from clustersim import markets, measures, plugins
+from clustersim.accounts import FirmAccounts, firm_accounts, ledger_columns, pretax_shares, region_accounts
 from clustersim.agents import REGION_FIELDS, Coast, County, Firm
 from clustersim.agglomeration import log_multiplier, natural_advantage, sector_region_totals, supplier_access
 from clustersim.choice import ChoiceSet, Deciders, choose
-from clustersim.firms import FirmTable
+from clustersim.decision import DecisionRule
+from clustersim.firms import PUBLIC_COLUMNS, FirmTable
 from clustersim.geography import build_layout
-from clustersim.packages import PackageBook, effective_land_price
+from clustersim.instruments import Arrival, bind_instruments, incentives_end, ledger_flows
+from clustersim.moves import who_moves
+from clustersim.packages import PackageBook
 from clustersim.params import Scenario
 from clustersim.regions import RegionState
+from clustersim.rules import CountyYear, county_rules
 
 REFERENCE_FIRMS = 100  # SA is measured in units of the output of this many median firms
 
@@ -52,15 +56,18 @@ class ClusterModel(mesa.Model):
         self.seed = seed
         self.config = scenario
         self.packages = PackageBook(scenario)
+        self._plug_in(scenario)
         layout = build_layout(scenario, base_dir)
-        self.regions = RegionState.from_layout(layout, self.packages)
+        self.layout = layout  # codes, pinyin labels and outlines of real geography (outputs, maps)
+        self.regions = RegionState.from_layout(layout, self.packages, ledger_columns(self.flows))
         self.sector_names = list(scenario.sectors.names)
         self._constants()
         self.focal = self._focal_index()
         self.reforming = self._reforming_counties()
 
         self.firms = FirmTable(capacity=max(1024, 2 * (scenario.firms.initial + self.regions.n
-                                                         * scenario.firms.initial_per_county)))
+                                                         * scenario.firms.initial_per_county)),
+                               extra={k: c for ins in self.instruments for k, c in ins.firm_columns.items()})
         self._agent_of_row: list[Firm | None] = []
         for i, origin in enumerate(self.regions.is_origin):
             (Coast if origin else County)(self, i)  # registered with the model by Mesa
@@ -86,6 +93,19 @@ class ClusterModel(mesa.Model):
         self.datacollector.collect(self)
 
     # ------------------------------------------------------------------ set-up
+    def _plug_in(self, scenario: Scenario) -> None:
+        """The mechanisms of this scenario: its instruments (and the ledger flows they book), its
+        county rules in order and its decision rule (``None``: the logit of ``choice``)."""
+        self.instruments = bind_instruments(self.packages)
+        self.flows = ledger_flows(self.instruments)
+        self.incentives_end = np.array(incentives_end(self.packages, self.instruments))
+        self.county_rules = county_rules(scenario)
+        ref = scenario.choice.decision_rule
+        self.decision_rule: DecisionRule | None = None
+        if ref is not None:
+            cls, params = plugins.load(ref.use, ref.folder, ref.params, DecisionRule, "choice.decision_rule")
+            self.decision_rule = cls(params)
+
     def _constants(self) -> None:
         cfg = self.config
         sec = cfg.sectors
@@ -212,10 +232,9 @@ class ClusterModel(mesa.Model):
         log_agglomeration = log_multiplier(self.localisation, self.access, r.infrastructure,
                                            cfg.agglomeration, self.advantage)
         self.revenue_factor = np.exp(log_agglomeration) * self.market_factor[None, :]
-        ch, tx = cfg.choice, cfg.taxes
-        self.margin = (1.0 - self.material[:, None] - r.fee_rate[None, :]
-                       - ch.governance_friction * (1.0 - r.governance[None, :])
-                       - tx.value_added * (1.0 - self.material[:, None]))
+        kept, vat = pretax_shares(self.material[:, None], r.fee_rate[None, :], r.governance[None, :],
+                                  cfg.choice.governance_friction, cfg.taxes.value_added)
+        self.margin = kept - vat
 
     def choice_set(self) -> ChoiceSet:
         """What reviewing firms see this mini-batch (see :mod:`clustersim.choice`)."""
@@ -232,7 +251,7 @@ class ClusterModel(mesa.Model):
             county_cit_share=cfg.taxes.county_cit_share, capital_cost_rate=cfg.firms.capital_cost_rate,
             moving_cost_base=cfg.choice.moving_cost_base, moving_cost_per_km=cfg.choice.moving_cost_per_km,
             old_site_recovery=cfg.choice.old_site_recovery, theta=cfg.choice.theta,
-            utility=cfg.choice.utility, book=self.packages,
+            utility=cfg.choice.utility, book=self.packages, instruments=self.instruments, rule=self.decision_rule,
         )
 
     # ------------------------------------------------------------------ the year
@@ -242,9 +261,7 @@ class ClusterModel(mesa.Model):
         r = self.regions
         r.arrivals = np.zeros(r.n)
         r.departures = np.zeros(r.n)
-        self._land_sales = np.zeros(r.n)
-        self._land_awards = np.zeros(r.n)
-        self._relocation_awards = np.zeros(r.n)
+        self._ledger = {f.name: np.zeros(r.n) for f in self.flows}  # what arrivals book this year
         self._moves_log: list[np.ndarray] = []
         self._coastal_drivers()
         newborn = self._births()
@@ -295,50 +312,27 @@ class ClusterModel(mesa.Model):
                            else np.zeros((0, 3), dtype=np.int64))
 
     def _move(self, rows: np.ndarray, f: Deciders, pick: np.ndarray, cs: ChoiceSet) -> None:
-        """Carry out the chosen moves that fit: first come (in random order), first served."""
+        """Carry out the chosen moves that fit (:func:`clustersim.moves.who_moves`): the firms
+        lock in the destination's package, and every instrument books the arrival."""
         t, r = self.firms, self.regions
-        go = (pick >= 0) & (pick != f.region)
-        if not go.any():
-            return
-        idx = np.flatnonzero(go)
-        dest = pick[idx]
-        sf_pool = f.small[idx] & r.is_county[dest]
-        free = np.where(sf_pool, cs.free_sf_land[dest], cs.free_land[dest])
-        key = dest * 2 + sf_pool
-        order = np.argsort(key, kind="stable")
-        land = f.land[idx][order]
-        cum = np.cumsum(land)
-        k_sorted = key[order]
-        starts = np.r_[True, k_sorted[1:] != k_sorted[:-1]]
-        start_cum = np.maximum.accumulate(np.where(starts, cum - land, 0.0))
-        fits = np.empty(idx.size, bool)
-        fits[order] = (cum - start_cum) <= free[order] + 1e-9
-        idx, dest, sf_pool = idx[fits], dest[fits], sf_pool[fits]
+        idx, dest, sf_pool = who_moves(f, pick, cs, r.is_county)
         if idx.size == 0:
             return
         moved = rows[idx]
         old = f.region[idx]
         new = old < 0
-        # land bought at the market price; the package's discount is paid back as an award
-        price = np.where(sf_pool, cs.sf_price[dest], cs.price[dest])
         depth = cs.depth_offered[dest]
-        pkg = cs.package[dest]
-        tier = self.packages.tier_price(f.capital[idx], f.small[idx])[np.arange(idx.size), pkg]
-        discount = price - effective_land_price(price, tier, depth)
+        granted = depth > 0
+        t.package[moved] = np.where(granted, cs.package[dest], -1)
+        t.package_depth[moved] = np.where(granted, depth, 0.0)
+        price = np.where(sf_pool, cs.sf_price[dest], cs.price[dest])  # land is bought at the market price
+        arrival = Arrival(t, moved, dest, old, price, cs, r.n)
+        for ins in self.instruments:
+            for name, amount in ins.arrive(arrival).items():
+                self._ledger[name] += amount
         n_r = r.n
-        self._land_sales += np.bincount(dest, weights=f.land[idx] * price, minlength=n_r)
-        self._land_awards += np.bincount(dest, weights=f.land[idx] * discount, minlength=n_r)
-        self._relocation_awards += np.bincount(
-            dest, weights=depth * self.packages.award[pkg] * f.capital[idx], minlength=n_r)
         r.arrivals += np.bincount(dest, minlength=n_r)
         r.departures += np.bincount(old[~new], minlength=n_r)
-        granted = depth > 0
-        cls = self.packages.rebate_class(f.capital[idx], f.small[idx])[np.arange(idx.size), pkg]
-        t.package[moved] = np.where(granted, pkg, -1)
-        t.package_depth[moved] = np.where(granted, depth, 0.0)
-        t.rebate_class[moved] = cls
-        t.base_tax[moved] = np.where(new, 0.0, t.retained_tax[moved])
-        t.tax_origin[moved] = np.where(new, -1, old)
         t.years[moved] = 0
         t.moves[moved] += ~new
         t.region[moved] = dest
@@ -357,18 +351,18 @@ class ClusterModel(mesa.Model):
         tx = cfg.taxes
         acc = firm_accounts(
             t, rows, self.revenue_factor, self.material, r.fee_rate, r.governance, r.wage,
-            self.revenue_per_capital, self.packages, vat_rate=tx.value_added, cit_rate=tx.corporate_income,
+            self.revenue_per_capital, self.instruments, vat_rate=tx.value_added, cit_rate=tx.corporate_income,
             county_cit_share=tx.county_cit_share, county_vat_share=tx.county_vat_share,
             friction=cfg.choice.governance_friction, capital_cost_rate=cfg.firms.capital_cost_rate)
         flows = region_accounts(
-            acc, t.region[rows], r.n, self._land_sales, self._land_awards, self._relocation_awards,
-            r.operations, r.transfer, r.balance, r.infrastructure_share, cfg.counties.debt_interest,
+            acc, t.region[rows], r.n, self._ledger, self.flows, r.operations, r.transfer, r.balance,
+            r.infrastructure_share, cfg.counties.debt_interest,
             np.where(r.is_county, cfg.counties.public_services_share, 0.0))
         r.balance = flows.pop("balance")
         r.flows = flows
         r.incentives_cumulative = r.incentives_cumulative + flows["incentives"]
         t.profit[rows] = acc.profit
-        t.retained_tax[rows] = acc.host_tax + acc.origin_tax
+        t.retained_tax[rows] = acc.retained
         t.loss_years[rows] = np.where(acc.profit < 0, t.loss_years[rows] + 1, 0)
         t.years[rows] += 1
         return acc
@@ -384,28 +378,11 @@ class ClusterModel(mesa.Model):
         self.exited += out.size
 
     def _county_policy(self) -> None:
-        r, cp, m = self.regions, self.config.counties, self.config.markets
-        county = r.is_county
-        inv = r.flows["infrastructure_spending"]
-        r.infrastructure = np.where(county, counties.invest_in_infrastructure(r.infrastructure, inv, cp),
-                                    r.infrastructure)
-        r.land_supply = r.land_supply + np.where(county, cp.land_per_infrastructure * inv, 0.0)
-        services = markets.service_level(r.flows["public_services"], m.public_service_cost)
-        r.labour_pool = markets.migrate(r.labour_pool, r.employment, services,
-                                        m.migration_rate, m.public_service_effect)
-        reforming = self.reforming if (cp.governance_reform and self.year >= cp.reform_year) \
-            else np.zeros(r.n, bool)
-        if cp.fee_trap:
-            f = r.flows
-            own = f["taxes"] + f["fees"] + f["land_sales"]
-            dependence = np.where(own > 0, f["fees"] / np.where(own > 0, own, 1.0), 0.0)
-            deficit = f["revenue"] < f["spending"]
-            r.fee_rate, r.governance = counties.fee_trap(r.fee_rate, r.governance, deficit, dependence,
-                                                         county & ~reforming, cp)
-        if reforming.any():
-            r.fee_rate, r.governance = counties.reform(r.fee_rate, r.governance, reforming, cp)
-        if cp.strategic_competition:
-            r.depth = counties.compete(r.depth, r.arrivals, county, cp)
+        """The county rules, in their declared order (:mod:`clustersim.rules`)."""
+        year = CountyYear(self.regions, self.config, self.year, self.focal, self.reforming,
+                          tuple(f.name for f in self.flows if f.kind == "revenue"))
+        for rule in self.county_rules:
+            rule.apply(year)
 
     def _maybe_compact(self) -> None:
         t = self.firms
@@ -418,59 +395,15 @@ class ClusterModel(mesa.Model):
 
     # ------------------------------------------------------------------ outputs
     def _measure(self) -> dict[str, float]:
-        """Model-level measures of the current year. Also sets ``firms_by_sector`` and
-        ``employment_by_sector`` (sectors x regions, as collected this year), which the region
-        reporters read."""
+        """Model-level measures of the current year (:func:`clustersim.measures.year_measures`).
+        Also sets ``firms_by_sector`` and ``employment_by_sector`` (sectors x regions, as
+        collected this year), which the region reporters read."""
         t, r = self.firms, self.regions
         rows = self._placed()
         n_s = len(self.sector_names)
         self.firms_by_sector = sector_region_totals(t.sector[rows], t.region[rows], None, n_s, r.n)
         self.employment_by_sector = sector_region_totals(t.sector[rows], t.region[rows], t.employment[rows], n_s, r.n)
-        county = r.is_county
-        emp_c = r.employment[county]
-        firms_c = r.firms[county]
-        measure = emp_c if self.config.take_off.measure == "employment" else firms_c
-        total = measure.sum()
-        focal_share = float(r.employment[self.focal] / total if self.config.take_off.measure == "employment"
-                            else r.firms[self.focal] / total) if total > 0 else 0.0
-        out: dict[str, float] = {
-            "year": self.year,
-            "firms": float(r.firms.sum()),
-            "firms_in_counties": float(firms_c.sum()),
-            "employment": float(r.employment.sum()),
-            "employment_in_counties": float(emp_c.sum()),
-            "births": self.births, "entries": self.entries, "not_entered": self.unplaced, "moves": self.moves,
-            "exits": self.exits,
-            "entered_total": self.entered, "exited_total": self.exited,
-            "origin_share": float(r.firms[r.is_origin].sum() / max(r.firms.sum(), 1.0)),
-            "focal_share": focal_share,
-            "focal_firms": float(r.firms[self.focal]),
-            "focal_employment": float(r.employment[self.focal]),
-            "focal_depth": float(r.depth[self.focal]),
-            "focal_fee_rate": float(r.fee_rate[self.focal]),
-            "focal_governance": float(r.governance[self.focal]),
-            "focal_land_price": float(r.land_price[self.focal]),
-            "focal_wage": float(r.wage[self.focal]),
-            "focal_incentives": float(r.flows["incentives"][self.focal]),
-            "focal_firm_revenue": float(r.flows["taxes"][self.focal] + r.flows["fees"][self.focal]
-                                        + r.flows["land_sales"][self.focal]),
-            "focal_balance": float(r.balance[self.focal]),
-            "hhi": metrics.hhi(emp_c),  # 0 while no firm is in a county
-            # the Gini of an empty industry is undefined (nan); before the first arrival report 0
-            "gini": metrics.locational_gini(emp_c) if emp_c.sum() > 0 else 0.0,
-            "largest_share": metrics.largest_share(emp_c)[1],
-            # a county holds a cluster of a sector: >= 20 % of the sector's county firms and >= 10 of them
-            "clusters": float(metrics.clusters(self.firms_by_sector[:, county], min_share=0.2, min_size=10)),
-        }
-        if rows.size:
-            share = r.employment / r.employment.sum()
-            eg = metrics.ellison_glaeser_by_sector(t.employment[rows], t.region[rows], t.sector[rows],
-                                                   r.n, len(self.sector_names), share)
-        else:
-            eg = np.full(len(self.sector_names), np.nan)
-        for name, g in zip(self.sector_names, eg, strict=True):
-            out[f"eg_{name}"] = float(g)
-        return out
+        return measures.year_measures(self, rows)
 
     def _sector_reporters(self) -> dict:
         """Region reporters ``firms_<sector>`` and ``employment_<sector>`` (MODEL_SPEC §7)."""
@@ -514,9 +447,7 @@ class ClusterModel(mesa.Model):
         t = self.firms
         rows = self._placed()
         ids = [self._agent_of_row[i].unique_id for i in rows.tolist()]
-        cols = {c: getattr(t, c)[rows] for c in ("sector", "capital", "land", "employment", "productivity",
-                                                  "small", "years", "package", "package_depth", "base_tax",
-                                                  "loss_years", "born", "moves", "profit")}
+        cols = {c: getattr(t, c)[rows] for c in PUBLIC_COLUMNS if c != "region"}
         region = np.array(self.regions.names, dtype=object)[t.region[rows]]
         df = pd.DataFrame({"firm_id": ids, "region": region, **cols})
         df["sector"] = pd.Categorical.from_codes(df["sector"], self.sector_names)
@@ -529,4 +460,4 @@ class ClusterModel(mesa.Model):
 
     def incentives_end_year(self) -> float:
         """First year in which the focal county pays no incentive any more (inf: never)."""
-        return float(self.packages.incentives_end[self.regions.package[self.focal]])
+        return float(self.incentives_end[self.regions.package[self.focal]])

@@ -2,7 +2,8 @@
 
 A package (:class:`~clustersim.params.Package`) is data. :class:`PackageBook` turns the
 scenario's packages into arrays indexed by package number, so that the price every firm
-would pay in every county is one gather, not a Python loop.
+would pay in every county is one gather, not a Python loop. The built-in instruments
+(:mod:`clustersim.instruments`) read these arrays.
 
 Rebate classes (what schedule a firm is on):
 
@@ -35,9 +36,13 @@ def effective_land_price(price: np.ndarray, tier: np.ndarray, depth: np.ndarray)
 class PackageBook:
     """All packages of a scenario as arrays. Package 0 is always ``none``."""
 
-    def __init__(self, scenario: Scenario):
-        self.names: list[str] = [NO_PACKAGE, *scenario.packages]
-        self.packages: list[Package] = [scenario.package(n) for n in self.names]
+    def __init__(self, scenario: Scenario | None = None, *, names: list[str] | None = None,
+                 packages: list[Package] | None = None):
+        if scenario is not None:
+            names = [NO_PACKAGE, *scenario.packages]
+            packages = [scenario.package(n) for n in names]
+        self.names: list[str] = list(names or [NO_PACKAGE])
+        self.packages: list[Package] = list(packages or [Package()])
         n_pkg = len(self.packages)
         longest = max([1] + [max(len(p.rebate_schedule), len(p.standard_factory_rebate_schedule))
                              for p in self.packages])

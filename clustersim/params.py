@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNeg = Annotated[float, Field(ge=0.0)]
@@ -28,6 +28,23 @@ class Strict(BaseModel):
 
     # strict: "yes" is not a bool and "0.3" is not a number in a scenario file (ints do pass as floats)
     model_config = ConfigDict(extra="forbid", validate_assignment=True, strict=True)
+
+
+class PluginRef(BaseModel):
+    """A plug-in (an instrument, county rule or decision rule; see docs/extending.md): ``use``
+    names it, every other key is one of its parameters (validated by the plug-in's ``Params``)."""
+
+    model_config = ConfigDict(extra="allow", validate_assignment=True, strict=True)
+
+    use: str = Field(description='the plug-in, "module:callable" (a class), e.g. "my_rules:FeeCeiling"')
+    folder: Path | None = Field(
+        default=None, strict=False,
+        description="folder searched first for the module (default: the scenario file's folder)")
+
+    @property
+    def params(self) -> dict:
+        """The plug-in's parameters as written (every key but ``use`` and ``folder``)."""
+        return dict(self.model_extra or {})
 
 
 class LandTier(Strict):
@@ -70,6 +87,10 @@ class Package(Strict):
         default=None,
         description="destination's share of a moved firm's tax growth (district rule 0.6); "
         "none = destination keeps everything",
+    )
+    instruments: list[PluginRef] = Field(
+        default_factory=list,
+        description="further instruments of the package (plug-ins); one that takes a built-in's slot replaces it",
     )
 
     @model_validator(mode="after")
@@ -167,9 +188,11 @@ def _origin_defaults() -> RegionTraits:
 
 class Geography(Strict):
     """Where the regions are. ``generated``: origins on a straight coast (x = 0) and counties
-    scattered inland; ``csv``: one row per region (columns: see :mod:`clustersim.geography`)."""
+    scattered inland; ``csv``: one row per region (columns: see :mod:`clustersim.geography`);
+    ``china``: county-level units of China (:mod:`clustersim.geo.china`); ``geojson``: polygons
+    of a GeoJSON file (:mod:`clustersim.geo.geojson`)."""
 
-    source: Literal["generated", "csv"] = "generated"
+    source: Literal["generated", "csv", "china", "geojson"] = "generated"
     csv: Path | None = Field(default=None, strict=False, description="regions file, relative to the scenario file")
     origins: Annotated[int, Field(ge=1, le=20)] = 1
     counties: Annotated[int, Field(ge=1, le=2000)] = 8
@@ -179,6 +202,22 @@ class Geography(Strict):
     layout_seed: Annotated[int, Field(ge=0)] = Field(
         default=0, description="seed of the county layout (kept apart from the run seed)"
     )
+    province: str | None = Field(default=None, description="china: province by name or code, e.g. 湖南省 or 43")
+    codes: list[Annotated[str, Field(pattern=r"^\d{6}$")]] = Field(
+        default_factory=list, description="china: 6-digit codes of county-level units or cities"
+    )
+    origin_places: list[str] = Field(
+        default_factory=list, description="china: origins by name or code of a city or county-level unit"
+    )
+    geojson: Path | None = Field(
+        default=None, strict=False, description="regions GeoJSON, relative to the scenario file"
+    )
+    traits_csv: Path | None = Field(
+        default=None, strict=False, description="county traits keyed by code (china, geojson), relative to the scenario"
+    )
+    road_factor: Annotated[float, Field(ge=1.0, le=3.0)] = Field(
+        default=1.0, description="road distance per km of straight or great-circle distance"
+    )
     origin: RegionTraits = Field(default_factory=_origin_defaults)
     county: RegionTraits = Field(default_factory=RegionTraits)
 
@@ -186,6 +225,12 @@ class Geography(Strict):
     def _check(self) -> Geography:
         if self.source == "csv" and self.csv is None:
             raise ValueError("source = 'csv' needs csv = 'path/to/regions.csv'")
+        if self.source == "geojson" and self.geojson is None:
+            raise ValueError("source = 'geojson' needs geojson = 'path/to/regions.geojson'")
+        if self.source == "china" and self.province is None and not self.codes:
+            raise ValueError("source = 'china' needs province = '...' or codes = [...]")
+        if self.source == "china" and not self.origin_places:
+            raise ValueError("source = 'china' needs origin_places = [...], e.g. ['广州市', '深圳市']")
         if self.inland_max_km < self.inland_min_km:
             raise ValueError("inland_max_km must be at least inland_min_km")
         return self
@@ -310,6 +355,8 @@ class Choice(Strict):
     moving_cost_per_km: NonNeg = Field(default=0.0002, description="m_d, share of K per km")
     old_site_recovery: Share = Field(default=0.4, description="share of the old site's value recovered on moving")
     governance_friction: Share = Field(default=0.1, description="phi: cost share of revenue at G = 0")
+    decision_rule: PluginRef | None = Field(
+        default=None, description="a plug-in decision rule replacing the logit (none = the logit above)")
 
 
 class Taxes(Strict):
@@ -342,6 +389,8 @@ class Counties(Strict):
     reform_speed: Share = Field(default=0.25, description="share of the gap to reform_governance closed per year")
     strategic_competition: bool = False
     competition_speed: Share = Field(default=0.5, description="share of the gap to the winner's depth closed per year")
+    rules: list[PluginRef] = Field(
+        default_factory=list, description="plug-in county rules, applied in this order after the built-in ones")
 
 
 class TakeOffRule(Strict):
@@ -399,5 +448,42 @@ class Scenario(Strict):
                                  f"known: {sorted(known)}")
         return self
 
+    @model_validator(mode="after")
+    def _plugins_load(self, info: ValidationInfo) -> Scenario:
+        """Every plug-in named resolves to a class of its kind with valid parameters; a relative
+        ``folder`` (or none) is taken from the scenario file's folder (validation context)."""
+        from clustersim import plugins
+
+        base = (info.context or {}).get("folder")
+        for field, ref, kind in self.plugin_refs():
+            if ref.folder is None and base is not None:
+                ref.folder = Path(base).resolve()
+            elif ref.folder is not None and not ref.folder.is_absolute() and base is not None:
+                ref.folder = (Path(base) / ref.folder).resolve()
+            plugins.load(ref.use, ref.folder, ref.params, plugins_base(kind), field)
+        return self
+
+    def plugin_refs(self) -> list[tuple[str, PluginRef, str]]:
+        """``(field, reference, kind)`` of every plug-in named; kind: instrument, county_rule or
+        decision_rule."""
+        out = [(f"packages.{name}.instruments.{i}", ref, "instrument")
+               for name, p in self.packages.items() for i, ref in enumerate(p.instruments)]
+        out += [(f"counties.rules.{i}", ref, "county_rule") for i, ref in enumerate(self.counties.rules)]
+        if self.choice.decision_rule is not None:
+            out.append(("choice.decision_rule", self.choice.decision_rule, "decision_rule"))
+        return out
+
     def package(self, name: str) -> Package:
         return Package() if name == NO_PACKAGE else self.packages[name]
+
+
+def plugins_base(kind: str) -> type:
+    """The base class plug-ins of ``kind`` derive from (imported late: they import this module)."""
+    if kind == "instrument":
+        from clustersim.instruments.base import Instrument
+        return Instrument
+    if kind == "county_rule":
+        from clustersim.rules.base import CountyRule
+        return CountyRule
+    from clustersim.decision import DecisionRule
+    return DecisionRule

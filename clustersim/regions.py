@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from clustersim.accounts import REGION_FLOWS
 from clustersim.geography import RegionLayout
 from clustersim.packages import PackageBook
 
@@ -62,6 +61,7 @@ class RegionState:
     arrivals: np.ndarray = field(init=False)
     departures: np.ndarray = field(init=False)
     incentives_cumulative: np.ndarray = field(init=False)
+    flow_names: tuple[str, ...] = ()  # the fiscal flows of the ledger (accounts.ledger_columns)
     flows: dict[str, np.ndarray] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -72,7 +72,7 @@ class RegionState:
         self.land_price = self.base_price.copy()
         self.sf_price = self.base_price.copy()
         self.wage = self.base_wage.copy()
-        self.flows = {k: np.zeros(n) for k in REGION_FLOWS}
+        self.flows = {k: np.zeros(n) for k in self.flow_names}
 
     @property
     def n(self) -> int:
@@ -87,7 +87,7 @@ class RegionState:
         return np.maximum(0.0, -self.balance)
 
     @classmethod
-    def from_layout(cls, layout: RegionLayout, book: PackageBook) -> RegionState:
+    def from_layout(cls, layout: RegionLayout, book: PackageBook, flow_names: tuple[str, ...]) -> RegionState:
         t = layout.traits
 
         def col(name: str) -> np.ndarray:
@@ -103,5 +103,5 @@ class RegionState:
             balance=col("budget"), operations=col("operating_spending"), transfer=col("transfer"),
             infrastructure_share=col("infrastructure_share"),
             package=np.array([book.index(x.package) for x in t], dtype=np.int64),
-            depth=col("subsidy_depth"),
+            depth=col("subsidy_depth"), flow_names=tuple(flow_names),
         )

@@ -28,8 +28,10 @@ from pydantic_core import ErrorDetails
 
 from clustersim.geography import RegionFileError, build_layout
 from clustersim.params import NO_PACKAGE, Scenario
+from clustersim.plugins import PluginError
 
-__all__ = ["ScenarioError", "apply_overrides", "build_model", "load_scenario", "validate_scenario"]
+__all__ = ["ScenarioError", "annotation_at", "apply_overrides", "build_model", "describe_type_error", "keys_at",
+           "load_scenario", "type_of", "unknown_key_hint", "unwrap", "validate_scenario"]
 
 class _Missing(enum.Enum):
     """Marks "no value to show" (an enum member, so it survives pickling as itself)."""
@@ -81,11 +83,17 @@ def load_scenario(path: str | Path) -> Scenario:
     unknown key, a value of the wrong type or out of range, or a package name that names no
     package. The regions CSV (if any) is only read when the model is built (:func:`build_model`).
     """
+    from clustersim.filekind import require_scenario
+
     path = Path(path)
-    scenario = validate_scenario(read_toml(path, "a scenario"), source=path)
+    raw = read_toml(path, "a scenario")
+    require_scenario(path, raw)
+    scenario = validate_scenario(raw, source=path, folder=path.parent)
     geo = scenario.geography
-    if geo.csv is not None and not geo.csv.is_absolute():
-        geo.csv = (path.parent / geo.csv).resolve()
+    for key in ("csv", "geojson", "traits_csv"):
+        value = getattr(geo, key)
+        if value is not None and not value.is_absolute():
+            setattr(geo, key, (path.parent / value).resolve())
     return scenario
 
 
@@ -106,13 +114,14 @@ def read_toml(path: Path, kind: str) -> dict[str, Any]:
         raise _syntax_error(path, err) from None
 
 
-def validate_scenario(raw: dict[str, Any], source: Path | str = "<scenario>") -> Scenario:
+def validate_scenario(raw: dict[str, Any], source: Path | str = "<scenario>", folder: Path | None = None) -> Scenario:
     """Validate a plain dict (a parsed TOML document) into a :class:`Scenario`.
 
-    ``source`` names the origin in error messages.
+    ``source`` names the origin in error messages; ``folder`` (the scenario file's) is where
+    plug-in modules are looked for first.
     """
     try:
-        return Scenario.model_validate(raw)
+        return Scenario.model_validate(raw, context={"folder": folder} if folder is not None else None)
     except ValidationError as err:
         raise _from_validation(source, raw, err) from None
 
@@ -134,7 +143,7 @@ def apply_overrides(scenario: Scenario, overrides: dict[str, Any], source: str =
             elif isinstance(node, dict):
                 key = part
                 if key not in node and not last:
-                    raise ScenarioError(source, dotted, value, _unknown_key_hint(part, list(node)))
+                    raise ScenarioError(source, dotted, value, unknown_key_hint(part, list(node)))
             else:
                 raise ScenarioError(source, dotted, value,
                                     f"{'.'.join(parts[:depth])} is a single value, not a table")
@@ -156,30 +165,51 @@ def _syntax_error(path: Path, err: tomllib.TOMLDecodeError) -> ScenarioError:
 
 
 # ------------------------------------------------------------------------------ pydantic errors
-def _from_validation(source: Path | str, raw: dict[str, Any], err: ValidationError) -> ScenarioError:
-    first = err.errors()[0]
+def first_error(err: ValidationError) -> dict[str, Any]:
+    """The error to report: an unknown key before anything else (a misspelt key also shows up as
+    the right key "missing", and the misspelling is what the user has to fix), else the first."""
+    errors = err.errors()
+    return next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
+
+
+def _from_validation(source: Path | str, raw: dict[str, Any], err: ValidationError,
+                     root: type[BaseModel] = Scenario, prefix: str = "") -> ScenarioError:
+    first = first_error(err)
     loc = tuple(first["loc"])
     kind = first["type"]
-    dotted = ".".join(str(p) for p in loc)
+    dotted = prefix + ".".join(str(p) for p in loc)
     if kind == "extra_forbidden":
-        allowed_keys = _keys_at(loc[:-1])
+        allowed_keys = keys_at(loc[:-1], root)
         noun = "table" if isinstance(first["input"], dict) else "key"
-        return ScenarioError(source, dotted, first["input"], _unknown_key_hint(str(loc[-1]), allowed_keys, noun))
+        return ScenarioError(source, dotted, first["input"], unknown_key_hint(str(loc[-1]), allowed_keys, noun))
     if kind == "value_error":
-        return _validator_error(source, raw, loc, first)
+        plugin = first.get("ctx", {}).get("error")
+        if isinstance(plugin, PluginError):
+            return _plugin_error(source, plugin)
+        if root is Scenario:
+            return _validator_error(source, raw, loc, first)
+        return ScenarioError(source, dotted or prefix.rstrip("."),
+                             allowed=re.sub(r"^(Value|Assertion) error, ", "", first["msg"]))
     if kind == "missing":
         return ScenarioError(source, dotted, allowed="required but missing")
-    return ScenarioError(source, dotted, first["input"], _describe(first, _annotation_at(loc)))
+    return ScenarioError(source, dotted, first["input"], describe_type_error(first, annotation_at(loc, root)))
 
 
-def _unknown_key_hint(key: str, allowed_keys: list[str], noun: str = "key") -> str:
+def _plugin_error(source: Path | str, err: PluginError) -> ScenarioError:
+    """A plug-in reference that failed to load, or whose parameters failed their ``Params``."""
+    if err.validation is not None and err.params_model is not None:
+        return _from_validation(source, err.value, err.validation, root=err.params_model, prefix=f"{err.field}.")
+    return ScenarioError(source, err.field, err.value, err.allowed)
+
+
+def unknown_key_hint(key: str, allowed_keys: list[str], noun: str = "key") -> str:
     close = difflib.get_close_matches(key, allowed_keys, n=1, cutoff=0.6)
     if close:
         return f"unknown {noun}; did you mean {close[0]!r}?"
     return f"unknown {noun}; allowed: {', '.join(allowed_keys)}"
 
 
-def _describe(error: ErrorDetails, annotation: Any) -> str:
+def describe_type_error(error: ErrorDetails, annotation: Any) -> str:
     """What is allowed, in words, for a type or range error."""
     kind, ctx = error["type"], error.get("ctx", {})
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
@@ -247,7 +277,7 @@ def _metadata(annotation: Any) -> list[Any]:
     return metas
 
 
-def _unwrap(annotation: Any) -> Any:
+def unwrap(annotation: Any) -> Any:
     """Strip Annotated and Optional, keep the container or model type."""
     while True:
         origin = typing.get_origin(annotation)
@@ -262,16 +292,16 @@ def _unwrap(annotation: Any) -> Any:
             return annotation
 
 
-def _type_of(node: Any) -> Any:
+def type_of(node: Any) -> Any:
     return node.annotation if isinstance(node, FieldInfo) else node
 
 
-def _annotation_at(loc: tuple[Any, ...], root: type[BaseModel] = Scenario) -> Any:
+def annotation_at(loc: tuple[Any, ...], root: type[BaseModel] = Scenario) -> Any:
     """The FieldInfo (for a model field) or item annotation at ``loc`` in ``root`` (a scenario
     unless told), or None when the location cannot be followed."""
     current: Any = root
     for part in loc:
-        kind = _unwrap(_type_of(current))
+        kind = unwrap(type_of(current))
         if isinstance(kind, type) and issubclass(kind, BaseModel):
             field = kind.model_fields.get(str(part))
             if field is None:
@@ -289,14 +319,14 @@ def _annotation_at(loc: tuple[Any, ...], root: type[BaseModel] = Scenario) -> An
 
 
 def _model_at(loc: tuple[Any, ...], root: type[BaseModel] = Scenario) -> type[BaseModel] | None:
-    ann = _annotation_at(loc, root)
+    ann = annotation_at(loc, root)
     if ann is None:
         return None
-    kind = _unwrap(_type_of(ann))
+    kind = unwrap(type_of(ann))
     return kind if isinstance(kind, type) and issubclass(kind, BaseModel) else None
 
 
-def _keys_at(loc: tuple[Any, ...], root: type[BaseModel] = Scenario) -> list[str]:
+def keys_at(loc: tuple[Any, ...], root: type[BaseModel] = Scenario) -> list[str]:
     model = _model_at(loc, root)
     return list(model.model_fields) if model is not None else []
 
@@ -363,6 +393,8 @@ def build_model(scenario: Scenario | str | Path, seed: int | None = None, *,
         if err.path == Path("regions"):  # a [[regions]] override naming no region
             i = next(k for k, r in enumerate(scenario.regions) if r.name == err.value)
             raise ScenarioError(source, f"regions.{i}.name", err.value, err.allowed) from None
+        if err.path == Path("geography"):  # the scenario's [geography] selects no real place
+            raise ScenarioError(source, err.field, err.value, err.allowed) from None
         raise ScenarioError(err.path, err.field, err.value, err.allowed) from None
     names = layout.names
     counties = [n for n, o in zip(names, layout.is_origin, strict=True) if not o]

@@ -168,7 +168,9 @@ def test_block_replacement_and_command(tmp_path: Path) -> None:
 
 # ------------------------------------------------------------------ names used in the prose
 def _module(name: str) -> types.ModuleType | None:
-    return importlib.import_module(f"clustersim.{name}") if (PACKAGE / f"{name}.py").is_file() else None
+    """The module or package ``clustersim.<name>``, if it exists."""
+    found = (PACKAGE / f"{name}.py").is_file() or (PACKAGE / name / "__init__.py").is_file()
+    return importlib.import_module(f"clustersim.{name}") if found else None
 
 
 def _classes() -> dict[str, type]:
@@ -194,6 +196,7 @@ def test_dotted_names_in_the_odd_resolve(prose: str) -> None:
     (``clustersim.a.b``) or a class attribute (class ``a`` of the package)."""
     parameter_paths = _parameter_paths(params.Scenario)
     prefixes = {p.rsplit(".", k)[0] for p in parameter_paths for k in range(1, p.count(".") + 1)}
+    prefixes |= {p.removesuffix("[]") for p in prefixes}  # a list of tables by its name: `counties.rules`
     classes = _classes()
     unresolved = []
     for span in _spans(prose):

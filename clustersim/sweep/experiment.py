@@ -32,21 +32,23 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from clustersim.filekind import require_experiment
 from clustersim.params import NO_PACKAGE, Counties, RegionTraits, Scenario
 
-# The error formatting helpers of the scenario loader are private; they are reused (not copied)
-# so that experiment and scenario messages read alike.
+# The scenario loader's schema walkers and error wording are reused (not copied) so that
+# experiment and scenario messages read alike.
 from clustersim.scenario import (
     ScenarioError,
-    _annotation_at,
-    _describe,
-    _keys_at,
-    _type_of,
-    _unknown_key_hint,
-    _unwrap,
+    annotation_at,
     apply_overrides,
+    describe_type_error,
+    first_error,
+    keys_at,
     load_scenario,
     read_toml,
+    type_of,
+    unknown_key_hint,
+    unwrap,
 )
 from clustersim.sweep.outcomes import outcome_names
 
@@ -239,6 +241,7 @@ def load_experiment(path: str | Path, *, replicates: int | None = None) -> Exper
     """
     path = Path(path)
     raw = read_toml(path, "an experiment")
+    require_experiment(path, raw)
     try:
         spec = _ExperimentSpec.model_validate(raw)
     except ValidationError as err:
@@ -361,6 +364,10 @@ class _Builder:
         try:
             result = apply_overrides(self._base, dict(overrides.values()), source=str(self.path))
         except ScenarioError as whole:
+            inside = _key_holding(whole.field, overrides)
+            if inside is not None:  # the error is within one key's value (a nested package, tier, schedule)
+                key, rest = inside
+                raise ScenarioError(self.path, f'{where}."{key}"{rest}', whole.value, whole.allowed) from None
             for key, (real, value) in overrides.items():
                 try:
                     apply_overrides(self._base, {real: value})
@@ -407,7 +414,7 @@ class _Builder:
             if first in RegionTraits.model_fields:
                 return f"geography.county.{rest}"
             keys = [*Counties.model_fields, *RegionTraits.model_fields]
-            raise self.fail(where, dotted, _unknown_key_hint(first, keys, "key (of [counties] or geography.county)"))
+            raise self.fail(where, dotted, unknown_key_hint(first, keys, "key (of [counties] or geography.county)"))
         return dotted
 
     def _check_path(self, real: str, where: str, written: str) -> None:
@@ -422,7 +429,7 @@ class _Builder:
                 node = node[int(part)]
             elif isinstance(node, dict):
                 if part not in node:
-                    hint = _unknown_key_hint(part, list(node))
+                    hint = unknown_key_hint(part, list(node))
                     raise self.fail(where, written, f"names no model parameter: {part!r} in {so_far}: {hint}")
                 node = node[part]
             else:
@@ -431,10 +438,10 @@ class _Builder:
     def _kind(self, real: str) -> str | None:
         """Type of the parameter at ``real``: 'float', 'int', 'bool', 'str', or None if unknown."""
         loc = tuple(int(p) if p.isdigit() else p for p in real.split("."))
-        ann = _annotation_at(loc)
+        ann = annotation_at(loc)
         if ann is None:
             return None
-        kind = _unwrap(_type_of(ann))
+        kind = unwrap(type_of(ann))
         args = [a for a in typing.get_args(kind) if a is not type(None)] if typing.get_origin(kind) else []
         for typ, name in ((bool, "bool"), (int, "int"), (float, "float"), (str, "str")):
             if kind is typ or typ in args:
@@ -626,6 +633,18 @@ def _focal_name(scenario: Scenario) -> str:
         raise ScenarioError(err.path, err.field, err.value, err.allowed) from None
 
 
+def _key_holding(field_: str, overrides: Mapping[str, tuple[str, Any]]) -> tuple[str, str] | None:
+    """``(written key, rest of the field)`` of the override whose real path holds ``field_`` (the
+    longest such path; rest empty or starting with "."), e.g. ``packages.p.rebate_schedule.0`` in
+    ``{"packages.p": ...}`` gives ``("packages.p", ".rebate_schedule.0")``; None if none holds it."""
+    holding = [(len(real), key, field_[len(real):]) for key, (real, _) in overrides.items()
+               if field_ == real or field_.startswith(real + ".")]
+    if not holding:
+        return None
+    _, key, rest = max(holding, key=lambda h: h[0])
+    return key, rest
+
+
 def _without_path(err: ScenarioError, path: str = "") -> str:
     """What a scenario error says is allowed, prefixed by its field unless that is ``path``."""
     return f"{err.field}: {err.allowed}" if err.field and err.field != path else err.allowed
@@ -649,7 +668,7 @@ def point_key(point: Mapping[str, Any]) -> str:
 
 # ------------------------------------------------------------------------------ pydantic errors
 def _from_validation(path: Path, err: ValidationError) -> ScenarioError:
-    first = err.errors()[0]
+    first = first_error(err)
     loc = tuple(first["loc"])
     kind = first["type"]
     # drop pydantic's union-member tags ("bool", "int", ...) from the location
@@ -657,7 +676,7 @@ def _from_validation(path: Path, err: ValidationError) -> ScenarioError:
     dotted = ".".join(str(p) for p in loc)
     if kind == "extra_forbidden":
         noun = "table" if isinstance(first["input"], dict) else "key"
-        hint = _unknown_key_hint(str(loc[-1]), _keys_at(loc[:-1], _ExperimentSpec), noun)
+        hint = unknown_key_hint(str(loc[-1]), keys_at(loc[:-1], _ExperimentSpec), noun)
         return ScenarioError(path, dotted, first["input"], hint)
     if kind == "missing":
         return ScenarioError(path, dotted, allowed="required but missing")
@@ -665,6 +684,6 @@ def _from_validation(path: Path, err: ValidationError) -> ScenarioError:
         return ScenarioError(path, dotted, first["input"], f"unknown design kind; allowed: {', '.join(DESIGN_KINDS)}")
     if kind in ("bool_type", "int_type", "float_type", "string_type") and "values" in loc:
         return ScenarioError(path, dotted, first["input"], "values must be numbers, true/false or strings")
-    return ScenarioError(path, dotted, first["input"], _describe(first, _annotation_at(loc, _ExperimentSpec)))
+    return ScenarioError(path, dotted, first["input"], describe_type_error(first, annotation_at(loc, _ExperimentSpec)))
 
 

@@ -1,0 +1,100 @@
+"""Tax rebates: a share of the county's retained corporate income tax paid back by year of
+residence (``rebate_schedule``; the standard-factory schedule for small firms investing at
+least ``standard_factory_rebate_min_investment``), scaled by the subsidy depth.
+
+In the location value the rebate is a ``tax_refund`` term per profile (the rebate class under
+every package): ``D lambda_c PV(schedule)`` per wan of annual CIT. A firm locks its rebate class
+in on arrival; each year it is paid ``D share_k lambda_c CIT`` (flow ``rebates``).
+
+Rebate classes: 0 own plot (``rebate_schedule``), 1 standard-factory zone at or above the
+threshold (``standard_factory_rebate_schedule``), 2 standard-factory zone below it (none).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from clustersim.instruments.base import Arrival, FirmTerms, FirmYear, Flow, Instrument, Offer, Term, locked_view
+from clustersim.params import Package
+
+
+def rebate_schedule(package: Package, capital: float, small: bool) -> list[float]:
+    """Rebate shares of retained CIT by year of residence (1st year first) for this firm."""
+    if not small:
+        return list(package.rebate_schedule)
+    if capital >= package.standard_factory_rebate_min_investment:
+        return list(package.standard_factory_rebate_schedule)
+    return []
+
+
+def rebate_class_schedule(package: Package, rebate_class: int) -> list[float]:
+    """The schedule of a locked-in rebate class (0 own plot, 1 standard factory, 2 none)."""
+    return [list(package.rebate_schedule), list(package.standard_factory_rebate_schedule), []][rebate_class]
+
+
+def present_value(shares: list[float], discount: list[float], years_done: int = 0) -> float:
+    """Sum over the next H years t = 1..H of delta^t times the share due in year years_done + t."""
+    total = 0.0
+    for t in range(1, len(discount) + 1):
+        k = years_done + t  # year of residence
+        if k <= len(shares):
+            total += discount[t - 1] * shares[k - 1]
+    return total
+
+
+class TaxRebates(Instrument):
+    name = "rebates"
+    slot = "rebates"
+    flows = (Flow("rebates", "incentive", "rebates of retained corporate income tax"),)
+
+    def profile(self, f):
+        return self.book.rebate_class(f.capital, f.small).astype(np.int64)
+
+    def terms(self, offer: Offer) -> list[Term]:
+        cs, rep, book = offer.cs, offer.rep, self.book
+        pkg, depth = cs.package, cs.depth_offered
+        cls = book.rebate_class(rep.capital, rep.small).astype(np.int64)
+        rf = book.rebate_pv(cs.discount)[pkg[None, :], cls[:, pkg]] * (cs.county_cit_share * depth)[None, :]
+        return [Term("tax", rf, "tax_refund", per_profile=True)]
+
+    def stay(self, offer, cur, staying, revenue):
+        cs, f = offer.cs, offer.f
+        has, _ = locked_view(f, staying)
+        if not has.any():
+            return None
+        p = f.package[has].astype(np.int64)
+        owed = self.book.remaining_rebate_pv(p, f.rebate_class[has].astype(np.int64), f.years[has], cs.discount)
+        refund = np.zeros(f.n)
+        refund[has] = f.package_depth[has] * owed * cs.county_cit_share
+        return FirmTerms(tax_refund=refund)
+
+    def firm_terms(self, cs, f, i, j) -> FirmTerms:
+        package = self.params[int(cs.package[j])]
+        if package is None:
+            return FirmTerms()
+        shares = rebate_schedule(package, float(f.capital[i]), bool(f.small[i]))
+        pv = present_value(shares, [float(x) for x in cs.discount])
+        return FirmTerms(tax_refund=float(cs.depth_offered[j]) * cs.county_cit_share * pv)
+
+    def firm_stay(self, cs, f, i) -> FirmTerms:
+        locked = int(f.package[i])
+        if locked < 0 or self.params[locked] is None:
+            return FirmTerms()
+        shares = rebate_class_schedule(self.params[locked], int(f.rebate_class[i]))
+        pv = present_value(shares, [float(x) for x in cs.discount], int(f.years[i]))
+        return FirmTerms(tax_refund=float(f.package_depth[i]) * pv * cs.county_cit_share)
+
+    def arrive(self, arrival: Arrival) -> dict[str, np.ndarray]:
+        t, rows = arrival.table, arrival.rows
+        pkg = arrival.cs.package[arrival.dest]
+        t.rebate_class[rows] = self.book.rebate_class(t.capital[rows], t.small[rows])[np.arange(rows.size), pkg]
+        return {}
+
+    def payments(self, year: FirmYear) -> dict[str, np.ndarray]:
+        pkg = year.column("package").astype(np.int64)
+        share = self.book.rebate_share(pkg, year.column("rebate_class").astype(np.int64), year.column("years") + 1)
+        return {"rebates": year.column("package_depth") * share * year.county_cit_share * year.cit}
+
+    def payment_years(self, package: int) -> int:
+        p = self.params[package]
+        return 0 if p is None else max(len(p.rebate_schedule), len(p.standard_factory_rebate_schedule))

@@ -1,0 +1,29 @@
+"""Relocation award: ``D award K`` paid to a firm when it arrives (flow ``relocation_awards``);
+in the location value a ``capital`` term ``D_j award_j``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from clustersim.instruments.base import Arrival, FirmTerms, Flow, Instrument, Offer, Term
+
+
+class RelocationAward(Instrument):
+    name = "relocation_award"
+    slot = "relocation_award"
+    flows = (Flow("relocation_awards", "incentive", "awards paid to arriving firms"),)
+
+    def terms(self, offer: Offer) -> list[Term]:
+        cs = offer.cs
+        return [Term("capital", cs.depth_offered * self.book.award[cs.package], "untaxed")]
+
+    def firm_terms(self, cs, f, i, j) -> FirmTerms:
+        package = self.params[int(cs.package[j])]
+        if package is None:
+            return FirmTerms()
+        return FirmTerms(untaxed=float(cs.depth_offered[j]) * package.relocation_award * float(f.capital[i]))
+
+    def arrive(self, arrival: Arrival) -> dict[str, np.ndarray]:
+        cs, dest = arrival.cs, arrival.dest
+        award = cs.depth_offered[dest] * self.book.award[cs.package[dest]] * arrival.table.capital[arrival.rows]
+        return {"relocation_awards": arrival.by_region(award)}
