@@ -23,9 +23,10 @@ import pandas as pd
 
 from clustersim import markets, measures, plugins
 from clustersim.accounts import FirmAccounts, firm_accounts, ledger_columns, pretax_shares, region_accounts
-from clustersim.agents import REGION_FIELDS, Coast, County, Firm
+from clustersim.agents import REGION_FIELDS, Coast, County, FirmViews
 from clustersim.agglomeration import log_multiplier, sector_region_totals, supplier_access
 from clustersim.choice import ChoiceSet, Deciders, choose
+from clustersim.collect import RegionCollector
 from clustersim.decision import DecisionRule
 from clustersim.firms import PUBLIC_COLUMNS, FirmTable
 from clustersim.geography import build_layout
@@ -67,9 +68,9 @@ class ClusterModel(mesa.Model):
         self.firms = FirmTable(capacity=max(1024, 2 * (scenario.firms.initial + self.regions.n
                                                          * scenario.firms.initial_per_county)),
                                extra={k: c for ins in self.instruments for k, c in ins.firm_columns.items()})
-        self._agent_of_row: list[Firm | None] = []
-        for i, origin in enumerate(self.regions.is_origin):
-            (Coast if origin else County)(self, i)  # registered with the model by Mesa
+        self._firm_views = FirmViews(self)
+        region_agents = [(Coast if origin else County)(self, i)  # registered with the model by Mesa
+                         for i, origin in enumerate(self.regions.is_origin)]
         self.year = 0
         self.entered = 0
         self.exited = 0
@@ -80,14 +81,20 @@ class ClusterModel(mesa.Model):
         self._refresh()
         self._check_initial_land()
         self._report = self._measure()
-        self.datacollector = mesa.DataCollector(
+        kinds = (Coast, County)
+        self._flow_fields = tuple(self.regions.flows)
+        self.datacollector = RegionCollector(
             model_reporters={name: (lambda m, n=name: m._report[n]) for name in self._report},
             agenttype_reporters={kind: {"region": "name", "kind": "kind",
                                         **{f: f for f in REGION_FIELDS},
                                         **{f: (lambda a, f=f: float(a.model.regions.flows[f][a.index]))
                                            for f in self.regions.flows},
                                         **self._sector_reporters()}
-                                 for kind in (Coast, County)},
+                                 for kind in kinds},
+            values=ClusterModel._region_values,
+            regions={k: np.array([a.index for a in region_agents if type(a) is k], dtype=np.int64) for k in kinds},
+            ids={k: [a.unique_id for a in region_agents if type(a) is k] for k in kinds},
+            names=self.regions.names, kinds=["origin" if o else "county" for o in self.regions.is_origin],
         )
         self.datacollector.collect(self)
 
@@ -164,7 +171,7 @@ class ClusterModel(mesa.Model):
         t.small[rows] = (cap < fcfg.small_firm_investment) | (t.land[rows] < fcfg.small_firm_land)
         t.region[rows] = -1
         t.born[rows] = self.year
-        self._agent_of_row.extend([None] * (t.size - len(self._agent_of_row)))
+        self._firm_views.grow(t.size)
         return rows
 
     def _place_initial_firms(self) -> None:
@@ -190,10 +197,34 @@ class ClusterModel(mesa.Model):
                              "raise its land_supply / standard_factory_supply or lower firms.initial")
 
     def _admit(self, rows: np.ndarray) -> None:
-        """Create Mesa agents for newly placed firms."""
-        for row in rows.tolist():
-            self._agent_of_row[row] = Firm(self, row)
+        """Newly placed firms: their Mesa agents' ids (the agents are made on first use)."""
+        self._firm_views.admit(rows)
         self.entered += rows.size
+
+    # Mesa's agent registry, with the Firm agents made on first use (clustersim.agents.FirmViews)
+    @property
+    def agents(self):
+        self._materialise_firms()
+        return super().agents
+
+    @property
+    def agents_by_type(self):
+        self._materialise_firms()
+        return super().agents_by_type
+
+    @property
+    def agent_types(self):
+        self._materialise_firms()
+        return super().agent_types
+
+    def remove_all_agents(self) -> None:
+        self._materialise_firms()
+        super().remove_all_agents()
+
+    def _materialise_firms(self) -> None:
+        views = self.__dict__.get("_firm_views")
+        if views is not None:
+            views.materialise()
 
     # ------------------------------------------------------------------ aggregates
     def _placed(self) -> np.ndarray:
@@ -369,9 +400,7 @@ class ClusterModel(mesa.Model):
         t = self.firms
         out = acc.rows[t.loss_years[acc.rows] >= self.config.firms.exit_after_loss_years]
         t.alive[out] = False
-        for row in out.tolist():
-            self._agent_of_row[row].remove()
-            self._agent_of_row[row] = None
+        self._firm_views.remove(out.tolist())
         self.exits = out.size
         self.exited += out.size
 
@@ -386,10 +415,7 @@ class ClusterModel(mesa.Model):
         t = self.firms
         if t.size > 4096 and t.alive[: t.size].sum() < 0.5 * t.size:
             keep = t.compact()
-            agents = [self._agent_of_row[i] for i in keep.tolist()]
-            for new_row, agent in enumerate(agents):
-                agent.row = new_row
-            self._agent_of_row = agents
+            self._firm_views.compact(keep.tolist())
 
     # ------------------------------------------------------------------ outputs
     def _measure(self) -> dict[str, float]:
@@ -410,6 +436,16 @@ class ClusterModel(mesa.Model):
             out[f"firms_{name}"] = lambda a, k=k: float(a.model.firms_by_sector[k, a.index])
             out[f"employment_{name}"] = lambda a, k=k: float(a.model.employment_by_sector[k, a.index])
         return out
+
+    def _region_values(self) -> np.ndarray:
+        """The float fields of the region reporters for every region (regions x fields): the
+        region state, the fiscal flows, then firms and employment of each sector."""
+        r = self.regions
+        cols = [np.asarray(getattr(r, f), dtype=np.float64) for f in REGION_FIELDS]
+        cols += [r.flows[f] for f in self._flow_fields]
+        for k in range(len(self.sector_names)):
+            cols += [self.firms_by_sector[k], self.employment_by_sector[k]]
+        return np.column_stack(cols)
 
     def _collect(self) -> None:
         self._report = self._measure()
@@ -444,7 +480,7 @@ class ClusterModel(mesa.Model):
         """One row per live firm: its current state."""
         t = self.firms
         rows = self._placed()
-        ids = [self._agent_of_row[i].unique_id for i in rows.tolist()]
+        ids = t.firm_id[rows]
         cols = {c: getattr(t, c)[rows] for c in PUBLIC_COLUMNS if c != "region"}
         region = np.array(self.regions.names, dtype=object)[t.region[rows]]
         df = pd.DataFrame({"firm_id": ids, "region": region, **cols})
