@@ -132,12 +132,23 @@ def firm_values(cs: ChoiceSet, f: Deciders) -> tuple[np.ndarray, np.ndarray, np.
     return value, feasible, batch.scale
 
 
-def choose(cs: ChoiceSet, f: Deciders, uniforms: np.ndarray, chunk_cells: int = CHUNK_CELLS) -> np.ndarray:
-    """The region each firm draws (-1: none acceptable): :func:`firm_values`, then the decision
-    rule's probabilities and draw, on blocks of about ``chunk_cells`` firm x region cells, so
-    that the temporaries stay in cache. Same picks as the three on the whole batch."""
+def choose(cs: ChoiceSet, f: Deciders, uniforms: np.ndarray, chunk_cells: int = CHUNK_CELLS,
+           compiled: bool | None = None) -> np.ndarray:
+    """The region each firm draws (-1: none acceptable).
+
+    With the shipped logit (``compiled`` None or True), the compiled kernel
+    (:func:`clustersim.kernel.logit_picks`) makes one pass over the cells. Otherwise
+    (``compiled=False``, or a plug-in decision rule) the numpy path: :func:`firm_values`, then the
+    rule's probabilities and draw, on blocks of about ``chunk_cells`` firm x region cells, so that
+    the temporaries stay in cache. All give the same picks (see :mod:`clustersim.kernel` for the
+    last bits)."""
     batch = _Batch(cs, f)
     rule = cs.decision_rule
+    shipped = type(rule) is Logit
+    if compiled and not shipped:
+        raise ValueError(f"the compiled kernel runs only the shipped logit, not {type(rule).__name__}")
+    if shipped and compiled is not False:
+        return batch.logit_picks(uniforms, rule)
     pick = np.empty(f.n, dtype=np.int64)
     step = max(1, chunk_cells // max(1, cs.n_regions))
     for lo in range(0, f.n, step):
@@ -278,6 +289,42 @@ class _Batch:
         if extra is not None:
             stay += extra
         return np.where(self.incumbent, stay, np.nan)
+
+    def logit_picks(self, uniforms: np.ndarray, rule: Logit, chunk_cells: int = CHUNK_CELLS) -> np.ndarray:
+        """The picks of the shipped logit for every firm of the batch, by the compiled kernel
+        (:mod:`clustersim.kernel`), on blocks of about ``chunk_cells`` cells: utilities (one
+        pass over the cells), numpy's ``exp`` on the block, then the draw."""
+        from clustersim import kernel
+
+        f, n_r = self.f, self.cs.n_regions
+        if n_r > kernel.MAX_REGIONS:
+            raise ValueError(f"the compiled kernel takes at most {kernel.MAX_REGIONS} regions, not {n_r}")
+        f64 = np.float64
+        refused = self.refused if self.refused is not None else np.zeros((0, n_r), dtype=bool)
+        args = (self.profit_cols, self.profit_rows, self.linear_cols, self.linear_rows,
+                np.ascontiguousarray(self.tax_rows, dtype=f64), self.profile.astype(np.int64, copy=False),
+                self.cur.astype(np.int64, copy=False), self.incumbent, self.distance, self.distance_weight,
+                self.free, np.ascontiguousarray(f.land, dtype=f64), np.ascontiguousarray(f.small, dtype=bool),
+                np.ascontiguousarray(refused, dtype=bool), self.stay, self.scale, float(rule.theta),
+                rule.utility == "log")
+        uniforms = np.ascontiguousarray(uniforms, dtype=f64)
+        one_hot = rule.theta == 0
+        pick = np.empty(f.n, dtype=np.int64)
+        step = max(1, chunk_cells // max(1, n_r))
+        u = np.empty((min(step, f.n), n_r))
+        best = np.empty(u.shape[0])
+        arg = np.empty(u.shape[0], dtype=np.int64)
+        for lo in range(0, f.n, step):
+            m = min(step, f.n - lo)
+            ub, bb, ab = u[:m], best[:m], arg[:m]
+            kernel.utilities(*args, lo, ub, bb, ab)
+            ok = np.isfinite(bb)
+            if not one_hot:  # numpy's exp, as choice_probabilities takes it
+                bb[~ok] = 0.0
+                ub -= bb[:, None]
+                np.exp(ub, out=ub)
+            kernel.draws(ub, ok, ab, one_hot, uniforms, lo, pick)
+        return pick
 
     def values(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
         """``(V, feasible)`` for firms ``lo:hi`` of the batch."""
