@@ -36,6 +36,7 @@ from clustersim.packages import PackageBook
 from clustersim.params import Scenario
 from clustersim.regions import RegionState
 from clustersim.rules import CountyYear, county_rules
+from clustersim.tally import tally
 
 REFERENCE_FIRMS = 100  # SA is measured in units of the output of this many median firms
 
@@ -234,24 +235,10 @@ class ClusterModel(mesa.Model):
 
     def _refresh(self) -> None:
         """Recompute every aggregate that depends on where firms are."""
-        t, r, cfg = self.firms, self.regions, self.config
-        rows = self._placed()
-        reg = t.region[rows]
-        n_r, n_s = r.n, len(self.sector_names)
-        in_sf = t.small[rows] & r.is_county[reg]
-        land = t.land[rows]
-        r.land_used = np.bincount(reg[~in_sf], weights=land[~in_sf], minlength=n_r)
-        r.sf_used = np.bincount(reg[in_sf], weights=land[in_sf], minlength=n_r)
-        emp = t.employment[rows]
-        r.employment = np.bincount(reg, weights=emp, minlength=n_r)
-        r.firms = np.bincount(reg, minlength=n_r).astype(float)
-        sec = t.sector[rows]
-        q = self.revenue_per_capital[sec] * t.capital[rows] * t.productivity[rows]
-        self.output = sector_region_totals(sec, reg, q, n_s, n_r)
-        if cfg.agglomeration.measure == "firms":
-            self.localisation = sector_region_totals(sec, reg, None, n_s, n_r)
-        else:
-            self.localisation = sector_region_totals(sec, reg, emp / 1000.0, n_s, n_r)
+        r, cfg = self.regions, self.config
+        r.land_used, r.sf_used, r.employment, r.firms, self.output, self.localisation = tally(
+            self.firms, r.is_county, self.revenue_per_capital, len(self.sector_names),
+            cfg.agglomeration.measure == "firms")
         self.access = supplier_access(self.output, self.io, self.decay, self.reference_output)
         eta = cfg.markets.land_congestion
         r.land_price = markets.land_price(r.base_price, r.land_used, r.land_supply, eta)
