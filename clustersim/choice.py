@@ -348,9 +348,7 @@ class _Batch:
             ub, bb, ab = u[:m], best[:m], arg[:m]
             kernel.utilities(*args, lo, ub, bb, ab)
             ok = np.isfinite(bb)
-            if not one_hot:  # numpy's exp, as choice_probabilities takes it
-                bb[~ok] = 0.0
-                ub -= bb[:, None]
+            if not one_hot:  # numpy's exp of u - max, as choice_probabilities takes it
                 np.exp(ub, out=ub)
             kernel.draws(ub, ok, ab, one_hot, uniforms, lo, pick)
         return pick

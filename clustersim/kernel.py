@@ -152,7 +152,8 @@ def utilities(profit_cols, profit_rows, linear_cols, linear_rows, tax_rows, prof
               distance, distance_weight, free, land, small, refused, stay, scale, theta, log_utility,
               lo, u, best, arg):
     """Logit utilities of firms ``lo:lo + len(u)`` of a batch into ``u`` (rows of R; -inf where
-    infeasible), each row's maximum into ``best`` and its first position into ``arg``.
+    infeasible), each row's maximum into ``best``; with theta = 0 its first position into ``arg``,
+    otherwise the row minus its maximum (where finite) into ``u``, ready for ``exp``.
 
     The arguments are the arrays of :class:`clustersim.choice._Batch` (``refused``: (G, R)
     bool, or (0, R) for none; ``tax_rows``: (G or 1, R)), ``theta`` and ``log_utility`` the
@@ -180,13 +181,15 @@ def utilities(profit_cols, profit_rows, linear_cols, linear_rows, tax_rows, prof
         for k in range(kp):
             x = profit_cols[i, k]
             if x != 0.0:
+                y = profit_rows[k]
                 for j in range(n_r):
-                    prof[j] += x * profit_rows[k, j]
+                    prof[j] += x * y[j]
         for k in range(kl):
             x = linear_cols[i, k]
             if x != 0.0:
+                y = linear_rows[k]
                 for j in range(n_r):
-                    row[j] += x * linear_rows[k, j]
+                    row[j] += x * y[j]
         # value (newborns have moving weight 0: subtracting 0 leaves the value as it is)
         w = distance_weight[i] if inc else 0.0
         dist = distance[c]
@@ -229,10 +232,17 @@ def utilities(profit_cols, profit_rows, linear_cols, linear_rows, tax_rows, prof
                 row[c] = v / d if theta > 0 else v
         top = -np.inf
         at = -1
-        for j in range(n_r):
-            if row[j] > top:  # the first maximum, as np.argmax
-                top = row[j]
-                at = j
+        if theta == 0:
+            for j in range(n_r):
+                if row[j] > top:  # the first maximum, as np.argmax
+                    top = row[j]
+                    at = j
+        else:
+            for j in range(n_r):
+                top = max(top, row[j])
+            if top > -np.inf:  # u - max, ready for exp (as choice_probabilities takes it)
+                for j in range(n_r):
+                    row[j] -= top
         best[r] = top
         arg[r] = at
 
