@@ -2,11 +2,12 @@
 
 Prints progress lines, then one JSON object on the last line:
 
-* ``ns_per_firm_region``: :func:`clustersim.choice.choose` (firm_values + choice_probabilities +
-  draw, in cache-sized blocks, as the model runs it) per firm and region, on one mini-batch of a
-  warmed-up 20,000-firm, 123-region model: best wall time of the repetitions (the timeit
-  convention; ``_median`` and ``_cpu`` are the median wall and CPU times, which a shared machine
-  inflates); ``ns_per_firm_region_unchunked``: the three functions on the whole mini-batch;
+* ``ns_per_firm_region``: :func:`clustersim.choice.choose` as the model runs it (the batch's
+  set-up, then the compiled kernel of :mod:`clustersim.kernel`: values, logit and draw) per firm
+  and region, on one mini-batch of a warmed-up 20,000-firm, 123-region model: best wall time of
+  the repetitions (the timeit convention; ``_median`` and ``_cpu`` are the median wall and CPU
+  times, which a shared machine inflates); ``ns_per_firm_region_unchunked``: the numpy path
+  (firm_values + choice_probabilities + draw) on the whole mini-batch;
 * ``reference_ratio``: the per-agent reference (:mod:`clustersim.reference`, values and
   probabilities only) per firm and region, divided by the fast path's (with the draw);
 * ``year_ms``: median wall time (also ``_min``, ``_cpu``) of ``model.step()`` with 20,000 firms, 122 counties + 1 coast,
