@@ -92,10 +92,8 @@ class ClusterModel(mesa.Model):
                                            for f in self.regions.flows},
                                         **self._sector_reporters()}
                                  for kind in kinds},
-            values=ClusterModel._region_values,
-            regions={k: np.array([a.index for a in region_agents if type(a) is k], dtype=np.int64) for k in kinds},
-            ids={k: [a.unique_id for a in region_agents if type(a) is k] for k in kinds},
-            names=self.regions.names, kinds=["origin" if o else "county" for o in self.regions.is_origin],
+            values=ClusterModel._region_values, fields=self._region_fields(),
+            agents={k: [a for a in region_agents if type(a) is k] for k in kinds},
         )
         self.datacollector.collect(self)
 
@@ -423,6 +421,11 @@ class ClusterModel(mesa.Model):
             out[f"firms_{name}"] = lambda a, k=k: float(a.model.firms_by_sector[k, a.index])
             out[f"employment_{name}"] = lambda a, k=k: float(a.model.employment_by_sector[k, a.index])
         return out
+
+    def _region_fields(self) -> tuple[str, ...]:
+        """The names of the columns of :meth:`_region_values`."""
+        sectors = [f"{kind}_{name}" for name in self.sector_names for kind in ("firms", "employment")]
+        return (*REGION_FIELDS, *self._flow_fields, *sectors)
 
     def _region_values(self) -> np.ndarray:
         """The float fields of the region reporters for every region (regions x fields): the

@@ -62,3 +62,16 @@ def test_firm_agents_made_on_first_use_are_the_eager_ones() -> None:
     assert [a.unique_id for a in lazy.agents][: 5] == [a.unique_id for a in eager.agents][: 5]
     assert sorted(a.unique_id for a in lazy.agents) == sorted(a.unique_id for a in eager.agents)
     assert list(lazy.firm_frame()["firm_id"]) == list(eager.firm_frame()["firm_id"])
+
+
+def test_a_region_reporter_added_later_is_collected_per_region() -> None:
+    m = ClusterModel(scenario(), seed=2)
+    m.datacollector.agenttype_reporters[County]["land_left"] = lambda a: a.land_supply - a.land_used
+    mesas = mesa.DataCollector(agenttype_reporters=m.datacollector.agenttype_reporters)
+    for _ in range(3):
+        m.step()
+        mesas.collect(m)
+    mine = m.datacollector.get_agenttype_vars_dataframe(County)
+    later = mine[mine.index.get_level_values("Step") > 0]
+    pd.testing.assert_frame_equal(later, mesas.get_agenttype_vars_dataframe(County))
+    assert mine.loc[0, "land_left"].isna().all(), "not declared when year 0 was collected"
