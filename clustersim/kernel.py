@@ -17,10 +17,11 @@ inverse CDF) are taken in exactly numpy's order (its pairwise summation), so eve
 about the draw is bit for bit the numpy rule. ``tests/test_kernel.py`` checks equal picks
 against the numpy path on real model batches and random rows.
 
-Compiled with numba on first use and cached on disk (``cache=True``): a process pays the
-compilation once (about a second and a half) or, with a warm cache, only loading it (tens of
-milliseconds), so sweep workers do not compile per run. The cache lives in ``__pycache__`` beside
-this file, or, where that folder is not writable (an installed package), under
+Compiled with numba on first use and cached on disk (``cache=True``): the first process ever
+pays the compilation (about 6 s of CPU for this module and :mod:`clustersim.tally` on the
+development machine), every later process only loads it (about 0.25 s of CPU, mostly LLVM
+starting), once per process: sweep workers load it before their first run, never per run.
+The cache lives in ``__pycache__`` beside this file, or, where that folder is not writable (an installed package), under
 ``~/.cache/clustersim/numba`` (``NUMBA_CACHE_DIR`` overrides both).
 """
 
