@@ -1,18 +1,19 @@
 """The compiled decision kernel: value, logit weight and draw of every firm in one pass.
 
-:func:`logit_picks` gives the same picks as :func:`clustersim.choice.firm_values`, then
+:func:`utilities` and :func:`draws` (driven by :meth:`clustersim.choice._Batch.logit_picks`)
+give the same picks as :func:`clustersim.choice.firm_values`, then
 :func:`clustersim.decision.choice_probabilities` and :func:`clustersim.decision.draw` (the numpy
-path), but makes one pass over the firm x region cells with one row of scratch space per call:
-no (n, R) temporaries. It consumes the generic term layout of :class:`clustersim.choice._Batch`
+path), but make one pass over each firm's row of regions, on blocks of firms of cache size: no
+(n, R) temporaries. Between the two, numpy's ``exp`` takes the block in place (the same ``exp``
+as the numpy path's). They consume the generic term layout of :class:`clustersim.choice._Batch`
 (firm columns times region rows, per-profile rows gathered by each firm's profile, refusals by
-profile, the stay values), so any instrument's terms go through it unchanged.
+profile, the stay values), so any instrument's terms go through them unchanged.
 
 Same picks, not always the same last bits: the numpy path sums the terms with a BLAS matrix
-product (whose order of additions, and use of fused multiply-adds, is the library's) and
-exponentiates with numpy's SIMD ``exp``; here the terms are summed in column order and ``exp`` is
-LLVM's. The probabilities then differ by a few units in the last place at most, which changes a
-pick only when a firm's uniform falls within about 1e-16 of a boundary of the inverse CDF. The
-sums that decide the draw (the row total, the block totals and the running sums of the two-level
+product (whose order of additions, and use of fused multiply-adds, is the library's); here the
+terms are summed in column order. The values then differ by a few units in the last place at
+most, which changes a pick only when a firm's uniform falls within about 1e-16 of a boundary of
+the inverse CDF. The sums that decide the draw (the row total, the block totals and the running sums of the two-level
 inverse CDF) are taken in exactly numpy's order (its pairwise summation), so everything else
 about the draw is bit for bit the numpy rule. ``tests/test_kernel.py`` checks equal picks
 against the numpy path on batches from real runs, and its sums against numpy's.
