@@ -13,17 +13,17 @@ Same picks, not always the same last bits: the numpy path sums the terms with a 
 product (whose order of additions, and use of fused multiply-adds, is the library's); here the
 terms are summed in column order. The values then differ by a few units in the last place at
 most, which changes a pick only when a firm's uniform falls within about 1e-16 of a boundary of
-the inverse CDF. The sums that decide the draw (the row total, the block totals and the running sums of the two-level
-inverse CDF) are taken in exactly numpy's order (its pairwise summation), so everything else
-about the draw is bit for bit the numpy rule. ``tests/test_kernel.py`` checks equal picks
+the inverse CDF. The sums that decide the draw (the row total, the block totals and the
+running sums of the two-level inverse CDF) are taken in exactly numpy's order (its pairwise
+summation), so everything else about the draw is bit for bit the numpy rule. ``tests/test_kernel.py`` checks equal picks
 against the numpy path on batches from real runs, and its sums against numpy's.
 
 Compiled with numba on first use and cached on disk (``cache=True``): the first process ever
 pays the compilation (about 6 s of CPU for this module and :mod:`clustersim.tally` on the
 development machine), every later process only loads it (about 0.25 s of CPU, mostly LLVM
 starting), once per process: sweep workers load it before their first run, never per run.
-The cache lives in ``__pycache__`` beside this file, or, where that folder is not writable (an installed package), under
-``~/.cache/clustersim/numba`` (``NUMBA_CACHE_DIR`` overrides both).
+The cache lives in ``__pycache__`` beside this file, or, where that folder is not writable (an
+installed package), under ``~/.cache/clustersim/numba`` (``NUMBA_CACHE_DIR`` overrides both).
 """
 
 from __future__ import annotations
