@@ -15,8 +15,9 @@ terms are summed in column order. The values then differ by a few units in the l
 most, which changes a pick only when a firm's uniform falls within about 1e-16 of a boundary of
 the inverse CDF. The sums that decide the draw (the row total, the block totals and the
 running sums of the two-level inverse CDF) are taken in exactly numpy's order (its pairwise
-summation), so everything else about the draw is bit for bit the numpy rule. ``tests/test_kernel.py`` checks equal picks
-against the numpy path on batches from real runs, and its sums against numpy's.
+summation), so everything else about the draw is bit for bit the numpy rule.
+``tests/test_kernel.py`` checks equal picks against the numpy path on batches from real runs,
+and its sums against numpy's.
 
 Compiled with numba on first use and cached on disk (``cache=True``): the first process ever
 pays the compilation (about 6 s of CPU for this module and :mod:`clustersim.tally` on the
