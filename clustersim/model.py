@@ -23,9 +23,10 @@ import pandas as pd
 
 from clustersim import markets, measures, metrics, plugins
 from clustersim.accounts import FirmAccounts, firm_accounts, ledger_columns, pretax_shares, region_accounts
-from clustersim.agents import REGION_FIELDS, Coast, County, Firm
+from clustersim.agents import REGION_FIELDS, Coast, County, FirmViews
 from clustersim.agglomeration import log_multiplier, natural_advantage, sector_region_totals, supplier_access
 from clustersim.choice import ChoiceSet, Deciders, choose
+from clustersim.collect import RegionCollector
 from clustersim.configs import model_configuration
 from clustersim.decision import DecisionRule
 from clustersim.firms import PUBLIC_COLUMNS, FirmTable
@@ -36,6 +37,7 @@ from clustersim.packages import PackageBook
 from clustersim.params import Scenario
 from clustersim.regions import RegionState
 from clustersim.rules import CountyYear, county_rules
+from clustersim.tally import tally
 
 REFERENCE_FIRMS = 100  # SA is measured in units of the output of this many median firms
 
@@ -83,9 +85,9 @@ class ClusterModel(mesa.Model):
         self.firms = FirmTable(capacity=max(1024, 2 * (scenario.firms.initial + self.regions.n
                                                          * scenario.firms.initial_per_county)),
                                extra={k: c for ins in self.instruments for k, c in ins.firm_columns.items()})
-        self._agent_of_row: list[Firm | None] = []
-        for i, origin in enumerate(self.regions.is_origin):
-            (Coast if origin else County)(self, i)  # registered with the model by Mesa
+        self._firm_views = FirmViews(self)
+        region_agents = [(Coast if origin else County)(self, i)  # registered with the model by Mesa
+                         for i, origin in enumerate(self.regions.is_origin)]
         self.year = 0
         self.entered = 0
         self.exited = 0
@@ -96,20 +98,28 @@ class ClusterModel(mesa.Model):
         self._refresh()
         self._check_initial_land()
         self._report = self._measure()
-        self.datacollector = mesa.DataCollector(
-            model_reporters={**{name: (lambda m, n=name: m._report[n]) for name in self._report},
-                             # run-level reporters (after year and focal_share, whose history they read)
-                             "seed": lambda m: m.seed,
-                             "took_off": lambda m: m._take_off_so_far().took_off,
-                             "take_off_observable": lambda m: m._take_off_so_far().observable,
-                             "incentives_end_year": lambda m: m.incentives_end_year()},
-            agenttype_reporters={kind: {"region": "name", "kind": "kind",
-                                        **{f: f for f in REGION_FIELDS},
-                                        **{f: (lambda a, f=f: float(a.model.regions.flows[f][a.index]))
-                                           for f in self.regions.flows},
-                                        **self._sector_reporters()}
-                                 for kind in (Coast, County)} if region_data else None,
-        )
+        model_reporters = {**{name: (lambda m, n=name: m._report[n]) for name in self._report},
+                           # run-level reporters (after year and focal_share, whose history they read)
+                           "seed": lambda m: m.seed,
+                           "took_off": lambda m: m._take_off_so_far().took_off,
+                           "take_off_observable": lambda m: m._take_off_so_far().observable,
+                           "incentives_end_year": lambda m: m.incentives_end_year()}
+        kinds = (Coast, County)
+        self._flow_fields = tuple(self.regions.flows)
+        if not region_data:
+            self.datacollector = mesa.DataCollector(model_reporters=model_reporters)
+        else:
+            self.datacollector = RegionCollector(
+                model_reporters=model_reporters,
+                agenttype_reporters={kind: {"region": "name", "kind": "kind",
+                                            **{f: f for f in REGION_FIELDS},
+                                            **{f: (lambda a, f=f: float(a.model.regions.flows[f][a.index]))
+                                               for f in self.regions.flows},
+                                            **self._sector_reporters()}
+                                     for kind in kinds},
+                values=ClusterModel._region_values, fields=self._region_fields(),
+                agents={k: [a for a in region_agents if type(a) is k] for k in kinds},
+            )
         self.datacollector.collect(self)
 
     # ------------------------------------------------------------------ set-up
@@ -186,7 +196,7 @@ class ClusterModel(mesa.Model):
         t.small[rows] = (cap < fcfg.small_firm_investment) | (t.land[rows] < fcfg.small_firm_land)
         t.region[rows] = -1
         t.born[rows] = self.year
-        self._agent_of_row.extend([None] * (t.size - len(self._agent_of_row)))
+        self._firm_views.grow(t.size)
         return rows
 
     def _place_initial_firms(self) -> None:
@@ -212,10 +222,34 @@ class ClusterModel(mesa.Model):
                              "raise its land_supply / standard_factory_supply or lower firms.initial")
 
     def _admit(self, rows: np.ndarray) -> None:
-        """Create Mesa agents for newly placed firms."""
-        for row in rows.tolist():
-            self._agent_of_row[row] = Firm(self, row)
+        """Newly placed firms: their Mesa agents' ids (the agents are made on first use)."""
+        self._firm_views.admit(rows)
         self.entered += rows.size
+
+    # Mesa's agent registry, with the Firm agents made on first use (clustersim.agents.FirmViews)
+    @property
+    def agents(self):
+        self._materialise_firms()
+        return super().agents
+
+    @property
+    def agents_by_type(self):
+        self._materialise_firms()
+        return super().agents_by_type
+
+    @property
+    def agent_types(self):
+        self._materialise_firms()
+        return super().agent_types
+
+    def remove_all_agents(self) -> None:
+        self._materialise_firms()
+        super().remove_all_agents()
+
+    def _materialise_firms(self) -> None:
+        views = self.__dict__.get("_firm_views")
+        if views is not None:
+            views.materialise()
 
     # ------------------------------------------------------------------ aggregates
     def _placed(self) -> np.ndarray:
@@ -225,24 +259,10 @@ class ClusterModel(mesa.Model):
 
     def _refresh(self) -> None:
         """Recompute every aggregate that depends on where firms are."""
-        t, r, cfg = self.firms, self.regions, self.config
-        rows = self._placed()
-        reg = t.region[rows]
-        n_r, n_s = r.n, len(self.sector_names)
-        in_sf = t.small[rows] & r.is_county[reg]
-        land = t.land[rows]
-        r.land_used = np.bincount(reg[~in_sf], weights=land[~in_sf], minlength=n_r)
-        r.sf_used = np.bincount(reg[in_sf], weights=land[in_sf], minlength=n_r)
-        emp = t.employment[rows]
-        r.employment = np.bincount(reg, weights=emp, minlength=n_r)
-        r.firms = np.bincount(reg, minlength=n_r).astype(float)
-        sec = t.sector[rows]
-        q = self.revenue_per_capital[sec] * t.capital[rows] * t.productivity[rows]
-        self.output = sector_region_totals(sec, reg, q, n_s, n_r)
-        if cfg.agglomeration.measure == "firms":
-            self.localisation = sector_region_totals(sec, reg, None, n_s, n_r)
-        else:
-            self.localisation = sector_region_totals(sec, reg, emp / 1000.0, n_s, n_r)
+        r, cfg = self.regions, self.config
+        r.land_used, r.sf_used, r.employment, r.firms, self.output, self.localisation = tally(
+            self.firms, r.is_county, self.revenue_per_capital, len(self.sector_names),
+            cfg.agglomeration.measure == "firms")
         self.access = supplier_access(self.output, self.io, self.decay, self.reference_output)
         eta = cfg.markets.land_congestion
         r.land_price = markets.land_price(r.base_price, r.land_used, r.land_supply, eta)
@@ -393,9 +413,7 @@ class ClusterModel(mesa.Model):
         t = self.firms
         out = acc.rows[t.loss_years[acc.rows] >= self.config.firms.exit_after_loss_years]
         t.alive[out] = False
-        for row in out.tolist():
-            self._agent_of_row[row].remove()
-            self._agent_of_row[row] = None
+        self._firm_views.remove(out.tolist())
         self.exits = out.size
         self.exited += out.size
 
@@ -410,10 +428,7 @@ class ClusterModel(mesa.Model):
         t = self.firms
         if t.size > 4096 and t.alive[: t.size].sum() < 0.5 * t.size:
             keep = t.compact()
-            agents = [self._agent_of_row[i] for i in keep.tolist()]
-            for new_row, agent in enumerate(agents):
-                agent.row = new_row
-            self._agent_of_row = agents
+            self._firm_views.compact(keep.tolist())
 
     # ------------------------------------------------------------------ outputs
     def _measure(self) -> dict[str, float]:
@@ -444,6 +459,21 @@ class ClusterModel(mesa.Model):
         if not years or years[-1] != self._report["year"]:  # this year not collected yet (Mesa's first check)
             years, shares = [*years, self._report["year"]][-n:], [*shares, self._report["focal_share"]][-n:]
         return metrics.take_off(years, shares, self.incentives_end_year(), rule.threshold, n)
+
+    def _region_fields(self) -> tuple[str, ...]:
+        """The names of the columns of :meth:`_region_values`."""
+        sectors = [f"{kind}_{name}" for name in self.sector_names for kind in ("firms", "employment")]
+        return (*REGION_FIELDS, *self._flow_fields, *sectors)
+
+    def _region_values(self) -> np.ndarray:
+        """The float fields of the region reporters for every region (regions x fields): the
+        region state, the fiscal flows, then firms and employment of each sector."""
+        r = self.regions
+        cols = [np.asarray(getattr(r, f), dtype=np.float64) for f in REGION_FIELDS]
+        cols += [r.flows[f] for f in self._flow_fields]
+        for k in range(len(self.sector_names)):
+            cols += [self.firms_by_sector[k], self.employment_by_sector[k]]
+        return np.column_stack(cols)
 
     def _collect(self) -> None:
         self._report = self._measure()
@@ -480,7 +510,7 @@ class ClusterModel(mesa.Model):
         """One row per live firm: its current state."""
         t = self.firms
         rows = self._placed()
-        ids = [self._agent_of_row[i].unique_id for i in rows.tolist()]
+        ids = t.firm_id[rows]
         cols = {c: getattr(t, c)[rows] for c in PUBLIC_COLUMNS if c != "region"}
         region = np.array(self.regions.names, dtype=object)[t.region[rows]]
         df = pd.DataFrame({"firm_id": ids, "region": region, **cols})
