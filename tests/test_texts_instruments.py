@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from instrument_worlds import texts_scenario, texts_world
 
 from clustersim.choice import Deciders, firm_values
 from clustersim.instruments.industrial_real_estate import (
@@ -29,7 +30,6 @@ from clustersim.instruments.industrial_real_estate import (
 from clustersim.model import ClusterModel
 from clustersim.params import Scenario
 
-from instrument_worlds import texts_scenario, texts_world
 from test_wage_subsidy import assert_matches_reference
 from worlds import placed_rows
 
@@ -63,7 +63,7 @@ def close(a, b, rel=1e-9) -> bool:
 def test_fast_path_equals_reference_with_every_new_instrument(theta, seed):
     sc = texts_scenario(years=6)
     sc = sc.model_copy(update={"choice": sc.choice.model_copy(update={"theta": theta})})
-    m, cs, f = state(sc, years=5, seed=seed)
+    _, cs, f = state(sc, years=5, seed=seed)
     assert (f.ire_option > 0).any(), "incumbents hold industrial real estate"
     assert (f.anchor > 0).any() and (f.region[f.anchor > 0] >= 0).all(), "the placed anchor decides"
     _, feasible, _ = firm_values(cs, f)
@@ -75,7 +75,7 @@ def test_fast_path_equals_reference_with_every_new_instrument(theta, seed):
 def test_the_entry_standard_refuses_firms_below_it():
     sc = texts_scenario(years=6)
     m, cs, f = state(sc, years=3, seed=4, newborns=200)
-    value, feasible, _ = firm_values(cs, f)
+    _, feasible, _ = firm_values(cs, f)
     focal = m.regions.names.index("county_01")
     newborn = f.region < 0
     below = (f.capital / f.land < 240.0) | (f.plot_ratio < 1.0)
