@@ -273,9 +273,7 @@ class ClusterModel(mesa.Model):
         self._refresh()
         acc = self._produce()
         self._exit(acc)
-        if self.config.firms.traits.growth_mean is not None:
-            self._refresh()
-            growth.grow(self, acc)
+        self._grow(acc)
         self._refresh()  # county policy (migration, fee dependence) sees the year after exits
         self._county_policy()
         self._maybe_compact()
@@ -385,6 +383,12 @@ class ClusterModel(mesa.Model):
             self._agent_of_row[row] = None
         self.exits = out.size
         self.exited += out.size
+
+    def _grow(self, acc: FirmAccounts) -> None:
+        """Firm growth where land allows (:mod:`clustersim.growth`; only with ``firms.traits.growth_mean``)."""
+        if self.config.firms.traits.growth_mean is not None:
+            self._refresh()  # the free land after exits
+            growth.grow(self, acc)
 
     def _county_policy(self) -> None:
         """The county rules, in their declared order (:mod:`clustersim.rules`)."""
