@@ -234,3 +234,32 @@ def _merge(regions):
     for reg in regions:
         out.setdefault(reg["name"], {}).update(reg)
     return list(out.values())
+
+
+# ------------------------------------------------------------------------------ Text 5: parks and specialisation
+def test_park_share_and_specialisation_by_hand():
+    from clustersim import metrics
+
+    assert metrics.park_share([10.0, 30.0, 60.0], [True, False, True]) == pytest.approx(0.7)
+    assert metrics.park_share([0.0, 0.0], [True, False]) == 0.0
+    # two regions with nothing in common: 2; identical mixes: 0; three regions, mean of the pairs
+    assert metrics.specialisation([[5.0, 0.0], [0.0, 3.0]]) == pytest.approx(2.0)
+    assert metrics.specialisation([[1.0, 2.0], [3.0, 6.0]]) == pytest.approx(0.0)
+    mix = np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 1.0]])  # shares (1,0), (0,1), (.5,.5): pairs 2, 1, 1
+    assert metrics.specialisation(mix) == pytest.approx(4.0 / 3.0)
+    assert np.isnan(metrics.specialisation([[1.0, 0.0], [2.0, 0.0]]))  # one region with industry
+
+
+def test_layout_outcomes_reach_the_summary_and_the_sweep_outcomes():
+    from clustersim.outputs import park_and_specialisation, run_summary
+    from clustersim.sweep.outcomes import measure
+
+    model = ClusterModel(texts_scenario(years=4), seed=3).run(4)
+    layout = park_and_specialisation(model)
+    r = model.regions
+    expected = r.employment[r.is_county & (r.package > 0)].sum() / r.employment[r.is_county].sum()
+    assert layout["park_share"] == pytest.approx(expected)
+    assert 0.0 <= layout["specialisation"] <= 2.0
+    out = measure(model)
+    assert out["park_share"] == layout["park_share"] and out["specialisation"] == layout["specialisation"]
+    assert run_summary(model)["layout"] == layout
