@@ -20,6 +20,7 @@ from instrument_worlds import texts_scenario, texts_world
 
 from clustersim.choice import Deciders, firm_values
 from clustersim.instruments.industrial_real_estate import (
+    BOUGHT,
     INSTALMENTS,
     LEASE,
     OUTRIGHT,
@@ -139,14 +140,28 @@ def test_each_firm_pays_its_schedule_year_by_year(options):
         expected = np.where((opt == OUTRIGHT) & (k == 1), outright_payment(p) * cost, 0.0)
         for year, share in enumerate(inst, start=1):
             expected += np.where((opt == INSTALMENTS) & (k == year), share * cost, 0.0)
+        # a lessee with the cash buys in the year after its first term, at the cost less the plant's
+        # depreciation over the 3 years used, the deposit credited; it pays no rent that year or later
+        plant = t.ire_plant[rows]
+        buy = (opt == BOUGHT) & (k == 4)
+        expected += np.where(buy, cost - plant * 3 / p.plant_life - p.deposit * cost, 0.0)
         assert close(acc.payments["asset_receipts"], expected)
         assert close(acc.payments["asset_rents"], np.where(opt == LEASE, t.ire_rent[rows], 0.0))
-        for o in seen:
+        assert (t.ire_rent[rows][opt == BOUGHT] == 0).all()
+        if buy.any():
+            assert (t.cash_per_mu[rows][buy] * t.land[rows][buy] >= expected[buy] - 1e-9).all()
+        renewed = (opt == LEASE) & (k == 4)
+        if renewed.any():  # those who stay lessees could not pay
+            price = cost - plant * 3 / p.plant_life - p.deposit * cost
+            assert (t.cash_per_mu[rows][renewed] * t.land[rows][renewed] < price[renewed]).all()
+        for o in (*seen, BOUGHT):
+            seen.setdefault(o, set())
             seen[o] |= set(k[opt == o].tolist())
         # the deposit and the plant on arrival: county_02's ledger this year
         assert (r.flows["asset_outlays"] >= 0).all() and (r.flows["asset_receipts"] >= 0).all()
     if options == ["lease"]:
         assert {1, 3} <= seen[LEASE] and seen[LEASE] & {4, 5, 6}, "renewed leases after the 3-year term pay rent"
+        assert 4 in seen[BOUGHT], "some lessees buy after the first term"
     elif options == ["instalments"]:
         assert {1, 2, 3} <= seen[INSTALMENTS] and (seen[INSTALMENTS] - {1, 2, 3}), "before and after the last"
     else:

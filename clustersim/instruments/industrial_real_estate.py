@@ -12,7 +12,10 @@ parameter ``firms.traits.plant_cost``) within ``build_years`` (at most one). Cos
   instalment_markup)`` (benchmark + 10 %) on the balance outstanding since the previous one;
 * **lease** (``3``): a break-even rent ``rho = r_b (p_j + b) + b / plant_life`` per mu and year
   (the company's interest and the plant's depreciation) for ``lease_years`` (3-5), renewed a year
-  at a time afterwards; the deposit stays with the company (credited if the firm buys).
+  at a time afterwards; the deposit stays with the company (credited if the firm buys). In the
+  first year after the first term a lessee whose cash covers it buys the site at the appraised
+  value (the cost less the plant's straight-line depreciation over the years used), paid that
+  year instead of the rent; the others renew year by year.
 
 Cash: outright needs cash for the whole cost (``cash_per_mu >= p_j + b``), the other two only for
 the deposit (``>= d (p_j + b)``); instalments and lease are offered only while the package is
@@ -38,7 +41,8 @@ payments, instalments with interest), ``asset_rents`` (revenue), ``asset_outlays
 plant built on arrival; the land is the county's own, contributed at no cash cost). The
 company's outstanding balance (outlays plus the land's market value, less principal received)
 is reported per year as ``focal_asset_outstanding``. Not modelled: production waiting for the
-build year; a lessee buying later at the appraised value (lessees renew year by year).
+build year. The location value assumes a lessee rents through the horizon (its option to buy is
+left out of the value; it is exercised in the accounts as above).
 """
 
 from __future__ import annotations
@@ -53,7 +57,7 @@ from clustersim.firms import Column
 from clustersim.instruments.base import Arrival, FirmTerms, FirmYear, Flow, Instrument, Offer, Term
 from clustersim.params import Traits
 
-OUTRIGHT, INSTALMENTS, LEASE = 1, 2, 3
+OUTRIGHT, INSTALMENTS, LEASE, BOUGHT = 1, 2, 3, 4  # BOUGHT: a lessee that bought its site
 OPTIONS = {"outright": OUTRIGHT, "instalments": INSTALMENTS, "lease": LEASE}
 
 
@@ -129,7 +133,8 @@ class IndustrialRealEstate(Instrument):
     firm_columns: ClassVar = {"ire_option": Column(np.int8, 0, public=True),
                               "ire_package": Column(np.int16, 0),
                               "ire_cost": Column(np.float64, 0.0, public=True),
-                              "ire_rent": Column(np.float64, 0.0, public=True)}
+                              "ire_rent": Column(np.float64, 0.0, public=True),
+                              "ire_plant": Column(np.float64, 0.0)}
 
     def __init__(self, params, book):
         super().__init__(params, book)
@@ -145,6 +150,7 @@ class IndustrialRealEstate(Instrument):
         self.deposit = np.zeros(n)
         self.rate = np.zeros(n)
         self.life = np.ones(n)
+        self.lease_years = np.zeros(n, dtype=np.int64)
         for k, p in enumerate(params):
             if p is None:
                 continue
@@ -156,6 +162,7 @@ class IndustrialRealEstate(Instrument):
             self.deposit[k] = p.deposit
             self.rate[k] = p.benchmark_rate
             self.life[k] = p.plant_life
+            self.lease_years[k] = p.lease_years
         self.outstanding = None  # per region: the asset company's balance outstanding, wan
 
     # -- option values and choice
@@ -302,6 +309,7 @@ class IndustrialRealEstate(Instrument):
                                                              + self.plant / self.life[pkg]), 0.0)
         deposits = self.deposit[pkg] * cost
         plants = np.where(option > 0, land * self.plant, 0.0)
+        t.ire_plant[rows] = plants
         if self.outstanding is None:
             self.outstanding = np.zeros(arrival.n_regions)
         self.outstanding += arrival.by_region(cost - deposits)
@@ -316,12 +324,38 @@ class IndustrialRealEstate(Instrument):
         inst = np.where(k <= n_inst, self.instalments[pkg, np.clip(k - 1, 0, n_inst - 1)], 0.0)
         receipts = np.where(opt == INSTALMENTS, inst * cost, 0.0)
         receipts += np.where((opt == OUTRIGHT) & (k == 1), self.outright[pkg] * cost, 0.0)
-        rents = np.where(opt == LEASE, year.column("ire_rent"), 0.0)
+        bought = self._buy_out(year, opt, pkg, k, cost)
+        receipts += bought
+        rents = np.where((opt == LEASE) & (bought == 0), year.column("ire_rent"), 0.0)
+        principal_bought = bought
         if self.outstanding is not None:
             principal = np.where(opt == INSTALMENTS, np.where(k <= n_inst, self._shares(pkg, k), 0.0) * cost, 0.0)
             principal += np.where((opt == OUTRIGHT) & (k == 1), (1.0 - self.deposit[pkg]) * cost, 0.0)
+            principal += principal_bought
             self.outstanding -= np.bincount(year.region, weights=principal, minlength=self.outstanding.size)
         return {"asset_receipts": receipts, "asset_rents": rents}
+
+    def appraised(self, cost, plant, pkg):
+        """Appraised value of a leased site after its first term, wan: the cost less the plant's
+        straight-line depreciation over the years used."""
+        return cost - plant * np.minimum(1.0, self.lease_years[pkg] / self.life[pkg])
+
+    def _buy_out(self, year: FirmYear, opt, pkg, k, cost) -> np.ndarray:
+        """Lessees in the first year after their first term buy at the appraised value (less the
+        deposit, credited) if their cash covers it; they pay that instead of the year's rent and own
+        the site from then on (option ``BOUGHT``). Per firm: what they pay, wan."""
+        due = np.zeros(opt.size)
+        lessee = (opt == LEASE) & (k == self.lease_years[pkg] + 1)
+        if not lessee.any():
+            return due
+        price = self.appraised(cost, year.column("ire_plant"), pkg) - self.deposit[pkg] * cost
+        if self.liquidity:
+            lessee &= year.column("cash_per_mu") * year.column("land") >= price
+        due[lessee] = price[lessee]
+        rows = year.rows[lessee]
+        year.table.ire_option[rows] = BOUGHT
+        year.table.ire_rent[rows] = 0.0
+        return due
 
     def _shares(self, pkg, k):
         """Principal share of the cost repaid in instalment year k (the deposit counted before)."""
