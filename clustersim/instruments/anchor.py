@@ -17,7 +17,7 @@ follow an upstream anchor are its customers. The anchor's identity (``sector``, 
 ``productivity``, ``year``) must be the same in every package that lists it (one anchor).
 
 Location value: per profile (anchor or not), nonzero only for the anchor: untaxed ``D (land_award
-l + award)``, tax refund ``D lambda_c rebate_share PV(rebate_years)``; staying, the rebates still
+l + award)`` (one land-column term ``D (land_award + award / l)``: the anchor's profile holds it alone), tax refund ``D lambda_c rebate_share PV(rebate_years)``; staying, the rebates still
 owed. Reported every year (``model_frame()``): ``anchor_region`` (index, -1: not placed),
 ``anchor_output_share`` (the anchor's share of its host county's firm revenue) and
 ``anchor_revenue_share`` (its share of the host's own fiscal revenue: taxes, fees and revenue
@@ -111,13 +111,16 @@ class AnchorDeal(Instrument):
     def terms(self, offer: Offer) -> list[Term]:
         cs = offer.cs
         pkg, depth = cs.package, cs.depth_offered
-        is_anchor = (offer.rep.anchor > 0)[:, None]
-        land = np.where(is_anchor, (depth * self.land_award[pkg])[None, :], 0.0)
-        one = np.where(is_anchor, (depth * self.award[pkg])[None, :], 0.0)
+        rep = offer.rep
+        is_anchor = (rep.anchor > 0)[:, None]
+        # the one-off award rides on the land column (award / l per mu): the anchor's profile holds
+        # the anchor alone, so this is exact, and the kernel lays out one per-profile column fewer
+        per_mu = depth[None, :] * (self.land_award[pkg][None, :]
+                                   + self.award[pkg][None, :] / np.where(is_anchor, rep.land[:, None], 1.0))
+        land = np.where(is_anchor, per_mu, 0.0)
         rf = np.where(is_anchor, (depth * cs.county_cit_share * self.share[pkg]
                                   * self._pv(self.years[pkg], cs.discount))[None, :], 0.0)
-        return [Term("land", land, "untaxed", per_profile=True), Term("one", one, "untaxed", per_profile=True),
-                Term("tax", rf, "tax_refund", per_profile=True)]
+        return [Term("land", land, "untaxed", per_profile=True), Term("tax", rf, "tax_refund", per_profile=True)]
 
     def stay(self, offer, cur, staying, revenue):
         f, cs = offer.f, offer.cs

@@ -204,6 +204,13 @@ class IndustrialRealEstate(Instrument):
             keys.append(firm_traits.cash_class(f.cash_per_mu, self.traits))
         return np.column_stack(keys)
 
+    def _offer_cells(self, offer: Offer):
+        """``_cells`` of an offer, computed once for its terms and refusals."""
+        cached = getattr(self, "_cached", None)
+        if cached is None or cached[0] is not offer:
+            self._cached = (offer, self._cells(offer.cs, offer.rep))
+        return self._cached[1]
+
     def _cells(self, cs, rep):
         pkg = np.broadcast_to(cs.package[None, :], (rep.n, cs.n_regions))
         price = self._pool_price(cs, rep.small)
@@ -212,12 +219,12 @@ class IndustrialRealEstate(Instrument):
         return self._choice(price, pkg, offered, cash, cs.discount)
 
     def terms(self, offer: Offer) -> list[Term]:
-        _, value = self._cells(offer.cs, offer.rep)
+        _, value = self._offer_cells(offer)
         used = self.used()[offer.cs.package]
         return [Term("land", np.where(used[None, :], value, 0.0), "untaxed", per_profile=True)]
 
     def refused(self, offer: Offer):
-        option, _ = self._cells(offer.cs, offer.rep)
+        option, _ = self._offer_cells(offer)
         return self.used()[offer.cs.package][None, :] & (option == 0)
 
     def _owed_pv(self, f, discount):
