@@ -17,7 +17,8 @@ follow an upstream anchor are its customers. The anchor's identity (``sector``, 
 ``productivity``, ``year``) must be the same in every package that lists it (one anchor).
 
 Location value: per profile (anchor or not), nonzero only for the anchor: untaxed ``D (land_award
-l + award)`` (one land-column term ``D (land_award + award / l)``: the anchor's profile holds it alone), tax refund ``D lambda_c rebate_share PV(rebate_years)``; staying, the rebates still
+l + award)`` (one land-column term ``D (land_award + award / l)``: the anchor's profile holds it
+alone), tax refund ``D lambda_c rebate_share PV(rebate_years)``; staying, the rebates still
 owed. Reported every year (``model_frame()``): ``anchor_region`` (index, -1: not placed),
 ``anchor_output_share`` (the anchor's share of its host county's firm revenue) and
 ``anchor_revenue_share`` (its share of the host's own fiscal revenue: taxes, fees and revenue
