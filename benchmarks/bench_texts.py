@@ -13,7 +13,8 @@ then one JSON object on the last line:
   region on one mini-batch (best of the repetitions), and ``decision_ratio``;
 * ``profiles_with``: profiles of that batch (firms with equal instrument keys) with the instruments.
 
-Usage: ``python benchmarks/bench_texts.py [--quick]``.
+Usage: ``python benchmarks/bench_texts.py [--quick] [--cash-grid G] [--no-cash]`` (the liquidity
+classes, ``cash_grid`` wan/mu apart, multiply the number of profiles the kernel lays out).
 """
 
 from __future__ import annotations
@@ -42,9 +43,10 @@ ANCHOR = {"use": "clustersim.instruments.anchor:AnchorDeal", "sector": "material
           "rebate_years": 8}
 
 
-def with_instruments(sc: Scenario) -> Scenario:
+def with_instruments(sc: Scenario, cash_grid: float = 5.0, cash: bool = True) -> Scenario:
     data = sc.model_dump()
-    data["firms"]["traits"] = {"cash_median": 50.0, "cash_sigma": 0.6, "cash_grid": 5.0, "plant_cost": 60.0,
+    data["firms"]["traits"] = {"cash_median": 50.0 if cash else None, "cash_sigma": 0.6, "cash_grid": cash_grid,
+                               "plant_cost": 60.0,
                                "plot_ratio_median": 1.1, "plot_ratio_sigma": 0.2, "intensity_sigma": 0.15,
                                "growth_mean": 0.05, "growth_sigma": 0.06, "growth_max": 0.3}
     district = data["packages"]["district"]
@@ -75,11 +77,14 @@ def measure(sc: Scenario, years: int, repeat: int) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer years and repetitions")
+    ap.add_argument("--cash-grid", type=float, default=5.0, help="firms.traits.cash_grid (wan/mu) of 'with'")
+    ap.add_argument("--no-cash", action="store_true", help="'with' without the liquidity trait")
     args = ap.parse_args()
     years, repeat = (3, 5) if args.quick else (8, 20)
     base = bench_scenario(20_000, 123)
     out: dict = {"quick": args.quick}
-    for label, sc in (("without", base), ("with", with_instruments(base))):
+    out.update(cash_grid=args.cash_grid, cash=not args.no_cash)
+    for label, sc in (("without", base), ("with", with_instruments(base, args.cash_grid, not args.no_cash))):
         print(f"{label} the instruments ...", flush=True)
         r = measure(sc, years, repeat)
         print(f"  year_ms = {r['year_ms']:.1f}, ns_per_firm_region = {r['ns_per_firm_region']:.2f}", flush=True)

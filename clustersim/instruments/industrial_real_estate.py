@@ -166,23 +166,33 @@ class IndustrialRealEstate(Instrument):
         self.outstanding = None  # per region: the asset company's balance outstanding, wan
 
     # -- option values and choice
-    def _values(self, price: np.ndarray, pkg: np.ndarray, discount: np.ndarray) -> np.ndarray:
-        """(3, ...) value per mu of options 1..3 at prices ``price`` under packages ``pkg``."""
-        c = price + self.plant
+    def _coefficients(self, discount: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(A, B)``, each (3, P): the value per mu of options 1..3 under package p is
+        ``-A[o, p] c + B[o, p]`` with ``c = p_j + b``."""
         h = discount.size
         k = min(self.instalments.shape[1], h)
-        inst = self.deposit[pkg] + (self.instalments[pkg][..., :k] * discount[:k]).sum(axis=-1)
-        residual = np.maximum(0.0, 1.0 - h / self.life[pkg]) * discount[-1]
-        rent = self.rate[pkg] * c + self.plant / self.life[pkg]
-        return np.stack([-(self.deposit[pkg] + self.outright[pkg] * discount[0]) * c + self.plant,
-                         -inst * c + self.plant,
-                         -self.deposit[pkg] * c - rent * discount.sum() + self.plant * (1.0 - residual)])
+        residual = np.maximum(0.0, 1.0 - h / self.life) * discount[-1]
+        annuity = discount.sum()
+        a = np.stack([self.deposit + self.outright * discount[0],
+                      self.deposit + self.instalments[:, :k] @ discount[:k],
+                      self.deposit + self.rate * annuity])
+        b = np.stack([np.full(self.life.size, self.plant), np.full(self.life.size, self.plant),
+                      self.plant * (1.0 - residual) - self.plant / self.life * annuity])
+        return a, b
 
     def _choice(self, price, pkg, offered, cash, discount):
-        """(option, value per mu) of the best affordable option; option 0: none affordable."""
-        values = self._values(price, pkg, discount)  # (3, ...)
+        """(option, value per mu) of the best affordable option; option 0: none affordable.
+        ``pkg`` broadcasts against ``price`` (e.g. (R,) against (G, R), or both (n,))."""
+        a, b = self._coefficients(discount)
         c = price + self.plant
-        able = np.stack([self.offered_options[pkg, o] for o in (1, 2, 3)])
+        pkg = np.asarray(pkg)
+        lead = (3,) + (1,) * (c.ndim - pkg.ndim) + pkg.shape  # option axis first, pkg aligned right
+
+        def per_option(x):  # (3, P) -> broadcastable against (3, *c.shape)
+            return x[:, pkg].reshape(lead)
+
+        values = -per_option(a) * c[None] + per_option(b)  # (3, *c.shape)
+        able = np.broadcast_to(per_option(self.offered_options[:, 1:].T), values.shape).copy()
         able[1:] &= offered  # instalments and lease only while the package is offered
         if cash is not None:
             able[0] &= cash >= c
@@ -212,9 +222,9 @@ class IndustrialRealEstate(Instrument):
         return self._cached[1]
 
     def _cells(self, cs, rep):
-        pkg = np.broadcast_to(cs.package[None, :], (rep.n, cs.n_regions))
+        pkg = cs.package.astype(np.int64)  # (R,), broadcast against (G, R)
         price = self._pool_price(cs, rep.small)
-        offered = np.broadcast_to((cs.depth_offered > 0)[None, :], pkg.shape)
+        offered = (cs.depth_offered > 0)[None, :]
         cash = rep.cash_per_mu[:, None] if self.liquidity else None
         return self._choice(price, pkg, offered, cash, cs.discount)
 
