@@ -14,20 +14,23 @@ setup: $(STAMP)
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: no Python >= 3.12 found; set PYTHON=/path/to/python3.12" >&2; exit 2; }
+	@echo "setup: creating $(VENV) with $(PYTHON)"
 	$(PYTHON) -m venv $(VENV)
+	@echo "setup: installing clustersim and its dependencies into $(VENV) (quiet; about a minute, longer without a pip cache)"
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@echo "setup: done"
 	@touch $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/clustersim demo
 
-test: $(STAMP) /usr/bin/chromium
+test: $(STAMP) /usr/bin/chromium /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 	$(BIN)/ruff check clustersim tests benchmarks
 	$(BIN)/python -m pytest -q
 
-# the browser tests drive Debian's chromium
-/usr/bin/chromium:
+# the browser tests drive Debian's chromium; figures and the UI draw Chinese names with Noto Sans CJK
+/usr/bin/chromium /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc:
 	./.ci/system-packages
 
 bench: $(STAMP)

@@ -188,9 +188,11 @@ def _origin_defaults() -> RegionTraits:
 
 class Geography(Strict):
     """Where the regions are. ``generated``: origins on a straight coast (x = 0) and counties
-    scattered inland; ``csv``: one row per region (columns: see :mod:`clustersim.geography`)."""
+    scattered inland; ``csv``: one row per region (columns: see :mod:`clustersim.geography`);
+    ``china``: county-level units of China (:mod:`clustersim.geo.china`); ``geojson``: polygons
+    of a GeoJSON file (:mod:`clustersim.geo.geojson`)."""
 
-    source: Literal["generated", "csv"] = "generated"
+    source: Literal["generated", "csv", "china", "geojson"] = "generated"
     csv: Path | None = Field(default=None, strict=False, description="regions file, relative to the scenario file")
     origins: Annotated[int, Field(ge=1, le=20)] = 1
     counties: Annotated[int, Field(ge=1, le=2000)] = 8
@@ -200,6 +202,22 @@ class Geography(Strict):
     layout_seed: Annotated[int, Field(ge=0)] = Field(
         default=0, description="seed of the county layout (kept apart from the run seed)"
     )
+    province: str | None = Field(default=None, description="china: province by name or code, e.g. 湖南省 or 43")
+    codes: list[Annotated[str, Field(pattern=r"^\d{6}$")]] = Field(
+        default_factory=list, description="china: 6-digit codes of county-level units or cities"
+    )
+    origin_places: list[str] = Field(
+        default_factory=list, description="china: origins by name or code of a city or county-level unit"
+    )
+    geojson: Path | None = Field(
+        default=None, strict=False, description="regions GeoJSON, relative to the scenario file"
+    )
+    traits_csv: Path | None = Field(
+        default=None, strict=False, description="county traits keyed by code (china, geojson), relative to the scenario"
+    )
+    road_factor: Annotated[float, Field(ge=1.0, le=3.0)] = Field(
+        default=1.0, description="road distance per km of straight or great-circle distance"
+    )
     origin: RegionTraits = Field(default_factory=_origin_defaults)
     county: RegionTraits = Field(default_factory=RegionTraits)
 
@@ -207,6 +225,12 @@ class Geography(Strict):
     def _check(self) -> Geography:
         if self.source == "csv" and self.csv is None:
             raise ValueError("source = 'csv' needs csv = 'path/to/regions.csv'")
+        if self.source == "geojson" and self.geojson is None:
+            raise ValueError("source = 'geojson' needs geojson = 'path/to/regions.geojson'")
+        if self.source == "china" and self.province is None and not self.codes:
+            raise ValueError("source = 'china' needs province = '...' or codes = [...]")
+        if self.source == "china" and not self.origin_places:
+            raise ValueError("source = 'china' needs origin_places = [...], e.g. ['广州市', '深圳市']")
         if self.inland_max_km < self.inland_min_km:
             raise ValueError("inland_max_km must be at least inland_min_km")
         return self
@@ -290,7 +314,12 @@ class Firms(Strict):
 
 
 class Agglomeration(Strict):
-    """A = exp(localisation ln(epsilon + L) + supplier ln(1 + SA) + infrastructure I)."""
+    """A = exp(localisation ln(epsilon + L) + urbanisation ln(epsilon_U + U) + a + supplier ln(1 + SA)
+    + infrastructure I) (``form = "log"``), or A = (a + localisation L + urbanisation U) exp(supplier
+    ln(1 + SA) + infrastructure I) (``form = "linear"``: Arthur's payoffs). L counts the firm's own
+    sector in the region (localisation), U every sector (urbanisation), a is the sector's natural
+    advantage in the region. The defaults (no urbanisation, no natural advantage, log form) are the
+    localisation-only model."""
 
     localisation: NonNeg = Field(default=0.22, description="gamma_L")
     supplier: NonNeg = Field(default=0.25, description="gamma_S")
@@ -298,6 +327,18 @@ class Agglomeration(Strict):
     epsilon: NonNeg = 1.0
     measure: Literal["firms", "employment"] = Field(
         default="firms", description="L counts same-sector firms, or same-sector employment in thousands"
+    )
+    urbanisation: NonNeg = Field(
+        default=0.0, description="gamma_U: weight of U, all firms (or employment) of the region, any sector"
+    )
+    urbanisation_epsilon: NonNeg = Field(default=1.0, description="epsilon_U, added to U inside ln(epsilon_U + U)")
+    form: Literal["log", "linear"] = Field(
+        default="log", description="log: A multiplies powers of (epsilon + L), (epsilon_U + U); linear: A = a + "
+        "gamma_L L + gamma_U U (Arthur 1989)"
+    )
+    natural_advantage: dict[str, dict[str, float]] = Field(
+        default_factory=dict, description="sector -> county -> a[s, j]: added to ln A (log form) or to A (linear "
+        "form); absent pairs (and the origins) are 0"
     )
 
 
@@ -405,6 +446,14 @@ class Scenario(Strict):
     taxes: Taxes = Field(default_factory=Taxes)
     counties: Counties = Field(default_factory=Counties)
     take_off: TakeOffRule = Field(default_factory=TakeOffRule)
+
+    @model_validator(mode="after")
+    def _advantage_sectors_known(self) -> Scenario:
+        for sector in self.agglomeration.natural_advantage:
+            if sector not in self.sectors.names:
+                raise ValueError(f"agglomeration.natural_advantage names no sector: {sector!r}; "
+                                 f"sectors: {self.sectors.names}")
+        return self
 
     @model_validator(mode="after")
     def _packages_known(self) -> Scenario:

@@ -83,11 +83,17 @@ def load_scenario(path: str | Path) -> Scenario:
     unknown key, a value of the wrong type or out of range, or a package name that names no
     package. The regions CSV (if any) is only read when the model is built (:func:`build_model`).
     """
+    from clustersim.filekind import require_scenario
+
     path = Path(path)
-    scenario = validate_scenario(read_toml(path, "a scenario"), source=path, folder=path.parent)
+    raw = read_toml(path, "a scenario")
+    require_scenario(path, raw)
+    scenario = validate_scenario(raw, source=path, folder=path.parent)
     geo = scenario.geography
-    if geo.csv is not None and not geo.csv.is_absolute():
-        geo.csv = (path.parent / geo.csv).resolve()
+    for key in ("csv", "geojson", "traits_csv"):
+        value = getattr(geo, key)
+        if value is not None and not value.is_absolute():
+            setattr(geo, key, (path.parent / value).resolve())
     return scenario
 
 
@@ -159,9 +165,16 @@ def _syntax_error(path: Path, err: tomllib.TOMLDecodeError) -> ScenarioError:
 
 
 # ------------------------------------------------------------------------------ pydantic errors
+def first_error(err: ValidationError) -> dict[str, Any]:
+    """The error to report: an unknown key before anything else (a misspelt key also shows up as
+    the right key "missing", and the misspelling is what the user has to fix), else the first."""
+    errors = err.errors()
+    return next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
+
+
 def _from_validation(source: Path | str, raw: dict[str, Any], err: ValidationError,
                      root: type[BaseModel] = Scenario, prefix: str = "") -> ScenarioError:
-    first = err.errors()[0]
+    first = first_error(err)
     loc = tuple(first["loc"])
     kind = first["type"]
     dotted = prefix + ".".join(str(p) for p in loc)
@@ -380,11 +393,15 @@ def build_model(scenario: Scenario | str | Path, seed: int | None = None, *,
         if err.path == Path("regions"):  # a [[regions]] override naming no region
             i = next(k for k, r in enumerate(scenario.regions) if r.name == err.value)
             raise ScenarioError(source, f"regions.{i}.name", err.value, err.allowed) from None
+        if err.path == Path("geography"):  # the scenario's [geography] selects no real place
+            raise ScenarioError(source, err.field, err.value, err.allowed) from None
         raise ScenarioError(err.path, err.field, err.value, err.allowed) from None
     names = layout.names
     counties = [n for n, o in zip(names, layout.is_origin, strict=True) if not o]
     _check_names(source, "focal_county", [scenario.focal_county] if scenario.focal_county else [], counties)
     _check_names(source, "counties.reform_counties", scenario.counties.reform_counties, counties)
+    for sector, by_county in scenario.agglomeration.natural_advantage.items():
+        _check_names(source, f"agglomeration.natural_advantage.{sector}", list(by_county), counties)
     from clustersim.model import ClusterModel  # imports Mesa: only once the scenario is known to be sound
 
     try:
