@@ -278,3 +278,28 @@ def test_layout_outcomes_reach_the_summary_and_the_sweep_outcomes():
     out = measure(model)
     assert out["park_share"] == layout["park_share"] and out["specialisation"] == layout["specialisation"]
     assert run_summary(model)["layout"] == layout
+
+
+# ------------------------------------------------------------------------------ bad input
+BAD_TEXTS = [
+    ('use = "clustersim.instruments.anchor:AnchorDeal"\nsector = "steel"\ncapital = 1000.0',
+     "packages.p.instruments.0.sector", "must be one of sectors.names"),
+    ('use = "clustersim.instruments.entry_standard:EntryStandard"\nmin_plot_ratio = 1.0',
+     "packages.p.instruments.0.min_plot_ratio", "needs firms.traits.plot_ratio_median"),
+    ('use = "clustersim.instruments.industrial_real_estate:IndustrialRealEstate"\nlease_years = 7',
+     "packages.p.instruments.0.lease_years", "must be between 3 and 5"),
+    ('use = "clustersim.instruments.industrial_real_estate:IndustrialRealEstate"\noptions = ["rent"]',
+     "packages.p.instruments.0", "allowed"),
+]
+
+
+@pytest.mark.parametrize(("body", "field", "expected"), BAD_TEXTS)
+def test_bad_instrument_parameters_are_one_line_and_exit_2(tmp_path, run_cli, body, field, expected):
+    path = tmp_path / "bad.toml"
+    path.write_text(f'name = "bad"\nyears = 2\n\n[[regions]]\nname = "county_01"\npackage = "p"\n\n'
+                    f'[[packages.p.instruments]]\n{body}\n', encoding="utf-8")
+    done = run_cli("run", path, "--out", tmp_path / "out")
+    assert done.returncode == 2, done.stdout + done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in done.stderr, done.stderr
+    assert str(path) in lines[0] and field in lines[0] and expected in lines[0], lines[0]

@@ -33,7 +33,18 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from clustersim.firms import Column
-from clustersim.instruments.base import Arrival, Birth, FirmTerms, FirmYear, Flow, Instrument, Offer, Term
+from clustersim.instruments.base import (
+    Arrival,
+    Birth,
+    FirmTerms,
+    FirmYear,
+    Flow,
+    Instrument,
+    InstrumentError,
+    Offer,
+    Term,
+    instrument_field,
+)
 
 
 class AnchorParams(BaseModel):
@@ -67,8 +78,12 @@ class AnchorDeal(Instrument):
         for p in used[1:]:
             for k in IDENTITY:
                 if getattr(p, k) != getattr(first, k):
-                    raise ValueError(f"anchor deals name one anchor: {k} = {getattr(p, k)!r} differs from "
-                                     f"{getattr(first, k)!r}")
+                    allowed = f"anchor deals name one anchor: every package must give {getattr(first, k)!r}"
+                    raise InstrumentError(instrument_field(book, type(self), k), getattr(p, k), allowed)
+        scenario = getattr(book, "scenario", None)
+        if scenario is not None and first.sector not in scenario.sectors.names:
+            raise InstrumentError(instrument_field(book, type(self), "sector"), first.sector,
+                                  f"must be one of sectors.names {list(scenario.sectors.names)}")
         self.who = first
         self.land_award = np.array([0.0 if p is None else p.land_award for p in params])
         self.award = np.array([0.0 if p is None else p.award for p in params])
@@ -82,10 +97,7 @@ class AnchorDeal(Instrument):
         if self.born_yet or birth.year < self.who.year or birth.rows.size == 0:
             return
         sc = birth.scenario
-        names = list(sc.sectors.names)
-        if self.who.sector not in names:
-            raise ValueError(f"anchor sector = {self.who.sector!r}: not one of sectors.names {names}")
-        s = names.index(self.who.sector)
+        s = list(sc.sectors.names).index(self.who.sector)  # checked when bound
         t, row = birth.table, int(birth.rows[0])
         t.sector[row] = s
         t.capital[row] = self.who.capital

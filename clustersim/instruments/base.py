@@ -58,6 +58,27 @@ TERM_COLUMNS = ("revenue", "employment", "capital", "land", "one")
 TERM_KINDS = ("taxable", "untaxed", "tax_refund")
 
 
+class InstrumentError(ValueError):
+    """An instrument's parameters do not fit the rest of the scenario (found when it is bound):
+    ``field`` (dotted, e.g. ``packages.p.instruments.0.sector``), ``value`` and ``allowed``;
+    ``build_model`` reports it as a one-line scenario error."""
+
+    def __init__(self, field: str, value: object, allowed: str):
+        self.field, self.value, self.allowed = field, value, allowed
+        super().__init__(f"{field} = {value!r}: {allowed}")
+
+
+def instrument_field(book: PackageBook, cls: type, name: str) -> str:
+    """Dotted field of parameter ``name`` of the first use of instrument ``cls`` in ``book``'s
+    packages (``packages.<package>.instruments.<i>.<name>``)."""
+    suffix = f":{cls.__name__}"
+    for p, package in enumerate(book.packages):
+        for i, ref in enumerate(package.instruments):
+            if ref.use.endswith(suffix):
+                return f"packages.{book.names[p]}.instruments.{i}.{name}"
+    return name
+
+
 @dataclass(frozen=True)
 class Term:
     """One term of the location value: ``column`` of each firm times ``rows`` (regions).

@@ -27,7 +27,7 @@ from typing import Annotated
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from clustersim.instruments.base import Instrument, Offer
+from clustersim.instruments.base import Instrument, InstrumentError, Offer, instrument_field
 
 
 class EntryStandardParams(BaseModel):
@@ -50,6 +50,11 @@ class EntryStandard(Instrument):
         self.min_intensity = np.array([np.inf if p is None else p.min_intensity for p in params])
         self.min_plot_ratio = np.array([0.0 if p is None else p.min_plot_ratio for p in params])
         self.checks_plot_ratio = bool((self.min_plot_ratio[self.used()] > 0).any())
+        scenario = getattr(book, "scenario", None)
+        if self.checks_plot_ratio and scenario is not None and scenario.firms.traits.plot_ratio_median is None:
+            raise InstrumentError(instrument_field(book, type(self), "min_plot_ratio"),
+                                  float(self.min_plot_ratio[self.used()].max()),
+                                  "needs firms.traits.plot_ratio_median (firms' plot ratios), or 0 (not checked)")
 
     def meets(self, f) -> np.ndarray:
         """(n, P) bool: the firm meets package p's standards (True where p does not use them)."""
