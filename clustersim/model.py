@@ -21,7 +21,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from clustersim import markets, measures, metrics, plugins
+from clustersim import growth, markets, measures, metrics, plugins, traits
 from clustersim.accounts import FirmAccounts, firm_accounts, ledger_columns, pretax_shares, region_accounts
 from clustersim.agents import REGION_FIELDS, Coast, County, FirmViews
 from clustersim.agglomeration import log_multiplier, natural_advantage, sector_region_totals, supplier_access
@@ -31,7 +31,7 @@ from clustersim.configs import model_configuration
 from clustersim.decision import DecisionRule
 from clustersim.firms import PUBLIC_COLUMNS, FirmTable
 from clustersim.geography import build_layout
-from clustersim.instruments import Arrival, bind_instruments, incentives_end, ledger_flows
+from clustersim.instruments import Arrival, Birth, bind_instruments, incentives_end, ledger_flows
 from clustersim.moves import who_moves
 from clustersim.packages import PackageBook
 from clustersim.params import Scenario
@@ -84,7 +84,8 @@ class ClusterModel(mesa.Model):
 
         self.firms = FirmTable(capacity=max(1024, 2 * (scenario.firms.initial + self.regions.n
                                                          * scenario.firms.initial_per_county)),
-                               extra={k: c for ins in self.instruments for k, c in ins.firm_columns.items()})
+                               extra={**traits.columns(scenario.firms.traits),
+                                      **{k: c for ins in self.instruments for k, c in ins.firm_columns.items()}})
         self._firm_views = FirmViews(self)
         region_agents = [(Coast if origin else County)(self, i)  # registered with the model by Mesa
                          for i, origin in enumerate(self.regions.is_origin)]
@@ -193,9 +194,13 @@ class ClusterModel(mesa.Model):
         t.land[rows] = cap / self.intensity[sector]
         t.employment[rows] = cap / self.capital_per_worker[sector]
         t.productivity[rows] = np.exp(sig * self.rng.standard_normal(n) - 0.5 * sig * sig)
+        if traits.any_on(fcfg.traits):
+            traits.draw(fcfg.traits, t, rows, self.rng)
         t.small[rows] = (cap < fcfg.small_firm_investment) | (t.land[rows] < fcfg.small_firm_land)
         t.region[rows] = -1
         t.born[rows] = self.year
+        for ins in self.instruments:
+            ins.born(Birth(t, rows, self.year, self.rng, self.config))
         self._firm_views.grow(t.size)
         return rows
 
@@ -310,6 +315,7 @@ class ClusterModel(mesa.Model):
         self._refresh()
         acc = self._produce()
         self._exit(acc)
+        self._grow(acc)
         self._refresh()  # county policy (migration, fee dependence) sees the year after exits
         self._county_policy()
         self._maybe_compact()
@@ -331,7 +337,10 @@ class ClusterModel(mesa.Model):
     def _choose_locations(self, newborn_rows: np.ndarray) -> None:
         cfg = self.config.firms
         incumbents = self._placed()
-        reviewing = incumbents[self.rng.random(incumbents.size) < cfg.review_rate]
+        review = self.rng.random(incumbents.size) < cfg.review_rate
+        if cfg.traits.growth_mean is not None:  # firms whose growth stalled for want of land review
+            review |= self.firms.stalled[incumbents]
+        reviewing = incumbents[review]
         rows = np.concatenate([newborn_rows, reviewing])
         is_new = np.zeros(self.firms.capacity, bool)
         is_new[newborn_rows] = True
@@ -416,6 +425,12 @@ class ClusterModel(mesa.Model):
         self._firm_views.remove(out.tolist())
         self.exits = out.size
         self.exited += out.size
+
+    def _grow(self, acc: FirmAccounts) -> None:
+        """Firm growth where land allows (:mod:`clustersim.growth`; only with ``firms.traits.growth_mean``)."""
+        if self.config.firms.traits.growth_mean is not None:
+            self._refresh()  # the free land after exits
+            growth.grow(self, acc)
 
     def _county_policy(self) -> None:
         """The county rules, in their declared order (:mod:`clustersim.rules`)."""

@@ -41,6 +41,9 @@ class PackageBook:
         if scenario is not None:
             names = [NO_PACKAGE, *scenario.packages]
             packages = [scenario.package(n) for n in names]
+        #: the scenario the book was built from (``None`` when built from names and packages): the
+        #: instruments read world parameters from it (firm traits, sectors)
+        self.scenario: Scenario | None = scenario
         self.names: list[str] = list(names or [NO_PACKAGE])
         self.packages: list[Package] = list(packages or [Package()])
         n_pkg = len(self.packages)

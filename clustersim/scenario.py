@@ -425,10 +425,13 @@ def build_model(scenario: Scenario | str | Path, seed: int | None = None, *,
     _check_names(source, "counties.reform_counties", scenario.counties.reform_counties, counties)
     for sector, by_county in scenario.agglomeration.natural_advantage.items():
         _check_names(source, f"agglomeration.natural_advantage.{sector}", list(by_county), counties)
+    from clustersim.instruments.base import InstrumentError
     from clustersim.model import ClusterModel  # imports Mesa: only once the scenario is known to be sound
 
     try:
         return ClusterModel(scenario, seed=scenario.seed if seed is None else seed)
+    except InstrumentError as err:  # an instrument's parameters do not fit the rest of the scenario
+        raise ScenarioError(source, err.field, err.value, err.allowed) from None
     except ValueError as err:
         if str(err).startswith("initial firms need more land"):
             where = re.search(r"region '([^']+)'", str(err))
