@@ -25,7 +25,7 @@ Small firms (the small-firm rule) use the county's standard-factory land pool an
 Choice: multinomial logit over feasible regions (enough free land in the firm's pool; the
 current region is always feasible): ``P_ij ∝ exp(V_ij / (theta scale_i))`` with
 ``scale_i = a_H q_i`` (``utility = "linear"``), or ``P_ij ∝ V_ij^(1/theta)`` for V > 0
-(``utility = "log"``; with theta = 1 this is the Polya urn of MODEL_SPEC §7). ``theta = 0``
+(``utility = "log"``; with theta = 1 this is the Polya urn of docs/reference_design.md §7). ``theta = 0``
 picks the best region (lowest index on ties).
 
 The incentive terms (rebates, fee refunds, land price and award, relocation award, and any

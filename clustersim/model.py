@@ -1,4 +1,4 @@
-"""ClusterModel: firms choosing among competing counties (MODEL_SPEC, docs/ODD.md).
+"""ClusterModel: firms choosing among competing counties (docs/reference_design.md, docs/ODD.md).
 
 One step is one year:
 
@@ -458,7 +458,7 @@ class ClusterModel(mesa.Model):
         return measures.year_measures(self, rows)
 
     def _sector_reporters(self) -> dict:
-        """Region reporters ``firms_<sector>`` and ``employment_<sector>`` (MODEL_SPEC §7)."""
+        """Region reporters ``firms_<sector>`` and ``employment_<sector>`` (docs/reference_design.md §7)."""
         out = {}
         for k, name in enumerate(self.sector_names):
             out[f"firms_{name}"] = lambda a, k=k: float(a.model.firms_by_sector[k, a.index])
