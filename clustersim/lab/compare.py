@@ -15,20 +15,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from clustersim.i18n import N_
 from clustersim.lab.form import BASELINE
 
 __all__ = ["METRICS", "comparison", "comparison_figure"]
 
 #: (stem in the comparison table, English label, kind) in the order the lab shows them
 METRICS: tuple[tuple[str, str, str], ...] = (
-    ("took_off", "Take-off probability", "share"),
-    ("took_off_diff", "Take-off probability added", "share"),
-    ("jobs", "Jobs gained", "count"),
-    ("incentives_paid", "Incentives paid", "money"),
-    ("extra_revenue", "Extra revenue", "money"),
-    ("net_fiscal_return", "Net fiscal return", "money"),
-    ("cost_per_job", "Cost per job", "money"),
-    ("payback_year", "Payback year (median)", "year"),
+    ("took_off", N_("Take-off probability"), "share"),
+    ("took_off_diff", N_("Take-off probability added"), "share"),
+    ("jobs", N_("Jobs gained"), "count"),
+    ("incentives_paid", N_("Incentives paid"), "money"),
+    ("extra_revenue", N_("Extra revenue"), "money"),
+    ("net_fiscal_return", N_("Net fiscal return"), "money"),
+    ("cost_per_job", N_("Cost per job"), "money"),
+    ("payback_year", N_("Payback year (median)"), "year"),
 )
 
 

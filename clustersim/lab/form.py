@@ -195,3 +195,26 @@ def load_setup(path: Path) -> LabSetup:
     except ValidationError as err:
         e = err.errors()[0]
         raise ScenarioError(path, ".".join(str(p) for p in e["loc"]), e.get("input"), e["msg"]) from None
+
+
+def check_package(raw: Mapping[str, Any]) -> PackageDesign:
+    """Validate one designed package; ValueError with one line (field, value, what is allowed)."""
+    try:
+        return PackageDesign.model_validate(dict(raw))
+    except ValidationError as err:
+        raise ValueError(format_error(err)) from None
+
+
+def scenario_toml(design: PackageDesign, setup: LabSetup) -> str:
+    """A scenario file: the lab's world with the focal county offering ``design`` (and the lab's fee)."""
+    doc = tomllib.loads(BASE_SCENARIO.read_text(encoding="utf-8"))
+    doc["name"] = design.name
+    doc["description"] = f"{design.label or design.name} (designed in the package lab)"
+    focal = doc["focal_county"]
+    region = next(r for r in doc.setdefault("regions", []) if r.get("name") == focal)
+    region.update(package=design.name, subsidy_depth=design.subsidy_depth, fee_rate=setup.fee_rate)
+    if setup.governance is not None:
+        region["governance"] = setup.governance
+    doc["packages"] = {design.name: design.package_fields()}
+    doc.setdefault("choice", {})["old_site_recovery"] = design.old_site_recovery
+    return to_toml(doc)
