@@ -121,6 +121,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     scenario = scenario_from_args(args)
     model = build_model(scenario, source=args.scenario)
+    from clustersim.package_checks import model_warnings
+
+    warnings = model_warnings(model)  # before the run: a strategic race moves the depths
     t1 = time.perf_counter()
     model.run()
     t2 = time.perf_counter()
@@ -142,6 +145,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     t4 = time.perf_counter()
     timing = {"build": t1 - t0, "run": t2 - t1, "counterfactual": t3 - t2, "write": t4 - t3}
     summary = outputs.run_summary(model, source=str(args.scenario), timing=timing, counterfactual=counterfactual)
+    summary["package_warnings"] = warnings
     written["summary"] = outputs.write_json(summary, out / "summary.json")
     print(format_summary(summary, out, written))
     return 0
@@ -166,6 +170,7 @@ def format_summary(summary: dict[str, Any], out: Path, written: dict[str, Path])
     end_text = "its incentives never end" if end == float("inf") else f"incentives end in year {end:g}"
     lines = [
         f"scenario  {summary['scenario']}  ({summary['scenario_file']})",
+        *(f"warning   {w}" for w in summary.get("package_warnings", [])),
         f"run       {summary['years']} years, seed {summary['seed']}, "
         f"{summary['timing_seconds'].get('run', float('nan')):.1f} s",
         f"take-off  {summary['focal_county']}: {verdict}  (final {measure} share {to['final_share']:.1%}; "
@@ -184,10 +189,12 @@ def format_summary(summary: dict[str, Any], out: Path, written: dict[str, Path])
     eg = "  ".join(f"{k} {_num(v, '.3f')}" for k, v in summary["ellison_glaeser"].items())
     lines.append(f"Ellison-Glaeser gamma: {eg}")
     fr = summary["fiscal_return"]
-    lines.append(f"focal fiscal: balance {summary['focal_balance']:,.0f} wan; incentives paid "
-                 f"{fr['incentives_paid']:,.0f} wan; extra revenue {fr['extra_revenue']:,.0f} wan "
-                 f"(vs {summary['fiscal_baseline']}); net {fr['net_return']:,.0f} wan; jobs {fr['jobs']:+,.0f}; "
-                 f"cost per job {_num(fr['cost_per_job'], ',.2f')} wan; payback year {_num(fr['payback_year'], 'g')}")
+    from clustersim.units import money
+
+    lines.append(f"focal fiscal (wan, 1 wan = 10,000 yuan): balance {money(summary['focal_balance'])}; incentives "
+                 f"paid {money(fr['incentives_paid'])}; extra revenue {money(fr['extra_revenue'])} "
+                 f"(vs {summary['fiscal_baseline']}); net {money(fr['net_return'])}; jobs {fr['jobs']:+,.0f}; "
+                 f"cost per job {money(fr['cost_per_job'])}; payback year {_num(fr['payback_year'], 'g')}")
     lines.append(f"wrote     {out}/ ({', '.join(p.name for p in written.values())})")
     return "\n".join(lines)
 

@@ -83,8 +83,12 @@ def load_scenario(path: str | Path) -> Scenario:
     unknown key, a value of the wrong type or out of range, or a package name that names no
     package. The regions CSV (if any) is only read when the model is built (:func:`build_model`).
     """
+    from clustersim.filekind import require_scenario
+
     path = Path(path)
-    scenario = validate_scenario(read_toml(path, "a scenario"), source=path, folder=path.parent)
+    raw = read_toml(path, "a scenario")
+    require_scenario(path, raw)
+    scenario = validate_scenario(raw, source=path, folder=path.parent)
     geo = scenario.geography
     if geo.csv is not None and not geo.csv.is_absolute():
         geo.csv = (path.parent / geo.csv).resolve()
@@ -159,9 +163,16 @@ def _syntax_error(path: Path, err: tomllib.TOMLDecodeError) -> ScenarioError:
 
 
 # ------------------------------------------------------------------------------ pydantic errors
+def first_error(err: ValidationError) -> dict[str, Any]:
+    """The error to report: an unknown key before anything else (a misspelt key also shows up as
+    the right key "missing", and the misspelling is what the user has to fix), else the first."""
+    errors = err.errors()
+    return next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
+
+
 def _from_validation(source: Path | str, raw: dict[str, Any], err: ValidationError,
                      root: type[BaseModel] = Scenario, prefix: str = "") -> ScenarioError:
-    first = err.errors()[0]
+    first = first_error(err)
     loc = tuple(first["loc"])
     kind = first["type"]
     dotted = prefix + ".".join(str(p) for p in loc)

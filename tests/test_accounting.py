@@ -20,7 +20,7 @@ Identities (exact up to float round-off):
   the tax-sharing rule gives it;
 * incentives and tax bases firm by firm: rebates, relocation awards, the base tax and tax origin
   of a moved firm, loss-year counts and the exit rule, by the formulas of ``accounts.py`` /
-  MODEL_SPEC written out here;
+  docs/reference_design.md written out here;
 * county policy and markets after every year, by the equations of ``counties.py`` and
   ``markets.py`` written out here: fee trap (fees and governance erosion), reform, strategic
   competition, infrastructure and the land it opens, migration, congestion-priced land and wages;
@@ -223,7 +223,7 @@ def check_firm_history(model: ClusterModel, acc, before: dict[str, np.ndarray]) 
 
 def check_revenue(model: ClusterModel, acc, infrastructure: np.ndarray) -> None:
     """Each firm's revenue ``r_s K z A[s, j] (1 - tau_m d_j)`` with the agglomeration multiplier
-    ``A = exp(gamma_L ln(eps + L) + gamma_S ln(1 + SA) + gamma_I I)`` of MODEL_SPEC, L and SA
+    ``A = exp(gamma_L ln(eps + L) + gamma_S ln(1 + SA) + gamma_I I)`` of docs/reference_design.md §3, L and SA
     recomputed here from the firms that produced (``measure = "firms"`` in these worlds)."""
     cfg, r, t, rows = model.config, model.regions, model.firms, acc.rows
     ag, sec = cfg.agglomeration, cfg.sectors

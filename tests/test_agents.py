@@ -128,7 +128,7 @@ def test_datacollector_frames() -> None:
     for region in list(m.agents_by_type[Coast]) + list(m.agents_by_type[County]):
         assert last.loc[region.name, "firms"] == region.firms
         assert last.loc[region.name, "balance"] == region.balance
-    # firms and employment by sector (MODEL_SPEC §7) agree with the firm table at the end
+    # firms and employment by sector (docs/reference_design.md §7) agree with the firm table at the end
     t, rows = m.firms, placed_rows(m)
     for k, sector in enumerate(m.sector_names):
         mine = rows[t.sector[rows] == k]

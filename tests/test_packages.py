@@ -1,4 +1,4 @@
-"""The district package of POLICY_NOTES Text 2, firm by firm at its boundaries, and what it
+"""The district package of Text 2 of docs/policy.md, firm by firm at its boundaries, and what it
 does to land prices and county accounts in a model run."""
 
 from __future__ import annotations

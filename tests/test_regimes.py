@@ -1,4 +1,4 @@
-"""The three regime properties of MODEL_SPEC §9, held by the default parameters.
+"""The three regime properties of the reference design (docs/reference_design.md §9), held by the default parameters.
 
 These tests rely on the defaults on purpose (docs/calibration.md explains how they were chosen),
 including the default take-off rule (threshold 0.15 held in the last 5 years). Parameters set

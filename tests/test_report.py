@@ -10,13 +10,18 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from clustersim.cli import main
 from clustersim.scenario import ScenarioError
 from clustersim.sweep.report import (
+    MEAN_RESAMPLES,
+    MEAN_SEED,
     Z95,
     baseline_table,
     binned_table,
+    bootstrap_interval,
     build_report,
     median_interval,
     newcombe_interval,
@@ -57,6 +62,43 @@ def test_wilson_interval_matches_closed_form_and_published_values():
     assert math.isnan(low[0]) and math.isnan(high[0]) and (low[1], high[1]) == pytest.approx(wilson_by_hand(2, 4))
     with pytest.raises(ValueError):
         wilson_interval(4, 3)
+
+
+def test_bootstrap_interval_matches_scipy_and_respects_the_support():
+    # the issue's case: incentives paid, mostly nothing and a few large payments. The t interval goes below zero
+    # (an amount that cannot be negative); the percentile interval is scipy's and stays within [min, max]
+    paid = [0.0] * 13 + [2.0, 2.5, 3.0]
+    mean, t_low, _, _ = t_interval(paid)
+    assert t_low < 0
+    mean, low, high, n = bootstrap_interval([*paid, float("nan")])
+    assert (mean, n) == (pytest.approx(7.5 / 16), 16)
+    assert (low, high) == pytest.approx(scipy_percentile(paid), rel=1e-12)
+    assert 0.0 <= low < mean < high <= 3.0
+    # skewed: longer on the side of the long tail
+    assert high - mean > mean - low
+    assert bootstrap_interval([4.0, 4.0, 4.0]) == (4.0, 4.0, 4.0, 3)  # no spread: the value itself
+    mean, low, high, n = bootstrap_interval([7.0])
+    assert (mean, n) == (7.0, 1) and math.isnan(low) and math.isnan(high)
+    assert bootstrap_interval([])[3] == 0
+    # the same values give the same interval on every call (fixed seed), whatever was computed before
+    assert bootstrap_interval(paid) == bootstrap_interval(paid)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.floats(0.0, 1e6), min_size=2, max_size=30))
+def test_bootstrap_intervals_of_nonnegative_amounts_are_nonnegative(values):
+    mean, low, high, _ = bootstrap_interval(values)
+    assert min(values) <= low <= high <= max(values)
+    assert low <= mean * (1 + 1e-12) + 1e-12 and mean <= high * (1 + 1e-12) + 1e-12
+
+
+def test_report_intervals_of_nonnegative_outcomes_are_nonnegative():
+    table = package_table(package_results(), "package", ["district", "none"])
+    for stem in ("jobs", "incentives_paid", "cost_per_job"):
+        lows = table[f"{stem}_low"].dropna()
+        assert (lows >= 0).all(), (stem, lows.tolist())
+    shares = take_off_table(grid_results(), "subsidy_depth", "fee_rate")
+    assert ((shares["final_share_low"] >= 0) & (shares["final_share_high"] <= 1)).all()
 
 
 def test_t_and_median_intervals_by_hand():
@@ -163,18 +205,25 @@ def test_take_off_table_matches_hand_counts_and_intervals():
         assert (row.n_ok, row.n_failed, row.took_off) == (n, failed, k)  # failed runs are not "no take-off"
         assert row.p_took_off == pytest.approx(k / n)
         assert (row.p_took_off_low, row.p_took_off_high) == pytest.approx(wilson_by_hand(k, n), abs=1e-12)
-    # cell (2, 0.04): final shares 0.3, 0.4, 0.5, 0.6, 0.7 -> mean 0.5, s = sqrt(0.025), t(0.975, 4)
+    # cell (2, 0.04): final shares 0.3, 0.4, 0.5, 0.6, 0.7 -> mean 0.5 with scipy's bootstrap percentile interval
     row = table[(table["subsidy_depth"] == 2.0) & (table["fee_rate"] == 0.04)].iloc[0]
-    half = 2.776445 * math.sqrt(0.025) / math.sqrt(5)
     assert (row.final_share_mean, row.final_share_low, row.final_share_high) == pytest.approx(
-        (0.5, 0.5 - half, 0.5 + half), abs=1e-5)
+        (0.5, *scipy_percentile([0.3, 0.4, 0.5, 0.6, 0.7])), abs=1e-12)
     # cell (0, 0.01): 4 ok runs, net = 1000 (r - 1) - 4000 for r = 0..3 -> -5000, -4000, -3000, -2000:
-    # mean -3500, s = sqrt(5/3) * 1000, t(0.975, 3) = 3.182446; the failed run's NaN is not counted
+    # mean -3500; the failed run's NaN is not counted
     row = table[(table["subsidy_depth"] == 0.0) & (table["fee_rate"] == 0.01)].iloc[0]
-    half = 3.182446 * 1000 * math.sqrt(5 / 3) / 2
     assert row.net_fiscal_return_n == 4
     assert (row.net_fiscal_return_mean, row.net_fiscal_return_low, row.net_fiscal_return_high) == pytest.approx(
-        (-3500.0, -3500.0 - half, -3500.0 + half), rel=1e-6)
+        (-3500.0, *scipy_percentile([-5000.0, -4000, -3000, -2000])), rel=1e-12)
+
+
+def scipy_percentile(values) -> tuple[float, float]:
+    """The oracle for means' intervals: scipy.stats.bootstrap's percentile interval, same resamples and seed."""
+    from scipy.stats import bootstrap
+
+    res = bootstrap((np.asarray(values, float),), np.mean, n_resamples=MEAN_RESAMPLES, method="percentile",
+                    rng=np.random.default_rng(MEAN_SEED))
+    return float(res.confidence_interval.low), float(res.confidence_interval.high)
 
 
 # ------------------------------------------------------------------------------ packages
@@ -200,13 +249,12 @@ def test_package_table_matches_hand_numbers():
     d = table.loc["district"]
     assert (d.n_runs, d.n_ok, d.n_failed, d.took_off) == (7, 6, 1, 4)
     assert (d.p_took_off_low, d.p_took_off_high) == pytest.approx(wilson_by_hand(4, 6), abs=1e-12)
-    # net fiscal return 500, 200, -900, 800, 100, -600: mean 100/6, s from the deviations, t(0.975, 5)
+    # net fiscal return 500, 200, -900, 800, 100, -600: mean 100/6 with scipy's bootstrap percentile interval
     x = [500.0, 200, -900, 800, 100, -600]
-    mean = sum(x) / 6
-    s = math.sqrt(sum((v - mean) ** 2 for v in x) / 5)
-    half = 2.570582 * s / math.sqrt(6)
     assert (d.net_fiscal_return_mean, d.net_fiscal_return_low, d.net_fiscal_return_high) == pytest.approx(
-        (mean, mean - half, mean + half), rel=1e-6)
+        (sum(x) / 6, *scipy_percentile(x)), rel=1e-12)
+    # incentives paid are the same in every run: the interval is that amount, not a symmetric band around it
+    assert (d.incentives_paid_low, d.incentives_paid_high) == (1000.0, 1000.0)
     # cost per job: the run without jobs has none; mean of the 5 others
     assert d.cost_per_job_n == 5 and d.cost_per_job_mean == pytest.approx((10 + 5 + 1000 / 300 + 2.5 + 2) / 5)
     # payback: 4 of 6 paying runs paid back; median of 5, 6, 7, 9, never, never = (7 + 9) / 2
@@ -311,8 +359,9 @@ def test_write_report_on_a_grid_folder_is_complete_and_reproducible(tmp_path):
     text = path.read_text(encoding="utf-8")
     assert "# Sweep report: tiny_grid" in text and "A hand-made 2 x 2 grid." in text
     assert "**17 ok**, **1 failed**" in text
-    # the headline comes from the numbers: p >= 50% in cells 5/5 and 3/5; only 5/5 has its lower bound above 50%
-    assert "more likely than not (estimated probability at least 50%) in 2 of 4 combinations" in text
+    # the headline comes from the numbers: p > 50% in cells 5/5 and 3/5; only 5/5 has its lower bound above 50%
+    assert ("more likely than not (estimated probability above 50%; a cell at exactly 50% is not counted) in 2 of 4 "
+            "combinations") in text
     assert "in 1 of them the whole 95% interval lies above 50%" in text
     assert "RuntimeError: boom \\| bad" in text  # the failed run's error, pipe escaped for Markdown
     lo, hi = wilson_by_hand(3, 5)
@@ -508,7 +557,11 @@ def test_lhs_report_has_a_scatter_and_a_binned_headline(tmp_path):
     assert (f"the take-off probability goes from 0% [0%, {100 * hi0:.0f}%] at depth 0 to 1 to 100% "
             f"[{100 * wilson_by_hand(3, 3)[0]:.0f}%, 100%] at depth 3 to 4. The difference, +100 percentage points "
             f"[{100 * low:+.0f}, {100 * high:+.0f}] (Newcombe's 95% interval), is a clear change over depth.") in text
-    assert "other factors (fee) vary over their ranges" in text
+    assert "Within each bin of one factor the others vary over their ranges" in text
+    # every factor is binned, not only the first: fee 0.01 to 0.05 in 4 bins of 0.01
+    assert "### Take-off over depth" in text and "### Take-off over fee" in text
+    bins = rep.tables["take_off_bins.csv"]
+    assert list(bins["factor"].unique()) == ["depth", "fee"] and list(bins.groupby("factor")["n_ok"].sum()) == [8, 8]
     assert "| 1 to 2 | 0 | 0 | 0 | n/a |" in text  # the empty bin is shown, not dropped
     # the same with overlapping bins: no claim of a change
     flat = lhs_results().assign(took_off=[True, False, True, False, True, False, True, False, None])
@@ -574,7 +627,7 @@ def test_small_sobol_sample_is_called_too_small():
 
 
 def test_sobol_sum_outside_unit_interval_prints_no_interaction_share(monkeypatch):
-    import clustersim.sweep.report as report
+    import clustersim.sweep.report.prose as report  # the module whose section calls it
 
     # S1 sums to 1.10 with confidence sqrt(0.3² + 0.3²) = 0.42: outside [0, 1] but within sampling error, so
     # not flagged, and "interactions account for about -10%" must not be printed
@@ -594,3 +647,46 @@ def test_sobol_sum_outside_unit_interval_prints_no_interaction_share(monkeypatch
     table.loc[:, "S1"] = [0.5, 0.3]  # sum 0.8: interactions about 20%
     text = "\n".join(build_report(results, meta).lines)
     assert "sum to 0.80, so interactions account for about 20% of the variance." in text
+
+
+# ------------------------------------------------------------------------------ jobs and cost of every grid cell
+def test_grid_report_carries_jobs_cost_and_payback_of_every_cell_and_the_asked_outcomes():
+    results = grid_results()
+    ok = results["status"] == "ok"
+    # cell (2, 0.01): 5 runs, jobs 100 r, incentives 1000 each, extra revenue 1500, payback in year 4 + r
+    results["jobs"] = np.where(ok, 100.0 * results["replicate"], np.nan)
+    results["incentives_paid"] = np.where(ok, 1000.0 * results["subsidy_depth"] / 2, np.nan)
+    results["extra_revenue"] = np.where(ok, 1500.0, np.nan)
+    results["cost_per_job"] = results["incentives_paid"] / results["jobs"].where(results["jobs"] > 0)
+    results["payback_year"] = np.where(ok & (results["subsidy_depth"] > 0), 4.0 + results["replicate"], np.nan)
+    results["hhi"] = np.where(ok, 0.25, np.nan)
+    meta = {**GRID_META, "outcomes": ["took_off", "final_share", "net_fiscal_return", "hhi"]}
+    rep = build_report(results, meta)
+    text = "\n".join(rep.lines)
+    table = rep.tables["take_off_table.csv"].set_index(["subsidy_depth", "fee_rate"])
+    cell = table.loc[(2.0, 0.01)]
+    assert cell.jobs_mean == pytest.approx(200.0) and cell.incentives_paid_mean == pytest.approx(1000.0)
+    assert (cell.incentives_paid_low, cell.incentives_paid_high) == (1000.0, 1000.0)
+    # cost per job over the 4 runs with jobs: 1000/100, 1000/200, 1000/300, 1000/400
+    assert cell.cost_per_job_n == 4 and cell.cost_per_job_mean == pytest.approx((10 + 5 + 10 / 3 + 2.5) / 4)
+    assert (cell.paid_back, cell.payback_eligible, cell.payback_year_median) == (5, 5, 6.0)
+    assert table.loc[(0.0, 0.01)].payback_eligible == 0  # paid nothing
+    assert "## Jobs and cost in every cell" in text
+    assert "| 2 | 1% | 5 | 200 [" in text and "5/5: 100% [" in text and "n/a (no incentives paid)" in text
+    # the outcome the experiment asked for appears, with its interval
+    assert "## Further outcomes" in text and "hhi [95% CI]" in text and "| 2 | 1% | 5 | 0.25 [0.25, 0.25] |" in text
+    # with the default (every outcome) there is no further-outcomes table
+    from clustersim.sweep.outcomes import OUTCOMES
+
+    every = {**GRID_META, "outcomes": list(OUTCOMES)}
+    assert "## Further outcomes" not in "\n".join(build_report(results, every).lines)
+
+
+def test_a_cell_at_exactly_half_is_not_more_likely_than_not():
+    results = grid_results()
+    half = (results["subsidy_depth"] == 0.0) & (results["fee_rate"] == 0.01) & (results["status"] == "ok")
+    results.loc[half & (results["replicate"] < 2), "took_off"] = True  # 2 of 4: 50%
+    text = "\n".join(build_report(results, GRID_META).lines)
+    assert "in 2 of 4 combinations" in text  # still only 5/5 and 3/5
+    assert "With focal fee (share of revenue) at 1%, it is more likely than not from subsidy depth (× face value) 2 " \
+        "upward." in text

@@ -40,7 +40,7 @@ def test_shipped_scenario_loads_and_runs(path: Path):
 def test_district_package_is_text_2_exactly():
     s = load_scenario(SCENARIOS / "district_package.toml")
     p = s.packages["district"]
-    # POLICY_NOTES Text 2, line by line
+    # Text 2 of docs/policy.md, line by line
     assert [(t.min_investment, t.price) for t in p.land_tiers] == [(20000, 12.5), (10000, 13.5), (5000, 14.0)]
     assert p.standard_factory_price == 14.5
     assert p.rebate_schedule == [1.0, 1.0, 1.0, 0.5, 0.5]

@@ -4,7 +4,7 @@ a. deeper subsidies do not lower the focal county's expected share;
 b. without agglomeration firms spread by cost alone: identical counties get equal shares, a
    cheaper county a larger one;
 c. strong agglomeration with weak congestion: one county captures each sector;
-d. the Polya-urn special case (MODEL_SPEC §7) reproduces the urn's exact distribution, and
+d. the Polya-urn special case (docs/reference_design.md §7) reproduces the urn's exact distribution, and
    the test that shows it rejects a non-urn configuration.
 
 Every parameter that matters is set explicitly in :data:`BASE` or in the test (never a
@@ -215,7 +215,7 @@ def test_strong_agglomeration_one_county_captures_each_sector() -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# d. the Polya urn (MODEL_SPEC §7)
+# d. the Polya urn (reference design §7, docs/reference_design.md)
 # --------------------------------------------------------------------------------------------
 
 def polya(theta: float) -> Scenario:

@@ -157,7 +157,43 @@ def test_step_advances_the_year_and_redraws(tab):
     tab.page.wait_for_function("srcs => { const now = [...document.querySelectorAll('img')].map(i => i.src);"
                                " return now.length === srcs.length && now.every((s, i) => s !== srcs[i]); }",
                                arg=before)
-    assert "Time: 2.0" in tab.page.inner_text("body")  # Mesa's own step counter agrees
+    assert "Time:" not in tab.page.inner_text("body")  # Mesa's own counter card is hidden (the status has the year)
+
+
+def test_mesa_tuning_controls_are_hidden_and_the_buttons_stay(tab):
+    body = tab.page.inner_text("body")  # visible text only
+    for noise in ("Play Interval", "Render Interval", "Use Threads", "Information", "Time:"):
+        assert noise not in body, noise
+    for name in ("Step", "Reset"):
+        assert tab.button(name).is_visible()
+    assert tab.page.get_by_role("button", name="▶").is_visible()
+    # hidden, not removed: Mesa still steps the model with its defaults
+    assert tab.page.get_by_text("Play Interval (ms)").count() == 1
+    tab.step()
+    assert tab.year() == 1
+
+
+def test_chart_terms_are_explained_on_the_page_and_on_hover(tab):
+    glossary = tab.page.locator(".cs-glossary")
+    text = glossary.inner_text()
+    assert "HHI: how concentrated the jobs in counties are" in text
+    assert "EG γ: how much more a sector's firms cluster than if they were placed at random" in text
+    assert "wage × 10: so that it shares the axis with the land price" in text
+    assert "dotted line: after it no firm receives anything from its package" in text
+    titles = [glossary.locator("abbr").nth(i).get_attribute("title") for i in range(glossary.locator("abbr").count())]
+    assert titles[0].startswith("Herfindahl–Hirschman index of county jobs: ")
+    assert titles[1].startswith("Ellison–Glaeser index, one per sector: ")
+    assert len(titles) == 4
+
+
+def test_a_second_ui_on_the_same_port_is_refused_in_one_line(server):
+    port = urlparse(server).port
+    done = subprocess.run([sys.executable, "-m", "clustersim", "ui", "--port", str(port)], cwd=REPO,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 2
+    assert done.stdout == ""  # no address printed first
+    assert done.stderr == (f"--port: port = {port}: http://127.0.0.1:{port}/ is already in use (another clustersim "
+                           f"ui?); stop it or choose a free port, e.g. --port {port + 1}\n")
 
 
 def _press(tab, label: str, key: str, times: int) -> None:

@@ -402,3 +402,38 @@ def test_cli_refuses_a_bad_scenario_before_starting_a_server(run_cli, tmp_path):
     assert "ClusterSim UI at" not in out.stdout
     out = run_cli("ui", "--port", "70000")
     assert out.returncode == 2 and "between 1 and 65535" in out.stderr
+
+
+# ------------------------------------------------------------------------------ readability (issue 10, item 8)
+def test_dotted_incentives_end_line_has_a_legend_entry():
+    model = stepped("held_package")
+    figures = components.SeriesPlot().update(model)
+    labels = [t.get_text() for t in figures[0].axes[0].get_legend().get_texts()]
+    end = model.incentives_end_year()
+    assert f"incentives end (year {end:g})" in labels
+    dotted = [line for line in figures[0].axes[0].lines if line.get_linestyle() == ":"]
+    assert [line.get_xdata()[0] for line in dotted] == [end]  # the entry describes the line that is drawn
+
+
+def test_chart_and_map_text_is_at_least_9_points():
+    model = stepped("held_package")
+    for fig in [components.MapPlot().update(model), *components.SeriesPlot().update(model)]:
+        for ax in fig.axes:
+            texts = [*ax.get_xticklabels(), *ax.get_yticklabels(), ax.title, ax.xaxis.label]
+            legend = ax.get_legend()
+            texts += list(legend.get_texts()) if legend is not None else []
+            texts += list(ax.texts)
+            sizes = [t.get_fontsize() for t in texts if t.get_text()]
+            assert sizes and min(sizes) >= 9, (ax.get_title(), sorted(set(sizes)))
+
+
+def test_map_labels_sit_below_their_circle_and_the_focal_ring():
+    model = stepped("held_package", years=8)
+    plot = components.MapPlot()
+    fig = plot.update(model)
+    ax = fig.axes[0]
+    ring = next(p for p in ax.patches if p.get_edgecolor()[:3] != (1.0, 1.0, 1.0) and not p.get_fill())
+    focal_label = next(t for t in ax.texts if t.get_text().startswith(model.focal_name))
+    # the label's anchor is at or below the ring's lowest point, so the text (va=top) starts under it
+    assert focal_label.xy[1] <= ring.center[1] - ring.radius + 1e-9
+    assert focal_label.get_path_effects()  # a white halo keeps it readable over lines and circles

@@ -84,7 +84,7 @@ def busy_world(*, name: str = "busy", years: int = 5, seed: int = 0, focal_count
 
 
 def district_package() -> dict:
-    """The district package of POLICY_NOTES Text 2 as ``scenarios/district_package.toml`` encodes
+    """The district package of Text 2 of docs/policy.md as ``scenarios/district_package.toml`` encodes
     it (``[packages.district]``), every field written out."""
     return load_scenario(SCENARIOS / "district_package.toml").packages["district"].model_dump()
 

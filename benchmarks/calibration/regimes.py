@@ -1,4 +1,5 @@
-"""Measure the three regime properties of MODEL_SPEC §9 for the current defaults (or overrides).
+"""Measure the three regime properties of the reference design (docs/reference_design.md §9) for the current
+defaults (or overrides).
 
 1. onset: the counties' share of all firms in years 3, 5, 8 and 15 of the no-incentive baseline;
 2. path dependence: over seeds, which county leads (by employment) in year 30, and the

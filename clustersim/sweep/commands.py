@@ -2,13 +2,14 @@
 
 Exit status of ``sweep``/``demo``: 0 when every run of the design is ok; 1 when some runs
 failed even after their retries (the sweep still finishes, and records each error); 2 when
-the experiment or an argument is unusable (one line on stderr); 130 when interrupted (the
-runs finished so far are saved: ``--resume`` continues).
+the experiment or an argument is unusable (one line on stderr); 130 when interrupted by Ctrl-C,
+143 by SIGTERM (the runs finished so far are saved: ``--resume`` continues).
 """
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 from pathlib import Path
@@ -22,11 +23,11 @@ DEMO_EXPERIMENT = Path("experiments") / "take_off.toml"
 DEMO_REPLICATES = 16
 
 
-def _add_execution_arguments(p: argparse.ArgumentParser) -> None:
+def _add_execution_arguments(p: argparse.ArgumentParser, replicates: str = "the experiment's") -> None:
     p.add_argument("--workers", type=whole_number(1), metavar="N",
                    help="worker processes (default: every core); 1 runs in this process")
     p.add_argument("--replicates", type=whole_number(1), metavar="N",
-                   help="replicates per design point (default: the experiment's)")
+                   help=f"replicates per design point (default: {replicates})")
     p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
 
 
@@ -65,17 +66,32 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def _run(exp, out: Path, **kwargs) -> int:
+    from clustersim.sweep.design import build_design
     from clustersim.sweep.runner import run_sweep
 
+    for line in build_design(exp).meta["package_warnings"]:
+        print(f"warning   {line}")
     t0 = time.perf_counter()
+    previous = signal.signal(signal.SIGTERM, _terminate)  # a kill (SIGTERM) stops the sweep as Ctrl-C does
     try:
         summary = run_sweep(exp, out, **kwargs)
-    except KeyboardInterrupt:
-        print(f"\ninterrupted after {time.perf_counter() - t0:.0f} s; the finished runs are saved in {out}/: "
+    except KeyboardInterrupt as stop:
+        how = " by SIGTERM" if isinstance(stop, Terminated) else ""
+        print(f"\ninterrupted{how} after {time.perf_counter() - t0:.0f} s; the finished runs are saved in {out}/: "
               "run the same command with --resume to finish", file=sys.stderr)
-        return 130
+        return 143 if isinstance(stop, Terminated) else 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     print(summary.lines())
     return summary.exit_status
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM during a sweep: handled like Ctrl-C (workers stopped, finished runs kept), exit status 143."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
 
 
 # ------------------------------------------------------------------------------ demo
@@ -88,7 +104,8 @@ def add_demo(sub: argparse._SubParsersAction) -> None:
                     "folder. An existing demo folder with the same design is reused (only missing runs run).")
     p.add_argument("--out", type=Path, default=Path("results") / "demo", metavar="DIR",
                    help="results folder (default: results/demo/); the report goes to DIR/report/")
-    _add_execution_arguments(p)
+    _add_execution_arguments(p, replicates=f"{DEMO_REPLICATES}, fewer than the experiment's, to finish in about "
+                                           "two minutes")
     p.set_defaults(handler=cmd_demo, replicates=DEMO_REPLICATES)
 
 

@@ -85,7 +85,13 @@ def build_design(exp: Experiment) -> Design:
     for f in factors:
         dtype = {"float": "float64", "int": "float64", "bool": "bool", "str": object}[f.kind]
         runs[f.name] = runs[f.name].astype(dtype)
-    return Design(runs=runs, meta=_meta(exp, len(samples), len(runs)))
+    from clustersim.sweep.checks import sweep_warnings
+
+    meta = _meta(exp, len(samples), len(runs))
+    meta["package_warnings"] = sweep_warnings(exp, [dict(zip(names, (_design_value(f, v) for f, v in
+                                                                  zip(factors, s, strict=True)), strict=True))
+                                                    for s in samples])
+    return Design(runs=runs, meta=meta)
 
 
 def _design_value(f: Factor, value: Any) -> Any:

@@ -32,6 +32,7 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from clustersim.filekind import require_experiment
 from clustersim.params import NO_PACKAGE, Counties, RegionTraits, Scenario
 
 # The scenario loader's schema walkers and error wording are reused (not copied) so that
@@ -41,6 +42,7 @@ from clustersim.scenario import (
     annotation_at,
     apply_overrides,
     describe_type_error,
+    first_error,
     keys_at,
     load_scenario,
     read_toml,
@@ -239,6 +241,7 @@ def load_experiment(path: str | Path, *, replicates: int | None = None) -> Exper
     """
     path = Path(path)
     raw = read_toml(path, "an experiment")
+    require_experiment(path, raw)
     try:
         spec = _ExperimentSpec.model_validate(raw)
     except ValidationError as err:
@@ -361,6 +364,10 @@ class _Builder:
         try:
             result = apply_overrides(self._base, dict(overrides.values()), source=str(self.path))
         except ScenarioError as whole:
+            inside = _key_holding(whole.field, overrides)
+            if inside is not None:  # the error is within one key's value (a nested package, tier, schedule)
+                key, rest = inside
+                raise ScenarioError(self.path, f'{where}."{key}"{rest}', whole.value, whole.allowed) from None
             for key, (real, value) in overrides.items():
                 try:
                     apply_overrides(self._base, {real: value})
@@ -626,6 +633,18 @@ def _focal_name(scenario: Scenario) -> str:
         raise ScenarioError(err.path, err.field, err.value, err.allowed) from None
 
 
+def _key_holding(field_: str, overrides: Mapping[str, tuple[str, Any]]) -> tuple[str, str] | None:
+    """``(written key, rest of the field)`` of the override whose real path holds ``field_`` (the
+    longest such path; rest empty or starting with "."), e.g. ``packages.p.rebate_schedule.0`` in
+    ``{"packages.p": ...}`` gives ``("packages.p", ".rebate_schedule.0")``; None if none holds it."""
+    holding = [(len(real), key, field_[len(real):]) for key, (real, _) in overrides.items()
+               if field_ == real or field_.startswith(real + ".")]
+    if not holding:
+        return None
+    _, key, rest = max(holding, key=lambda h: h[0])
+    return key, rest
+
+
 def _without_path(err: ScenarioError, path: str = "") -> str:
     """What a scenario error says is allowed, prefixed by its field unless that is ``path``."""
     return f"{err.field}: {err.allowed}" if err.field and err.field != path else err.allowed
@@ -649,7 +668,7 @@ def point_key(point: Mapping[str, Any]) -> str:
 
 # ------------------------------------------------------------------------------ pydantic errors
 def _from_validation(path: Path, err: ValidationError) -> ScenarioError:
-    first = err.errors()[0]
+    first = first_error(err)
     loc = tuple(first["loc"])
     kind = first["type"]
     # drop pydantic's union-member tags ("bool", "int", ...) from the location

@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
+from clustersim import units
 from clustersim.figures import PALETTE
 
 if TYPE_CHECKING:
@@ -60,7 +61,7 @@ def grid_heatmap(values: np.ndarray, *, x_ticks: Sequence[str], y_ticks: Sequenc
     if kind in ("probability", "share"):
         bar.formatter = PercentFormatter(1.0, decimals=0)
     else:
-        bar.formatter = FuncFormatter(lambda v, _: f"{v:,.4g}")
+        bar.formatter = FuncFormatter(units.compact)
     if annotations is not None:
         for j in range(ny):
             for i in range(nx):
@@ -135,7 +136,7 @@ def package_chart(labels: Sequence[str], panels: Sequence[tuple[str, np.ndarray,
             ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         else:
             ax.xaxis.set_major_locator(MaxNLocator(4))
-            ax.xaxis.set_major_formatter(FuncFormatter(_compact))
+            ax.xaxis.set_major_formatter(FuncFormatter(units.compact))
         ax.set_title(name, fontsize=9)
         ax.grid(axis="x", alpha=0.3)
         ax.set_yticks(pos, list(labels))
@@ -150,12 +151,19 @@ TOOK_OFF_COLOUR, NO_TAKE_OFF_COLOUR = "#0072B2", "#D55E00"  # Okabe-Ito blue and
 
 
 def run_scatter(x: np.ndarray, y: np.ndarray, took_off: np.ndarray, share: np.ndarray | None, *, x_label: str,
-                y_label: str, title: str, x_percent: bool = False, y_percent: bool = False) -> Figure:
+                y_label: str, title: str, x_percent: bool = False, y_percent: bool = False,
+                replicate: np.ndarray | None = None) -> Figure:
     """One marker per run at ``(x, y)``: a blue circle if it took off, a vermillion cross if not
-    (crosses drawn on top, so replicates at one point that differ stay visible); marker area
-    proportional to the run's final share when ``share`` is given. ``x_percent`` / ``y_percent``:
-    the axis holds shares, shown in %."""
+    (crosses drawn on top); marker area proportional to the run's final share when ``share`` is
+    given. ``replicate`` (0, 1, ...): the replicates of one point are drawn side by side, each moved
+    right by ``(replicate - (R - 1) / 2) · step`` with ``step = min(2.5 %, 20 % / R)`` of the x range
+    (R replicates), so that none hides another. ``x_percent`` / ``y_percent``: the axis holds shares, shown in %."""
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if replicate is not None and x.size:
+        reps = np.asarray(replicate, dtype=float)
+        span = float(np.ptp(x)) or 1.0
+        step = min(0.025, 0.2 / (float(reps.max()) + 1.0)) * span
+        x = x + (reps - float(reps.max()) / 2.0) * step
     took = np.asarray(took_off, dtype=bool)
     fig = Figure(figsize=(7.5, 5.0), layout="constrained")
     ax = fig.subplots()
@@ -189,14 +197,6 @@ def run_scatter(x: np.ndarray, y: np.ndarray, took_off: np.ndarray, share: np.nd
     return fig
 
 
-def _compact(value: float, _pos: object = None) -> str:
-    """Tick text: 250k, 1.5M, 12."""
-    for size, suffix in ((1e6, "M"), (1e3, "k")):
-        if abs(value) >= size:
-            return f"{value / size:g}{suffix}"
-    return f"{value:g}"
-
-
 def sensitivity_chart(table: pd.DataFrame, kind: str, *, title: str,
                       outcome_titles: dict[str, str] | None = None) -> Figure:
     """One panel per outcome: Morris mu* (bars) with its 95 % confidence, or Sobol S1 and ST side by
@@ -221,7 +221,7 @@ def sensitivity_chart(table: pd.DataFrame, kind: str, *, title: str,
             ax.set_xlabel("Sobol index (share of variance)")
             ax.legend(fontsize=8, frameon=False, loc="lower right")
         ax.set_yticks(pos, list(labels))
-        ax.xaxis.set_major_formatter(FuncFormatter(_compact))
+        ax.xaxis.set_major_formatter(FuncFormatter(units.compact))
         ax.set_title((outcome_titles or {}).get(outcome, outcome), fontsize=10)
         ax.grid(axis="x", alpha=0.3)
     axes[0].invert_yaxis()  # shared y: first factor on top in every panel

@@ -31,6 +31,14 @@ def _focal_package_offers(pending: ses.PendingRun) -> bool:
 HIDE_EMPTY_CARDS = """
 .v-navigation-drawer .v-card:has(> .v-card__text > .v-sheet:only-child:empty) { display: none; }
 """
+#: Mesa's sidebar column (the one whose first card holds the Step / Play / Reset buttons) also shows
+#: "Play Interval", "Render Interval" and "Use Threads" inputs and an "Information: Time" card: tuning
+#: knobs and a duplicate of the status panel's year that only distract students. Hide the inputs of
+#: the buttons' card and every card after the first in that column (Model Parameters, Information).
+HIDE_MESA_TUNING = """
+.v-navigation-drawer .v-card:has(button.v-btn) .v-input { display: none; }
+.v-navigation-drawer .v-sheet:has(> .v-card:first-child button.v-btn) > .v-card:not(:first-child) { display: none; }
+"""
 _HINT = {"font-size": "12px", "color": "#666"}
 
 
@@ -146,7 +154,7 @@ def Page():
         solara.Error(f"The scenario cannot be used: {problem}")
         return
     # no components for Mesa's draggable half-width grid: the dashboard below lays out the figures itself
-    solara.Style(HIDE_EMPTY_CARDS)
+    solara.Style(HIDE_EMPTY_CARDS + HIDE_MESA_TUNING)
     SolaraViz(model, components=[], model_params={"run": pending}, name="ClusterSim: firms, counties, clusters")
     _SidebarControls(pending, model)
     Dashboard(model.value)

@@ -24,15 +24,16 @@ from typing import TYPE_CHECKING
 import matplotlib.image as mimage
 import numpy as np
 import solara
+from matplotlib import patheffects
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection, PatchCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, Wedge
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 from mesa.visualization.utils import update_counter
 
-from clustersim import outputs
+from clustersim import outputs, units
 from clustersim.figures import COAST_COLOUR, FOCAL_COLOUR, PALETTE
 
 if TYPE_CHECKING:
@@ -47,6 +48,8 @@ LIVE_COLOUR = "#c51b8a"   # a policy change made while the model ran
 LIVE_PANEL = {"subsidy_depth": 0, "strategic_competition": 0, "fee_rate": 4, "fee_trap": 4, "governance": 5}
 DPI = 72  # the page shows figures at about this size; more dots only cost drawing time
 LEADERS = 4  # counties named in the time series besides the focal one
+#: font sizes in points (= pixels at DPI 72) of the map and the charts: readable on a laptop screen
+FONT = {"title": 12, "tick": 10, "legend": 9, "label": 9, "note": 9}
 
 #: what the map's circles measure; one value per browser session (Solara scopes reactives per session)
 map_measure = solara.reactive("firms")
@@ -121,13 +124,14 @@ class MapPlot:
         self.ax = self.figure.add_axes((0.11, 0.09, 0.86, 0.84))
         self.ax.xaxis.set_major_locator(MaxNLocator(5))
         self.ax.yaxis.set_major_locator(MaxNLocator(5))
-        self.ax.set_xlabel("km inland from the coast")
-        self.ax.set_ylabel("km along the coast")
+        self.ax.set_xlabel("km inland from the coast", fontsize=FONT["tick"])
+        self.ax.set_ylabel("km along the coast", fontsize=FONT["tick"])
+        self.ax.tick_params(labelsize=FONT["tick"])
         # the year changes every step, the caption with the measure: a long title costs 5 ms to draw.
         # y given: no automatic title placement, which would push every title off the figure while
         # the year is hidden for the static layer
-        self._year = self.ax.set_title("", loc="left", fontsize=10, fontweight="bold", y=1.0)
-        self._caption = self.ax.set_title("", loc="right", fontsize=10, y=1.0)
+        self._year = self.ax.set_title("", loc="left", fontsize=FONT["title"], fontweight="bold", y=1.0)
+        self._caption = self.ax.set_title("", loc="right", fontsize=FONT["legend"], y=1.0)
         self._blit = _Blitter(self.figure)
         self._dynamic: list = []
         self._static_key: object = None
@@ -176,11 +180,14 @@ class MapPlot:
         f = model.focal
         self._dynamic.append(ax.add_patch(Circle((x[f], y[f]), radius[f] + 0.025 * span, fill=False,
                                                  edgecolor=FOCAL_COLOUR, linewidth=2.0, zorder=4)))
+        ring = np.where(np.arange(len(r.names)) == f, 0.025 * span, 0.0)  # the focal ring is wider than its pie
         for i, name in enumerate(r.names):
+            # below the circle (and ring), with a white halo: readable over lines and neighbouring circles
             self._dynamic.append(ax.annotate(
-                f"{name}\n{totals[i]:,.0f}", (x[i], y[i] - radius[i]), xytext=(0, -2), textcoords="offset points",
-                ha="center", va="top", fontsize=7, zorder=5, color=FOCAL_COLOUR if i == f else "black",
-                fontweight="bold" if i == f else "normal"))
+                f"{name}\n{totals[i]:,.0f}", (x[i], y[i] - radius[i] - ring[i]), xytext=(0, -3),
+                textcoords="offset points", ha="center", va="top", fontsize=FONT["label"], zorder=5,
+                color=FOCAL_COLOUR if i == f else "black", fontweight="bold" if i == f else "normal",
+                path_effects=[patheffects.withStroke(linewidth=2.5, foreground="white")]))
         self._year.set_text(f"Year {model.year}")
         unit = "firms" if measure == "firms" else "jobs"
         self._caption.set_text(f"circle area ∝ {unit}; lines: moves last year")
@@ -202,7 +209,7 @@ class MapPlot:
                               markeredgecolor=FOCAL_COLOUR, markeredgewidth=2, label=f"focal: {model.focal_name}"))
         handles.append(Line2D([], [], color=MOVE_COLOUR, alpha=0.5, linewidth=2, label="moves"))
         # opaque and above the circles: the blitter puts its pixels back after drawing them
-        ax.legend(handles=handles, loc="upper left", fontsize=8, framealpha=1.0).set_zorder(6)
+        ax.legend(handles=handles, loc="upper left", fontsize=FONT["legend"], framealpha=1.0).set_zorder(6)
 
     def png(self) -> bytes:
         """The figure as last updated, as PNG (the same pixels as ``png(self.figure)``)."""
@@ -257,20 +264,22 @@ class SeriesPlot:
     spare, so a panel's frame is redrawn only now and then (and the others' not at all)."""
 
     TITLES = ("Firms in the leading counties", "Concentration", "{focal}: land price and wage",
-              "County balance (thousand wan)", "Fee rate (% of revenue)", "Governance quality (0-1)")
+              "County balance (wan)", "Fee rate (% of revenue)", "Governance quality (0-1)")
     SIZE = (4.33, 2.8)  # inches at DPI: three panels side by side make the width of the old single figure
 
     def __init__(self) -> None:
         self.figures = [Figure(figsize=self.SIZE, dpi=DPI) for _ in self.TITLES]
         self.axes = [fig.add_axes((0.13, 0.16, 0.84, 0.74)) for fig in self.figures]
         for p, ax in enumerate(self.axes):
-            ax.tick_params(labelsize=8)
+            ax.tick_params(labelsize=FONT["tick"])
             ax.grid(alpha=0.25)
             # few ticks: tick marks, labels and grid lines are most of the drawing time
             ax.yaxis.set_major_locator(MaxNLocator(4))
+            if p == 3:  # balances in wan reach millions: 1.5M, 250k (units.compact)
+                ax.yaxis.set_major_formatter(FuncFormatter(units.compact))
             ax.xaxis.set_major_locator(MaxNLocator(5, integer=True))
             if p >= 3:
-                ax.set_xlabel("year", fontsize=8, labelpad=1)
+                ax.set_xlabel("year", fontsize=FONT["tick"], labelpad=1)
         self._blits = [_Blitter(fig) for fig in self.figures]
         self._curves: list[list[Line2D]] = [[] for _ in self.axes]
         self._keys: list[object] = [None] * len(self.axes)
@@ -299,8 +308,8 @@ class SeriesPlot:
             specs[1].append((years, np.asarray(mv[f"eg_{name}"], float), _sector_colour(k), 1.2, f"EG γ {name}"))
         specs[2].append((years, np.asarray(mv["focal_land_price"], float), "#8c564b", 1.5, "land price (wan/mu)"))
         specs[2].append((years, np.asarray(mv["focal_wage"], float) * 10.0, "#17becf", 1.5,
-                         "wage ×10 (wan/worker-yr)"))
-        for panel, field, scale in ((3, "balance", 1e-3), (4, "fee_rate", 100.0), (5, "governance", 1.0)):
+                         "wage × 10 (wan/worker-yr)"))
+        for panel, field, scale in ((3, "balance", 1.0), (4, "fee_rate", 100.0), (5, "governance", 1.0)):
             data = timeline.county(field) * scale
             for j in range(len(names)):
                 if j != j_focal:
@@ -355,7 +364,7 @@ class SeriesPlot:
                 artist.remove()
         if ax.get_legend() is not None:
             ax.get_legend().remove()
-        ax.set_title(self.TITLES[p].format(focal=model.focal_name), fontsize=10)
+        ax.set_title(self.TITLES[p].format(focal=model.focal_name), fontsize=FONT["title"])
         ax.set_xlim(0, max(model.config.years, 1))
         ax.set_ylim(*self._limits[p])
         if p == 3:
@@ -372,14 +381,18 @@ class SeriesPlot:
         for year, texts in labels.items():
             if texts:  # reading up along the line, left of it
                 ax.text(year, 0.98, ", ".join(texts) + " ", transform=ax.get_xaxis_transform(), rotation=90,
-                        ha="right", va="top", fontsize=7, color=LIVE_COLOUR, zorder=1)
+                        ha="right", va="top", fontsize=FONT["note"], color=LIVE_COLOUR, zorder=1)
         handles = [Line2D([], [], color=c, linewidth=w, label=label) for label, c, w in legend]
+        if p == 0 and end_line is not None:
+            handles.append(Line2D([], [], color="black", linestyle=":", linewidth=1,
+                                  label=f"incentives end (year {end_line:g})"))
         if p == 0 and changes:
             handles.append(Line2D([], [], color=LIVE_COLOUR, linestyle="--", linewidth=1.2,
                                   label="policy changed live"))
         if handles:
             # under the curves (zorder 1), where the blitter draws them: the same pixels either way
-            ax.legend(handles=handles, fontsize=7, loc="upper left", frameon=False).set_zorder(1)
+            ax.legend(handles=handles, fontsize=FONT["legend"], loc="upper left", frameon=False,
+                      handlelength=1.5, labelspacing=0.3).set_zorder(1)
 
     def png(self) -> list[bytes]:
         """Each panel as last updated, as PNG (the same pixels as ``png(figure)``)."""
@@ -390,7 +403,7 @@ class SeriesPlot:
 def series_figure(model: SessionModel) -> list[Figure]:
     """Six panels over the years so far, one figure each (x axis: the scenario's whole run, so
     the curves grow): firms in the leading counties; HHI and Ellison-Glaeser gamma by sector;
-    the focal county's land price and wage; every county's fiscal balance (thousand wan), fee
+    the focal county's land price and wage; every county's fiscal balance (wan), fee
     rate and governance (focal in red). A dotted line marks the year the focal county's
     incentives end, a dashed one each live policy change (labelled in the panel of what changed)."""
     return SeriesPlot().update(model)
@@ -398,7 +411,7 @@ def series_figure(model: SessionModel) -> list[Figure]:
 
 # ------------------------------------------------------------------------------ status
 def _wan(value: float) -> str:
-    return f"{value:,.0f} wan"
+    return units.money(value, unit=True)
 
 
 def status_rows(model: SessionModel) -> list[tuple[str, str]]:
@@ -541,3 +554,22 @@ def Dashboard(model: SessionModel):
             MapView(model)
             StatusView(model)
         SeriesView(model)
+        solara.HTML(tag="div", unsafe_innerHTML=GLOSSARY_HTML, classes=["cs-glossary"],
+                    style={"font-size": "14px", "max-width": "1000px", "color": "#333"})
+
+
+#: plain words for the charts' abbreviations, shown under the charts; each term also explains itself on hover
+GLOSSARY = (
+    ("HHI", "Herfindahl–Hirschman index of county jobs",
+     "how concentrated the jobs in counties are: 1 = all in one county, 1/8 = spread evenly over eight"),
+    ("EG γ", "Ellison–Glaeser index, one per sector",
+     "how much more a sector's firms cluster than if they were placed at random: about 0 = no clustering, "
+     "above 0.05 = strongly clustered"),
+    ("wage × 10", "the focal county's wage multiplied by 10",
+     "so that it shares the axis with the land price: divide by 10 for wan per worker-year"),
+    ("dotted line", "the year the focal county's incentives end",
+     "after it no firm receives anything from its package; take-off is judged after this year"),
+)
+GLOSSARY_HTML = "<p><b>Reading the charts.</b> " + " ".join(
+    f"<abbr title='{long}: {what}' style='cursor:help'><b>{term}</b></abbr>: {what}." for term, long, what in GLOSSARY
+) + "</p>"

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from clustersim.cli import whole_number
-from clustersim.scenario import build_model, load_scenario
+from clustersim.scenario import ScenarioError, build_model, load_scenario
 
 APP_MODULE = "clustersim.ui.app"
 DEFAULT_HOST = "127.0.0.1"
@@ -89,6 +89,7 @@ def _is_loopback(host: str) -> bool:
 def cmd_ui(args: argparse.Namespace) -> int:
     if args.scenario is not None:
         build_model(load_scenario(args.scenario), source=args.scenario)  # a ScenarioError exits with status 2
+    check_port_free(args.host, args.port)  # a ScenarioError exits with status 2, before any address is printed
     print(f"ClusterSim UI at {address(args.host, args.port)}  (Ctrl+C stops it)", flush=True)
     if not _is_loopback(args.host):
         print(f"note: listening on {args.host}: other machines on the network can open the page", flush=True)
@@ -101,6 +102,34 @@ def cmd_ui(args: argparse.Namespace) -> int:
     finally:
         signal.signal(signal.SIGTERM, previous)
         _stop(server)
+
+
+def check_port_free(host: str, port: int) -> None:
+    """ScenarioError (one line, exit status 2) when ``host:port`` cannot be listened on, e.g. because
+    another program (an earlier ``clustersim ui``?) already does; suggests another ``--port``."""
+    import errno
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as err:
+        raise ScenarioError("--host", "host", host, f"not an address of this machine ({err.strerror})") from None
+    family, kind, proto, _, where = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        # as the server binds (uvicorn sets SO_REUSEADDR): a port in TIME_WAIT is free, one listened on is not
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(where)
+        except OSError as err:
+            if err.errno == errno.EADDRINUSE:
+                raise ScenarioError("--port", "port", port, f"{address(host, port)} is already in use (another "
+                                    f"clustersim ui?); stop it or choose a free port, e.g. --port {_next_port(port)}"
+                                    ) from None
+            raise ScenarioError("--host", "host", host, f"cannot listen there: {err.strerror}") from None
+
+
+def _next_port(port: int) -> int:
+    return port + 1 if port < 65535 else 1024
 
 
 def _exit_on_term(signum: int, frame: object) -> None:
