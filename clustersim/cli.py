@@ -232,9 +232,15 @@ def _add_ui(sub: argparse._SubParsersAction) -> None:
     add_ui(sub)
 
 
+def _add_brief(sub: argparse._SubParsersAction) -> None:
+    from clustersim.brief.command import add_brief
+
+    add_brief(sub)
+
+
 #: every subcommand's parser builder, in the order ``--help`` lists them
 SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
-    _add_run, _add_sweep, _add_report, _add_demo, _add_ui,
+    _add_run, _add_sweep, _add_report, _add_demo, _add_ui, _add_brief,
 ]
 
 __all__ = ["SUBCOMMANDS", "add_scenario_arguments", "build_parser", "main", "parse_assignments", "scenario_from_args",

@@ -72,9 +72,9 @@ def test_list_fields_parse_or_refuse():
     assert lf.parse_list("1, 1，0.5", "rebates") == [1.0, 1.0, 0.5]
     assert lf.parse_tiers("20000: 12.5, 10000：13.5") == [{"min_investment": 20000.0, "price": 12.5},
                                                          {"min_investment": 10000.0, "price": 13.5}]
-    with pytest.raises(ValueError, match="rebates: '1, x'"):
+    with pytest.raises(ValueError, match=r"rebates: '1, x'"):
         lf.parse_list("1, x", "rebates")
-    with pytest.raises(ValueError, match="'20000 12.5' is not 'investment: price'"):
+    with pytest.raises(ValueError, match=r"'20000 12\.5' is not 'investment: price'"):
         lf.parse_tiers("20000 12.5")
 
 

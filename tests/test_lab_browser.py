@@ -5,6 +5,7 @@ with a message; no console errors."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
@@ -127,11 +128,9 @@ def test_design_run_compare_two_tabs_languages_and_refusals(chromium, lab_url):
     # --- switch to English: the catalogue's English replaces every Chinese text
     page.locator(".lang-en").click()
     page.get_by_text(en("Each package against offering nothing")).wait_for()
-    try:  # the app bar's title follows a moment later
+    with contextlib.suppress(Exception):  # the app bar's title follows a moment later; the assertion names the rest
         page.wait_for_function("() => !/[\\u4e00-\\u9fff]/.test(document.body.innerText.replaceAll('中文', ''))",
                                timeout=10_000)
-    except Exception:
-        pass  # the assertion below names what is left
     text = a.text()
     chinese = set(re.findall(r"[\u4e00-\u9fff]+", text)) - {"中文"}
     assert chinese == set(), f"Chinese left in the English page: {sorted(chinese)}"

@@ -33,17 +33,24 @@ METRICS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def comparison(results: pd.DataFrame, meta: Mapping[str, Any], package: str = "package") -> pd.DataFrame:
-    """One row per package (``none`` first): label, runs, and for each metric of :data:`METRICS`
-    its value with ``_low``/``_high`` (95 % intervals as the report computes them)."""
+def comparison(results: pd.DataFrame, meta: Mapping[str, Any], package: str = "package",
+               baseline: str = BASELINE) -> pd.DataFrame:
+    """One row per package (``baseline`` first): label, runs, and for each metric of :data:`METRICS`
+    its value with ``_low``/``_high`` (95 % intervals as the report computes them).
+
+    Jobs, extra revenue and net fiscal return are "against doing nothing in the same world": with
+    ``fiscal_baseline = "counterfactual"`` (the lab's experiments) each run already measures them
+    against its own same-seed run without the package, so the package's mean is shown; with the
+    initial state as fiscal baseline they are the difference from the baseline package (Welch)."""
     from clustersim.sweep.report import baseline_table, package_table
 
     if results.empty:
         return pd.DataFrame()
     names = [str(n) for n in dict.fromkeys(results[package].astype(str))]
-    order = [BASELINE] + [n for n in names if n != BASELINE]
+    order = [baseline] + [n for n in names if n != baseline]
     table = package_table(results, package, order)
-    diffs = baseline_table(results, BASELINE, package, order) if len(order) > 1 else pd.DataFrame()
+    diffs = baseline_table(results, baseline, package, order) if len(order) > 1 else pd.DataFrame()
+    paired = meta.get("fiscal_baseline") == "counterfactual"
     labels = {k: str((v or {}).get("label") or k) for k, v in (meta.get("packages") or {}).items()}
     rows = []
     for _, r in table.iterrows():
@@ -57,6 +64,11 @@ def comparison(results: pd.DataFrame, meta: Mapping[str, Any], package: str = "p
         else:
             row.update(took_off_diff=np.nan, took_off_diff_low=np.nan, took_off_diff_high=np.nan)
         for stem in ("jobs", "incentives_paid", "extra_revenue", "net_fiscal_return", "cost_per_job"):
+            if not paired and stem in ("jobs", "extra_revenue", "net_fiscal_return"):
+                src = d.iloc[0] if len(d) else None
+                row.update({stem + sfx: (src[f"{stem}_diff{sfx}"] if src is not None else 0.0)
+                            for sfx in ("", "_low", "_high")})
+                continue
             row.update({stem: r.get(f"{stem}_mean", np.nan), f"{stem}_low": r.get(f"{stem}_low", np.nan),
                         f"{stem}_high": r.get(f"{stem}_high", np.nan)})
         row.update(payback_year=r.get("payback_year_median", np.nan),

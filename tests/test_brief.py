@@ -1,0 +1,94 @@
+"""The policy brief from a fixed small package sweep, in Chinese and English: every number in the
+text is one of the table's, the table's numbers are the comparison's, and the PDF's text layer holds
+the documents' Chinese terms in an embedded CJK font (no missing glyph: render.write_pdf turns
+matplotlib's missing-glyph warning into an error)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from clustersim.brief.command import write_brief
+from clustersim.brief.text import build_brief, read_brief_input
+from clustersim.lab import form as lf
+
+REPO = Path(__file__).resolve().parents[1]
+TERMS = ("招商引资", "税收返还", "标准厂房", "亩", "万元")
+#: a number as the brief writes it, with its unit
+NUMBER = {"zh": re.compile(r"第?-?[\d,]+(?:\.\d+)?(?:%|万人|人|亿元|万元|年)"),
+          "en": re.compile(r"(?:year )?-?[\d,]+(?:\.\d+)?(?:%| wan)?")}
+
+
+@pytest.fixture(scope="module")
+def sweep(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("brief")
+    design = lf.shipped_packages()["held_district"].model_copy(
+        update={"subsidy_depth": 2.0, "name": "deep", "label": "deep"})
+    setup = lf.LabSetup(packages=[design], replicates=3, years=20, fee_rate=0.02, sweep_seed=7)
+    exp = lf.write_experiment(setup, folder / "experiment.toml")
+    subprocess.run([sys.executable, "-m", "clustersim", "sweep", str(exp), "--out", str(folder / "sweep"),
+                    "--workers", "2", "--no-progress"], check=True, cwd=REPO, capture_output=True)
+    return folder / "sweep"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_number_in_the_text_is_in_the_table(sweep, lang):
+    results, meta = read_brief_input(sweep)
+    brief = build_brief(results, meta, lang)
+    cells = " ".join(" ".join(row) for row in brief.table_rows)
+    answer = " ".join(brief.answer)
+    # the confidence level of the intervals is the method's constant, not a result
+    numbers = [n for n in NUMBER[lang].findall(answer.replace("95 %", "").replace("95%", ""))]
+    assert len(numbers) >= 8
+    for number in numbers:
+        if re.fullmatch(r"\d+", number) and lang == "en":
+            assert number in cells.split(), number  # a bare count (the runs) is a table cell of its own
+        else:
+            assert number in cells, f"{number!r} of the text is not in the table"
+
+
+def test_the_table_shows_the_comparison(sweep):
+    results, meta = read_brief_input(sweep)
+    brief = build_brief(results, meta, "en")
+    t = brief.comparison.set_index("package")
+    deep = next(r for r in brief.table_rows if r[0] == "deep")
+    assert deep[1] == str(int(t.loc["deep", "n_ok"]))
+    assert float(deep[2].split("%")[0]) == pytest.approx(100 * t.loc["deep", "took_off"], abs=0.5)
+    paid = float(deep[4].split(" wan")[0].replace(",", ""))
+    assert paid == pytest.approx(t.loc["deep", "incentives_paid"], abs=0.5)
+
+
+def test_brief_files_in_both_languages_with_cjk_text_layer(sweep, tmp_path):
+    import pypdf
+
+    paths = write_brief(sweep, tmp_path, "both")
+    assert sorted(p.name for p in paths) == ["brief_en.html", "brief_en.pdf", "brief_zh.html", "brief_zh.pdf"]
+    zh = pypdf.PdfReader(tmp_path / "brief_zh.pdf")
+    assert 2 <= len(zh.pages) <= 4
+    text = "".join(page.extract_text() for page in zh.pages)
+    for term in TERMS:
+        assert term in text, term
+    fonts = {}
+    for page in zh.pages:
+        for ref in page["/Resources"]["/Font"].values():
+            font = ref.get_object()
+            fonts[str(font["/BaseFont"])] = font
+    assert fonts and all("NotoSansCJK" in name for name in fonts)
+    for font in fonts.values():
+        descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+        assert "/FontFile2" in descriptor or "/FontFile3" in descriptor  # embedded, not referenced
+        assert "/ToUnicode" in font
+    html = (tmp_path / "brief_zh.html").read_text(encoding="utf-8")
+    assert all(term in html for term in TERMS)
+    en = "".join(p.extract_text() for p in pypdf.PdfReader(tmp_path / "brief_en.pdf").pages)
+    assert "take off" in en and not re.search(r"[\u4e00-\u9fff]", en)
+
+
+def test_brief_refuses_a_sweep_without_packages(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "clustersim", "brief", str(tmp_path)], cwd=REPO,
+                         capture_output=True, text=True)
+    assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1
