@@ -25,12 +25,12 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/clustersim demo
 
-test: $(STAMP) /usr/bin/chromium
+test: $(STAMP) /usr/bin/chromium /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 	$(BIN)/ruff check clustersim tests benchmarks
 	$(BIN)/python -m pytest -q
 
-# the browser tests drive Debian's chromium
-/usr/bin/chromium:
+# the browser tests drive Debian's chromium; figures and the UI draw Chinese names with Noto Sans CJK
+/usr/bin/chromium /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc:
 	./.ci/system-packages
 
 bench: $(STAMP)

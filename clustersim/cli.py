@@ -140,7 +140,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         focal_package = model.packages.packages[model.regions.package[model.focal]]
         end = model.incentives_end_year() if focal_package.offers_incentives else None
         fig = figures.overview_figure(regions, focal=model.focal_name, incentives_end=end,
-                                      title=f"{scenario.name}: {scenario.years} years, seed {model.seed}")
+                                      title=f"{scenario.name}: {scenario.years} years, seed {model.seed}",
+                                      outlines=figures.outlines_of(model.layout), moves=model.last_moves)
         written["overview"] = figures.save_figure(fig, out / "overview.png")
     t4 = time.perf_counter()
     timing = {"build": t1 - t0, "run": t2 - t1, "counterfactual": t3 - t2, "write": t4 - t3}
@@ -181,10 +182,10 @@ def format_summary(summary: dict[str, Any], out: Path, written: dict[str, Path])
     counties = [s for s in shares if s["kind"] == "county"]
     for s in counties[:3]:
         mark = "  <- focal" if s["region"] == summary["focal_county"] else ""
-        lines.append(f"  {s['region']:<14} {s['firms']:>7,.0f} firms {s['share_of_county_firms']:>6.1%}"
+        lines.append(f"  {_place(s):<14} {s['firms']:>7,.0f} firms {s['share_of_county_firms']:>6.1%}"
                      f"   employment {s['share_of_county_employment']:>6.1%}{mark}")
     for s in (s for s in shares if s["kind"] == "origin"):
-        lines.append(f"  {s['region']:<14} {s['firms']:>7,.0f} firms {s['share_of_all_firms']:>6.1%} of all firms"
+        lines.append(f"  {_place(s):<14} {s['firms']:>7,.0f} firms {s['share_of_all_firms']:>6.1%} of all firms"
                      " (origin)")
     eg = "  ".join(f"{k} {_num(v, '.3f')}" for k, v in summary["ellison_glaeser"].items())
     lines.append(f"Ellison-Glaeser gamma: {eg}")
@@ -195,8 +196,25 @@ def format_summary(summary: dict[str, Any], out: Path, written: dict[str, Path])
                  f"paid {money(fr['incentives_paid'])}; extra revenue {money(fr['extra_revenue'])} "
                  f"(vs {summary['fiscal_baseline']}); net {money(fr['net_return'])}; jobs {fr['jobs']:+,.0f}; "
                  f"cost per job {money(fr['cost_per_job'])}; payback year {_num(fr['payback_year'], 'g')}")
+    lines += _geography_lines(summary.get("geography", {}))
     lines.append(f"wrote     {out}/ ({', '.join(p.name for p in written.values())})")
     return "\n".join(lines)
+
+
+def _place(row: dict[str, Any]) -> str:
+    return f"{row['region']} ({row['pinyin']})" if row.get("pinyin") else row["region"]
+
+
+def _geography_lines(geo: dict[str, Any]) -> list[str]:
+    """Where a real map came from and which county traits are defaults (real geography only)."""
+    if "traits_defaulted" not in geo:
+        return []
+    n = geo["regions"]
+    defaulted = geo["traits_defaulted"]
+    listed = ", ".join(k if v == n else f"{k} ({v} of {n})" for k, v in defaulted.items()) or "none"
+    return [f"geography {geo['source']}: {geo['counties']} counties, road factor {geo['road_factor']:g}; "
+            f"traits file {geo['traits_csv'] or 'none'}",
+            f"defaults  traits taken from the scenario's defaults: {listed}"]
 
 
 def _num(value: float | None, spec: str) -> str:
@@ -232,6 +250,12 @@ def _add_ui(sub: argparse._SubParsersAction) -> None:
     add_ui(sub)
 
 
+def _add_calibrate(sub: argparse._SubParsersAction) -> None:
+    from clustersim.calibration.commands import add_calibrate
+
+    add_calibrate(sub)
+
+
 def _add_brief(sub: argparse._SubParsersAction) -> None:
     from clustersim.brief.command import add_brief
 
@@ -240,7 +264,7 @@ def _add_brief(sub: argparse._SubParsersAction) -> None:
 
 #: every subcommand's parser builder, in the order ``--help`` lists them
 SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
-    _add_run, _add_sweep, _add_report, _add_demo, _add_ui, _add_brief,
+    _add_run, _add_sweep, _add_report, _add_demo, _add_ui, _add_calibrate, _add_brief,
 ]
 
 __all__ = ["SUBCOMMANDS", "add_scenario_arguments", "build_parser", "main", "parse_assignments", "scenario_from_args",

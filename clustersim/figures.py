@@ -15,6 +15,10 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from clustersim.geo.fonts import use_cjk_font
+
+use_cjk_font()  # Chinese county names (real geography) render with a CJK font, not as boxes
+
 COAST_COLOUR = "#7f7f7f"
 FOCAL_COLOUR = "#d62728"
 OTHER_COLOUR = "#d9d9d9"
@@ -22,13 +26,17 @@ PALETTE = ("#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf")
 
 
 def overview_figure(regions: pd.DataFrame, *, focal: str | None = None, title: str = "",
-                    incentives_end: float | None = None, top: int = 5) -> Figure:
+                    incentives_end: float | None = None, top: int = 5, outlines: dict | None = None,
+                    moves: np.ndarray | None = None) -> Figure:
     """Two panels. Left: firms by region over time, stacked (coast at the bottom, the ``top``
     largest counties at the end coloured and labelled, the rest grouped). Right: a map
     (x = km inland from the coast, y = km along it) with circle area proportional to each
     region's firms in the last year; the coast is the line x = 0, the focal county ringed.
 
-    ``regions`` needs columns ``year, region, kind, firms, x_km, y_km``.
+    ``regions`` needs columns ``year, region, kind, firms, x_km, y_km``. With ``outlines`` (region
+    name -> projected polygon, km: real geography) the map draws the counties' boundaries filled by
+    their firms instead, the largest named in Chinese and pinyin, and ``moves`` (rows: origin,
+    destination, firms, as region indices in ``outlines`` order) as arrows.
     """
     needed = {"year", "region", "kind", "firms", "x_km", "y_km"}
     missing = needed - set(regions.columns)
@@ -38,10 +46,18 @@ def overview_figure(regions: pd.DataFrame, *, focal: str | None = None, title: s
     ax_time, ax_map = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.25, 1]})
     colours = _county_colours(regions, focal, top)
     _firms_over_time(ax_time, regions, colours, incentives_end)
-    _region_map(ax_map, regions, colours, focal)
+    if outlines:
+        _outline_map(ax_map, regions, outlines, focal, top, moves)
+    else:
+        _region_map(ax_map, regions, colours, focal)
     if title:
         fig.suptitle(title, fontsize=13, fontweight="bold")
     return fig
+
+
+def outlines_of(layout) -> dict | None:
+    """Region name -> projected outline (km) of a real-geography layout, else None."""
+    return dict(zip(layout.names, layout.shapes, strict=True)) if layout.shapes is not None else None
 
 
 def save_figure(fig: Figure, path: Path, dpi: int = 120) -> Path:
@@ -77,9 +93,10 @@ def _firms_over_time(ax, regions: pd.DataFrame, colours: dict[str, str], incenti
         layers.append(wide[rest].sum(axis=1))
         labels.append(f"other counties ({len(rest)})")
         fills.append(OTHER_COLOUR)
+    pinyin = regions.drop_duplicates("region").set_index("region")["pinyin"] if "pinyin" in regions else None
     for n in reversed(named):
         layers.append(wide[n])
-        labels.append(n)
+        labels.append(n if pinyin is None else f"{n} {pinyin[n]}")
         fills.append(colours[n])
     years = wide.index.to_numpy()
     ax.stackplot(years, *[layer.to_numpy() for layer in layers], labels=labels, colors=fills,
@@ -136,3 +153,46 @@ def _region_map(ax, regions: pd.DataFrame, colours: dict[str, str], focal: str |
               frameon=False)
     ax.set_aspect("equal", adjustable="datalim")
     ax.grid(alpha=0.2)
+
+
+def _outline_map(ax, regions: pd.DataFrame, outlines: dict, focal: str | None, top: int,
+                 moves: np.ndarray | None) -> None:
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize
+
+    from clustersim.geo import maps
+
+    year = regions["year"].max()
+    last = regions[regions["year"] == year].set_index("region").loc[list(outlines)]
+    names = list(outlines)
+    values = last["firms"].to_numpy(float)
+    is_origin = (last["kind"] == "origin").to_numpy()
+    ring_list, owner = maps.rings(list(outlines.values()))
+    coll = maps.fill(ax, ring_list)
+    colours, biggest = maps.fill_colours(values, is_origin, owner)
+    coll.set_facecolor(colours)
+    x, y = last["x_km"].to_numpy(float), last["y_km"].to_numpy(float)
+    f = names.index(focal) if focal in names else None
+    if f is not None:
+        for ring in (r for r, o in zip(ring_list, owner, strict=True) if o == f):
+            ax.plot(ring[:, 0], ring[:, 1], color=FOCAL_COLOUR, linewidth=2, zorder=3)
+    if moves is not None:
+        maps.move_arrows(ax, x, y, moves)
+    pinyin = last["pinyin"].tolist() if "pinyin" in last.columns else [None] * len(names)
+    for i in maps.top_counties(values, is_origin, f, min(top, 3)):
+        maps.label(ax, x[i], y[i], names[i], pinyin[i], values[i], i == f)
+    o = np.flatnonzero(is_origin)
+    ax.annotate(f"origins: {', '.join(names[i] for i in o)}\n{values[o].sum():,.0f} firms",
+                (x[o].mean(), y[o].min()), xytext=(0, -4), textcoords="offset points", fontsize=7,
+                ha="center", va="top", color="#424242")
+    allx = np.concatenate([r[:, 0] for r in ring_list])
+    ally = np.concatenate([r[:, 1] for r in ring_list])
+    ax.set_xlim(allx.min(), allx.max())
+    ax.set_ylim(ally.min(), ally.max())
+    ax.set_aspect("equal", adjustable="box")
+    ax.figure.colorbar(ScalarMappable(Normalize(0.0, biggest), maps.CMAP), ax=ax, shrink=0.7,
+                       label="firms in the county")
+    ax.set_xlabel("km east")
+    ax.set_ylabel("km north")
+    arrows = "; arrows: moves" if moves is not None and len(moves) else ""
+    ax.set_title(f"Firms in year {int(year)} (origins grey{arrows})")

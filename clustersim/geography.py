@@ -16,14 +16,25 @@ Two sources, chosen by ``[geography] source``:
     in [0, 1], ``fee_rate``, ``budget`` wan, ``package``, ``subsidy_depth``, ...); an empty
     cell or a missing column takes the default of the row's kind.
 
-``[[regions]]`` overrides in the scenario are applied last, by name.
+``china``
+    China's county-level units of a province or list of codes, origins at named places, from the
+    pinned offline source in :mod:`clustersim.geo.china`.
+
+``geojson``
+    Polygons of a GeoJSON file (:mod:`clustersim.geo.geojson`).
+
+For ``china`` and ``geojson`` every region sits at its polygon's centroid (``lon``, ``lat``; ``x_km``
+and ``y_km`` in the sinusoidal projection) and distances are great-circle distances; for every
+source they are multiplied by ``road_factor``. ``traits_csv`` (keyed by code) sets county traits
+for the polygon sources. ``[[regions]]`` overrides in the scenario are applied last, by name.
 """
 
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from pydantic import ValidationError
@@ -50,16 +61,33 @@ class RegionLayout:
     x_km: np.ndarray
     y_km: np.ndarray
     traits: list[RegionTraits]
+    # real geography only (source china or geojson): administrative codes, pinyin labels,
+    # centroids (degrees), areas (km²), projected outlines (km) and where the data came from
+    codes: list[str] | None = None
+    labels: list[str] | None = None
+    lon: np.ndarray | None = None
+    lat: np.ndarray | None = None
+    area_km2: np.ndarray | None = None
+    shapes: list[Any] | None = None
+    provenance: dict[str, Any] = field(default_factory=dict)
+    road_factor: float = 1.0
 
     @property
     def n(self) -> int:
         return len(self.names)
 
     def distances(self) -> np.ndarray:
-        """Straight-line distance between every pair of regions, km (R x R)."""
-        dx = self.x_km[:, None] - self.x_km[None, :]
-        dy = self.y_km[:, None] - self.y_km[None, :]
-        return np.hypot(dx, dy)
+        """Distance between every pair of regions, km (R x R): great-circle between centroids
+        when they are known, else straight-line in the plane; times the road factor."""
+        if self.lon is not None and self.lat is not None:
+            from clustersim.geo.spherical import haversine_km
+
+            d = haversine_km(self.lon, self.lat)
+        else:
+            dx = self.x_km[:, None] - self.x_km[None, :]
+            dy = self.y_km[:, None] - self.y_km[None, :]
+            d = np.hypot(dx, dy)
+        return d * self.road_factor
 
     def market_distance(self) -> np.ndarray:
         """Distance from each region to the nearest origin (the coastal market), km."""
@@ -71,9 +99,19 @@ def build_layout(scenario: Scenario, base_dir: Path | None = None) -> RegionLayo
     geo = scenario.geography
     if geo.source == "generated":
         layout = _generated(scenario)
-    else:
+    elif geo.source == "csv":
         path = geo.csv if geo.csv.is_absolute() or base_dir is None else base_dir / geo.csv
         layout = read_regions_csv(path, scenario)
+    elif geo.source == "china":
+        from clustersim.geo.china import china_layout
+
+        layout = china_layout(_resolved(scenario, base_dir))
+    else:
+        from clustersim.geo.geojson import geojson_layout
+
+        scenario = _resolved(scenario, base_dir)
+        layout = geojson_layout(scenario, scenario.geography.geojson)
+    layout.road_factor = geo.road_factor
     index = {name: i for i, name in enumerate(layout.names)}
     for override in scenario.regions:
         if override.name not in index:
@@ -83,6 +121,16 @@ def build_layout(scenario: Scenario, base_dir: Path | None = None) -> RegionLayo
         changes = override.model_dump(exclude={"name"}, exclude_none=True)
         layout.traits[i] = layout.traits[i].model_copy(update=changes)
     return layout
+
+
+def _resolved(scenario: Scenario, base_dir: Path | None) -> Scenario:
+    """The scenario with its geography files resolved against ``base_dir``."""
+    geo = scenario.geography
+    changes = {k: base_dir / getattr(geo, k) for k in ("geojson", "traits_csv")
+               if base_dir is not None and getattr(geo, k) is not None and not getattr(geo, k).is_absolute()}
+    if not changes:
+        return scenario
+    return scenario.model_copy(update={"geography": geo.model_copy(update=changes)})
 
 
 def focal_county_name(scenario: Scenario, layout: RegionLayout | None = None) -> str:

@@ -58,6 +58,7 @@ class ClusterModel(mesa.Model):
         self.packages = PackageBook(scenario)
         self._plug_in(scenario)
         layout = build_layout(scenario, base_dir)
+        self.layout = layout  # codes, pinyin labels and outlines of real geography (outputs, maps)
         self.regions = RegionState.from_layout(layout, self.packages, ledger_columns(self.flows))
         self.sector_names = list(scenario.sectors.names)
         self._constants()

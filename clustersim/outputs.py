@@ -35,9 +35,18 @@ def region_table(model: ClusterModel) -> pd.DataFrame:
     df = model.region_frame()
     r = model.regions
     static = pd.DataFrame({"region": r.names, "x_km": r.x_km, "y_km": r.y_km})
+    static = static.assign(**real_place_columns(model.layout))
     df = df.merge(static, on="region", how="left", validate="many_to_one")
     df["focal"] = df["region"] == model.focal_name
     return df
+
+
+def real_place_columns(layout) -> dict[str, Any]:
+    """``code``, ``pinyin``, ``lon``, ``lat`` and ``area_km2`` of a real-geography layout (none otherwise)."""
+    if layout.codes is None:
+        return {}
+    return {"code": layout.codes, "pinyin": layout.labels, "lon": layout.lon, "lat": layout.lat,
+            "area_km2": layout.area_km2}
 
 
 def write_bytes_atomic(data: bytes, path: Path) -> Path:
@@ -168,6 +177,8 @@ def final_shares(model: ClusterModel) -> pd.DataFrame:
         "share_of_county_firms": _share(firms, county),
         "share_of_county_employment": _share(emp, county),
     })
+    if model.layout.labels is not None:
+        df.insert(1, "pinyin", model.layout.labels)
     return df.sort_values(["firms", "employment"], ascending=False, kind="stable").reset_index(drop=True)
 
 
@@ -210,6 +221,7 @@ def run_summary(model: ClusterModel, *, source: str | None = None, timing: dict[
         "focal_balance": float(r.balance[model.focal]),
         "focal_debt": float(r.debt[model.focal]),
         "final_shares": final_shares(model).to_dict(orient="records"),
+        "geography": model.layout.provenance or {"source": model.config.geography.source},
         "ellison_glaeser": {name: final[f"eg_{name}"] for name in model.sector_names},  # last year, nan if undefined
         "final": final,
         "timing_seconds": timing or {},

@@ -65,7 +65,7 @@ NOTES: dict[tuple[type[BaseModel], str], str] = {
     (Scenario, "taxes"): "tax rates and the shares retained locally",
     (Geography, "origin"): "traits of the origin regions (the coast)",
     (Geography, "county"): "traits of the counties, before `[[regions]]` overrides",
-    (Geography, "source"): "`generated` layout or a regions `csv` file",
+    (Geography, "source"): "`generated` layout, a regions `csv` file, China's counties (`china`) or a `geojson` file",
     (Geography, "origins"): "number of coastal origin regions (generated layout)",
     (Geography, "counties"): "number of inland counties (generated layout)",
     (Geography, "coast_length_km"): "length of the straight coast, km",

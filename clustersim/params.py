@@ -188,9 +188,11 @@ def _origin_defaults() -> RegionTraits:
 
 class Geography(Strict):
     """Where the regions are. ``generated``: origins on a straight coast (x = 0) and counties
-    scattered inland; ``csv``: one row per region (columns: see :mod:`clustersim.geography`)."""
+    scattered inland; ``csv``: one row per region (columns: see :mod:`clustersim.geography`);
+    ``china``: county-level units of China (:mod:`clustersim.geo.china`); ``geojson``: polygons
+    of a GeoJSON file (:mod:`clustersim.geo.geojson`)."""
 
-    source: Literal["generated", "csv"] = "generated"
+    source: Literal["generated", "csv", "china", "geojson"] = "generated"
     csv: Path | None = Field(default=None, strict=False, description="regions file, relative to the scenario file")
     origins: Annotated[int, Field(ge=1, le=20)] = 1
     counties: Annotated[int, Field(ge=1, le=2000)] = 8
@@ -200,6 +202,22 @@ class Geography(Strict):
     layout_seed: Annotated[int, Field(ge=0)] = Field(
         default=0, description="seed of the county layout (kept apart from the run seed)"
     )
+    province: str | None = Field(default=None, description="china: province by name or code, e.g. 湖南省 or 43")
+    codes: list[Annotated[str, Field(pattern=r"^\d{6}$")]] = Field(
+        default_factory=list, description="china: 6-digit codes of county-level units or cities"
+    )
+    origin_places: list[str] = Field(
+        default_factory=list, description="china: origins by name or code of a city or county-level unit"
+    )
+    geojson: Path | None = Field(
+        default=None, strict=False, description="regions GeoJSON, relative to the scenario file"
+    )
+    traits_csv: Path | None = Field(
+        default=None, strict=False, description="county traits keyed by code (china, geojson), relative to the scenario"
+    )
+    road_factor: Annotated[float, Field(ge=1.0, le=3.0)] = Field(
+        default=1.0, description="road distance per km of straight or great-circle distance"
+    )
     origin: RegionTraits = Field(default_factory=_origin_defaults)
     county: RegionTraits = Field(default_factory=RegionTraits)
 
@@ -207,6 +225,12 @@ class Geography(Strict):
     def _check(self) -> Geography:
         if self.source == "csv" and self.csv is None:
             raise ValueError("source = 'csv' needs csv = 'path/to/regions.csv'")
+        if self.source == "geojson" and self.geojson is None:
+            raise ValueError("source = 'geojson' needs geojson = 'path/to/regions.geojson'")
+        if self.source == "china" and self.province is None and not self.codes:
+            raise ValueError("source = 'china' needs province = '...' or codes = [...]")
+        if self.source == "china" and not self.origin_places:
+            raise ValueError("source = 'china' needs origin_places = [...], e.g. ['广州市', '深圳市']")
         if self.inland_max_km < self.inland_min_km:
             raise ValueError("inland_max_km must be at least inland_min_km")
         return self

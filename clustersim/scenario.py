@@ -90,8 +90,10 @@ def load_scenario(path: str | Path) -> Scenario:
     require_scenario(path, raw)
     scenario = validate_scenario(raw, source=path, folder=path.parent)
     geo = scenario.geography
-    if geo.csv is not None and not geo.csv.is_absolute():
-        geo.csv = (path.parent / geo.csv).resolve()
+    for key in ("csv", "geojson", "traits_csv"):
+        value = getattr(geo, key)
+        if value is not None and not value.is_absolute():
+            setattr(geo, key, (path.parent / value).resolve())
     return scenario
 
 
@@ -391,6 +393,8 @@ def build_model(scenario: Scenario | str | Path, seed: int | None = None, *,
         if err.path == Path("regions"):  # a [[regions]] override naming no region
             i = next(k for k, r in enumerate(scenario.regions) if r.name == err.value)
             raise ScenarioError(source, f"regions.{i}.name", err.value, err.allowed) from None
+        if err.path == Path("geography"):  # the scenario's [geography] selects no real place
+            raise ScenarioError(source, err.field, err.value, err.allowed) from None
         raise ScenarioError(err.path, err.field, err.value, err.allowed) from None
     names = layout.names
     counties = [n for n, o in zip(names, layout.is_origin, strict=True) if not o]

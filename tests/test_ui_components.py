@@ -15,7 +15,7 @@ import ipyvuetify as v
 import numpy as np
 import pytest
 import solara
-from matplotlib.collections import LineCollection, PatchCollection
+from matplotlib.collections import LineCollection, PatchCollection, PolyCollection
 from PIL import Image
 
 from clustersim.geography import build_layout
@@ -68,9 +68,12 @@ def test_components_render_for_every_scenario(path):
         assert len(series) == 6
         for panel in series:
             assert components.png(panel)[:4] == b"\x89PNG"
-    # one wedge per region and sector with firms: the pies show the sector mix
-    wedges = next(c for c in fig.axes[0].collections if isinstance(c, PatchCollection))
-    assert len(wedges.get_paths()) == int((model.firms_by_sector > 0).sum())
+    if model.layout.shapes is not None:  # real geography: every region's outline, filled
+        fills = next(c for c in fig.axes[0].collections if isinstance(c, PolyCollection))
+        assert len(fills.get_paths()) >= model.regions.n
+    else:  # one wedge per region and sector with firms: the pies show the sector mix
+        wedges = next(c for c in fig.axes[0].collections if isinstance(c, PatchCollection))
+        assert len(wedges.get_paths()) == int((model.firms_by_sector > 0).sum())
     # the county panels have one series (a line through years 0, 1, 2) per county; the focal's in red
     n_counties = int(model.regions.is_county.sum())
     for panel in series[3:]:

@@ -1,26 +1,23 @@
-"""The CJK font of figures and the brief: Noto Sans CJK SC from Debian's fonts-noto-cjk
-(``.ci/system-packages`` installs it). Missing font is an error, never a silent fallback to a font
-that draws Chinese as empty boxes."""
+"""The font of the brief and the lab's figures: Noto Sans CJK SC alone (Latin text too, so one font
+is embedded in the PDF), found by :func:`clustersim.geo.fonts.cjk_family` (Debian's fonts-noto-cjk,
+installed by ``.ci/system-packages``). Unlike the maps, which warn and draw boxes, the brief refuses
+to draw without it: a brief with unreadable Chinese is worse than none."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-__all__ = ["CJK_FAMILY", "CJK_FONT", "use_cjk_font"]
-
-CJK_FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
-CJK_FAMILY = "Noto Sans CJK SC"
+__all__ = ["use_cjk_font"]
 
 
-def use_cjk_font() -> None:
-    """Make matplotlib draw text in Noto Sans CJK SC (Latin text too, so one font is embedded)."""
+def use_cjk_font() -> str:
+    """Make matplotlib draw every text in Noto Sans CJK SC; FileNotFoundError if it is not installed."""
     import matplotlib
-    from matplotlib import font_manager
 
-    if not CJK_FONT.exists():
-        raise FileNotFoundError(f"{CJK_FONT} is missing: install Debian's fonts-noto-cjk (.ci/system-packages)")
-    if CJK_FAMILY not in {f.name for f in font_manager.fontManager.ttflist}:
-        font_manager.fontManager.addfont(str(CJK_FONT))
-    matplotlib.rcParams["font.family"] = [CJK_FAMILY]
+    from clustersim.geo.fonts import cjk_family
+
+    family = cjk_family()
+    if family is None:
+        raise FileNotFoundError("no Noto Sans CJK SC font: install Debian's fonts-noto-cjk (.ci/system-packages)")
+    matplotlib.rcParams["font.family"] = [family]
     matplotlib.rcParams["axes.unicode_minus"] = False
-    matplotlib.rcParams["pdf.fonttype"] = 42
+    matplotlib.rcParams["pdf.fonttype"] = 42  # TrueType/CID subset with a ToUnicode map: a searchable text layer
+    return family

@@ -221,7 +221,16 @@ def map_figure(model: ClusterModel, measure: str = "firms") -> Figure:
     whose area is proportional to its ``measure`` ("firms" or "employment") in the current year,
     wedges by sector; the focal county has a red ring; last year's moves are lines whose width
     grows with the number of firms that moved."""
-    return MapPlot().update(model, measure)
+    return _map_plot(model).update(model, measure)
+
+
+def _map_plot(model: ClusterModel):
+    """A map for the model's geography: outlines for real places (:mod:`clustersim.ui.realmap`)."""
+    if model.layout.shapes is not None:
+        from clustersim.ui.realmap import OutlineMapPlot
+
+        return OutlineMapPlot()
+    return MapPlot()
 
 
 def _leaders(firms: np.ndarray, names: list[str], focal: str, previous: list[str] | None = None) -> list[str]:
@@ -507,9 +516,11 @@ def MapView(model: SessionModel):
 def _MapImage(model: SessionModel):
     counter = update_counter.get()
     measure = map_measure.value
-    plot = solara.use_memo(MapPlot, [])
+    plots = solara.use_memo(dict, [])
     def draw() -> bytes:
         with model.lock:  # not half-way through a step that Play runs in another thread
+            real = model.layout.shapes is not None
+            plot = plots[real] if real in plots else plots.setdefault(real, _map_plot(model))
             plot.update(model, measure)
         return plot.png()
 
