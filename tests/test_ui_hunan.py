@@ -12,6 +12,7 @@ import urllib.request
 
 import numpy as np
 import pytest
+
 from test_ui_browser import CHROMIUM, CHROMIUM_ARGS, REPO, Tab, _free_port
 
 
