@@ -262,9 +262,15 @@ def _add_brief(sub: argparse._SubParsersAction) -> None:
     add_brief(sub)
 
 
+def _add_cheapest(sub: argparse._SubParsersAction) -> None:
+    from clustersim.optimise.commands import add_cheapest
+
+    add_cheapest(sub)
+
+
 #: every subcommand's parser builder, in the order ``--help`` lists them
 SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
-    _add_run, _add_sweep, _add_report, _add_demo, _add_ui, _add_calibrate, _add_brief,
+    _add_run, _add_sweep, _add_report, _add_demo, _add_ui, _add_calibrate, _add_brief, _add_cheapest,
 ]
 
 __all__ = ["SUBCOMMANDS", "add_scenario_arguments", "build_parser", "main", "parse_assignments", "scenario_from_args",
