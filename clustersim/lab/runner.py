@@ -24,7 +24,7 @@ import pandas as pd
 
 from clustersim.lab.form import LabSetup, write_experiment
 
-__all__ = ["LabJob", "shared_pool", "start_job"]
+__all__ = ["LabJob", "shared_pool", "start_job", "warm_pool"]
 
 RUN_FN = "clustersim.sweep.runner:run_point"
 _POOL: cf.ProcessPoolExecutor | None = None
@@ -49,6 +49,14 @@ def shared_pool() -> cf.ProcessPoolExecutor:
                 _POOL = cf.ProcessPoolExecutor(max_workers=lab_workers(), mp_context=ctx,
                                                initializer=_worker_init, initargs=(os.getpid(),))
         return _POOL
+
+
+def warm_pool() -> None:
+    """Start the pool's workers now (the fork server imports the model once), so that the first Run
+    does not wait for them; returns at once."""
+    pool = shared_pool()
+    for _ in range(lab_workers()):
+        pool.submit(os.getpid)
 
 
 @dataclass

@@ -1,10 +1,10 @@
 """A synthetic cheapest-package problem with a known optimum, for tests and benchmarks.
 
 World ``k`` shifts the dose at which take-off becomes likely by ``u_k``; the take-off share in a world
-is exactly ``1 / (1 + exp(-slope (depth + w duration - c - u_k)))`` (infinitely many replicates), and
-the cost is ``unit × (depth × duration + admin × (duration - 8)²)`` (wan), the same in every run:
-short packages must be deep, long ones pay their administration, so the optimum is inside the grid. The optimum over the grid is
-found by enumerating it (:func:`grid_optimum`).
+is exactly ``1 / (1 + exp(-slope (depth + w duration - c - u_k)))`` (infinitely many replicates),
+and the cost is ``unit × (depth × duration + admin × (duration - 8)²)`` (wan), the same in every
+run: short packages must be deep, long ones pay their administration, so the optimum is inside the
+grid. The optimum over the grid is found by enumerating it (:func:`grid_optimum`).
 """
 
 from __future__ import annotations

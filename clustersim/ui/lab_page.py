@@ -164,6 +164,13 @@ def LabPage():
 
     solara.use_thread(poll, dependencies=[job.value])
 
+    def warm():
+        from clustersim.lab.runner import warm_pool
+
+        warm_pool()
+
+    solara.use_effect(warm, [])  # the workers start while the user designs a package
+
     solara.Title(_("Package lab"))
     solara.Style(HIDE_ROUTE_TABS)
     with solara.Column(style={"padding": "12px", "max-width": "1300px"}):
