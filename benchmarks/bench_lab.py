@@ -5,7 +5,8 @@ Starts ``clustersim ui`` (lab pool of ``--workers`` processes, default 2), opens
 the lab in two tabs of headless Chromium, measures Step -> redraw on the idle model page
 (``--steps`` clicks after two warm-ups), then designs the district package (held 12 years, the lab's
 default start) in the lab, sets ``--replicates``, presses Run and, until every run is finished,
-keeps clicking Step on the model page (Reset, untimed, before the run's last year). Timings of the lab are read in the browser: from the click on
+keeps clicking Step on the model page
+(Reset, untimed, before the run's last year). Timings of the lab are read in the browser: from the click on
 Run until the status line counts a finished run, and until it says all are finished. Prints one JSON
 object on the last line: ``runs``, ``first_result_s``, ``all_results_s``, ``step_redraw_ms_idle_median``,
 ``step_redraw_ms_during_median`` and ``_max``, ``steps_during``.
