@@ -35,17 +35,33 @@ def sweep(tmp_path_factory):
     return folder / "sweep"
 
 
-@pytest.mark.parametrize("lang", ["zh", "en"])
-def test_every_number_in_the_text_is_in_the_table(sweep, lang):
+@pytest.fixture(scope="module")
+def search():
+    """A cheapest-package search (on the synthetic problem: its numbers only need to be quoted right)."""
+    from clustersim.optimise.search import Levers, cheapest_package
+    from clustersim.optimise.synthetic import Synthetic
+
+    return cheapest_package(Synthetic(), Levers(), target=0.8, trials=20, seed=1).to_json()
+
+
+@pytest.mark.parametrize(("lang", "with_search"), [("zh", False), ("en", False), ("zh", True), ("en", True)])
+def test_every_number_in_the_text_is_in_the_table(sweep, search, lang, with_search):
     results, meta = read_brief_input(sweep)
-    brief = build_brief(results, meta, lang)
-    cells = " ".join(" ".join(row) for row in brief.table_rows)
+    brief = build_brief(results, meta, lang, search if with_search else None)
+    assert bool(brief.frontier_rows) == with_search
+    cells = " ".join(" ".join(row) for row in brief.table_rows + brief.frontier_rows)
     answer = " ".join(brief.answer)
     # the confidence level of the intervals is the method's constant, not a result
-    numbers = [n for n in NUMBER[lang].findall(answer.replace("95 %", "").replace("95%", ""))]
+    # and the search's rule (target and quantile) is its input, not a result
+    constants = ["95 %", "95%", "80%", "25%"] if with_search else ["95 %", "95%"]
+    for c in constants:
+        answer = answer.replace(c, "")
+    numbers = NUMBER[lang].findall(answer)
     assert len(numbers) >= 8
     for number in numbers:
-        if re.fullmatch(r"\d+", number) and lang == "en":
+        if lang == "zh" and re.fullmatch(r"\d+年", number):  # a duration: "有效期6年" quotes the cell "6"
+            number = number[:-1]
+        if re.fullmatch(r"\d+(?:\.\d+)?", number):
             assert number in cells.split(), number  # a bare count (the runs) is a table cell of its own
         else:
             assert number in cells, f"{number!r} of the text is not in the table"

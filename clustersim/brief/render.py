@@ -109,7 +109,13 @@ def write_html(brief: Brief, path: Path) -> Path:
     head = "".join(f"<th>{e(h)}</th>" for h in brief.table_header)
     parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>")
     parts += ["<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>" for row in brief.table_rows]
-    parts.append(f"</tbody></table><h2>{e(brief.caveats_title)}</h2><ul>")
+    parts.append("</tbody></table>")
+    if brief.frontier_rows:
+        head = "".join(f"<th>{e(h)}</th>" for h in brief.frontier_header)
+        parts.append(f"<table class=\"frontier\"><thead><tr>{head}</tr></thead><tbody>")
+        parts += ["<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>" for row in brief.frontier_rows]
+        parts.append("</tbody></table>")
+    parts.append(f"<h2>{e(brief.caveats_title)}</h2><ul>")
     parts += [f"<li>{e(c)}</li>" for c in brief.caveats]
     parts.append(f"</ul><p><small>{e(brief.method)}</small></p></body></html>")
     path.write_text("\n".join(parts), encoding="utf-8")
@@ -190,7 +196,16 @@ def write_pdf(brief: Brief, path: Path) -> Path:
                 lines += [("• " + wrapped[0], 11, "normal")] + [("   " + w, 11, "normal") for w in wrapped[1:]]
                 lines += [("", 4, "normal")]
             lines += [("", 8, "normal")] + [(w, 9, "normal") for w in _wrap(brief.method, lang)]
-            _text_page(page, lines)
+            y = _text_page(page, lines)
+            if brief.frontier_rows:
+                ax = page.add_axes((0.07, max(y - 0.35, 0.04), 0.86, 0.3))
+                ax.axis("off")
+                tab = ax.table(cellText=brief.frontier_rows,
+                               colLabels=["\n".join(_wrap(h, lang, 22)) for h in brief.frontier_header],
+                               loc="upper center")
+                tab.auto_set_font_size(False)
+                tab.set_fontsize(8)
+                tab.scale(1, 1.8)
             pdf.savefig(page)
     finally:
         ctx.__exit__(None, None, None)

@@ -37,6 +37,8 @@ class Brief:
     comparison: pd.DataFrame
     labels: dict[str, str] = field(default_factory=dict)
     extra_figures: list[tuple[str, Any]] = field(default_factory=list)
+    frontier_header: list[str] = field(default_factory=list)
+    frontier_rows: list[list[str]] = field(default_factory=list)
 
 
 def _cells(r: Mapping[str, Any], lang: str) -> dict[str, str]:
@@ -50,8 +52,11 @@ def _cells(r: Mapping[str, Any], lang: str) -> dict[str, str]:
     return out
 
 
-def build_brief(results: pd.DataFrame, meta: Mapping[str, Any], lang: str = "zh") -> Brief:
-    """The brief of a packages sweep with a baseline package (``[design] baseline``)."""
+def build_brief(results: pd.DataFrame, meta: Mapping[str, Any], lang: str = "zh",
+                search: Mapping[str, Any] | None = None) -> Brief:
+    """The brief of a packages sweep with a baseline package (``[design] baseline``); ``search``: a
+    cheapest-package search's ``result.json`` (``clustersim cheapest``), which adds its answer, its
+    cost-probability frontier (figure and table) and its confirmation."""
     from clustersim.lab.compare import comparison
 
     _ = translator(lang)
@@ -112,7 +117,7 @@ def build_brief(results: pd.DataFrame, meta: Mapping[str, Any], lang: str = "zh"
         _("Numbers are model results under stated assumptions, not forecasts: use them to compare packages, "
           "not to promise jobs."),
     ]
-    return Brief(
+    brief = Brief(
         lang=lang, title=_("Policy brief: does the incentive package make the cluster take off?"),
         subtitle=_("Focal county {county}; {years} years simulated; money in 10,000 yuan (wan).").format(
             county=meta.get("focal_county", ""), years=meta.get("years", "")),
@@ -126,6 +131,45 @@ def build_brief(results: pd.DataFrame, meta: Mapping[str, Any], lang: str = "zh"
                  "county keeps at least the take-off share of the industry's jobs for five years after its last "
                  "incentive."),
         comparison=table, labels=labels)
+    if search is not None:
+        _add_search(brief, search, _)
+    return brief
+
+
+def _add_search(brief: Brief, search: Mapping[str, Any], _) -> None:
+    from clustersim.optimise.frontier import frontier_figure, frontier_table
+    from clustersim.optimise.search import Evaluation
+
+    lang = brief.lang
+    evaluations = [Evaluation(**t) for t in search["trials"]]
+    table = frontier_table(evaluations)
+    target, quantile = float(search["target"]), float(search["quantile"])
+    brief.frontier_header = [_("Subsidy depth (1 = face value)"), _("Years the package is offered"),
+                             _("Take-off probability, robust (%)"), _("Present value of incentives paid (wan)")]
+    for _i, r in table.iterrows():
+        brief.frontier_rows.append([f"{r['depth']:g}", f"{int(r['duration'])}", nb.share(r["robust_p"], lang),
+                                    nb.money(r["cost_pv"], lang) + nb.interval(nb.money(r["cost_pv_low"], lang),
+                                                                               nb.money(r["cost_pv_high"], lang),
+                                                                               lang)])
+    best = search.get("best")
+    chosen = None
+    if best:
+        chosen = float(best["cost"])
+        text = _("Cheapest package that works (take-off probability at least {target} at the {quantile} quantile of "
+                 "the uncertain worlds): depth {depth}, {years} years, costing {cost} in present value{ci}.").format(
+            target=nb.share(target, lang), quantile=nb.share(quantile, lang), depth=f"{best['params']['depth']:g}",
+            years=int(best["params"]["duration"]), cost=nb.money(best["cost"], lang),
+            ci=nb.interval(nb.money(best["cost_low"], lang), nb.money(best["cost_high"], lang), lang))
+        confirmation = search.get("confirmation")
+        if confirmation:
+            text += " " + _("Checked again with fresh random draws: {p}{ci}.").format(
+                p=nb.share(confirmation["robust_p"], lang),
+                ci=nb.interval(nb.share(confirmation["low"], lang), nb.share(confirmation["high"], lang), lang))
+        brief.answer.insert(4, text)
+    else:
+        brief.answer.insert(4, _("No package in the searched range reached the target take-off probability."))
+    brief.extra_figures.append(("frontier", frontier_figure(table, target, lang, chosen)))
+    brief.questions.append((_("What is the cheapest package that works?"), "frontier"))
 
 
 def read_brief_input(sweep_dir: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
