@@ -24,7 +24,7 @@ import pandas as pd
 from clustersim import markets, measures, plugins
 from clustersim.accounts import FirmAccounts, firm_accounts, ledger_columns, pretax_shares, region_accounts
 from clustersim.agents import REGION_FIELDS, Coast, County, Firm
-from clustersim.agglomeration import log_multiplier, sector_region_totals, supplier_access
+from clustersim.agglomeration import log_multiplier, natural_advantage, sector_region_totals, supplier_access
 from clustersim.choice import ChoiceSet, Deciders, choose
 from clustersim.decision import DecisionRule
 from clustersim.firms import PUBLIC_COLUMNS, FirmTable
@@ -124,6 +124,7 @@ class ClusterModel(mesa.Model):
         self.annuity = float(self.discount.sum())
         self.reference_output = (REFERENCE_FIRMS * cfg.firms.capital_median
                                  * float(self.revenue_per_capital.mean()))
+        self.advantage = natural_advantage(cfg.agglomeration, self.sector_names, self.regions.names)
 
     def _focal_index(self) -> int:
         names = self.regions.names
@@ -229,7 +230,7 @@ class ClusterModel(mesa.Model):
                               r.land_price)
         r.wage = markets.wage(r.base_wage, r.employment, r.labour_pool, cfg.markets.wage_pressure)
         log_agglomeration = log_multiplier(self.localisation, self.access, r.infrastructure,
-                                           cfg.agglomeration)
+                                           cfg.agglomeration, self.advantage)
         self.revenue_factor = np.exp(log_agglomeration) * self.market_factor[None, :]
         kept, vat = pretax_shares(self.material[:, None], r.fee_rate[None, :], r.governance[None, :],
                                   cfg.choice.governance_friction, cfg.taxes.value_added)

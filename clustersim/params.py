@@ -293,7 +293,12 @@ class Firms(Strict):
 
 
 class Agglomeration(Strict):
-    """A = exp(localisation ln(epsilon + L) + supplier ln(1 + SA) + infrastructure I)."""
+    """A = exp(localisation ln(epsilon + L) + urbanisation ln(epsilon_U + U) + a + supplier ln(1 + SA)
+    + infrastructure I) (``form = "log"``), or A = (a + localisation L + urbanisation U) exp(supplier
+    ln(1 + SA) + infrastructure I) (``form = "linear"``: Arthur's payoffs). L counts the firm's own
+    sector in the region (localisation), U every sector (urbanisation), a is the sector's natural
+    advantage in the region. The defaults (no urbanisation, no natural advantage, log form) are the
+    localisation-only model."""
 
     localisation: NonNeg = Field(default=0.22, description="gamma_L")
     supplier: NonNeg = Field(default=0.25, description="gamma_S")
@@ -301,6 +306,18 @@ class Agglomeration(Strict):
     epsilon: NonNeg = 1.0
     measure: Literal["firms", "employment"] = Field(
         default="firms", description="L counts same-sector firms, or same-sector employment in thousands"
+    )
+    urbanisation: NonNeg = Field(
+        default=0.0, description="gamma_U: weight of U, all firms (or employment) of the region, any sector"
+    )
+    urbanisation_epsilon: NonNeg = Field(default=1.0, description="epsilon_U, added to U inside ln(epsilon_U + U)")
+    form: Literal["log", "linear"] = Field(
+        default="log", description="log: A multiplies powers of (epsilon + L), (epsilon_U + U); linear: A = a + "
+        "gamma_L L + gamma_U U (Arthur 1989)"
+    )
+    natural_advantage: dict[str, dict[str, float]] = Field(
+        default_factory=dict, description="sector -> county -> a[s, j]: added to ln A (log form) or to A (linear "
+        "form); absent pairs (and the origins) are 0"
     )
 
 
@@ -408,6 +425,14 @@ class Scenario(Strict):
     taxes: Taxes = Field(default_factory=Taxes)
     counties: Counties = Field(default_factory=Counties)
     take_off: TakeOffRule = Field(default_factory=TakeOffRule)
+
+    @model_validator(mode="after")
+    def _advantage_sectors_known(self) -> Scenario:
+        for sector in self.agglomeration.natural_advantage:
+            if sector not in self.sectors.names:
+                raise ValueError(f"agglomeration.natural_advantage names no sector: {sector!r}; "
+                                 f"sectors: {self.sectors.names}")
+        return self
 
     @model_validator(mode="after")
     def _packages_known(self) -> Scenario:

@@ -400,6 +400,8 @@ def build_model(scenario: Scenario | str | Path, seed: int | None = None, *,
     counties = [n for n, o in zip(names, layout.is_origin, strict=True) if not o]
     _check_names(source, "focal_county", [scenario.focal_county] if scenario.focal_county else [], counties)
     _check_names(source, "counties.reform_counties", scenario.counties.reform_counties, counties)
+    for sector, by_county in scenario.agglomeration.natural_advantage.items():
+        _check_names(source, f"agglomeration.natural_advantage.{sector}", list(by_county), counties)
     from clustersim.model import ClusterModel  # imports Mesa: only once the scenario is known to be sound
 
     try:

@@ -354,8 +354,8 @@ def test_write_report_on_a_grid_folder_is_complete_and_reproducible(tmp_path):
     assert path == sweep / "report" / "report.md"
     out = path.parent
     files = sorted(p.name for p in out.iterdir())
-    assert files == ["failed_runs.csv", "final_share.png", "net_fiscal_return.png", "report.md",
-                     "take_off_probability.png", "take_off_table.csv"]
+    assert files == ["critical_levels.csv", "failed_runs.csv", "final_share.png", "net_fiscal_return.png",
+                     "report.md", "take_off_probability.png", "take_off_table.csv"]
     text = path.read_text(encoding="utf-8")
     assert "# Sweep report: tiny_grid" in text and "A hand-made 2 x 2 grid." in text
     assert "**17 ok**, **1 failed**" in text

@@ -36,7 +36,8 @@ def write_brief(sweep_dir: Path, out: Path, lang: str, search: Path | None = Non
 
         path = search / "result.json"
         if not path.is_file():
-            raise ScenarioError(path, "result.json", allowed="missing: run `clustersim cheapest` into this folder first")
+            raise ScenarioError(path, "result.json",
+                                allowed="missing: run `clustersim cheapest` into this folder first")
         found = json.loads(path.read_text(encoding="utf-8"))
     out.mkdir(parents=True, exist_ok=True)
     written = []

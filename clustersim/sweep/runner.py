@@ -248,7 +248,8 @@ class SweepSummary:
 def run_sweep(exp: Experiment, out: Path, *, workers: int | None = None, backend: str = "local",
               scheduler: str | None = None, resume: bool = False, progress: bool = True,
               run_fn: str = "clustersim.sweep.runner:run_point", max_attempts: int = 2,
-              flush_seconds: float = FLUSH_SECONDS) -> SweepSummary:
+              flush_seconds: float = FLUSH_SECONDS, design: Any = None,
+              pool: tuple[Any, int] | None = None) -> SweepSummary:
     """Run every run of ``exp``'s design that has no ``ok`` row in ``out`` yet, streaming
     results to ``out`` (layout: :mod:`clustersim.sweep.store`).
 
@@ -258,6 +259,10 @@ def run_sweep(exp: Experiment, out: Path, *, workers: int | None = None, backend
     ``out`` (which must hold the same design); ``run_fn``: ``"module:function"`` taking
     (experiment, design row) and returning outcomes; ``max_attempts``: executions per run per call;
     ``flush_seconds``: longest time a finished run waits in memory before it is written.
+    ``design``: a prebuilt :class:`~clustersim.sweep.design.Design` to run instead of the
+    experiment's own (the adaptive threshold search lays out each batch itself); ``pool``: an
+    open ``(pool, workers)`` from :func:`open_pool` to reuse across calls (``backend`` and
+    ``workers`` then only label the summary).
     Raises :class:`ScenarioError` for unusable arguments or folders; failed runs do not raise.
     """
     from clustersim.sweep.design import build_design
@@ -277,7 +282,7 @@ def run_sweep(exp: Experiment, out: Path, *, workers: int | None = None, backend
     workers = workers or os.cpu_count() or 1
     out = Path(out)
 
-    design = build_design(exp)
+    design = build_design(exp) if design is None else design
     resumed = store.open_sweep_folder(out, exp.path, design.runs, design.meta, resume=resume)
     ok_before, attempts_before = store.run_history(out)
     design_rows = [_plain(r) for r in design.runs.to_dict("records")]
@@ -288,7 +293,9 @@ def run_sweep(exp: Experiment, out: Path, *, workers: int | None = None, backend
     run = _Loop(exp, run_fn, sink, max_attempts)
     try:
         if pending:
-            if backend == "local" and workers == 1:
+            if pool is not None:
+                run.on_pool(pending, pool[0], pool[1])
+            elif backend == "local" and workers == 1:
                 run.in_process(pending)
             elif backend == "local":
                 with _local_pool(workers) as pool:
@@ -467,6 +474,23 @@ def _batch_size(remaining: int, workers: int, per_run: float | None) -> int:
 
 
 # ------------------------------------------------------------------------------ backends
+@contextlib.contextmanager
+def open_pool(backend: str, workers: int | None, scheduler: str | None = None) -> Iterator[tuple[Any, int] | None]:
+    """A pool for several :func:`run_sweep` calls (``pool=``): None for one local worker (runs in
+    this process), else ``(pool, workers)`` of the local process pool or the Dask cluster."""
+    workers = workers or os.cpu_count() or 1
+    if backend not in BACKENDS:
+        raise ScenarioError("--backend", backend, allowed=f"one of {', '.join(BACKENDS)}")
+    if backend == "local" and workers == 1:
+        yield None
+    elif backend == "local":
+        with _local_pool(workers) as pool:
+            yield pool, workers
+    else:
+        with _dask_executor(workers, scheduler) as (executor, n):
+            yield executor, n
+
+
 class _Pool:
     """A local process pool that can be rebuilt when a worker dies."""
 

@@ -80,6 +80,10 @@ def build_report(results: pd.DataFrame, meta: Mapping[str, Any], *, design: pd.D
     else:
         _range_sections(rep, results[ok], meta, factors)
         _overall_section(rep, results, meta)
+    if n_ok:  # PRIM boxes of the uncertainties under which the package fails (clustersim.thresholds)
+        from clustersim.thresholds.discovery import discovery_section
+
+        discovery_section(rep, results[ok], factors)
     ranged = kind not in ("grid", "packages", "morris", "sobol")
     _method_section(rep, kind, differences=n_ok > 0 and (ranged or bool(meta.get("baseline_package"))))
     _failed_section(rep, results, factors)

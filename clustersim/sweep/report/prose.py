@@ -164,10 +164,16 @@ def _two_factor_sections(rep: Report, results: pd.DataFrame, meta: Mapping[str, 
         rep.add(" ".join(text))
         annotations = [[f"{_pct(p)}\n{int(k)}/{int(n)}" if n > 0 else "no runs" for p, k, n in zip(*row, strict=True)]
                        for row in zip(grid("p_took_off"), grid("took_off"), grid("n_ok"), strict=True)]
+        numeric = all(pd.api.types.is_numeric_dtype(results[a.name]) for a in (xa, ya))
         fig = rf.grid_heatmap(grid("p_took_off"), **ticks, title=f"Take-off probability, {suffix}",
                               colorbar_label="take-off probability", kind="probability", annotations=annotations,
-                              contour=0.5)
-        rep.figure("take_off_probability.png", fig, "take-off probability heatmap with its 50% contour")
+                              contour=None if numeric else 0.5)
+        if numeric:  # the fitted 50 % curve with its band (clustersim.thresholds), not an interpolated contour
+            from clustersim.thresholds.report_sections import critical_section
+
+            critical_section(rep, fig, results[ok_mask(results)], xa, ya, xs, ys)
+        else:
+            rep.figure("take_off_probability.png", fig, "take-off probability heatmap with its 50% contour")
     if "final_share_mean" in table.columns:
         rep.add("## Final share of the focal county")
         lo, hi = cells.loc[cells["final_share_mean"].idxmin()], cells.loc[cells["final_share_mean"].idxmax()]
@@ -663,9 +669,14 @@ def _method_section(rep: Report, kind: str, *, differences: bool = False) -> Non
             "figures shorten them with k (thousand) and M (million) wan.")
     if kind == "grid":
         rep.add("Heatmaps place the factor values at evenly spaced positions (one column or row per value, "
-                "whatever the spacing of the values), and the dashed 50% contour is interpolated linearly between "
-                "cell centres in those positions: read it as \"between these two values\", not as an exact "
-                "threshold.")
+                "whatever the spacing of the values); curves drawn over them are mapped piecewise-linearly. "
+                "Critical levels (numeric levers): a binomial GLM with logit link, logit P = b0 + b1 x, fitted to "
+                "each row's runs; the 50% level is x = -b0/b1 with a 95% Fieller interval (every x with "
+                "(b0 + b1 x)² ≤ 1.96² (v00 + 2x v01 + x² v11)) and a delta-method interval; rows whose runs all "
+                "took off, all failed, or step from 0 to 1 between two levels get a sentence, not a number. The "
+                "curve over the heatmap is one logistic surface in both levers with their interaction, with its "
+                "pointwise 95% Fieller band; its deviance goodness-of-fit p-value is stated. Non-numeric levers "
+                "keep a dashed 50% contour interpolated between cell centres.")
     if differences:
         rep.add("Differences of take-off probabilities p1 - p2 of two independent sets of runs: Newcombe's hybrid "
                 "score 95% interval from the two Wilson intervals [l1, u1] and [l2, u2], "

@@ -1,0 +1,13 @@
+"""Critical thresholds, lock-in and hysteresis: where does take-off become more likely than not?
+
+- :mod:`~clustersim.thresholds.dose_response`: logistic dose-response fits (critical level with
+  delta-method and Fieller intervals), pure functions on arrays;
+- :mod:`~clustersim.thresholds.search`: adaptive search for a critical level through the sweep store;
+- :mod:`~clustersim.thresholds.hysteresis`: withdrawal (critical duration and mass) and ramp
+  (up and down branches, hysteresis band) experiments;
+- :mod:`~clustersim.thresholds.discovery`: PRIM scenario discovery over a sweep's uncertainties.
+"""
+
+from clustersim.thresholds.dose_response import CriticalCurve, DoseResponse, dose_response, dose_response_curve
+
+__all__ = ["CriticalCurve", "DoseResponse", "dose_response", "dose_response_curve"]
