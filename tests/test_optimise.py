@@ -61,3 +61,15 @@ def test_demo_world_choice_holds_in_a_fresh_confirmation(monkeypatch):
     checked = confirm(world, result.best.params, 0.25, replicates=6)
     # the target lies at or below the confirmation's interval of the robust probability
     assert checked["high"] >= 0.6, checked
+
+
+def test_critical_depth_from_the_threshold_tools():
+    """With run counts the search reports the dose-response depth for the target (Fieller), fitted
+    on the packages that differ from the chosen one only in depth."""
+    from clustersim.optimise.search import Evaluation, SearchResult, critical_depth
+
+    trials = [Evaluation(params={"depth": d, "duration": 8}, world_shares=[s, 1.0], runs_per_world=20,
+                         costs=[d * 8]).finish(0.0) for d, s in [(1.0, 0.1), (2.0, 0.4), (3.0, 0.75), (4.0, 0.95)]]
+    result = SearchResult(target=0.6, quantile=0.0, best=trials[2], tolerance=0.0, trials=trials)
+    found = critical_depth(result)
+    assert found["status"] == "ok" and 2.0 < found["x"] < 3.0 and found["low"] < found["x"] < found["high"]

@@ -93,6 +93,9 @@ def cmd_cheapest(args: argparse.Namespace) -> int:
         b, c = result.best, doc["confirmation"]
         print(f"cheapest  {b.params}: PV of incentives {b.cost:,.0f} wan (tolerance {result.tolerance:,.0f}); "
               f"robust take-off {b.robust_p:.0%}")
+        if result.critical_depth is not None:
+            print(f"depth     where its robust world reaches {args.target:.0%} (dose-response, Fieller): "
+                  f"{result.critical_depth['text']}")
         print(f"confirm   fresh seeds: robust take-off {c['robust_p']:.0%} [{c['low']:.0%}, {c['high']:.0%}]")
     (args.out / "result.json").write_text(json.dumps(doc, indent=1, default=float), encoding="utf-8")
     return 0

@@ -94,9 +94,11 @@ class SearchResult:
     tolerance: float
     trials: list[Evaluation] = field(default_factory=list)
     neighbours: list[Evaluation] = field(default_factory=list)
+    critical_depth: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {"target": self.target, "quantile": self.quantile, "tolerance": self.tolerance,
+                "critical_depth": self.critical_depth,
                 "best": None if self.best is None else asdict(self.best),
                 "trials": [asdict(t) for t in self.trials], "neighbours": [asdict(t) for t in self.neighbours]}
 
@@ -176,8 +178,32 @@ def cheapest_package(evaluate: Evaluator, levers: Levers, *, target: float, quan
             break
         best = min(better, key=lambda e: e.cost)
     tolerance = max((abs(best.cost - e.cost) for e in neighbours), default=0.0) if best is not None else math.nan
-    return SearchResult(target=target, quantile=quantile, best=best, tolerance=tolerance,
-                        trials=list(cache.values()), neighbours=neighbours)
+    result = SearchResult(target=target, quantile=quantile, best=best, tolerance=tolerance,
+                          trials=list(cache.values()), neighbours=neighbours)
+    result.critical_depth = critical_depth(result)
+    return result
+
+
+def critical_depth(result: SearchResult) -> dict[str, Any] | None:
+    """The depth at which the chosen package's robust world reaches the target, from the threshold
+    tools' dose-response fit (:func:`clustersim.thresholds.dose_response`, Fieller interval) over
+    every evaluated package that differs from the chosen one only in depth. None without run counts
+    (an exact evaluator) or without a chosen package."""
+    from clustersim.thresholds import dose_response
+
+    best = result.best
+    if best is None or best.runs_per_world <= 0:
+        return None
+    others = {k: v for k, v in best.params.items() if k != "depth"}
+    same = [e for e in result.trials if {k: v for k, v in e.params.items() if k != "depth"} == others]
+    world = best.robust_world
+    levels = [e.params["depth"] for e in same]
+    k = [round(e.world_shares[world] * e.runs_per_world) for e in same]
+    n = [e.runs_per_world for e in same]
+    fit = dose_response(levels, k, n, p=result.target, increasing=True)
+    lo, hi = fit.interval()
+    return {"x": fit.x, "low": lo, "high": hi, "status": fit.status, "message": fit.message, "text": fit.text(),
+            "world": world, "levels": sorted(set(levels))}
 
 
 def _key(params: Mapping[str, Any]) -> str:
