@@ -200,6 +200,7 @@ def LabPage():
                         solara.Error(error.value, classes=["lab-error"])
                 _Progress(job.value, done.value)
                 _Results(job.value, done.value)
+                CheapestCard(fee.value)
 
 
 def _is_number(text: str) -> bool:
@@ -250,3 +251,75 @@ def _Results(job, done: int):
                 for d in job.setup.packages:
                     solara.FileDownload(lf.scenario_toml(d, job.setup), filename=f"{d.name}.toml",
                                         label=_("Download {name} as a scenario (TOML)").format(name=d.name))
+
+
+@solara.component
+def CheapestCard(fee_text: str):
+    """The cheapest package that works (clustersim.optimise) on the demo world, in the background:
+    target, trials, then the cost-probability frontier as a figure and a table."""
+    _ = translator(LANG.value)
+    target = solara.use_reactive("80")
+    trials = solara.use_reactive("12")
+    request = solara.use_reactive(None)
+    progress = solara.use_reactive((0, 0))
+    outcome = solara.use_reactive(None)
+    error = solara.use_reactive("")
+
+    def start():
+        try:
+            t, n, f = float(target.value) / 100, int(trials.value), float(fee_text) / 100
+            if not (0 < t <= 1 and 1 <= n <= 200 and 0 <= f <= 0.2):
+                raise ValueError
+        except ValueError:
+            error.set(_("Refused: {reason}").format(
+                reason=_("target must be a percentage in (0, 100], trials a whole number from 1 to 200")))
+            return
+        error.set("")
+        outcome.set(None)
+        progress.set((0, n))
+        request.set((t, n, f))
+
+    def search():
+        if request.value is None:
+            return
+        from clustersim.optimise.frontier import frontier_table
+        from clustersim.optimise.search import Levers, cheapest_package
+        from clustersim.optimise.world import DemoWorld
+
+        t, n, f = request.value
+        result = cheapest_package(DemoWorld(worlds=4, replicates=3, fee=f), Levers(), target=t, trials=n,
+                                  progress=lambda i, total: progress.set((i, total)))
+        outcome.set((result, frontier_table(result.trials)))
+
+    solara.use_thread(search, dependencies=[request.value])
+    with solara.Card(_("What is the cheapest package that works?")):
+        solara.Text(_("Lowest present value of incentives whose take-off probability reaches the target in at least "
+                      "three of four uncertain worlds (the 25 % quantile), on the demo world."),
+                    style={"font-size": "13px"})
+        with solara.Row():
+            solara.InputText(_("Target take-off probability (%)"), value=target)
+            solara.InputText(_("Packages to try"), value=trials)
+        busy = request.value is not None and outcome.value is None
+        solara.Button(_("Find the cheapest package"), on_click=start, color="primary", disabled=busy,
+                      classes=["lab-cheapest"])
+        if error.value:
+            solara.Error(error.value)
+        i, total = progress.value
+        if busy:
+            solara.ProgressLinear(value=100 * i / total if total else 0)
+            solara.Text(_("{done} of {total} packages tried").format(done=i, total=total))
+        if outcome.value is not None:
+            result, table = outcome.value
+            if result.best is None:
+                solara.Text(_("No package in the searched range reached the target take-off probability."))
+            else:
+                b = result.best
+                solara.Text(_("Cheapest: depth {depth}, {years} years; present value of incentives {cost} wan "
+                              "[{low}, {high}]; robust take-off probability {p}.").format(
+                    depth=f"{b.params['depth']:g}", years=b.params["duration"], cost=f"{b.cost:,.0f}",
+                    low=f"{b.cost_low:,.0f}", high=f"{b.cost_high:,.0f}", p=f"{b.robust_p:.0%}"))
+            if len(table):
+                from clustersim.optimise.frontier import frontier_figure
+
+                solara.FigureMatplotlib(frontier_figure(table, request.value[0], LANG.value,
+                                                        result.best.cost if result.best else None), format="png")
