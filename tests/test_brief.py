@@ -108,3 +108,40 @@ def test_brief_refuses_a_sweep_without_packages(tmp_path):
     out = subprocess.run([sys.executable, "-m", "clustersim", "brief", str(tmp_path)], cwd=REPO,
                          capture_output=True, text=True)
     assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1
+
+
+GRID = """name = "take_off_small"
+base_scenario = "{base}"
+years = 20
+replicates = 2
+sweep_seed = 5
+[design]
+kind = "grid"
+[levers.subsidy_depth]
+parameter = "focal.subsidy_depth"
+values = [0, 2, 4]
+[levers.fee_rate]
+parameter = "focal.fee_rate"
+values = [0.01, 0.03]
+"""
+
+
+def test_take_off_sweep_brief_quotes_its_table(tmp_path):
+    """A take-off grid gives its own brief: per fee level the depth where take-off becomes likely
+    (threshold tools) and the highest probability, every number of the text a table cell."""
+    exp = tmp_path / "grid.toml"
+    exp.write_text(GRID.format(base=REPO / "scenarios" / "held_package.toml"), encoding="utf-8")
+    subprocess.run([sys.executable, "-m", "clustersim", "sweep", str(exp), "--out", str(tmp_path / "sweep"),
+                    "--workers", "2", "--no-progress"], check=True, cwd=REPO, capture_output=True)
+    from clustersim.brief.takeoff import build_takeoff_brief
+
+    results, meta = read_brief_input(tmp_path / "sweep")
+    for lang in ("zh", "en"):
+        brief = build_takeoff_brief(results, meta, lang)
+        assert [row[0] for row in brief.table_rows] == ["1%", "3%"]
+        cells = " ".join(" ".join(row) for row in brief.table_rows)
+        text = " ".join(brief.answer).replace("95 %", "").replace("95%", "")
+        for number in re.findall(r"\d+(?:\.\d+)?%?", text):
+            assert number in cells, f"{lang}: {number!r} of the text is not in the table"
+    paths = write_brief(tmp_path / "sweep", tmp_path / "brief", "zh")
+    assert (tmp_path / "brief" / "brief_zh.pdf") in paths

@@ -1,6 +1,7 @@
-"""``clustersim brief DIR [--lang zh|en|both] [--out DIR]``: a policy brief (HTML and PDF) from a
-package comparison sweep (a packages design with a baseline package, e.g. one the package lab made,
-or ``experiments/packages.toml``)."""
+"""``clustersim brief DIR [--lang zh|en|both] [--out DIR] [--search OUT]``: a policy brief (HTML and
+PDF) from a package comparison sweep (a packages design with a baseline package, e.g. one the package
+lab made, or ``experiments/packages.toml``) or a take-off sweep (a grid over the subsidy depth and
+the fee, e.g. ``experiments/take_off.toml``)."""
 
 from __future__ import annotations
 
@@ -42,7 +43,12 @@ def write_brief(sweep_dir: Path, out: Path, lang: str, search: Path | None = Non
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for code in (("zh", "en") if lang == "both" else (lang,)):
-        brief = build_brief(results, meta, code, found)
+        if meta.get("design_kind") == "grid":
+            from clustersim.brief.takeoff import build_takeoff_brief
+
+            brief = build_takeoff_brief(results, meta, code)
+        else:
+            brief = build_brief(results, meta, code, found)
         written += [write_html(brief, out / f"brief_{code}.html"), write_pdf(brief, out / f"brief_{code}.pdf")]
     return written
 

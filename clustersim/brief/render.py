@@ -45,6 +45,8 @@ def figures(brief: Brief) -> dict[str, object]:
     from matplotlib.figure import Figure
 
     use_cjk_font()
+    if brief.comparison.empty:  # a take-off sweep's brief brings its own figures
+        return dict(brief.extra_figures)
     _ = translator(brief.lang)
     t = brief.comparison
     labels = [textwrap.shorten(brief.labels[str(p)], 28, placeholder="…") if brief.lang == "en"

@@ -19,7 +19,7 @@ from clustersim.brief import numbers as nb
 from clustersim.i18n import translator
 from clustersim.scenario import ScenarioError
 
-__all__ = ["Brief", "build_brief"]
+__all__ = ["Brief", "build_brief", "caveats", "method"]
 
 
 @dataclass
@@ -50,6 +50,29 @@ def _cells(r: Mapping[str, Any], lang: str) -> dict[str, str]:
         out[stem] = f(r[stem], lang)
         out[f"{stem}_low"], out[f"{stem}_high"] = f(r[f"{stem}_low"], lang), f(r[f"{stem}_high"], lang)
     return out
+
+
+def caveats(_) -> list[str]:
+    """What the model leaves out, in the translator's language."""
+    return [
+        _("Firms are simulated as types, not as named companies: the model says how likely a cluster is, "
+          "not which firm will come."),
+        _("Rival counties keep their policies fixed unless the scenario lets them respond; a bidding war "
+          "would raise the cost."),
+        _("Land, labour and infrastructure respond in simplified ways; the model leaves out financing costs, "
+          "central transfers tied to the package and the risk that firms leave once incentives end early."),
+        _("Numbers are model results under stated assumptions, not forecasts: use them to compare packages, "
+          "not to promise jobs."),
+    ]
+
+
+def method(_) -> str:
+    """What a package can hold (the documents' terms) and the method, in one paragraph."""
+    return (_("A package can hold: land prices by investment tier (10,000 yuan per mu), a standard-factory "
+              "land price, tax rebates by year of residence, fee refunds and a relocation award.") + " "
+            + _("Method: agent-based simulation of firms choosing among counties (ClusterSim); take-off means the "
+                "county keeps at least the take-off share of the industry's jobs for five years after its last "
+                "incentive."))
 
 
 def build_brief(results: pd.DataFrame, meta: Mapping[str, Any], lang: str = "zh",
@@ -107,16 +130,7 @@ def build_brief(results: pd.DataFrame, meta: Mapping[str, Any], lang: str = "zh"
                      c["net_fiscal_return"] + nb.interval(c["net_fiscal_return_low"], c["net_fiscal_return_high"],
                                                           lang),
                      c["cost_per_job"], c["payback"]])
-    caveats = [
-        _("Firms are simulated as types, not as named companies: the model says how likely a cluster is, "
-          "not which firm will come."),
-        _("Rival counties keep their policies fixed unless the scenario lets them respond; a bidding war "
-          "would raise the cost."),
-        _("Land, labour and infrastructure respond in simplified ways; the model leaves out financing costs, "
-          "central transfers tied to the package and the risk that firms leave once incentives end early."),
-        _("Numbers are model results under stated assumptions, not forecasts: use them to compare packages, "
-          "not to promise jobs."),
-    ]
+    caveat_list = caveats(_)
     brief = Brief(
         lang=lang, title=_("Policy brief: does the incentive package make the cluster take off?"),
         subtitle=_("Focal county {county}; {years} years simulated; money in 10,000 yuan (wan).").format(
@@ -124,12 +138,8 @@ def build_brief(results: pd.DataFrame, meta: Mapping[str, Any], lang: str = "zh"
         answer=answer,
         questions=[(_("Does it take off?"), "take_off"), (_("How many jobs, at what cost?"), "jobs_cost"),
                    (_("Does it pay for itself?"), "net")],
-        table_header=header, table_rows=rows, caveats_title=_("What the model leaves out"), caveats=caveats,
-        method=_("A package can hold: land prices by investment tier (10,000 yuan per mu), a standard-factory "
-                 "land price, tax rebates by year of residence, fee refunds and a relocation award.") + " " +
-        _("Method: agent-based simulation of firms choosing among counties (ClusterSim); take-off means the "
-                 "county keeps at least the take-off share of the industry's jobs for five years after its last "
-                 "incentive."),
+        table_header=header, table_rows=rows, caveats_title=_("What the model leaves out"), caveats=caveat_list,
+        method=method(_),
         comparison=table, labels=labels)
     if search is not None:
         _add_search(brief, search, _)
