@@ -54,9 +54,9 @@ def test_demo_world_choice_holds_in_a_fresh_confirmation(monkeypatch):
     from clustersim.optimise.world import DemoWorld
 
     monkeypatch.setenv("CLUSTERSIM_LAB_WORKERS", "2")
-    world = DemoWorld(worlds=3, replicates=3, years=30)
+    world = DemoWorld(worlds=3, replicates=3, years=25)
     levers = Levers(depth=(0.5, 3.0, 0.5), duration=(4, 12))
-    result = cheapest_package(world, levers, target=0.6, quantile=0.25, trials=6, seed=5)
+    result = cheapest_package(world, levers, target=0.6, quantile=0.25, trials=5, seed=5)
     assert result.best is not None, "no package on the grid reached the target"
     checked = confirm(world, result.best.params, 0.25, replicates=6)
     # the target lies at or below the confirmation's interval of the robust probability
