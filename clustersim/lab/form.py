@@ -132,13 +132,26 @@ def check_setup(raw: Mapping[str, Any]) -> LabSetup:
         raise ValueError(format_error(err)) from None
 
 
+def _experiment_packages(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """Packages an experiment defines inline (``overrides."packages.<name>"`` of its named packages)."""
+    out: dict[str, Any] = {}
+    for spec in (doc.get("packages") or {}).values():
+        for key, value in (spec.get("overrides") or {}).items():
+            if key.startswith("packages.") and isinstance(value, dict):
+                out[key.split(".", 1)[1]] = value
+    return out
+
+
 def shipped_packages() -> dict[str, PackageDesign]:
-    """Every package the shipped scenarios define, as a starting design (name -> design)."""
+    """Every package the shipped scenarios and experiments define, as a starting design (name -> design)."""
     out: dict[str, PackageDesign] = {}
-    for path in sorted((REPO / "scenarios").glob("*.toml")):
+    sources = [(p, "scenario") for p in sorted((REPO / "scenarios").glob("*.toml"))]
+    sources += [(p, "experiment") for p in sorted((REPO / "experiments").glob("*.toml"))]
+    for path, kind in sources:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
         old_site = float(doc.get("choice", {}).get("old_site_recovery", 0.4))
-        for name, pkg in (doc.get("packages") or {}).items():
+        found = (doc.get("packages") or {}) if kind == "scenario" else _experiment_packages(doc)
+        for name, pkg in found.items():
             if name in out or not _NAME.match(name):
                 continue
             out[name] = PackageDesign(
