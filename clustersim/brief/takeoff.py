@@ -56,7 +56,7 @@ def build_takeoff_brief(results: pd.DataFrame, meta: Mapping[str, Any], lang: st
                                                                  nb.share(best["p_took_off_high"], lang), lang)
         level = "" if y is None else _level(value, y)
         rows.append([level, critical, p_best, f"{float(best[x]):g}", str(int(g["n_ok"].min()))])
-        where = _("at fee rate {fee}").format(fee=level) if y is not None else _("for this county")
+        where = _("At fee rate {fee}").format(fee=level) if y is not None else _("For this county")
         answer.append(_("{where}: {critical}; highest take-off probability {p} at depth {depth}.").format(
             where=where, critical=critical, p=p_best, depth=f"{float(best[x]):g}"))
     answer.append(_("How sure: each cell was simulated {n} times; the ranges in brackets are 95 % intervals.").format(
