@@ -59,7 +59,7 @@ def warm_pool() -> None:
         pool.submit(os.getpid)
 
 
-@dataclass
+@dataclass(eq=False)  # a job is itself: the page compares jobs by identity (hook dependencies)
 class LabJob:
     """One Run of the lab: its set-up, experiment, design and the runs finished so far."""
 
