@@ -323,3 +323,12 @@ def CheapestCard(fee_text: str):
 
                 solara.FigureMatplotlib(frontier_figure(table, request.value[0], LANG.value,
                                                         result.best.cost if result.best else None), format="png")
+                header = [_("Subsidy depth (1 = face value)"), _("Years the package is offered"),
+                          _("Take-off probability, robust (%)"), _("Present value of incentives paid (wan)")]
+                head = "".join(f"<th>{_html(h)}</th>" for h in header)
+                body = "".join(
+                    f"<tr><td>{r['depth']:g}</td><td>{int(r['duration'])}</td><td>{r['robust_p']:.0%}</td>"
+                    f"<td>{r['cost_pv']:,.0f} [{r['cost_pv_low']:,.0f}, {r['cost_pv_high']:,.0f}]</td></tr>"
+                    for _i, r in table.iterrows())
+                solara.HTML(tag="table", unsafe_innerHTML=f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody>",
+                            classes=["lab-frontier"], style={"font-size": "13px"})
