@@ -26,7 +26,7 @@ demo: $(STAMP)
 	$(BIN)/clustersim demo
 
 test: $(STAMP) /usr/bin/chromium /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
-	$(BIN)/ruff check clustersim tests benchmarks
+	$(BIN)/ruff check clustersim tests benchmarks examples
 	$(BIN)/python -m pytest -q
 
 # the browser tests drive Debian's chromium; figures and the UI draw Chinese names with Noto Sans CJK

@@ -18,7 +18,9 @@ from and only growth above it is split, the host taking ``sigma`` (district rule
 
 Region, per year (wan): ``revenue = taxes + fees + land sales + transfer``;
 ``spending = operations + incentives + interest + infrastructure + public services`` with
-``incentives = rebates + fee refunds + land awards + relocation awards``; interest is charged
+``incentives = rebates + fee refunds + land awards + relocation awards`` (and any instrument's
+incentive and ``outlay`` flows are added to spending: an outlay, e.g. a public asset company's
+plant construction, is spending but not an incentive); interest is charged
 on last year's debt, infrastructure gets ``infrastructure_share`` of any surplus, public
 services (counties only) get ``public_services_share`` of what is left of it, and
 ``balance += revenue - spending`` (debt is the negative part of the balance).
@@ -127,7 +129,8 @@ def ledger_columns(flows: list[Flow]) -> tuple[str, ...]:
     transfers, revenue, operations, their incentive flows, incentives, interest, infrastructure,
     public services, spending."""
     return (*HEAD_FLOWS, *(f.name for f in flows if f.kind == "revenue"), *MIDDLE_FLOWS,
-            *(f.name for f in flows if f.kind == "incentive"), *TAIL_FLOWS)
+            *(f.name for f in flows if f.kind == "incentive"), TAIL_FLOWS[0],
+            *(f.name for f in flows if f.kind == "outlay"), *TAIL_FLOWS[1:])
 
 
 def region_accounts(acc: FirmAccounts, region: np.ndarray, n_regions: int, ledger: dict[str, np.ndarray],
@@ -158,11 +161,12 @@ def region_accounts(acc: FirmAccounts, region: np.ndarray, n_regions: int, ledge
     revenue = revenue + transfers
     incentives = sum(booked[f.name] for f in flows if f.kind == "incentive")
     incentives = incentives + np.zeros(n_regions)
+    outlays = sum(booked[f.name] for f in flows if f.kind == "outlay") + np.zeros(n_regions)
     interest = debt_interest * np.maximum(0.0, -balance)
-    surplus = revenue - operations - incentives - interest
+    surplus = revenue - operations - incentives - outlays - interest
     infra = infrastructure_share * np.maximum(0.0, surplus)
     services = public_services_share * (np.maximum(0.0, surplus) - infra)
-    spending = operations + incentives + interest + infra + services
+    spending = operations + incentives + outlays + interest + infra + services
     out = {"taxes": taxes, "fees": fees, "transfers": transfers, "revenue": revenue, "operations": operations,
            **booked, "incentives": incentives, "interest": interest, "infrastructure_spending": infra,
            "public_services": services, "spending": spending}

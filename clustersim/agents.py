@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import mesa
+import numpy as np
 
 from clustersim.firms import PUBLIC_COLUMNS
 
@@ -106,3 +107,67 @@ class Coast(Region):
 
 class County(Region):
     """An inland county competing for firms with its package, fees and governance."""
+
+
+class FirmViews:
+    """The model's Firm agents, created when first asked for.
+
+    A run creates and removes thousands of firms a year; making a Mesa agent for each costs more
+    than the location decision at small sizes. So a placed firm gets its ``unique_id`` at once
+    (the model's ``agent_id_counter`` advances as if its agent were made, and the firm table keeps
+    the id in column ``firm_id``), but its :class:`Firm` object is made only when ``model.agents``,
+    ``agents_by_type`` or ``agent_types`` is read (:meth:`materialise`, in id order, through
+    Mesa's own registration), so AgentSet queries see every live firm with the id it would have
+    had. Firms that exit before anyone looked never become objects.
+    """
+
+    def __init__(self, model: ClusterModel) -> None:
+        self.model = model
+        self.of_row: list[Firm | None] = []  # the agent of each table row (None: not made, or dead)
+        self.pending = 0  # admitted firms without an agent (an upper bound: some may have exited)
+
+    def grow(self, size: int) -> None:
+        self.of_row.extend([None] * (size - len(self.of_row)))
+
+    def admit(self, rows) -> None:
+        """Give newly placed firms their ids (their agents are made on first use)."""
+        m = self.model
+        start = m.agent_id_counter
+        m.firms.firm_id[rows] = np.arange(start, start + len(rows))
+        m.agent_id_counter = start + len(rows)
+        self.pending += len(rows)
+
+    def materialise(self) -> None:
+        """Make the Firm agents of every live placed firm that has none, in id order."""
+        if not self.pending:
+            return
+        m = self.model
+        t = m.firms
+        n = t.size
+        rows = np.flatnonzero(t.alive[:n] & (t.region[:n] >= 0))
+        missing = [r for r in rows.tolist() if self.of_row[r] is None]
+        missing.sort(key=lambda r: t.firm_id[r])
+        counter = m.agent_id_counter
+        try:
+            for row in missing:
+                m.agent_id_counter = int(t.firm_id[row])  # Mesa's registration gives it this id
+                self.of_row[row] = Firm(m, row)
+        finally:
+            m.agent_id_counter = counter
+        self.pending = 0
+
+    def remove(self, rows) -> None:
+        """Firms that exit: remove their agents (those that were made)."""
+        for row in rows:
+            agent = self.of_row[row]
+            if agent is not None:
+                agent.remove()
+                self.of_row[row] = None
+
+    def compact(self, keep) -> None:
+        """The table dropped its dead rows (``keep``: old index of each kept row): re-point."""
+        agents = [self.of_row[i] for i in keep]
+        for new_row, agent in enumerate(agents):
+            if agent is not None:
+                agent.row = new_row
+        self.of_row = agents

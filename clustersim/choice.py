@@ -25,7 +25,7 @@ Small firms (the small-firm rule) use the county's standard-factory land pool an
 Choice: multinomial logit over feasible regions (enough free land in the firm's pool; the
 current region is always feasible): ``P_ij ∝ exp(V_ij / (theta scale_i))`` with
 ``scale_i = a_H q_i`` (``utility = "linear"``), or ``P_ij ∝ V_ij^(1/theta)`` for V > 0
-(``utility = "log"``; with theta = 1 this is the Polya urn of MODEL_SPEC §7). ``theta = 0``
+(``utility = "log"``; with theta = 1 this is the Polya urn of docs/reference_design.md §7). ``theta = 0``
 picks the best region (lowest index on ties).
 
 The incentive terms (rebates, fee refunds, land price and award, relocation award, and any
@@ -113,8 +113,9 @@ class Deciders:
         return self.sector.size
 
     def take(self, idx) -> Deciders:
-        """The deciders at positions ``idx`` (an index array or slice)."""
-        return Deciders(**{c: getattr(self, c)[idx] for c in self.columns})
+        """The deciders at positions ``idx`` (an index array or slice); a column is gathered
+        when first read."""
+        return _Taken(self, idx)
 
     @classmethod
     def from_table(cls, table, rows: np.ndarray, newborn: np.ndarray) -> Deciders:
@@ -122,6 +123,22 @@ class Deciders:
         region[newborn] = -1
         names = [*DECIDER_COLUMNS, *(c for c in getattr(table, "columns", {}) if c not in COLUMNS)]
         return cls(**{c: region if c == "region" else getattr(table, c)[rows] for c in names})
+
+
+class _Taken(Deciders):
+    """:meth:`Deciders.take`: the columns of ``source`` at ``idx``, each gathered on first use
+    (instruments read a few columns of the profiles' first firms, not all)."""
+
+    def __init__(self, source: Deciders, idx) -> None:
+        self.columns = source.columns
+        self._source, self._idx = source, idx
+
+    def __getattr__(self, name: str):
+        if name.startswith("_") or name not in self.__dict__.get("columns", ()):
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        value = getattr(self._source, name)[self._idx]
+        setattr(self, name, value)
+        return value
 
 
 def firm_values(cs: ChoiceSet, f: Deciders) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -132,12 +149,23 @@ def firm_values(cs: ChoiceSet, f: Deciders) -> tuple[np.ndarray, np.ndarray, np.
     return value, feasible, batch.scale
 
 
-def choose(cs: ChoiceSet, f: Deciders, uniforms: np.ndarray, chunk_cells: int = CHUNK_CELLS) -> np.ndarray:
-    """The region each firm draws (-1: none acceptable): :func:`firm_values`, then the decision
-    rule's probabilities and draw, on blocks of about ``chunk_cells`` firm x region cells, so
-    that the temporaries stay in cache. Same picks as the three on the whole batch."""
+def choose(cs: ChoiceSet, f: Deciders, uniforms: np.ndarray, chunk_cells: int = CHUNK_CELLS,
+           compiled: bool | None = None) -> np.ndarray:
+    """The region each firm draws (-1: none acceptable).
+
+    With the shipped logit (``compiled`` None or True), the compiled kernel
+    (:func:`clustersim.kernel.logit_picks`) makes one pass over the cells. Otherwise
+    (``compiled=False``, or a plug-in decision rule) the numpy path: :func:`firm_values`, then the
+    rule's probabilities and draw, on blocks of about ``chunk_cells`` firm x region cells, so that
+    the temporaries stay in cache. All give the same picks (see :mod:`clustersim.kernel` for the
+    last bits)."""
     batch = _Batch(cs, f)
     rule = cs.decision_rule
+    shipped = type(rule) is Logit
+    if compiled and not shipped:
+        raise ValueError(f"the compiled kernel runs only the shipped logit, not {type(rule).__name__}")
+    if shipped and compiled is not False:
+        return batch.logit_picks(uniforms, rule)
     pick = np.empty(f.n, dtype=np.int64)
     step = max(1, chunk_cells // max(1, cs.n_regions))
     for lo in range(0, f.n, step):
@@ -162,37 +190,51 @@ def _profiles(keys: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
                 top = int(code.max(initial=0))
             code = code * width + col
             top = top * width + width - 1
+    if top < 8 * n + 4096:  # small codes: a table lookup instead of a sort (same result as np.unique)
+        seen = np.zeros(top + 1, dtype=bool)
+        seen[code] = True
+        profile = (np.cumsum(seen) - 1)[code]
+        first = np.full(int(seen.sum()), n, dtype=np.int64)
+        np.minimum.at(first, profile, np.arange(n))
+        return profile, first
     _, first, profile = np.unique(code, return_index=True, return_inverse=True)
     return profile.reshape(n), first
 
 
 def _layout(terms: list[Term], f: Deciders, by_sector: np.ndarray, profile: np.ndarray, n_profiles: int,
-            n_regions: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Firm columns X and region rows Y of a list of terms, in :data:`TERM_COLUMNS` order (plain,
-    then per profile); terms on the same column add their rows."""
-    cols, rows = [], []
+            n_regions: int, extra: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Firm columns X (n, k) and region rows Y (k, R) of a list of terms, in
+    :data:`TERM_COLUMNS` order (plain, then per profile; a per-profile term's column is spread
+    over one column per profile); terms on the same column add their rows. ``extra``: one more
+    firm column and its row, last."""
     n = f.n
+    groups = []
     for column in TERM_COLUMNS:
         for per_profile in (False, True):
             group = [t for t in terms if t.column == column and t.per_profile == per_profile]
-            if not group:
-                continue
-            y = group[0].rows
-            for t in group[1:]:
-                y = y + t.rows
-            if column == "revenue":
-                cols.append(by_sector)
-                rows.append(y)
-                continue
-            x = np.ones(n) if column == "one" else getattr(f, column)
+            if group:
+                width = by_sector.shape[1] if column == "revenue" else (n_profiles if per_profile else 1)
+                groups.append((column, per_profile, group, width))
+    k = sum(g[3] for g in groups) + (extra is not None)
+    cols = np.zeros((n, k))
+    rows = np.empty((k, n_regions))
+    at = 0
+    for column, per_profile, group, width in groups:
+        y = group[0].rows
+        for t in group[1:]:
+            y = y + t.rows
+        rows[at:at + width] = y
+        if column == "revenue":
+            cols[:, at:at + width] = by_sector
+        else:
+            x = 1.0 if column == "one" else getattr(f, column)
             if per_profile:
-                onehot = np.zeros((n, n_profiles))
-                onehot[np.arange(n), profile] = x
-                cols.append(onehot)
-                rows.append(y)
+                cols[np.arange(n), at + profile] = x
             else:
-                cols.append(x[:, None])
-                rows.append(np.broadcast_to(y, (n_regions,))[None, :])
+                cols[:, at] = x
+        at += width
+    if extra is not None:
+        cols[:, at], rows[at] = extra
     return cols, rows
 
 
@@ -228,8 +270,6 @@ class _Batch:
                 Term("capital", np.full(n_r, -a * cs.capital_cost_rate), "taxable")]
         terms = core + [t for ins in instruments for t in ins.terms(offer)]
         n_g = first.size
-        pcols, prows = _layout([t for t in terms if t.kind == "taxable"], f, by_sector, self.profile, n_g, n_r)
-        lcols, lrows = _layout([t for t in terms if t.kind == "untaxed"], f, by_sector, self.profile, n_g, n_r)
         refunds = [t for t in terms if t.kind == "tax_refund"]
         rf = np.zeros((1, n_r))
         for t in refunds:
@@ -245,10 +285,10 @@ class _Batch:
         resale = cs.old_site_recovery * f.land * np.where(f.small & ~cs.is_origin[cur], cs.sf_price[cur],
                                                           cs.price[cur])
         const = np.where(newborn, 0.0, resale - cs.moving_cost_base * f.capital)
-        self.profit_cols = np.column_stack(pcols)
-        self.profit_rows = np.vstack(prows)
-        self.linear_cols = np.column_stack([*lcols, const])
-        self.linear_rows = np.vstack([*lrows, np.ones((1, n_r))])
+        self.profit_cols, self.profit_rows = _layout([t for t in terms if t.kind == "taxable"], f, by_sector,
+                                                     self.profile, n_g, n_r)
+        self.linear_cols, self.linear_rows = _layout([t for t in terms if t.kind == "untaxed"], f, by_sector,
+                                                     self.profile, n_g, n_r, extra=(const, 1.0))
         self.cur, self.incumbent = cur, ~newborn
         self.distance = cs.moving_cost_per_km * cs.distance
         self.distance_weight = np.where(newborn, 0.0, f.capital)
@@ -278,6 +318,40 @@ class _Batch:
         if extra is not None:
             stay += extra
         return np.where(self.incumbent, stay, np.nan)
+
+    def logit_picks(self, uniforms: np.ndarray, rule: Logit, chunk_cells: int = CHUNK_CELLS) -> np.ndarray:
+        """The picks of the shipped logit for every firm of the batch, by the compiled kernel
+        (:mod:`clustersim.kernel`), on blocks of about ``chunk_cells`` cells: utilities (one
+        pass over the cells), numpy's ``exp`` on the block, then the draw."""
+        from clustersim import kernel
+
+        f, n_r = self.f, self.cs.n_regions
+        if n_r > kernel.MAX_REGIONS:
+            raise ValueError(f"the compiled kernel takes at most {kernel.MAX_REGIONS} regions, not {n_r}")
+        f64 = np.float64
+        refused = self.refused if self.refused is not None else np.zeros((0, n_r), dtype=bool)
+        args = (self.profit_cols, self.profit_rows, self.linear_cols, self.linear_rows,
+                np.ascontiguousarray(self.tax_rows, dtype=f64), self.profile.astype(np.int64, copy=False),
+                self.cur.astype(np.int64, copy=False), self.incumbent, self.distance, self.distance_weight,
+                self.free, np.ascontiguousarray(f.land, dtype=f64), np.ascontiguousarray(f.small, dtype=bool),
+                np.ascontiguousarray(refused, dtype=bool), self.stay, self.scale, float(rule.theta),
+                rule.utility == "log")
+        uniforms = np.ascontiguousarray(uniforms, dtype=f64)
+        one_hot = rule.theta == 0
+        pick = np.empty(f.n, dtype=np.int64)
+        step = max(1, chunk_cells // max(1, n_r))
+        u = np.empty((min(step, f.n), n_r))
+        best = np.empty(u.shape[0])
+        arg = np.empty(u.shape[0], dtype=np.int64)
+        for lo in range(0, f.n, step):
+            m = min(step, f.n - lo)
+            ub, bb, ab = u[:m], best[:m], arg[:m]
+            kernel.utilities(*args, lo, ub, bb, ab)
+            ok = np.isfinite(bb)
+            if not one_hot:  # numpy's exp of u - max, as choice_probabilities takes it
+                np.exp(ub, out=ub)
+            kernel.draws(ub, ok, ab, one_hot, uniforms, lo, pick)
+        return pick
 
     def values(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
         """``(V, feasible)`` for firms ``lo:hi`` of the batch."""

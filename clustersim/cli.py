@@ -16,12 +16,13 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-import tomllib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from clustersim.params import NO_PACKAGE, Scenario
+from clustersim.arguments import parse_assignments, whole_number
+from clustersim.counterfactual import without_focal_package
+from clustersim.params import Scenario
 from clustersim.scenario import ScenarioError, apply_overrides, build_model, load_scenario
 
 
@@ -50,38 +51,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # ------------------------------------------------------------------------------ shared arguments
-def whole_number(low: int, high: int | None = None) -> Callable[[str], int]:
-    """An argparse ``type``: a whole number in ``low..high`` (no upper limit when ``high`` is None)."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-        if value < low or (high is not None and value > high):
-            limits = f"at least {low}" if high is None else f"between {low} and {high}"
-            raise argparse.ArgumentTypeError(f"{value} must be {limits}")
-        return value
-
-    return parse
-
-
-def parse_assignments(items: Sequence[str]) -> dict[str, Any]:
-    """``["firms.review_rate=0.1", "choice.utility=log"]`` -> dotted overrides. Values are
-    read as TOML (numbers, booleans, lists, quoted strings); anything else is a bare string."""
-    out: dict[str, Any] = {}
-    for item in items:
-        key, sep, text = item.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            raise ScenarioError("--set", item, allowed="write KEY=VALUE, e.g. firms.review_rate=0.1")
-        try:
-            out[key] = tomllib.loads(f"v = {text.strip()}")["v"]
-        except tomllib.TOMLDecodeError:
-            out[key] = text.strip()
-    return out
-
-
 def add_scenario_arguments(p: argparse.ArgumentParser) -> None:
     """SCENARIO plus --years/--seed/--set: the arguments every command that runs a model takes."""
     p.add_argument("scenario", metavar="SCENARIO", type=Path, help="scenario file (TOML), e.g. scenarios/baseline.toml")
@@ -99,7 +68,7 @@ def scenario_from_args(args: argparse.Namespace) -> Scenario:
         overrides["years"] = args.years
     if args.seed is not None:
         overrides["seed"] = args.seed
-    return apply_overrides(scenario, overrides) if overrides else scenario
+    return apply_overrides(scenario, overrides, source="--set") if overrides else scenario
 
 
 # ------------------------------------------------------------------------------ run
@@ -150,16 +119,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     written["summary"] = outputs.write_json(summary, out / "summary.json")
     print(format_summary(summary, out, written))
     return 0
-
-
-def without_focal_package(scenario: Scenario, focal: str) -> Scenario:
-    """``scenario`` with the county ``focal`` offering no package and every other setting kept
-    (its other ``[[regions]]`` overrides included): the fiscal counterfactual."""
-    overrides: dict[str, Any] = {f"regions.{i}.package": NO_PACKAGE
-                                 for i, r in enumerate(scenario.regions) if r.name == focal}
-    if not overrides:
-        overrides["regions"] = [*scenario.model_dump()["regions"], {"name": focal, "package": NO_PACKAGE}]
-    return apply_overrides(scenario, {**overrides, "focal_county": focal}, source="--counterfactual")
 
 
 def format_summary(summary: dict[str, Any], out: Path, written: dict[str, Path]) -> str:
@@ -286,5 +245,7 @@ SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_brief, _add_cheapest,
 ]
 
+# parse_assignments, whole_number (clustersim.arguments) and without_focal_package (clustersim.counterfactual)
+# stay importable from here for existing scripts
 __all__ = ["SUBCOMMANDS", "add_scenario_arguments", "build_parser", "main", "parse_assignments", "scenario_from_args",
-           "whole_number"]
+           "whole_number", "without_focal_package"]

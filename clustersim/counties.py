@@ -1,7 +1,7 @@
 """County policy dynamics, applied once a year after the accounts are closed.
 
 * Infrastructure ``I <- I (1 - dep) + (1 - I) inv / (inv + c_I)``; each wan invested also
-  adds ``land_per_infrastructure`` mu of industrial land (MODEL_SPEC §5).
+  adds ``land_per_infrastructure`` mu of industrial land (docs/reference_design.md §5).
 * The fee trap (switch ``fee_trap``): a county whose year ended in deficit raises its fee rate
   by ``fee_step`` (up to ``fee_cap``); where fees are more than ``fee_dependence_threshold``
   of its own revenue, governance erodes by ``governance_erosion`` x the excess.

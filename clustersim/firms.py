@@ -27,6 +27,7 @@ born               year      model year of birth
 moves              count     relocations so far
 profit             wan/yr    last year's profit after tax and incentives
 retained_tax       wan/yr    last year's tax retained by regions (county CIT + VAT shares)
+firm_id            int       the unique_id of the firm's Mesa agent (:class:`~clustersim.agents.FirmViews`)
 =================  ========  ====================================================
 """
 
@@ -72,6 +73,7 @@ COLUMNS: dict[str, Column] = {
     "moves": Column(np.int32, 0, public=True),
     "profit": Column(np.float64, 0.0, public=True),
     "retained_tax": Column(np.float64, 0.0),
+    "firm_id": Column(np.int64, -1),  # unique_id of the firm's Mesa agent (created on first use)
 }
 
 #: the public columns, in table order (Firm attributes; ``firm_frame()`` shows them but ``region``

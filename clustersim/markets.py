@@ -5,7 +5,7 @@ and labour pools that grow by migration toward jobs.
 * wage ``w_j = w0_j (1 + omega E_j / Lp_j)`` (wan per worker-year);
 * migration ``Lp_j += mu (1 + psi S_j) max(0, E_j / target - Lp_j)``: the pool grows toward
   ``E_j / target`` workers (``target`` = 0.8, so a county keeps some slack), faster where the
-  county spends on public services (housing, schools, hospitals: POLICY_NOTES Text 3), with the
+  county spends on public services (housing, schools, hospitals: docs/policy.md, Text 3), with the
   service level ``S_j = P_j / (P_j + c_P)`` in [0, 1) of this year's spending P_j (wan).
 """
 

@@ -77,4 +77,9 @@ def year_measures(model: ClusterModel, rows: np.ndarray) -> dict[str, float]:
         eg = np.full(n_s, np.nan)
     for name, g in zip(model.sector_names, eg, strict=True):
         out[f"eg_{name}"] = float(g)
+    if model.config.firms.traits.growth_mean is not None:
+        from clustersim import growth
+        out.update(growth.measures(model))
+    for ins in model.instruments:
+        out.update(ins.report(model))
     return out

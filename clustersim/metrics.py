@@ -588,3 +588,40 @@ def fiscal_return(
         cost_per_job=cost,
         payback_year=payback,
     )
+
+
+def park_share(amounts: ArrayLike, in_park: ArrayLike) -> float:
+    """Share of a region's industry located in parks (Text 5: the target is at least 0.5):
+    ``sum(amounts[in_park]) / sum(amounts)``; 0 when there is no industry.
+
+    Args:
+        amounts: industry (employment or firms) of each area, non-negative.
+        in_park: whether each area is a park (bool), same length.
+    """
+    a = _float_1d("amounts", amounts)
+    mask = np.asarray(in_park, dtype=bool)
+    if mask.shape != a.shape:
+        raise ValueError(f"in_park has shape {mask.shape}, amounts {a.shape}")
+    total = a.sum()
+    return float(a[mask].sum() / total) if total > 0 else 0.0
+
+
+def specialisation(amounts_by_sector_region: ArrayLike) -> float:
+    """How far regions avoid duplicating each other's industries (Text 5): the mean over pairs of
+    regions with industry of the Krugman dissimilarity ``sum_s |a_si / a_i - a_sj / a_j|``, between
+    0 (every region has the same industry mix: full duplication) and 2 (no sector in common).
+    ``nan`` with fewer than two regions with industry.
+
+    Args:
+        amounts_by_sector_region: (sectors x regions) employment or firms, non-negative.
+    """
+    a = _float_array("amounts_by_sector_region", amounts_by_sector_region)
+    if a.ndim != 2:
+        raise ValueError(f"amounts_by_sector_region must be 2-D (sectors x regions), got {a.ndim}-D")
+    totals = a.sum(axis=0)
+    mix = a[:, totals > 0] / totals[totals > 0]
+    k = mix.shape[1]
+    if k < 2:
+        return float("nan")
+    diff = np.abs(mix[:, :, None] - mix[:, None, :]).sum(axis=0)
+    return float(diff[np.triu_indices(k, 1)].mean())

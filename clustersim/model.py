@@ -1,4 +1,4 @@
-"""ClusterModel: firms choosing among competing counties (MODEL_SPEC, docs/ODD.md).
+"""ClusterModel: firms choosing among competing counties (docs/reference_design.md, docs/ODD.md).
 
 One step is one year:
 
@@ -21,20 +21,23 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from clustersim import markets, measures, plugins
+from clustersim import growth, markets, measures, metrics, plugins, traits
 from clustersim.accounts import FirmAccounts, firm_accounts, ledger_columns, pretax_shares, region_accounts
-from clustersim.agents import REGION_FIELDS, Coast, County, Firm
+from clustersim.agents import REGION_FIELDS, Coast, County, FirmViews
 from clustersim.agglomeration import log_multiplier, natural_advantage, sector_region_totals, supplier_access
 from clustersim.choice import ChoiceSet, Deciders, choose
+from clustersim.collect import RegionCollector
+from clustersim.configs import model_configuration
 from clustersim.decision import DecisionRule
 from clustersim.firms import PUBLIC_COLUMNS, FirmTable
 from clustersim.geography import build_layout
-from clustersim.instruments import Arrival, bind_instruments, incentives_end, ledger_flows
+from clustersim.instruments import Arrival, Birth, bind_instruments, incentives_end, ledger_flows
 from clustersim.moves import who_moves
 from clustersim.packages import PackageBook
 from clustersim.params import Scenario
 from clustersim.regions import RegionState
 from clustersim.rules import CountyYear, county_rules
+from clustersim.tally import tally
 
 REFERENCE_FIRMS = 100  # SA is measured in units of the output of this many median firms
 
@@ -43,15 +46,29 @@ class ClusterModel(mesa.Model):
     """Industrial cluster formation and relocation among competing counties.
 
     Args:
-        scenario: the configuration (default: ``Scenario()``, the built-in defaults).
-        seed: run seed (default: ``scenario.seed``). Same scenario and seed, same run.
+        config: the configuration: a :class:`~clustersim.params.Scenario`, a scenario file, the
+            name of a shipped scenario (``"held_package"``), or None for the built-in defaults.
+        seed: run seed. None (the default, as in Mesa) draws a fresh one from the operating
+            system's entropy; the seed used is always recorded as ``model.seed`` (and
+            ``model.config.seed``), so ``ClusterModel(config, seed=model.seed)`` repeats the run.
+            (:func:`clustersim.scenario.build_model`, ``clustersim run`` and :func:`clustersim.run`
+            use the scenario's own ``seed`` when none is given.)
         base_dir: folder against which a regions CSV path is resolved.
+        region_data: collect the region table every year (``region_frame``). False keeps only the
+            model-level variables, so that ``mesa.batch_run`` returns one row per run and year.
+        **params: overrides as flat keywords, ``__`` for ``.``: ``years=20``,
+            ``firms__review_rate=0.1``, ``focal__subsidy_depth=2``, ``regions__county_03__fee_rate=0.04``
+            (every path of :mod:`clustersim.overrides`), as ``mesa.batch_run`` and SolaraViz pass them.
+
+    ``running`` becomes False once the configured ``years`` have run (Mesa's batch_run and
+    SolaraViz stop there); :meth:`run` ignores it. Mesa's own ``Model.scenario`` is left to Mesa:
+    passing the configuration as ``scenario=`` still works but is deprecated.
     """
 
-    def __init__(self, scenario: Scenario | None = None, *, seed: int | None = None,
-                 base_dir: Path | None = None) -> None:
-        scenario = scenario if scenario is not None else Scenario()
-        seed = scenario.seed if seed is None else int(seed)
+    def __init__(self, config: Scenario | str | Path | None = None, *, seed: int | None = None,
+                 base_dir: Path | None = None, region_data: bool = True, scenario: object = None,
+                 **params: object) -> None:
+        scenario, seed = model_configuration(config, scenario, seed, params)
         super().__init__(rng=seed)
         self.seed = seed
         self.config = scenario
@@ -67,10 +84,11 @@ class ClusterModel(mesa.Model):
 
         self.firms = FirmTable(capacity=max(1024, 2 * (scenario.firms.initial + self.regions.n
                                                          * scenario.firms.initial_per_county)),
-                               extra={k: c for ins in self.instruments for k, c in ins.firm_columns.items()})
-        self._agent_of_row: list[Firm | None] = []
-        for i, origin in enumerate(self.regions.is_origin):
-            (Coast if origin else County)(self, i)  # registered with the model by Mesa
+                               extra={**traits.columns(scenario.firms.traits),
+                                      **{k: c for ins in self.instruments for k, c in ins.firm_columns.items()}})
+        self._firm_views = FirmViews(self)
+        region_agents = [(Coast if origin else County)(self, i)  # registered with the model by Mesa
+                         for i, origin in enumerate(self.regions.is_origin)]
         self.year = 0
         self.entered = 0
         self.exited = 0
@@ -81,15 +99,28 @@ class ClusterModel(mesa.Model):
         self._refresh()
         self._check_initial_land()
         self._report = self._measure()
-        self.datacollector = mesa.DataCollector(
-            model_reporters={name: (lambda m, n=name: m._report[n]) for name in self._report},
-            agenttype_reporters={kind: {"region": "name", "kind": "kind",
-                                        **{f: f for f in REGION_FIELDS},
-                                        **{f: (lambda a, f=f: float(a.model.regions.flows[f][a.index]))
-                                           for f in self.regions.flows},
-                                        **self._sector_reporters()}
-                                 for kind in (Coast, County)},
-        )
+        model_reporters = {**{name: (lambda m, n=name: m._report[n]) for name in self._report},
+                           # run-level reporters (after year and focal_share, whose history they read)
+                           "seed": lambda m: m.seed,
+                           "took_off": lambda m: m._take_off_so_far().took_off,
+                           "take_off_observable": lambda m: m._take_off_so_far().observable,
+                           "incentives_end_year": lambda m: m.incentives_end_year()}
+        kinds = (Coast, County)
+        self._flow_fields = tuple(self.regions.flows)
+        if not region_data:
+            self.datacollector = mesa.DataCollector(model_reporters=model_reporters)
+        else:
+            self.datacollector = RegionCollector(
+                model_reporters=model_reporters,
+                agenttype_reporters={kind: {"region": "name", "kind": "kind",
+                                            **{f: f for f in REGION_FIELDS},
+                                            **{f: (lambda a, f=f: float(a.model.regions.flows[f][a.index]))
+                                               for f in self.regions.flows},
+                                            **self._sector_reporters()}
+                                     for kind in kinds},
+                values=ClusterModel._region_values, fields=self._region_fields(),
+                agents={k: [a for a in region_agents if type(a) is k] for k in kinds},
+            )
         self.datacollector.collect(self)
 
     # ------------------------------------------------------------------ set-up
@@ -163,10 +194,14 @@ class ClusterModel(mesa.Model):
         t.land[rows] = cap / self.intensity[sector]
         t.employment[rows] = cap / self.capital_per_worker[sector]
         t.productivity[rows] = np.exp(sig * self.rng.standard_normal(n) - 0.5 * sig * sig)
+        if traits.any_on(fcfg.traits):
+            traits.draw(fcfg.traits, t, rows, self.rng)
         t.small[rows] = (cap < fcfg.small_firm_investment) | (t.land[rows] < fcfg.small_firm_land)
         t.region[rows] = -1
         t.born[rows] = self.year
-        self._agent_of_row.extend([None] * (t.size - len(self._agent_of_row)))
+        for ins in self.instruments:
+            ins.born(Birth(t, rows, self.year, self.rng, self.config))
+        self._firm_views.grow(t.size)
         return rows
 
     def _place_initial_firms(self) -> None:
@@ -192,10 +227,34 @@ class ClusterModel(mesa.Model):
                              "raise its land_supply / standard_factory_supply or lower firms.initial")
 
     def _admit(self, rows: np.ndarray) -> None:
-        """Create Mesa agents for newly placed firms."""
-        for row in rows.tolist():
-            self._agent_of_row[row] = Firm(self, row)
+        """Newly placed firms: their Mesa agents' ids (the agents are made on first use)."""
+        self._firm_views.admit(rows)
         self.entered += rows.size
+
+    # Mesa's agent registry, with the Firm agents made on first use (clustersim.agents.FirmViews)
+    @property
+    def agents(self):
+        self._materialise_firms()
+        return super().agents
+
+    @property
+    def agents_by_type(self):
+        self._materialise_firms()
+        return super().agents_by_type
+
+    @property
+    def agent_types(self):
+        self._materialise_firms()
+        return super().agent_types
+
+    def remove_all_agents(self) -> None:
+        self._materialise_firms()
+        super().remove_all_agents()
+
+    def _materialise_firms(self) -> None:
+        views = self.__dict__.get("_firm_views")
+        if views is not None:
+            views.materialise()
 
     # ------------------------------------------------------------------ aggregates
     def _placed(self) -> np.ndarray:
@@ -205,24 +264,10 @@ class ClusterModel(mesa.Model):
 
     def _refresh(self) -> None:
         """Recompute every aggregate that depends on where firms are."""
-        t, r, cfg = self.firms, self.regions, self.config
-        rows = self._placed()
-        reg = t.region[rows]
-        n_r, n_s = r.n, len(self.sector_names)
-        in_sf = t.small[rows] & r.is_county[reg]
-        land = t.land[rows]
-        r.land_used = np.bincount(reg[~in_sf], weights=land[~in_sf], minlength=n_r)
-        r.sf_used = np.bincount(reg[in_sf], weights=land[in_sf], minlength=n_r)
-        emp = t.employment[rows]
-        r.employment = np.bincount(reg, weights=emp, minlength=n_r)
-        r.firms = np.bincount(reg, minlength=n_r).astype(float)
-        sec = t.sector[rows]
-        q = self.revenue_per_capital[sec] * t.capital[rows] * t.productivity[rows]
-        self.output = sector_region_totals(sec, reg, q, n_s, n_r)
-        if cfg.agglomeration.measure == "firms":
-            self.localisation = sector_region_totals(sec, reg, None, n_s, n_r)
-        else:
-            self.localisation = sector_region_totals(sec, reg, emp / 1000.0, n_s, n_r)
+        r, cfg = self.regions, self.config
+        r.land_used, r.sf_used, r.employment, r.firms, self.output, self.localisation = tally(
+            self.firms, r.is_county, self.revenue_per_capital, len(self.sector_names),
+            cfg.agglomeration.measure == "firms")
         self.access = supplier_access(self.output, self.io, self.decay, self.reference_output)
         eta = cfg.markets.land_congestion
         r.land_price = markets.land_price(r.base_price, r.land_used, r.land_supply, eta)
@@ -270,11 +315,14 @@ class ClusterModel(mesa.Model):
         self._refresh()
         acc = self._produce()
         self._exit(acc)
+        self._grow(acc)
         self._refresh()  # county policy (migration, fee dependence) sees the year after exits
         self._county_policy()
         self._maybe_compact()
         self._refresh()
         self._collect()
+        if self.year >= self.config.years:
+            self.running = False
 
     def _coastal_drivers(self) -> None:
         r, m = self.regions, self.config.markets
@@ -289,7 +337,10 @@ class ClusterModel(mesa.Model):
     def _choose_locations(self, newborn_rows: np.ndarray) -> None:
         cfg = self.config.firms
         incumbents = self._placed()
-        reviewing = incumbents[self.rng.random(incumbents.size) < cfg.review_rate]
+        review = self.rng.random(incumbents.size) < cfg.review_rate
+        if cfg.traits.growth_mean is not None:  # firms whose growth stalled for want of land review
+            review |= self.firms.stalled[incumbents]
+        reviewing = incumbents[review]
         rows = np.concatenate([newborn_rows, reviewing])
         is_new = np.zeros(self.firms.capacity, bool)
         is_new[newborn_rows] = True
@@ -371,11 +422,15 @@ class ClusterModel(mesa.Model):
         t = self.firms
         out = acc.rows[t.loss_years[acc.rows] >= self.config.firms.exit_after_loss_years]
         t.alive[out] = False
-        for row in out.tolist():
-            self._agent_of_row[row].remove()
-            self._agent_of_row[row] = None
+        self._firm_views.remove(out.tolist())
         self.exits = out.size
         self.exited += out.size
+
+    def _grow(self, acc: FirmAccounts) -> None:
+        """Firm growth where land allows (:mod:`clustersim.growth`; only with ``firms.traits.growth_mean``)."""
+        if self.config.firms.traits.growth_mean is not None:
+            self._refresh()  # the free land after exits
+            growth.grow(self, acc)
 
     def _county_policy(self) -> None:
         """The county rules, in their declared order (:mod:`clustersim.rules`)."""
@@ -388,10 +443,7 @@ class ClusterModel(mesa.Model):
         t = self.firms
         if t.size > 4096 and t.alive[: t.size].sum() < 0.5 * t.size:
             keep = t.compact()
-            agents = [self._agent_of_row[i] for i in keep.tolist()]
-            for new_row, agent in enumerate(agents):
-                agent.row = new_row
-            self._agent_of_row = agents
+            self._firm_views.compact(keep.tolist())
 
     # ------------------------------------------------------------------ outputs
     def _measure(self) -> dict[str, float]:
@@ -406,12 +458,37 @@ class ClusterModel(mesa.Model):
         return measures.year_measures(self, rows)
 
     def _sector_reporters(self) -> dict:
-        """Region reporters ``firms_<sector>`` and ``employment_<sector>`` (MODEL_SPEC §7)."""
+        """Region reporters ``firms_<sector>`` and ``employment_<sector>`` (docs/reference_design.md §7)."""
         out = {}
         for k, name in enumerate(self.sector_names):
             out[f"firms_{name}"] = lambda a, k=k: float(a.model.firms_by_sector[k, a.index])
             out[f"employment_{name}"] = lambda a, k=k: float(a.model.employment_by_sector[k, a.index])
         return out
+
+    def _take_off_so_far(self) -> metrics.TakeOff:
+        """The take-off rule applied to the years collected so far (the DataCollector's history)."""
+        rule = self.config.take_off
+        history = self.datacollector.model_vars
+        n = rule.hold_years
+        years, shares = list(history.get("year", [])[-n:]), list(history.get("focal_share", [])[-n:])
+        if not years or years[-1] != self._report["year"]:  # this year not collected yet (Mesa's first check)
+            years, shares = [*years, self._report["year"]][-n:], [*shares, self._report["focal_share"]][-n:]
+        return metrics.take_off(years, shares, self.incentives_end_year(), rule.threshold, n)
+
+    def _region_fields(self) -> tuple[str, ...]:
+        """The names of the columns of :meth:`_region_values`."""
+        sectors = [f"{kind}_{name}" for name in self.sector_names for kind in ("firms", "employment")]
+        return (*REGION_FIELDS, *self._flow_fields, *sectors)
+
+    def _region_values(self) -> np.ndarray:
+        """The float fields of the region reporters for every region (regions x fields): the
+        region state, the fiscal flows, then firms and employment of each sector."""
+        r = self.regions
+        cols = [np.asarray(getattr(r, f), dtype=np.float64) for f in REGION_FIELDS]
+        cols += [r.flows[f] for f in self._flow_fields]
+        for k in range(len(self.sector_names)):
+            cols += [self.firms_by_sector[k], self.employment_by_sector[k]]
+        return np.column_stack(cols)
 
     def _collect(self) -> None:
         self._report = self._measure()
@@ -432,6 +509,8 @@ class ClusterModel(mesa.Model):
 
     def region_frame(self) -> pd.DataFrame:
         """One row per region and year (tidy): state and fiscal flows of every region."""
+        if not self.datacollector.agenttype_reporters:
+            raise ValueError("this model was built with region_data=False: it collects no region table")
         parts = []
         for kind in (Coast, County):
             df = self.datacollector.get_agenttype_vars_dataframe(kind)
@@ -446,7 +525,7 @@ class ClusterModel(mesa.Model):
         """One row per live firm: its current state."""
         t = self.firms
         rows = self._placed()
-        ids = [self._agent_of_row[i].unique_id for i in rows.tolist()]
+        ids = t.firm_id[rows]
         cols = {c: getattr(t, c)[rows] for c in PUBLIC_COLUMNS if c != "region"}
         region = np.array(self.regions.names, dtype=object)[t.region[rows]]
         df = pd.DataFrame({"firm_id": ids, "region": region, **cols})

@@ -188,6 +188,21 @@ def _share(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return out
 
 
+def park_and_specialisation(model: ClusterModel) -> dict[str, float]:
+    """Text 5's layout outcomes, now: ``park_share``, the share of county employment in counties
+    whose industrial zone runs a package (a park), and ``specialisation``, the mean Krugman
+    dissimilarity of the counties' sector mixes of employment (0: they duplicate each other's
+    industries; 2: no sector in common; nan with fewer than two counties with industry)."""
+    r = model.regions
+    county = r.is_county
+    rows = model._placed()
+    by_sector = np.zeros((len(model.sector_names), r.n))
+    np.add.at(by_sector, (model.firms.sector[rows].astype(np.int64), model.firms.region[rows]),
+              model.firms.employment[rows])
+    return {"park_share": metrics.park_share(r.employment[county], (r.package > 0)[county]),
+            "specialisation": metrics.specialisation(by_sector[:, county])}
+
+
 def package_versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -223,6 +238,7 @@ def run_summary(model: ClusterModel, *, source: str | None = None, timing: dict[
         "final_shares": final_shares(model).to_dict(orient="records"),
         "geography": model.layout.provenance or {"source": model.config.geography.source},
         "ellison_glaeser": {name: final[f"eg_{name}"] for name in model.sector_names},  # last year, nan if undefined
+        "layout": park_and_specialisation(model),  # Text 5: park share (target >= 0.5), specialisation
         "final": final,
         "timing_seconds": timing or {},
         "versions": package_versions(),

@@ -29,7 +29,7 @@ def effective_land_price(price: np.ndarray, tier: np.ndarray, depth: np.ndarray)
     """Land price a firm pays net of the package's award, wan/mu:
     ``p_eff = max(0, p - depth * max(0, p - tier))``; a ``nan`` tier (no tier price) gives no
     discount. The award is ``p - p_eff`` (the firm pays p, the gap is paid back)."""
-    gap = np.nan_to_num(np.maximum(price - tier, 0.0), nan=0.0)
+    gap = np.fmax(price - tier, 0.0)  # fmax: a nan gap (no tier price) gives 0
     return np.maximum(price - depth * gap, 0.0)
 
 
@@ -41,6 +41,9 @@ class PackageBook:
         if scenario is not None:
             names = [NO_PACKAGE, *scenario.packages]
             packages = [scenario.package(n) for n in names]
+        #: the scenario the book was built from (``None`` when built from names and packages): the
+        #: instruments read world parameters from it (firm traits, sectors)
+        self.scenario: Scenario | None = scenario
         self.names: list[str] = list(names or [NO_PACKAGE])
         self.packages: list[Package] = list(packages or [Package()])
         n_pkg = len(self.packages)
@@ -72,6 +75,28 @@ class PackageBook:
         for i, (_, prices) in enumerate(self._tiers):
             self.tier_table[i, : prices.size] = prices
         self.tier_table[:, self.sf_tier] = self.sf_price
+        self._by_discount: dict[bytes, dict] = {}  # present-value tables per discount vector
+
+    def _pv_tables(self, discount: np.ndarray) -> dict:
+        """Present-value tables that depend only on the discount vector (fixed for a model),
+        computed once: the rebate PV per schedule, the cumulative discount (fee-waiver PVs) and
+        the PV of rebates still owed after each number of years done."""
+        key = discount.tobytes()
+        tables = self._by_discount.get(key)
+        if tables is None:
+            k = min(self.schedule.shape[2], discount.size)
+            longest = self.schedule.shape[2]
+            remaining = np.zeros((len(self.packages), 3, longest + 1))  # [p, class, years done]
+            done = np.arange(longest + 1)
+            for ahead in range(1, min(longest, discount.size) + 1):  # the order remaining_rebate_pv adds in
+                idx = done + ahead - 1
+                ok = idx < longest
+                remaining[:, :, ok] += discount[ahead - 1] * self.schedule[:, :, idx[ok]]
+            tables = {"rebate_pv": self.schedule[:, :, :k] @ discount[:k],
+                      "cum": np.concatenate([[0.0], np.cumsum(discount)]),
+                      "remaining": remaining}
+            self._by_discount[key] = tables
+        return tables
 
     def __len__(self) -> int:
         return len(self.packages)
@@ -123,21 +148,14 @@ class PackageBook:
         """Present value factor of each schedule: sum_k discount[k] * schedule[p, class, k]
         (packages x 3). ``discount[k]`` is delta^(k+1) for the H years of the decision horizon;
         rebates beyond the horizon are not counted."""
-        k = min(self.schedule.shape[2], discount.size)
-        return self.schedule[:, :, :k] @ discount[:k]
+        return self._pv_tables(discount)["rebate_pv"]
 
     def remaining_rebate_pv(self, package: np.ndarray, cls: np.ndarray, years_done: np.ndarray,
                             discount: np.ndarray) -> np.ndarray:
         """PV of the rebates a resident firm is still owed after ``years_done`` years (per firm)."""
-        out = np.zeros(package.shape)
-        longest = self.schedule.shape[2]
-        has = package >= 0
-        for ahead in range(1, min(longest, discount.size) + 1):
-            k = years_done + ahead - 1
-            ok = has & (k < longest)
-            if ok.any():
-                out[ok] += discount[ahead - 1] * self.schedule[package[ok], cls[ok], k[ok]]
-        return out
+        remaining = self._pv_tables(discount)["remaining"]
+        done = np.minimum(years_done, remaining.shape[2] - 1)  # the last column: nothing owed
+        return np.where(package >= 0, remaining[package, cls, done], 0.0)
 
     def refund_share(self, package: np.ndarray, depth: np.ndarray) -> np.ndarray:
         """Share of fees refunded, ``min(1, depth * fee_waiver)``: a county cannot refund more
@@ -154,5 +172,4 @@ class PackageBook:
         """PV of one wan a year over the fee-waiver years still ahead of firms that have produced
         ``years_done`` years under ``package`` (per firm)."""
         left = np.clip(self.fee_waiver_years[package] - years_done, 0, discount.size)
-        cum = np.concatenate([[0.0], np.cumsum(discount)])
-        return cum[left]
+        return self._pv_tables(discount)["cum"][left]

@@ -273,6 +273,26 @@ class Sectors(Strict):
         return self
 
 
+class Traits(Strict):
+    """Firm traits beyond size and productivity, drawn at birth (:mod:`clustersim.traits`); each
+    is off by default (no draw, no firm column). See docs/ODD.md 3.3.2 for the distributions."""
+
+    cash_median: Pos | None = Field(
+        default=None, description="median cash on hand per mu of land need, wan/mu; none = no liquidity constraint")
+    cash_sigma: NonNeg = Field(default=0.6, description="log-normal spread of cash per mu")
+    cash_grid: Pos = Field(default=5.0, description="cash per mu is rounded down to this grid, wan/mu")
+    plant_cost: NonNeg = Field(default=60.0, description="standard plant built on a site, wan per mu of land")
+    plot_ratio_median: Pos | None = Field(
+        default=None, description="median plot ratio of a firm's plans (floor area / site area); none = not drawn")
+    plot_ratio_sigma: NonNeg = Field(default=0.2, description="log-normal spread of the plot ratio")
+    intensity_sigma: NonNeg = Field(
+        default=0.0, description="log-normal spread of a firm's investment intensity around its sector's (0: none)")
+    growth_mean: Annotated[float, Field(ge=-0.5, le=1.0)] | None = Field(
+        default=None, description="mean yearly growth rate of a firm's capital; none = firms never grow")
+    growth_sigma: NonNeg = Field(default=0.06, description="spread (normal) of the yearly growth rate across firms")
+    growth_max: Annotated[float, Field(ge=0.0, le=1.0)] = Field(default=0.3, description="growth rates above are cut")
+
+
 class Firms(Strict):
     """Firm population, demography and the review process."""
 
@@ -290,6 +310,7 @@ class Firms(Strict):
     capital_cost_rate: NonNeg = Field(default=0.06, description="depreciation and interest, share of K per year")
     small_firm_investment: NonNeg = Field(default=5000.0, description="below this K (wan): standard-factory zone")
     small_firm_land: NonNeg = Field(default=15.0, description="below this land need (mu): standard-factory zone")
+    traits: Traits = Field(default_factory=Traits, description="liquidity, plot ratio, intensity spread, growth")
 
 
 class Agglomeration(Strict):

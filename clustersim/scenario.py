@@ -126,9 +126,32 @@ def validate_scenario(raw: dict[str, Any], source: Path | str = "<scenario>", fo
         raise _from_validation(source, raw, err) from None
 
 
-def apply_overrides(scenario: Scenario, overrides: dict[str, Any], source: str = "--set") -> Scenario:
+def apply_overrides(scenario: Scenario, overrides: dict[str, Any], source: str = "apply_overrides()") -> Scenario:
     """A copy of ``scenario`` with dotted fields replaced, e.g. ``{"firms.review_rate": 0.1}``,
-    re-validated as a whole. List items are addressed by index (``regions.0.fee_rate``)."""
+    re-validated as a whole. List items are addressed by index (``regions.0.fee_rate``); region
+    names (``regions.county_01.fee_rate``) and the shorthands ``focal.*``, ``focal_package.*`` and
+    ``counties.*`` are resolved as :mod:`clustersim.overrides` describes. numpy values are accepted.
+    ``source`` names the origin of the overrides in error messages (a file, ``--set``, a call)."""
+    from clustersim.overrides import needs_resolving, plain_value, resolve
+
+    overrides = {key: plain_value(value) for key, value in overrides.items()}
+    try:
+        if any(needs_resolving(key) for key in overrides):
+            return resolve(scenario, overrides, source)
+        return _apply_plain(scenario, overrides, source)
+    except ScenarioError as err:
+        from clustersim.params import RegionTraits
+
+        if err.field in RegionTraits.model_fields and err.field not in Scenario.model_fields:  # a bare county trait
+            f = err.field
+            raise ScenarioError(err.path, f, err.value, f"unknown key; a county's trait: write focal.{f} (the focal "
+                                f"county), regions.<name>.{f} or counties.{f} (every county); as a keyword, "
+                                f"focal__{f}") from None
+        raise
+
+
+def _apply_plain(scenario: Scenario, overrides: dict[str, Any], source: str) -> Scenario:
+    """:func:`apply_overrides` for plain dotted paths (no shorthands, regions by index)."""
     data = scenario.model_dump()
     for dotted, value in overrides.items():
         node: Any = data
@@ -402,10 +425,13 @@ def build_model(scenario: Scenario | str | Path, seed: int | None = None, *,
     _check_names(source, "counties.reform_counties", scenario.counties.reform_counties, counties)
     for sector, by_county in scenario.agglomeration.natural_advantage.items():
         _check_names(source, f"agglomeration.natural_advantage.{sector}", list(by_county), counties)
+    from clustersim.instruments.base import InstrumentError
     from clustersim.model import ClusterModel  # imports Mesa: only once the scenario is known to be sound
 
     try:
-        return ClusterModel(scenario, seed=seed)
+        return ClusterModel(scenario, seed=scenario.seed if seed is None else seed)
+    except InstrumentError as err:  # an instrument's parameters do not fit the rest of the scenario
+        raise ScenarioError(source, err.field, err.value, err.allowed) from None
     except ValueError as err:
         if str(err).startswith("initial firms need more land"):
             where = re.search(r"region '([^']+)'", str(err))

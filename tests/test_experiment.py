@@ -43,7 +43,7 @@ def write(tmp_path: Path, text: str, name: str = "exp.toml") -> Path:
 
 # ------------------------------------------------------------------------------ shipped experiments
 @pytest.mark.parametrize(("name", "kind", "runs"), [("take_off", "grid", 6 * 6 * 20),
-                                                     ("packages", "packages", 8 * 20),
+                                                     ("packages", "packages", 12 * 20),
                                                      ("sensitivity", "morris", 16 * (6 + 1) * 4)])
 def test_shipped_experiments_load_and_build(name, kind, runs):
     exp = load_experiment(EXPERIMENTS / f"{name}.toml")

@@ -55,8 +55,21 @@ def test_same_seed_same_run() -> None:
     assert_same_run(ClusterModel(scenario(), seed=7).run(), ClusterModel(scenario(), seed=7).run())
 
 
-def test_scenario_seed_is_the_default_seed() -> None:
-    assert_same_run(ClusterModel(scenario(seed=7)).run(), ClusterModel(scenario(), seed=7).run())
+def test_scenario_seed_is_the_default_seed_of_build_model() -> None:
+    from clustersim.scenario import build_model
+
+    assert_same_run(build_model(scenario(seed=7)).run(), ClusterModel(scenario(), seed=7).run())
+
+
+def test_no_seed_means_fresh_entropy_recorded_on_the_model() -> None:
+    """As in Mesa: ClusterModel(seed=None) draws a new seed each time; the seed drawn is kept in
+    ``model.seed`` and ``model.config.seed`` and repeats the run."""
+    a, b = ClusterModel(scenario(seed=7)), ClusterModel(scenario(seed=7))
+    assert a.seed != b.seed  # two draws of 63 bits: equal with probability 2**-63
+    assert a.config.seed == a.seed and 0 <= a.seed < 2**63
+    a.run()
+    assert_same_run(a, ClusterModel(scenario(), seed=a.seed).run())
+    assert ClusterModel(a.config).seed != a.seed
 
 
 def test_different_seeds_differ() -> None:

@@ -204,8 +204,11 @@ def test_overrides_are_validated_like_the_file():
     base = Scenario()
     assert apply_overrides(base, {"firms.review_rate": 0.1}).firms.review_rate == 0.1
     assert base == Scenario()  # the original is untouched
-    with pytest.raises(ScenarioError, match=r"^--set: firms.review_rate = 2: must be between 0 and 1$"):
+    # called from Python, the message names the call, not the command line
+    with pytest.raises(ScenarioError, match=r"^apply_overrides\(\): firms.review_rate = 2: must be between 0 and 1$"):
         apply_overrides(base, {"firms.review_rate": 2})
+    with pytest.raises(ScenarioError, match=r"^--set: firms.review_rate = 2: must be between 0 and 1$"):
+        apply_overrides(base, {"firms.review_rate": 2}, source="--set")
     with pytest.raises(ScenarioError, match="did you mean 'firms'"):
         apply_overrides(base, {"frims.review_rate": 0.1})
     with pytest.raises(ScenarioError, match="regions has items"):

@@ -6,6 +6,7 @@ never skip: without /usr/bin/chromium they fail and say how to install it (``.ci
 
 from __future__ import annotations
 
+import contextlib
 import re
 import socket
 import subprocess
@@ -32,17 +33,15 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server():
-    """The app's address; the server runs for this module's tests."""
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "clustersim", "ui", "--port", str(port)], cwd=REPO,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}/"
+@contextlib.contextmanager
+def serving(command: list[str], url: str, *, env: dict[str, str] | None = None, name: str = "the server"):
+    """Run ``command`` (a web server) until ``url`` answers 200, yield, then stop it (SIGTERM, then
+    SIGKILL). The test fails with the server's output if it exits or does not answer in 60 s."""
+    proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     deadline = time.monotonic() + 60
     while True:
         if proc.poll() is not None:
-            pytest.fail(f"clustersim ui exited with status {proc.returncode}:\n{proc.stdout.read()}")
+            pytest.fail(f"{name} exited with status {proc.returncode}:\n{proc.stdout.read()}")
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:
@@ -51,15 +50,26 @@ def server():
             pass
         if time.monotonic() > deadline:
             proc.terminate()
-            pytest.fail(f"clustersim ui did not answer at {url} within 60 s:\n{proc.stdout.read()}")
+            pytest.fail(f"{name} did not answer at {url} within 60 s:\n{proc.stdout.read()}")
         time.sleep(0.25)
-    yield url
-    proc.terminate()  # the launcher stops its Solara server on SIGTERM
     try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+        yield proc
+    finally:
+        proc.terminate()  # the launcher stops its Solara server on SIGTERM
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="module")
+def server():
+    """The app's address; the server runs for this module's tests."""
+    port = _free_port()
+    with serving([sys.executable, "-m", "clustersim", "ui", "--port", str(port)], f"http://127.0.0.1:{port}/",
+                 name="clustersim ui"):
+        yield f"http://127.0.0.1:{port}/"
 
 
 @pytest.fixture(scope="module")

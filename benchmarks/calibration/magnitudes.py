@@ -14,7 +14,7 @@ import argparse
 import numpy as np
 import pandas as pd
 
-from clustersim.cli import parse_assignments
+from clustersim.arguments import parse_assignments
 from clustersim.model import ClusterModel
 from clustersim.params import Scenario
 from clustersim.scenario import apply_overrides

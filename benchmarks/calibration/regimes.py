@@ -18,7 +18,7 @@ Usage (2 worker processes)::
     .venv/bin/python benchmarks/calibration/regimes.py --package fee_waiver=1.0 --package fee_waiver_years=5
 
 ``--set path=value`` and ``--package key=value`` (repeatable) take values as ``clustersim run
---set`` does (:func:`clustersim.cli.parse_assignments`: TOML where possible, else a bare string).
+--set`` does (:func:`clustersim.arguments.parse_assignments`: TOML where possible, else a bare string).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from clustersim import metrics, outputs
-from clustersim.cli import parse_assignments
+from clustersim.arguments import parse_assignments
 from clustersim.model import ClusterModel
 from clustersim.params import Scenario
 from clustersim.scenario import apply_overrides

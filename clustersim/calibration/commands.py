@@ -202,7 +202,7 @@ def report_text(c: Calibration, table: pd.DataFrame, fit: pd.DataFrame, sens: pd
 
 # ------------------------------------------------------------------------------ command line
 def add_calibrate(sub: argparse._SubParsersAction) -> None:
-    from clustersim.cli import whole_number
+    from clustersim.arguments import whole_number
 
     p = sub.add_parser("calibrate", help="estimate parameters by simulated moments against a targets file",
                        description="Estimate the parameters named in TARGETS by the method of simulated moments; "

@@ -14,6 +14,7 @@ from clustersim.instruments.base import (
     TERM_COLUMNS,
     TERM_KINDS,
     Arrival,
+    Birth,
     FirmTerms,
     FirmYear,
     Flow,
@@ -29,7 +30,7 @@ from clustersim.instruments.tax_sharing import TaxSharing
 from clustersim.packages import PackageBook
 from clustersim.params import Package
 
-__all__ = ["BUILTIN", "TERM_COLUMNS", "TERM_KINDS", "Arrival", "FirmTerms", "FirmYear", "Flow", "Instrument",
+__all__ = ["BUILTIN", "TERM_COLUMNS", "TERM_KINDS", "Arrival", "Birth", "FirmTerms", "FirmYear", "Flow", "Instrument",
            "Offer", "Term", "bind_instruments", "incentives_end", "ledger_flows"]
 
 #: the built-in instruments, in ledger order
@@ -75,6 +76,7 @@ def bind_instruments(book: PackageBook) -> list[Instrument]:
             continue
         own = book if all(not t for t in taken) else PackageBook(
             names=book.names, packages=[_without(pkg, taken[p]) for p, pkg in enumerate(book.packages)])
+        own.scenario = book.scenario
         bound.append(cls(params, own))
     bound += [cls(params, book) for cls, params in found.items()]
     _check_unique(bound)

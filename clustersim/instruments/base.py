@@ -26,7 +26,9 @@ An instrument declares (all optional except ``name``):
   firm, by flow, before and after corporate income tax; ``split_tax(year, host_tax)``: how it
   moves retained tax between regions;
 * ``payment_years(p)``: years after arrival in which package p still pays (for when a county's
-  incentives end).
+  incentives end);
+* ``born(birth)``: what it sets on newly drawn firms (e.g. marking an anchor firm);
+* ``report(model)``: model-level measures it adds to every year's row of ``model_frame()``.
 
 A term is a firm column times a row over regions (:class:`Term`), so a compiled kernel can
 consume every instrument alike: ``X[n, k] @ Y[k, R]`` plus per-profile rows ``Y_g[G, R]``
@@ -54,6 +56,27 @@ TERM_COLUMNS = ("revenue", "employment", "capital", "land", "one")
 #: ``untaxed``: added after tax (wan); ``tax_refund``: present value of the share of one wan of
 #: annual corporate income tax paid back (column ``tax``)
 TERM_KINDS = ("taxable", "untaxed", "tax_refund")
+
+
+class InstrumentError(ValueError):
+    """An instrument's parameters do not fit the rest of the scenario (found when it is bound):
+    ``field`` (dotted, e.g. ``packages.p.instruments.0.sector``), ``value`` and ``allowed``;
+    ``build_model`` reports it as a one-line scenario error."""
+
+    def __init__(self, field: str, value: object, allowed: str):
+        self.field, self.value, self.allowed = field, value, allowed
+        super().__init__(f"{field} = {value!r}: {allowed}")
+
+
+def instrument_field(book: PackageBook, cls: type, name: str) -> str:
+    """Dotted field of parameter ``name`` of the first use of instrument ``cls`` in ``book``'s
+    packages (``packages.<package>.instruments.<i>.<name>``)."""
+    suffix = f":{cls.__name__}"
+    for p, package in enumerate(book.packages):
+        for i, ref in enumerate(package.instruments):
+            if ref.use.endswith(suffix):
+                return f"packages.{book.names[p]}.instruments.{i}.{name}"
+    return name
 
 
 @dataclass(frozen=True)
@@ -93,13 +116,15 @@ class FirmTerms:
 
 @dataclass(frozen=True)
 class Flow:
-    """A ledger flow (wan/year per region): an ``incentive`` the host county pays to firms, or
-    ``revenue`` it collects from them. Region accounts add incentives to spending and revenue
-    flows to revenue; a firm's yearly payments of an incentive flow add to its profit, of a
-    revenue flow subtract from it."""
+    """A ledger flow (wan/year per region): an ``incentive`` the host county pays to firms,
+    ``revenue`` it collects from them, or an ``outlay`` it spends that is not an incentive (a
+    public asset company building plants). Region accounts add incentives and outlays to
+    spending (incentives also to ``incentives``) and revenue flows to revenue; a firm's yearly
+    payments of an incentive flow add to its profit, of a revenue flow subtract from it (outlays
+    are booked on arrival only)."""
 
     name: str
-    kind: Literal["incentive", "revenue"] = "incentive"
+    kind: Literal["incentive", "revenue", "outlay"] = "incentive"
     description: str = ""
 
 
@@ -148,6 +173,18 @@ class Arrival:
     def by_region(self, amount: np.ndarray) -> np.ndarray:
         """Per-region totals (by destination) of a per-firm amount."""
         return np.bincount(self.dest, weights=amount, minlength=self.n_regions)
+
+
+@dataclass
+class Birth:
+    """Firms just drawn (``rows`` of the firm table, not yet placed: region -1) in model ``year``;
+    ``rng`` the model's generator, ``scenario`` the configuration."""
+
+    table: FirmTable
+    rows: np.ndarray
+    year: int
+    rng: np.random.Generator
+    scenario: Any
 
 
 @dataclass
@@ -234,6 +271,14 @@ class Instrument:
 
     def payment_years(self, package: int) -> int:
         return 0
+
+    # -- births and model-level measures
+    def born(self, birth: Birth) -> None:
+        """Set what the instrument needs on newly drawn firms (default: nothing)."""
+
+    def report(self, model: Any) -> dict[str, float]:
+        """Model-level measures of the current year (added to ``model_frame()``; default: none)."""
+        return {}
 
 
 def locked_view(f: Deciders, staying: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

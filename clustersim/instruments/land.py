@@ -8,15 +8,21 @@ the term is ``-p_eff l``, per profile (small or not, the tier reached under ever
 Flows: ``land_sales`` (revenue, at the market price) and ``land_awards`` (incentive), booked on
 arrival. A package whose ``land`` slot is taken by another instrument (e.g. a lease) has no
 purchase and no award here.
+
+Liquidity (only with the firm trait ``firms.traits.cash_median``): buying a county site needs
+cash for land and plant at once, ``cash_per_mu >= p_j + plant_cost`` (market price of the
+firm's pool; the award comes after the investment is complete); a firm short of it is refused
+the site. Origins are exempt. The profile then also keys on the firm's liquidity class.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from clustersim import traits as firm_traits
 from clustersim.instruments.base import Arrival, FirmTerms, Flow, Instrument, Offer, Term
 from clustersim.packages import effective_land_price
-from clustersim.params import Package
+from clustersim.params import Package, Traits
 
 
 def tier_price(package: Package, capital: float, small: bool) -> float | None:
@@ -42,9 +48,31 @@ class LandPurchase(Instrument):
     def __init__(self, params, book):
         super().__init__(params, book)
         self.all_used = bool(self.used().all())
+        scenario = getattr(book, "scenario", None)
+        self.traits: Traits = scenario.firms.traits if scenario is not None else Traits()
+        self.liquidity = self.traits.cash_median is not None
 
     def profile(self, f):
-        return np.column_stack([f.small.astype(np.int64), self.book.tier_index(f.capital, f.small)])
+        keys = [f.small.astype(np.int64), self.book.tier_index(f.capital, f.small)]
+        if self.liquidity:
+            keys.append(firm_traits.cash_class(f.cash_per_mu, self.traits)[:, None])
+        return np.column_stack(keys)
+
+    def refused(self, offer: Offer):
+        """Cells of county sites under this purchase whose upfront cost the profile's cash misses."""
+        if not self.liquidity:
+            return None
+        cs, rep = offer.cs, offer.rep
+        pools = np.vstack([cs.price, np.where(cs.is_origin, cs.price, cs.sf_price)])
+        need = pools[rep.small.astype(np.int64)] + self.traits.plant_cost  # (G, R) wan/mu
+        applies = ~cs.is_origin & self.used()[cs.package]
+        return applies[None, :] & (rep.cash_per_mu[:, None] < need)
+
+    def firm_refused(self, cs, f, i, j) -> bool:
+        if not self.liquidity or bool(cs.is_origin[j]) or self.params[int(cs.package[j])] is None:
+            return False
+        price = float(cs.sf_price[j]) if bool(f.small[i]) else float(cs.price[j])
+        return float(f.cash_per_mu[i]) < price + self.traits.plant_cost
 
     def terms(self, offer: Offer) -> list[Term]:
         cs, rep, book = offer.cs, offer.rep, self.book

@@ -25,7 +25,7 @@ def _share(text: str) -> float:
 
 
 def add_cheapest(sub: argparse._SubParsersAction) -> None:
-    from clustersim.cli import whole_number
+    from clustersim.arguments import whole_number
     from clustersim.optimise.search import INSTRUMENTS
 
     p = sub.add_parser("cheapest", help="find the cheapest package whose take-off probability reaches a target",

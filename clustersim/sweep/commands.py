@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from clustersim.cli import whole_number
+from clustersim.arguments import whole_number
 from clustersim.scenario import ScenarioError
 
 __all__ = ["add_demo", "add_sweep", "cmd_demo", "cmd_sweep", "find_demo_experiment"]

@@ -7,8 +7,9 @@ experiment file, the field and what is allowed, e.g.::
 
     experiments/x.toml: levers.depth.values = 6: focal.subsidy_depth must be between 0 and 5
 
-Parameter paths are the dotted paths of ``clustersim run --set`` plus three shorthands,
-resolved against the base scenario:
+Parameter paths are the dotted paths of ``clustersim run --set``, including regions by name
+(``regions.county_03.fee_rate``) and three shorthands, resolved against the base scenario
+(:mod:`clustersim.overrides`):
 
 - ``focal.<field>``: the focal county's ``[[regions]]`` entry (a field of ``params.RegionOverride``;
   the entry is created if missing);
@@ -33,6 +34,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from clustersim.filekind import require_experiment
+from clustersim.overrides import needs_resolving, region_entry
 from clustersim.params import NO_PACKAGE, Counties, RegionTraits, Scenario
 
 # The scenario loader's schema walkers and error wording are reused (not copied) so that
@@ -52,7 +54,7 @@ from clustersim.scenario import (
 )
 from clustersim.sweep.outcomes import outcome_names
 
-__all__ = ["DESIGN_KINDS", "RESERVED_NAMES", "Experiment", "Factor", "load_experiment"]
+__all__ = ["DESIGN_KINDS", "RESERVED_NAMES", "Experiment", "Factor", "experiment_from_dict", "load_experiment"]
 
 DESIGN_KINDS = ("grid", "lhs", "sobol", "morris", "packages")
 RANGE_KINDS = ("lhs", "sobol", "morris")
@@ -183,6 +185,9 @@ class Experiment:
     #: packages designs: the package the report measures the others against (``[design] baseline``);
     #: a reporting choice, not part of :meth:`settings` (it changes no run)
     baseline_package: str | None = None
+    #: the experiment as a plain dict when it was given as one (:func:`experiment_from_dict`), not as
+    #: a file; a sweep folder keeps it as ``experiment.json`` instead of a copy of the file
+    document: dict[str, Any] | None = None
 
     def overrides_for(self, point: Mapping[str, Any]) -> dict[str, Any]:
         """Dotted overrides (resolved paths) that turn ``base`` into the point's scenario. Keys
@@ -209,7 +214,7 @@ class Experiment:
     def counterfactual_for(self, point: Mapping[str, Any], seed: int) -> Scenario:
         """The run's fiscal counterfactual: its scenario with the focal county offering no
         package (every other setting, and the seed, kept)."""
-        from clustersim.cli import without_focal_package
+        from clustersim.counterfactual import without_focal_package
 
         return without_focal_package(self.scenario_for(point, seed), self.focal_county)
 
@@ -231,8 +236,8 @@ class Experiment:
 
 
 # ------------------------------------------------------------------------------ loading
-def load_experiment(path: str | Path, *, replicates: int | None = None) -> Experiment:
-    """Read and validate an experiment file; ``replicates`` (if given) replaces the file's.
+def load_experiment(path: str | Path, *, replicates: int | None = None, years: int | None = None) -> Experiment:
+    """Read and validate an experiment file; ``replicates`` and ``years`` (if given) replace the file's.
 
     Raises :class:`~clustersim.scenario.ScenarioError` (one line: file, field, value, what is
     allowed) for any problem: the file itself, TOML syntax, unknown keys, types and ranges, a
@@ -242,23 +247,51 @@ def load_experiment(path: str | Path, *, replicates: int | None = None) -> Exper
     path = Path(path)
     raw = read_toml(path, "an experiment")
     require_experiment(path, raw)
+    if years is not None:
+        raw["years"] = years
+    return _load(raw, path, path.parent, replicates, "--replicates")
+
+
+def experiment_from_dict(raw: Mapping[str, Any], *, base_dir: str | Path | None = None, replicates: int | None = None,
+                         years: int | None = None, source: str = "experiment()") -> Experiment:
+    """An experiment given as a dict with the fields of an experiment file (``levers``,
+    ``uncertainties``, ``design`` ... as nested dicts). ``base_scenario`` is a scenario file
+    (relative to ``base_dir``, default the current folder) or the name of a shipped scenario.
+    ``source`` names the dict in error messages. Validated exactly as :func:`load_experiment`."""
+    from clustersim.overrides import plain_value
+
+    document = plain_value(dict(raw))
+    if years is not None:
+        document["years"] = plain_value(years)
+    base = Path.cwd() if base_dir is None else Path(base_dir)
+    given = document.get("base_scenario")
+    if isinstance(given, str) and not Path(given).is_absolute() and (base / given).is_file():
+        document["base_scenario"] = str((base / given).resolve())  # the kept document stands alone
+    exp = _load(document, Path(source), base, replicates, "replicates")
+    object.__setattr__(exp, "document", document)
+    return exp
+
+
+def _load(raw: dict[str, Any], path: Path, base_dir: Path, replicates: int | None,
+          replicates_source: str) -> Experiment:
     try:
         spec = _ExperimentSpec.model_validate(raw)
     except ValidationError as err:
         raise _from_validation(path, err) from None
     if replicates is not None:
-        if isinstance(replicates, bool) or not isinstance(replicates, int) or replicates < 1:
-            raise ScenarioError("--replicates", "replicates", replicates, "must be a whole number, at least 1")
-        spec.replicates = replicates
-    return _Builder(path, spec).build()
+        if isinstance(replicates, bool) or not isinstance(replicates, int | np.integer) or replicates < 1:
+            raise ScenarioError(replicates_source, "replicates", replicates, "must be a whole number, at least 1")
+        spec.replicates = int(replicates)
+    return _Builder(path, spec, base_dir).build()
 
 
 class _Builder:
     """Turns a schema-valid spec into an :class:`Experiment`, checking everything that needs the
     base scenario."""
 
-    def __init__(self, path: Path, spec: _ExperimentSpec):
+    def __init__(self, path: Path, spec: _ExperimentSpec, base_dir: Path | None = None):
         self.path, self.spec = path, spec
+        self.base_dir = path.parent if base_dir is None else base_dir
 
     def fail(self, field_: str, value: Any = None, allowed: str = "", *, no_value: bool = False) -> ScenarioError:
         return ScenarioError(self.path, field_, allowed=allowed) if no_value \
@@ -327,7 +360,11 @@ class _Builder:
 
     def _base_path(self) -> Path:
         given = Path(self.spec.base_scenario)
-        base_path = given if given.is_absolute() else self.path.parent / given
+        base_path = given if given.is_absolute() else self.base_dir / given
+        if not base_path.is_file() and given.suffix != ".toml" and len(given.parts) == 1:
+            from clustersim.configs import shipped_scenarios
+
+            base_path = shipped_scenarios().get(str(given), base_path)  # the name of a shipped scenario
         if not base_path.is_file():
             where = "is a folder" if base_path.is_dir() else "no such file"
             raise self.fail("base_scenario", self.spec.base_scenario,
@@ -400,6 +437,10 @@ class _Builder:
     def _resolve(self, dotted: str, where: str, focal_package: str) -> str:
         """The real dotted path of ``dotted``; ``where`` names the field in errors."""
         head, _, rest = dotted.partition(".")
+        name, _, field_ = rest.partition(".")
+        if head == "regions" and field_ and not name.isdigit():  # a region by name
+            self._base, i = region_entry(self._base, name, lambda allowed: self.fail(where, dotted, allowed))
+            return f"regions.{i}.{field_}"
         if head == "focal" and rest:
             return f"regions.{self._focal_index()}.{rest}"
         if head == "focal_package" and rest:
@@ -619,8 +660,7 @@ class _Builder:
 
 # ------------------------------------------------------------------------------ helpers
 def _is_shorthand(dotted: str) -> bool:
-    head, dot, rest = dotted.partition(".")
-    return bool(dot and rest) and head in ("focal", "focal_package", "counties")
+    return needs_resolving(dotted)
 
 
 def _focal_name(scenario: Scenario) -> str:

@@ -44,6 +44,10 @@ _COMMON: dict[str, str] = {
     "leader_share": "the leader's share of all firms in counties, last year",
     "hhi": "Herfindahl index of employment across counties, last year",
     "origin_share": "share of all firms still in the origin regions (the coast), last year",
+    "park_share": "share of county employment in counties whose zone runs a package (parks; Text 5 target >= 0.5), "
+                  "last year",
+    "specialisation": "mean Krugman dissimilarity of the counties' sector mixes, 0 (duplicates) .. 2, last year "
+                      "(nan with fewer than two counties with industry)",
 }
 
 
@@ -102,6 +106,7 @@ def measure(model: ClusterModel, counterfactual: ClusterModel | None = None, *,
         "leader_share": float(county_firms[lead] / total) if total > 0 else 0.0,
         "hhi": float(last["hhi"]),
         "origin_share": float(last["origin_share"]),
+        **outputs.park_and_specialisation(model),
     }
     for name in model.sector_names:
         value = float(last[f"eg_{name}"])

@@ -283,7 +283,8 @@ def run_sweep(exp: Experiment, out: Path, *, workers: int | None = None, backend
     out = Path(out)
 
     design = build_design(exp) if design is None else design
-    resumed = store.open_sweep_folder(out, exp.path, design.runs, design.meta, resume=resume)
+    source = exp.document if exp.document is not None else exp.path
+    resumed = store.open_sweep_folder(out, source, design.runs, design.meta, resume=resume)
     ok_before, attempts_before = store.run_history(out)
     design_rows = [_plain(r) for r in design.runs.to_dict("records")]
     pending = [(row, attempts_before.get(row["run_id"], 0) + 1) for row in design_rows

@@ -3,6 +3,7 @@
 Layout of ``OUT`` (written by ``clustersim sweep``)::
 
     experiment.toml          copy of the experiment file, as it was when the sweep started
+                             (experiment.json: an experiment given as a dict, clustersim.experiment)
     design.parquet           Design.runs: one row per run, in design order
     design.json              Design.meta (written last of the three: its presence marks a sweep folder)
     runs/part-000001-1a2b3c4d.parquet   one file per flushed batch of finished runs
@@ -43,10 +44,11 @@ _PART = re.compile(r"^part-(\d{6,})-[0-9a-f]{8}\.parquet$")
 
 
 # ------------------------------------------------------------------------------ the folder
-def open_sweep_folder(out: Path, experiment_file: Path, runs: pd.DataFrame, meta: Mapping[str, Any], *,
-                      resume: bool) -> bool:
+def open_sweep_folder(out: Path, experiment_file: Path | Mapping[str, Any], runs: pd.DataFrame,
+                      meta: Mapping[str, Any], *, resume: bool) -> bool:
     """Make ``out`` ready for the design (``runs``, ``meta``): a new sweep writes the experiment
-    copy and the frozen design; ``resume`` checks the folder holds this very design.
+    copy (``experiment.toml``; ``experiment.json`` for an experiment given as a dict) and the frozen
+    design; ``resume`` checks the folder holds this very design.
 
     Returns True when an existing sweep is resumed. Raises :class:`ScenarioError` when ``out``
     is a non-empty folder and ``resume`` is false, or when resuming a folder that is no sweep
@@ -67,7 +69,10 @@ def open_sweep_folder(out: Path, experiment_file: Path, runs: pd.DataFrame, meta
             leftover.unlink()
         return True
     (out / RUNS_DIR).mkdir(parents=True, exist_ok=True)
-    write_bytes_atomic(Path(experiment_file).read_bytes(), out / EXPERIMENT_COPY)
+    if isinstance(experiment_file, Mapping):
+        write_json(dict(experiment_file), out / "experiment.json")
+    else:
+        write_bytes_atomic(Path(experiment_file).read_bytes(), out / EXPERIMENT_COPY)
     write_bytes_atomic(parquet_bytes(runs), out / DESIGN_PARQUET)
     write_json(dict(meta), out / DESIGN_JSON)
     return False

@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from clustersim.cli import whole_number
+from clustersim.arguments import whole_number
 
 __all__ = ["add_tipping", "cmd_tipping"]
 

@@ -500,7 +500,7 @@ def results_frame(result: SearchResult) -> pd.DataFrame:
 
 def parse_at(items: Sequence[str]) -> dict[str, Any]:
     """``["fee_rate=0.02"]`` -> ``{"fee_rate": 0.02}`` (values read as TOML, else strings)."""
-    from clustersim.cli import parse_assignments
+    from clustersim.arguments import parse_assignments
 
     try:
         return parse_assignments(items)

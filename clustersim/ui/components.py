@@ -473,8 +473,15 @@ def status_rows(model: SessionModel) -> list[tuple[str, str]]:
         ("Jobs", f"{r.employment[f]:,.0f} ({r.employment[f] - jobs0:+,.0f} since year 0)"),
         ("Firms", f"{r.firms[f]:,.0f} of {r.firms[r.is_county].sum():,.0f} in counties"),
         ("Fiscal balance", _wan(float(r.balance[f]))),
+        ("Parks, specialisation", _layout(outputs.park_and_specialisation(model))),
     ]
     return rows
+
+
+def _layout(layout: dict[str, float]) -> str:
+    spec = layout["specialisation"]
+    return (f"{layout['park_share']:.0%} of county jobs in parks (target ≥ 50 %); specialisation "
+            + ("n/a" if not math.isfinite(spec) else f"{spec:.2f} (0 duplicates .. 2)"))
 
 
 def _changes(changes: list, shown: int = 3) -> str:

@@ -22,7 +22,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from clustersim.cli import whole_number
+from clustersim.arguments import whole_number
 from clustersim.scenario import ScenarioError, build_model, load_scenario
 
 APP_MODULE = "clustersim.ui.app"

@@ -1,0 +1,104 @@
+"""The compiled decision kernel (clustersim.kernel) draws exactly what the numpy path draws.
+
+The numpy path (``choose(..., compiled=False)``: firm_values, choice_probabilities, draw) is
+itself checked against the per-firm reference in test_choice.py and test_plugins.py; here the
+kernel must give the same pick for every firm and every uniform, on batches from real runs that
+cover newborns, incumbents owed rebates, small firms, full regions, per-profile terms, refused
+cells and more than one block of the inverse CDF, with the logit's linear and log utilities
+and theta = 0 (argmax). Its sums are taken in numpy's order: checked bit for bit.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from clustersim import kernel
+from clustersim.choice import Deciders, choose
+from clustersim.model import ClusterModel
+from clustersim.params import Scenario
+from clustersim.scenario import load_scenario
+
+from test_choice import model_state, scenario
+from test_plugins import lease_scenario
+from worlds import district_package
+
+DRAWS = 30  # sets of uniforms per batch
+
+
+def assert_same_picks(cs, f, seed: int = 0) -> None:
+    rng = np.random.default_rng(seed)
+    sets = [rng.random(f.n) for _ in range(DRAWS)]
+    # the ends of U(0, 1): 0 is a possible draw of Generator.random
+    sets += [np.zeros(f.n), np.full(f.n, np.nextafter(1.0, 0.0))]
+    for u in sets:
+        np.testing.assert_array_equal(choose(cs, f, u, compiled=True), choose(cs, f, u, compiled=False))
+
+
+@pytest.mark.parametrize("utility", ["linear", "log"])
+@pytest.mark.parametrize("theta", [0.0, 0.05, 1.0])
+def test_kernel_equals_numpy_path(utility, theta):
+    _, cs, f = model_state(scenario(theta=theta, utility=utility), years=1, seed=3)
+    picks = choose(cs, f, np.random.default_rng(1).random(f.n))
+    assert (picks >= 0).any(), "the state offers real choices"
+    if theta > 0 and utility == "linear":
+        assert np.unique(picks[picks >= 0]).size >= 3
+    assert_same_picks(cs, f)
+
+
+@pytest.mark.parametrize("theta", [0.0, 0.3])
+def test_kernel_with_refused_cells_and_per_profile_taxable_terms(theta):
+    """The test plug-in lease: an entry standard (refused cells by profile) and a deductible rent
+    per profile (taxable, one-hot columns)."""
+    sc = lease_scenario()
+    sc = sc.model_copy(update={"choice": sc.choice.model_copy(update={"theta": theta})})
+    _, cs, f = model_state(sc, years=2, seed=6)
+    assert_same_picks(cs, f, seed=2)
+
+
+def test_kernel_on_many_regions_and_small_blocks():
+    """More regions than one block of the inverse CDF and than numpy's pairwise block (128), in
+    blocks of a few firms."""
+    sc = Scenario.model_validate({
+        "geography": {"counties": 150, "origin": {"land_supply": 200000.0},
+                      "county": {"package": "district", "land_supply": 3000.0}},
+        "packages": {"district": {**district_package(), "duration_years": None}},
+        "firms": {"initial": 3000, "initial_per_county": 5, "births_per_year": 100},
+        "choice": {"theta": 0.5}})
+    m = ClusterModel(sc, seed=2).run(2)
+    placed = m._placed()
+    rows = np.random.default_rng(0).choice(placed, 300, replace=False)
+    is_new = np.arange(rows.size) < 60
+    cs, f = m.choice_set(), Deciders.from_table(m.firms, rows, is_new)
+    assert cs.n_regions > 128
+    rng = np.random.default_rng(5)
+    for _ in range(DRAWS):
+        u = rng.random(f.n)
+        np.testing.assert_array_equal(choose(cs, f, u, chunk_cells=5 * cs.n_regions),
+                                      choose(cs, f, u, compiled=False))
+
+
+def test_pairwise_sums_are_numpys():
+    rng = np.random.default_rng(9)
+    for n in [*range(0, 40), 127, 128, 129, 255, 256, 257, 1000, 5000]:
+        a = rng.random(n) ** 3
+        assert kernel._pairwise(a, 0, n) == np.sum(a)
+        starts = np.arange(0, n, kernel.DRAW_BLOCK)
+        if n:
+            sums = np.add.reduceat(a, starts)
+            for b, lo in enumerate(starts):
+                size = min(kernel.DRAW_BLOCK, n - lo)
+                assert a[lo] + kernel._pairwise(a, lo + 1, size - 1) == sums[b]
+
+
+def test_plug_in_decision_rules_take_the_numpy_path():
+    sc = load_scenario(Path(__file__).parents[1] / "examples" / "own_rules" / "scenario.toml")
+    m = ClusterModel(sc, seed=1).run(1)
+    rows = m._placed()[:50]
+    cs, f = m.choice_set(), Deciders.from_table(m.firms, rows, np.zeros(rows.size, bool))
+    u = np.random.default_rng(0).random(f.n)
+    np.testing.assert_array_equal(choose(cs, f, u), choose(cs, f, u, compiled=False))
+    with pytest.raises(ValueError, match="only the shipped logit"):
+        choose(cs, f, u, compiled=True)

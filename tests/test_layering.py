@@ -1,0 +1,51 @@
+"""Nothing below the command line imports the command line: the subcommands' modules, the
+sweep, the UI and the library take their argument types from ``clustersim.arguments`` and the
+fiscal counterfactual from ``clustersim.counterfactual``."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "clustersim"
+ALLOWED = {"cli.py", "__main__.py"}
+
+
+def _imports_cli(tree: ast.AST, module: str) -> list[int]:
+    lines = []
+    package = module.rsplit(".", 1)[0]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            if any(a.name == "clustersim.cli" or a.name.startswith("clustersim.cli.") for a in node.names):
+                lines.append(node.lineno)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:  # relative: resolve against the importing module's package
+                parts = package.split(".")
+                parts = parts[: len(parts) - (node.level - 1)]
+                base = ".".join([*parts, base] if base else parts)
+            if base == "clustersim.cli" or (base == "clustersim" and any(a.name == "cli" for a in node.names)):
+                lines.append(node.lineno)
+    return lines
+
+
+def test_no_module_below_the_cli_imports_it() -> None:
+    offenders = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        rel = path.relative_to(PACKAGE)
+        if rel.as_posix() in ALLOWED:
+            continue
+        module = "clustersim." + ".".join(rel.with_suffix("").parts)
+        found = _imports_cli(ast.parse(path.read_text(encoding="utf-8")), module)
+        if found:
+            offenders[rel.as_posix()] = found
+    assert offenders == {}, f"modules importing clustersim.cli (file: lines): {offenders}"
+
+
+def test_the_check_sees_every_spelling_of_the_import() -> None:
+    for code, module in (("import clustersim.cli", "clustersim.x"), ("from clustersim.cli import main", "clustersim.x"),
+                         ("from clustersim import cli", "clustersim.x"), ("from .cli import main", "clustersim.x"),
+                         ("from ..cli import whole_number", "clustersim.sweep.commands"),
+                         ("def f():\n    from clustersim.cli import main", "clustersim.x")):
+        assert _imports_cli(ast.parse(code), module), code
+    assert not _imports_cli(ast.parse("from clustersim.arguments import whole_number"), "clustersim.x")
