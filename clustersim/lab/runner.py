@@ -10,6 +10,7 @@ thread, as the sweep's pool does.
 
 from __future__ import annotations
 
+import atexit
 import concurrent.futures as cf
 import multiprocessing as mp
 import os
@@ -48,6 +49,9 @@ def shared_pool() -> cf.ProcessPoolExecutor:
             with _one_thread_env():
                 _POOL = cf.ProcessPoolExecutor(max_workers=lab_workers(), mp_context=ctx,
                                                initializer=_worker_init, initargs=(os.getpid(),))
+            # shut down before the interpreter tears modules down (else the executor's weakref
+            # callback fails noisily at exit)
+            atexit.register(_POOL.shutdown, wait=False, cancel_futures=True)
         return _POOL
 
 
