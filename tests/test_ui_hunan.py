@@ -5,15 +5,12 @@ county-level units) loads, steps, draws county outlines filled by firms, and lea
 from __future__ import annotations
 
 import io
-import subprocess
 import sys
-import time
-import urllib.request
 
 import numpy as np
 import pytest
 
-from test_ui_browser import CHROMIUM, CHROMIUM_ARGS, REPO, Tab, _free_port
+from test_ui_browser import CHROMIUM, CHROMIUM_ARGS, REPO, Tab, _free_port, serving
 
 
 @pytest.fixture(scope="module")
@@ -21,44 +18,23 @@ def hunan_tab():
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: the browser tests need Debian's chromium (.ci/run installs it)")
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "clustersim", "ui", "--port", str(port), "--scenario",
-                             str(REPO / "scenarios" / "hunan.toml")], cwd=REPO,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 60
-    while True:
-        if proc.poll() is not None:
-            pytest.fail(f"clustersim ui exited with status {proc.returncode}:\n{proc.stdout.read()}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            proc.terminate()
-            pytest.fail(f"clustersim ui did not answer at {url} within 60 s")
-        time.sleep(0.25)
+    command = [sys.executable, "-m", "clustersim", "ui", "--port", str(port), "--scenario",
+               str(REPO / "scenarios" / "hunan.toml")]
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as p:
+    with serving(command, url, name="clustersim ui"), sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         tab = Tab(browser, url)
-        yield tab, proc
+        yield tab
         tab.close()
         browser.close()
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 def test_hunan_map_steps_and_is_screenshotted(hunan_tab):
     import matplotlib.image
 
-    tab, _ = hunan_tab
+    tab = hunan_tab
     assert "衡阳县" in tab.page.inner_text("body")  # the focal county, by its Chinese name
     for _ in range(25):  # into the relocation wave: counties fill, arrows show moves
         tab.step()
