@@ -8,17 +8,15 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import subprocess
 import sys
 import time
-import urllib.request
 
 import pytest
 
 from clustersim.i18n import catalogue_ids, translator
 from clustersim.lab.form import shipped_packages
 
-from test_ui_browser import CHROMIUM, CHROMIUM_ARGS, REPO, _free_port
+from test_ui_browser import CHROMIUM, CHROMIUM_ARGS, _free_port, serving
 
 TIMEOUT_MS = 60_000
 #: Solara's own badge, not a label of this page
@@ -29,24 +27,9 @@ SOLARA_BADGE = "This website runs on Solara"
 def lab_url():
     port = _free_port()
     env = {**os.environ, "CLUSTERSIM_LAB_WORKERS": "2"}
-    proc = subprocess.Popen([sys.executable, "-m", "clustersim", "ui", "--port", str(port)], cwd=REPO, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/lab"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.terminate()
-            pytest.fail(f"clustersim ui did not serve {url}")
-        time.sleep(0.25)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=15)
+    with serving([sys.executable, "-m", "clustersim", "ui", "--port", str(port)], url, env=env, name="clustersim ui"):
+        yield url
 
 
 @pytest.fixture(scope="module")
