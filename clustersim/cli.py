@@ -227,9 +227,22 @@ def _add_calibrate(sub: argparse._SubParsersAction) -> None:
     add_calibrate(sub)
 
 
+def _add_brief(sub: argparse._SubParsersAction) -> None:
+    from clustersim.brief.command import add_brief
+
+    add_brief(sub)
+
+
+def _add_cheapest(sub: argparse._SubParsersAction) -> None:
+    from clustersim.optimise.commands import add_cheapest
+
+    add_cheapest(sub)
+
+
 #: every subcommand's parser builder, in the order ``--help`` lists them
 SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_run, _add_sweep, _add_report, _add_demo, _add_tipping, _add_hysteresis, _add_ui, _add_calibrate,
+    _add_brief, _add_cheapest,
 ]
 
 # parse_assignments, whole_number (clustersim.arguments) and without_focal_package (clustersim.counterfactual)

@@ -171,3 +171,16 @@ def _SidebarControls(pending: ses.PendingRun, model: solara.Reactive):
 def _Nested(pending: ses.PendingRun, model: solara.Reactive):
     with solara.Sidebar():
         RunControls(pending, model)
+
+
+def _lab_page():
+    from clustersim.ui.lab_page import LabPage
+
+    return LabPage()
+
+
+#: two pages: the model (``/``) and the package lab (``/lab``, clustersim.ui.lab_page)
+routes = [
+    solara.Route(path="/", component=Page, label="Model"),
+    solara.Route(path="lab", component=solara.component(_lab_page), label="Package lab / 政策实验室"),
+]
