@@ -195,7 +195,7 @@ def evaluate(source: Experiment | Mapping[str, Any] | str | Path, samples: np.nd
     a sweep (so a row equal to a sweep's design point gives that point's runs). ``workers`` > 1
     runs them in a local process pool. Raises RuntimeError naming the first run that failed.
     """
-    from clustersim.sweep.design import _design_value, point_id, run_seed
+    from clustersim.sweep.design import design_value, point_id, run_seed
     from clustersim.sweep.experiment import point_key
     from clustersim.sweep.outcomes import outcome_names
     from clustersim.sweep.runner import run_batch
@@ -212,7 +212,7 @@ def evaluate(source: Experiment | Mapping[str, Any] | str | Path, samples: np.nd
                             f"must be a 2-D array with one column per factor ({names})")
     rows, seen = [], {}
     for i, values in enumerate(matrix):
-        point = {f.name: f.coerce(_design_value(f, v)) for f, v in zip(exp.factors, values, strict=True)}
+        point = {f.name: f.coerce(design_value(f, v)) for f, v in zip(exp.factors, values, strict=True)}
         key = point_key(point)
         pid = point_id(point, seen.get(key, 0))
         seen[key] = seen.get(key, 0) + 1
@@ -222,10 +222,10 @@ def evaluate(source: Experiment | Mapping[str, Any] | str | Path, samples: np.nd
     if workers <= 1:
         results = run_batch(exp, RUN_FN, items)
     else:
-        from clustersim.sweep.runner import _local_pool
+        from clustersim.sweep.runner import local_pool
 
         chunk = max(1, len(items) // (4 * workers))
-        with _local_pool(workers) as pool:
+        with local_pool(workers) as pool:
             futures = [pool.submit(run_batch, exp, RUN_FN, items[k:k + chunk]) for k in range(0, len(items), chunk)]
             results = [r for f in futures for r in f.result()]
     bad = next((r for r in results if r["status"] != "ok"), None)

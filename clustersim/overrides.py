@@ -83,10 +83,10 @@ def region_entry(scenario: Scenario, name: str, fail: Callable[[str], Exception]
         close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
         shown = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
         raise fail(f"names no region; did you mean {close[0]!r}?" if close else f"names no region; regions are {shown}")
-    from clustersim.scenario import _apply_plain
+    from clustersim.scenario import apply_plain
 
     regions = [*scenario.model_dump()["regions"], {"name": name}]
-    return _apply_plain(scenario, {"regions": regions}, "regions"), len(regions) - 1
+    return apply_plain(scenario, {"regions": regions}, "regions"), len(regions) - 1
 
 
 def _focal_name(scenario: Scenario) -> str:
@@ -109,11 +109,11 @@ def resolve(scenario: Scenario, overrides: Mapping[str, Any], source: str) -> Sc
     """Apply ``overrides`` (plain paths, shorthands and region names) to ``scenario``: plain
     paths first (they may change the focal county or the regions), then the others, resolved
     against the result. Errors name the path as written."""
-    from clustersim.scenario import _apply_plain
+    from clustersim.scenario import apply_plain
 
     plain = {k: v for k, v in overrides.items() if not needs_resolving(k)}
     special = {k: v for k, v in overrides.items() if needs_resolving(k)}
-    current = _apply_plain(scenario, plain, source) if plain else scenario
+    current = apply_plain(scenario, plain, source) if plain else scenario
     written: dict[str, str] = {}
     resolved: dict[str, Any] = {}
     focal = None
@@ -149,7 +149,7 @@ def resolve(scenario: Scenario, overrides: Mapping[str, Any], source: str) -> Sc
         resolved[real] = value
         written[real] = key
     try:
-        return _apply_plain(current, resolved, source)
+        return apply_plain(current, resolved, source)
     except ScenarioError as err:
         if err.field in written:
             raise ScenarioError(source, written[err.field], err.value, err.allowed) from None

@@ -138,7 +138,7 @@ def apply_overrides(scenario: Scenario, overrides: dict[str, Any], source: str =
     try:
         if any(needs_resolving(key) for key in overrides):
             return resolve(scenario, overrides, source)
-        return _apply_plain(scenario, overrides, source)
+        return apply_plain(scenario, overrides, source)
     except ScenarioError as err:
         from clustersim.params import RegionTraits
 
@@ -150,7 +150,7 @@ def apply_overrides(scenario: Scenario, overrides: dict[str, Any], source: str =
         raise
 
 
-def _apply_plain(scenario: Scenario, overrides: dict[str, Any], source: str) -> Scenario:
+def apply_plain(scenario: Scenario, overrides: dict[str, Any], source: str) -> Scenario:
     """:func:`apply_overrides` for plain dotted paths (no shorthands, regions by index)."""
     data = scenario.model_dump()
     for dotted, value in overrides.items():

@@ -49,3 +49,42 @@ def test_the_check_sees_every_spelling_of_the_import() -> None:
                          ("def f():\n    from clustersim.cli import main", "clustersim.x")):
         assert _imports_cli(ast.parse(code), module), code
     assert not _imports_cli(ast.parse("from clustersim.arguments import whole_number"), "clustersim.x")
+
+
+
+def _private_imports(tree: ast.AST, module: str) -> list[str]:
+    """Names with one leading underscore (``_x``, not ``__x__``) that ``module`` imports from a
+    clustersim module of another package (the top-level modules count as separate packages). A
+    subpackage's modules may share their package-internal helpers (the report package's stats,
+    tables and prose; the UI's components); nothing else reaches into them."""
+    package = module.rsplit(".", 1)[0]
+    out = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        base = node.module or ""
+        if node.level:
+            parts = package.split(".")
+            base = ".".join([*parts[: len(parts) - (node.level - 1)], *([base] if base else [])])
+        if not base.startswith("clustersim") or (base.rsplit(".", 1)[0] == package != "clustersim"):
+            continue
+        out += [f"{base}.{a.name}:{node.lineno}" for a in node.names
+                if a.name.startswith("_") and not a.name.startswith("__")]
+    return out
+
+
+def test_no_private_helper_is_imported_across_packages() -> None:
+    offenders = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        rel = path.relative_to(PACKAGE)
+        module = "clustersim." + ".".join(rel.with_suffix("").parts)
+        found = _private_imports(ast.parse(path.read_text(encoding="utf-8")), module)
+        if found:
+            offenders[rel.as_posix()] = found
+    assert offenders == {}, f"private names imported across packages: {offenders}"
+    assert _private_imports(ast.parse("def f():\n    from clustersim.sweep.runner import _local_pool"),
+                            "clustersim.api")
+    assert not _private_imports(ast.parse("from clustersim.sweep.report.tables import _num"),
+                                "clustersim.sweep.report.prose")
+    assert _private_imports(ast.parse("from clustersim.scenario import _apply_plain"), "clustersim.overrides")
+    assert not _private_imports(ast.parse("from clustersim import __version__"), "clustersim.api")

@@ -42,13 +42,13 @@ def shared_pool() -> cf.ProcessPoolExecutor:
     global _POOL
     with _POOL_LOCK:
         if _POOL is None:
-            from clustersim.sweep.runner import PRELOAD, _one_thread_env, _worker_init
+            from clustersim.sweep.runner import PRELOAD, one_thread_env, worker_init
 
             ctx = mp.get_context("forkserver")
             ctx.set_forkserver_preload(list(PRELOAD))
-            with _one_thread_env():
+            with one_thread_env():
                 _POOL = cf.ProcessPoolExecutor(max_workers=lab_workers(), mp_context=ctx,
-                                               initializer=_worker_init, initargs=(os.getpid(),))
+                                               initializer=worker_init, initargs=(os.getpid(),))
             # shut down before the interpreter tears modules down (else the executor's weakref
             # callback fails noisily at exit)
             atexit.register(_POOL.shutdown, wait=False, cancel_futures=True)

@@ -71,7 +71,7 @@ def build_design(exp: Experiment) -> Design:
     seen: dict[str, int] = {}
     rows: list[dict[str, Any]] = []
     for index, values in enumerate(samples):
-        point = {f.name: _design_value(f, v) for f, v in zip(factors, values, strict=True)}
+        point = {f.name: design_value(f, v) for f, v in zip(factors, values, strict=True)}
         key = point_key(point)
         occurrence = seen.get(key, 0)
         seen[key] = occurrence + 1
@@ -88,13 +88,13 @@ def build_design(exp: Experiment) -> Design:
     from clustersim.sweep.checks import sweep_warnings
 
     meta = _meta(exp, len(samples), len(runs))
-    meta["package_warnings"] = sweep_warnings(exp, [dict(zip(names, (_design_value(f, v) for f, v in
+    meta["package_warnings"] = sweep_warnings(exp, [dict(zip(names, (design_value(f, v) for f, v in
                                                                   zip(factors, s, strict=True)), strict=True))
                                                     for s in samples])
     return Design(runs=runs, meta=meta)
 
 
-def _design_value(f: Factor, value: Any) -> Any:
+def design_value(f: Factor, value: Any) -> Any:
     if f.kind == "str":
         return str(value)
     if f.kind == "bool":

@@ -10,7 +10,7 @@ One loop drives every backend through standard ``concurrent.futures`` futures:
   monitor, the executor's manager thread, BLAS pools), which can deadlock a child and is
   deprecated in Python 3.12; ``spawn`` would make every worker (and every replacement for
   a dead one) pay the ~1.5 s import. Workers exit when this process dies, however it dies
-  (see :func:`_worker_init`);
+  (see :func:`worker_init`);
 - ``dask``: a ``distributed`` LocalCluster (one single-threaded worker process per worker)
   or the scheduler at ``scheduler`` (e.g. a dask-jobqueue cluster on SLURM).
 
@@ -151,7 +151,7 @@ def _preload(modules: Sequence[str]) -> None:
         importlib.import_module(name)
 
 
-def _worker_init(main_pid: int) -> None:
+def worker_init(main_pid: int) -> None:
     """Local pool workers: die with the sweep's process; leave Ctrl-C to it.
 
     A worker's parent is the fork server, not the sweep's process, and the fork server outlives
@@ -299,7 +299,7 @@ def run_sweep(exp: Experiment, out: Path, *, workers: int | None = None, backend
             elif backend == "local" and workers == 1:
                 run.in_process(pending)
             elif backend == "local":
-                with _local_pool(workers) as pool:
+                with local_pool(workers) as pool:
                     run.on_pool(pending, pool, workers)
             else:
                 with _dask_executor(workers, scheduler) as (executor, n):
@@ -485,7 +485,7 @@ def open_pool(backend: str, workers: int | None, scheduler: str | None = None) -
     if backend == "local" and workers == 1:
         yield None
     elif backend == "local":
-        with _local_pool(workers) as pool:
+        with local_pool(workers) as pool:
             yield pool, workers
     else:
         with _dask_executor(workers, scheduler) as (executor, n):
@@ -508,9 +508,9 @@ class _Pool:
         ctx = multiprocessing.get_context("forkserver")
         # the fork server imports these once; workers fork from it with them loaded
         ctx.set_forkserver_preload(list(PRELOAD))
-        with _one_thread_env():
+        with one_thread_env():
             multiprocessing.forkserver.ensure_running()
-        return cf.ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_worker_init,
+        return cf.ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=worker_init,
                                       initargs=(os.getpid(),))
 
     def submit(self, fn: Callable, *args: Any) -> cf.Future:
@@ -525,7 +525,7 @@ class _Pool:
 
 
 @contextlib.contextmanager
-def _one_thread_env() -> Iterator[None]:
+def one_thread_env() -> Iterator[None]:
     """BLAS/OpenMP pools of one thread in processes started inside (one worker per core already)."""
     keys = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
     saved = {k: os.environ.get(k) for k in keys}
@@ -541,7 +541,7 @@ def _one_thread_env() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _local_pool(workers: int) -> Iterator[_Pool]:
+def local_pool(workers: int) -> Iterator[_Pool]:
     pool = _Pool(workers)
     try:
         yield pool

@@ -60,7 +60,7 @@ def _sector_colour(k: int) -> str:
 
 
 # ------------------------------------------------------------------------------ figures
-def _clear(ax) -> None:
+def clear_artists(ax) -> None:
     """Remove what the last update drew, keep the axes (and their tick objects: creating
     those is most of the cost of a fresh matplotlib figure)."""
     for artist in [*ax.lines, *ax.collections, *ax.patches, *ax.texts]:
@@ -195,7 +195,7 @@ class MapPlot:
 
     def _draw_static(self, model: ClusterModel, span: float) -> None:
         ax = self.ax
-        _clear(ax)
+        clear_artists(ax)
         r = model.regions
         x, y = r.x_km, r.y_km
         ax.axvline(0.0, color=COAST_COLOUR, linewidth=3, zorder=1)

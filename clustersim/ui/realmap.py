@@ -67,10 +67,10 @@ class OutlineMapPlot:
         return self.figure
 
     def _draw_static(self, model: ClusterModel) -> None:
-        from clustersim.ui.components import _clear
+        from clustersim.ui.components import clear_artists
 
         ax, layout = self.ax, model.layout
-        _clear(ax)
+        clear_artists(ax)
         self._caption = ax.text(1.03, 0.45, "", transform=ax.transAxes, fontsize=8, va="top", clip_on=False)
         ring_list, self._owner = maps.rings(layout.shapes)
         self._fill = maps.fill(ax, ring_list)
