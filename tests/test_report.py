@@ -627,7 +627,7 @@ def test_small_sobol_sample_is_called_too_small():
 
 
 def test_sobol_sum_outside_unit_interval_prints_no_interaction_share(monkeypatch):
-    import clustersim.sweep.report.prose as report  # the module whose section calls it
+    import clustersim.sweep.report.sampled as report  # the module whose section calls it
 
     # S1 sums to 1.10 with confidence sqrt(0.3² + 0.3²) = 0.42: outside [0, 1] but within sampling error, so
     # not flagged, and "interactions account for about -10%" must not be printed

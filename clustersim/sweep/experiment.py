@@ -28,10 +28,10 @@ import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
 from clustersim.filekind import require_experiment
 from clustersim.overrides import needs_resolving, region_entry
@@ -43,20 +43,17 @@ from clustersim.scenario import (
     ScenarioError,
     annotation_at,
     apply_overrides,
-    describe_type_error,
-    first_error,
-    keys_at,
     load_scenario,
     read_toml,
     type_of,
     unknown_key_hint,
     unwrap,
 )
+from clustersim.sweep.experiment_schema import DESIGN_KINDS, ExperimentSpec, FactorSpec, schema_error
 from clustersim.sweep.outcomes import outcome_names
 
 __all__ = ["DESIGN_KINDS", "RESERVED_NAMES", "Experiment", "Factor", "experiment_from_dict", "load_experiment"]
 
-DESIGN_KINDS = ("grid", "lhs", "sobol", "morris", "packages")
 RANGE_KINDS = ("lhs", "sobol", "morris")
 #: names a factor may not take: design and result columns
 RESERVED_NAMES = frozenset({"run_id", "point_id", "sample_index", "replicate", "seed", "status", "error",
@@ -65,53 +62,6 @@ NAME = r"[A-Za-z0-9_-]+"
 FACTOR_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 #: grid and packages designs up to this many points have every point applied to the base at load time
 CHECK_POINTS_UP_TO = 1000
-
-
-# ------------------------------------------------------------------------------ raw schema
-class _Raw(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-
-Value = bool | int | float | str
-
-
-class _FactorSpec(_Raw):
-    parameter: str | None = None
-    parameters: list[str] | None = None
-    values: list[Value] | None = None
-    range: list[float] | None = None
-    label: str = ""
-
-
-class _PackageSpec(_Raw):
-    label: str = ""
-    description: str = ""
-    overrides: dict[str, Any] = Field(default_factory=dict)
-
-
-class _DesignSpec(_Raw):
-    kind: Literal["grid", "lhs", "sobol", "morris", "packages"] = "grid"
-    samples: Annotated[int, Field(ge=1, le=10_000_000)] | None = None
-    levels: Annotated[int, Field(ge=2, le=1000)] | None = None
-    second_order: bool | None = None
-    baseline: str | None = None
-
-
-class _ExperimentSpec(_Raw):
-    name: str
-    description: str = ""
-    base_scenario: str
-    years: Annotated[int, Field(ge=1, le=1000)] | None = None
-    replicates: Annotated[int, Field(ge=1, le=1_000_000)] = 1
-    sweep_seed: Annotated[int, Field(ge=0, lt=2**63)]
-    outcomes: list[str] | None = None
-    fiscal_baseline: Literal["initial", "counterfactual"] = "initial"
-    overrides: dict[str, Any] = Field(default_factory=dict)
-    take_off: dict[str, Any] = Field(default_factory=dict)
-    design: _DesignSpec = Field(default_factory=_DesignSpec)
-    levers: dict[str, _FactorSpec] = Field(default_factory=dict)
-    uncertainties: dict[str, _FactorSpec] = Field(default_factory=dict)
-    packages: dict[str, _PackageSpec] = Field(default_factory=dict)
 
 
 # ------------------------------------------------------------------------------ validated objects
@@ -275,9 +225,9 @@ def experiment_from_dict(raw: Mapping[str, Any], *, base_dir: str | Path | None 
 def _load(raw: dict[str, Any], path: Path, base_dir: Path, replicates: int | None,
           replicates_source: str) -> Experiment:
     try:
-        spec = _ExperimentSpec.model_validate(raw)
+        spec = ExperimentSpec.model_validate(raw)
     except ValidationError as err:
-        raise _from_validation(path, err) from None
+        raise schema_error(path, err) from None
     if replicates is not None:
         if isinstance(replicates, bool) or not isinstance(replicates, int | np.integer) or replicates < 1:
             raise ScenarioError(replicates_source, "replicates", replicates, "must be a whole number, at least 1")
@@ -289,7 +239,7 @@ class _Builder:
     """Turns a schema-valid spec into an :class:`Experiment`, checking everything that needs the
     base scenario."""
 
-    def __init__(self, path: Path, spec: _ExperimentSpec, base_dir: Path | None = None):
+    def __init__(self, path: Path, spec: ExperimentSpec, base_dir: Path | None = None):
         self.path, self.spec = path, spec
         self.base_dir = path.parent if base_dir is None else base_dir
 
@@ -506,7 +456,7 @@ class _Builder:
                             "with a range", no_value=True)
         return tuple(out)
 
-    def _factor(self, role: str, name: str, fs: _FactorSpec, kind: str) -> Factor:
+    def _factor(self, role: str, name: str, fs: FactorSpec, kind: str) -> Factor:
         where = f"{ {'lever': 'levers', 'uncertainty': 'uncertainties'}[role]}.{name}"
         if name == "package":
             raise self.fail(where, allowed="the name 'package' is reserved for the packages design", no_value=True)
@@ -704,26 +654,3 @@ def point_key(point: Mapping[str, Any]) -> str:
     hashed into a point's id."""
     return json.dumps({n: _norm(v) for n, v in point.items()}, sort_keys=True, separators=(",", ":"),
                       allow_nan=False)
-
-
-# ------------------------------------------------------------------------------ pydantic errors
-def _from_validation(path: Path, err: ValidationError) -> ScenarioError:
-    first = first_error(err)
-    loc = tuple(first["loc"])
-    kind = first["type"]
-    # drop pydantic's union-member tags ("bool", "int", ...) from the location
-    loc = tuple(p for p in loc if not (isinstance(p, str) and p in ("bool", "int", "float", "str")))
-    dotted = ".".join(str(p) for p in loc)
-    if kind == "extra_forbidden":
-        noun = "table" if isinstance(first["input"], dict) else "key"
-        hint = unknown_key_hint(str(loc[-1]), keys_at(loc[:-1], _ExperimentSpec), noun)
-        return ScenarioError(path, dotted, first["input"], hint)
-    if kind == "missing":
-        return ScenarioError(path, dotted, allowed="required but missing")
-    if kind == "literal_error" and loc == ("design", "kind"):
-        return ScenarioError(path, dotted, first["input"], f"unknown design kind; allowed: {', '.join(DESIGN_KINDS)}")
-    if kind in ("bool_type", "int_type", "float_type", "string_type") and "values" in loc:
-        return ScenarioError(path, dotted, first["input"], "values must be numbers, true/false or strings")
-    return ScenarioError(path, dotted, first["input"], describe_type_error(first, annotation_at(loc, _ExperimentSpec)))
-
-

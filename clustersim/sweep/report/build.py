@@ -16,10 +16,9 @@ from clustersim.sweep.report.prose import (
     _method_section,
     _overall_section,
     _package_sections,
-    _range_sections,
     _requested_outcomes,
-    _sensitivity_sections,
 )
+from clustersim.sweep.report.sampled import _range_sections, _sensitivity_sections
 from clustersim.sweep.report.stats import (
     ok_mask,
 )
