@@ -18,6 +18,7 @@ from clustersim.scenario import (
     ScenarioError,
     annotation_at,
     describe_type_error,
+    first_error,
     keys_at,
     load_scenario,
     read_toml,
@@ -153,7 +154,7 @@ def _county_names(scenario) -> list[str]:
 
 
 def _from_validation(path: Path, err: ValidationError) -> ScenarioError:
-    first = err.errors()[0]
+    first = first_error(err)  # the scenario loader's order: an unknown key before the "missing" one it hides
     loc = tuple(first["loc"])
     dotted = ".".join(str(p) for p in loc)
     if first["type"] == "extra_forbidden":

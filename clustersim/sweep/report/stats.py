@@ -63,6 +63,17 @@ def wilson_interval(k: Any, n: Any, z: float = Z95) -> tuple[Any, Any]:
     return low, high
 
 
+def _finite_mean(values: Any) -> tuple[np.ndarray, float, tuple[float, float, float, int] | None]:
+    """The finite ``values``, their mean, and the whole answer of an interval function when there
+    are fewer than two of them (``(nan, nan, nan, 0)`` or ``(mean, nan, nan, 1)``), else None."""
+    x = np.asarray(values, dtype=float)
+    x = x[np.isfinite(x)]
+    if x.size == 0:
+        return x, math.nan, (math.nan, math.nan, math.nan, 0)
+    mean = float(x.mean())
+    return x, mean, ((mean, math.nan, math.nan, 1) if x.size == 1 else None)
+
+
 def t_interval(values: Any) -> tuple[float, float, float, int]:
     """``(mean, low, high, n)``: mean of the finite ``values`` with the 95 % Student t interval
     ``mean ± t(0.975, n - 1) · s / sqrt(n)`` (s the sample standard deviation, ddof 1).
@@ -70,14 +81,10 @@ def t_interval(values: Any) -> tuple[float, float, float, int]:
     The bounds are nan when n < 2; everything is nan when n == 0."""
     from scipy.stats import t
 
-    x = np.asarray(values, dtype=float)
-    x = x[np.isfinite(x)]
+    x, mean, early = _finite_mean(values)
+    if early is not None:
+        return early
     n = int(x.size)
-    if n == 0:
-        return math.nan, math.nan, math.nan, 0
-    mean = float(x.mean())
-    if n == 1:
-        return mean, math.nan, math.nan, 1
     half = float(t.ppf(0.975, n - 1)) * float(x.std(ddof=1)) / math.sqrt(n)
     return mean, mean - half, mean + half, n
 
@@ -96,14 +103,10 @@ def bootstrap_interval(values: Any, *, n_resamples: int = MEAN_RESAMPLES,
     n == 0); ``[mean, mean]`` when all values are equal."""
     from scipy.stats import bootstrap
 
-    x = np.asarray(values, dtype=float)
-    x = x[np.isfinite(x)]
+    x, mean, early = _finite_mean(values)
+    if early is not None:
+        return early
     n = int(x.size)
-    if n == 0:
-        return math.nan, math.nan, math.nan, 0
-    mean = float(x.mean())
-    if n == 1:
-        return mean, math.nan, math.nan, 1
     if np.ptp(x) == 0.0:  # the mean of equal values is that value (the float sum can round it)
         return float(x[0]), float(x[0]), float(x[0]), n
     res = bootstrap((x,), np.mean, n_resamples=n_resamples, confidence_level=0.95, method="percentile",
