@@ -201,41 +201,56 @@ def _profiles(keys: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
     return profile.reshape(n), first
 
 
-def _layout(terms: list[Term], f: Deciders, by_sector: np.ndarray, profile: np.ndarray, n_profiles: int,
-            n_regions: int, extra: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Firm columns X (n, k) and region rows Y (k, R) of a list of terms, in
-    :data:`TERM_COLUMNS` order (plain, then per profile; a per-profile term's column is spread
-    over one column per profile); terms on the same column add their rows. ``extra``: one more
-    firm column and its row, last."""
+def _layout(terms: list[Term], f: Deciders, sector: np.ndarray, q: np.ndarray, profile: np.ndarray,
+            n_profiles: int, n_sectors: int, n_regions: int,
+            extra: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The terms as firm columns times region rows, gathered: ``(x, at, rows)``.
+
+    ``rows`` (k, R) holds the region rows in :data:`TERM_COLUMNS` order (plain, then per profile;
+    the revenue column has one row per sector, a per-profile term one row per profile); terms on
+    the same column add their rows. Each firm has one *slot* per column group: ``x`` (n, slots) its
+    value of the column (q for revenue, 1 for ``one``) and ``at`` (n, slots) the row it multiplies
+    (its sector's, its profile's, or the group's one row). As a dense (n, k) matrix of firm columns
+    (:func:`_dense_columns`), slot s of firm i is entry ``[i, at[i, s]]`` and every other entry is
+    0, so ``dense @ rows`` is the value; the compiled kernel adds the slots' rows in slot order
+    without building it. ``extra``: one more slot (a firm column and its row), last."""
     n = f.n
     groups = []
     for column in TERM_COLUMNS:
         for per_profile in (False, True):
             group = [t for t in terms if t.column == column and t.per_profile == per_profile]
             if group:
-                width = by_sector.shape[1] if column == "revenue" else (n_profiles if per_profile else 1)
+                width = n_sectors if column == "revenue" else (n_profiles if per_profile else 1)
                 groups.append((column, per_profile, group, width))
+    n_slots = len(groups) + (extra is not None)
     k = sum(g[3] for g in groups) + (extra is not None)
-    cols = np.zeros((n, k))
+    x = np.empty((n, n_slots))
+    at = np.empty((n, n_slots), dtype=np.int64)
     rows = np.empty((k, n_regions))
-    at = 0
-    for column, per_profile, group, width in groups:
+    top = 0
+    for s, (column, per_profile, group, width) in enumerate(groups):
         y = group[0].rows
         for t in group[1:]:
             y = y + t.rows
-        rows[at:at + width] = y
+        rows[top:top + width] = y
         if column == "revenue":
-            cols[:, at:at + width] = by_sector
+            x[:, s] = q
+            at[:, s] = top + sector
         else:
-            x = 1.0 if column == "one" else getattr(f, column)
-            if per_profile:
-                cols[np.arange(n), at + profile] = x
-            else:
-                cols[:, at] = x
-        at += width
+            x[:, s] = 1.0 if column == "one" else getattr(f, column)
+            at[:, s] = top + profile if per_profile else top
+        top += width
     if extra is not None:
-        cols[:, at], rows[at] = extra
-    return cols, rows
+        x[:, -1], rows[top] = extra
+        at[:, -1] = top
+    return x, at, rows
+
+
+def _dense_columns(x: np.ndarray, at: np.ndarray, k: int) -> np.ndarray:
+    """The (n, k) firm columns of a gathered layout (see :func:`_layout`): x at ``at``, 0 elsewhere."""
+    cols = np.zeros((x.shape[0], k))
+    cols[np.arange(x.shape[0])[:, None], at] = x
+    return cols
 
 
 class _Batch:
@@ -258,8 +273,6 @@ class _Batch:
         sector = f.sector.astype(np.int64)
         q = cs.revenue_per_capital[sector] * f.capital * f.productivity
         self.scale = a * q
-        by_sector = np.zeros((n, n_s))
-        by_sector[np.arange(n), sector] = q
 
         instruments = cs.instruments
         keys = [k for ins in instruments if (k := ins.profile(f)) is not None]
@@ -285,10 +298,10 @@ class _Batch:
         resale = cs.old_site_recovery * f.land * np.where(f.small & ~cs.is_origin[cur], cs.sf_price[cur],
                                                           cs.price[cur])
         const = np.where(newborn, 0.0, resale - cs.moving_cost_base * f.capital)
-        self.profit_cols, self.profit_rows = _layout([t for t in terms if t.kind == "taxable"], f, by_sector,
-                                                     self.profile, n_g, n_r)
-        self.linear_cols, self.linear_rows = _layout([t for t in terms if t.kind == "untaxed"], f, by_sector,
-                                                     self.profile, n_g, n_r, extra=(const, 1.0))
+        self.profit_x, self.profit_at, self.profit_rows = _layout(
+            [t for t in terms if t.kind == "taxable"], f, sector, q, self.profile, n_g, n_s, n_r)
+        self.linear_x, self.linear_at, self.linear_rows = _layout(
+            [t for t in terms if t.kind == "untaxed"], f, sector, q, self.profile, n_g, n_s, n_r, extra=(const, 1.0))
         self.cur, self.incumbent = cur, ~newborn
         self.distance = cs.moving_cost_per_km * cs.distance
         self.distance_weight = np.where(newborn, 0.0, f.capital)
@@ -330,7 +343,7 @@ class _Batch:
             raise ValueError(f"the compiled kernel takes at most {kernel.MAX_REGIONS} regions, not {n_r}")
         f64 = np.float64
         refused = self.refused if self.refused is not None else np.zeros((0, n_r), dtype=bool)
-        args = (self.profit_cols, self.profit_rows, self.linear_cols, self.linear_rows,
+        args = (self.profit_x, self.profit_at, self.profit_rows, self.linear_x, self.linear_at, self.linear_rows,
                 np.ascontiguousarray(self.tax_rows, dtype=f64), self.profile.astype(np.int64, copy=False),
                 self.cur.astype(np.int64, copy=False), self.incumbent, self.distance, self.distance_weight,
                 self.free, np.ascontiguousarray(f.land, dtype=f64), np.ascontiguousarray(f.small, dtype=bool),
@@ -357,8 +370,10 @@ class _Batch:
         """``(V, feasible)`` for firms ``lo:hi`` of the batch."""
         f = self.f
         rows = slice(lo, hi)
-        profit = self.profit_cols[rows] @ self.profit_rows  # a_H Pi (+ taxable terms)
-        value = self.linear_cols[rows] @ self.linear_rows
+        profit_cols = _dense_columns(self.profit_x[rows], self.profit_at[rows], self.profit_rows.shape[0])
+        linear_cols = _dense_columns(self.linear_x[rows], self.linear_at[rows], self.linear_rows.shape[0])
+        profit = profit_cols @ self.profit_rows  # a_H Pi (+ taxable terms)
+        value = linear_cols @ self.linear_rows
         value += profit
         taxed = np.maximum(profit, 0.0, out=profit)
         profile = self.profile[rows]

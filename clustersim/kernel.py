@@ -151,7 +151,7 @@ MAX_REGIONS = 30_000
 
 
 @numba.njit(cache=True, nogil=True)
-def utilities(profit_cols, profit_rows, linear_cols, linear_rows, tax_rows, profile, cur, incumbent,
+def utilities(profit_x, profit_at, profit_rows, linear_x, linear_at, linear_rows, tax_rows, profile, cur, incumbent,
               distance, distance_weight, free, land, small, refused, stay, scale, theta, log_utility,
               lo, u, best, arg):
     """Logit utilities of firms ``lo:lo + len(u)`` of a batch into ``u`` (rows of R; -inf where
@@ -163,8 +163,8 @@ def utilities(profit_cols, profit_rows, linear_cols, linear_rows, tax_rows, prof
     logit's: the value is ``P - tax_row max(P, 0) + L - moving`` with ``P`` and ``L`` the firm
     columns times the region rows (added in column order), staying overwritten by the stay value."""
     n_r = profit_rows.shape[1]
-    kp = profit_cols.shape[1]
-    kl = linear_cols.shape[1]
+    kp = profit_x.shape[1]
+    kl = linear_x.shape[1]
     per_profile_tax = tax_rows.shape[0] > 1
     has_refused = refused.shape[0] > 0
     prof = np.empty(n_r)
@@ -182,15 +182,15 @@ def utilities(profit_cols, profit_rows, linear_cols, linear_rows, tax_rows, prof
             prof[j] = 0.0
             row[j] = 0.0
         for k in range(kp):
-            x = profit_cols[i, k]
+            x = profit_x[i, k]
             if x != 0.0:
-                y = profit_rows[k]
+                y = profit_rows[profit_at[i, k]]
                 for j in range(n_r):
                     prof[j] += x * y[j]
         for k in range(kl):
-            x = linear_cols[i, k]
+            x = linear_x[i, k]
             if x != 0.0:
-                y = linear_rows[k]
+                y = linear_rows[linear_at[i, k]]
                 for j in range(n_r):
                     row[j] += x * y[j]
         # value (newborns have moving weight 0: subtracting 0 leaves the value as it is)
