@@ -151,6 +151,80 @@ MAX_REGIONS = 30_000
 
 
 @numba.njit(cache=True, nogil=True)
+def _add_terms(x, at, rows, i, acc, vals, idx):
+    """acc = the slots of firm i (value times its row) added in slot order to 0; slots whose
+    value is 0 add nothing and are skipped (as the dense layout's zero columns were). Two slots
+    per pass over the row, ``(acc + a y_a) + b y_b``: the same additions in the same order.
+    ``vals`` and ``idx`` are scratch of one entry per slot."""
+    n_r = acc.shape[0]
+    nz = 0
+    for k in range(x.shape[1]):
+        v = x[i, k]
+        if v != 0.0:
+            vals[nz] = v
+            idx[nz] = at[i, k]
+            nz += 1
+    if nz == 0:
+        for j in range(n_r):
+            acc[j] = 0.0
+        return
+    if nz == 1:
+        a, ya = vals[0], rows[idx[0]]
+        for j in range(n_r):
+            acc[j] = 0.0 + a * ya[j]
+        return
+    a, ya, b, yb = vals[0], rows[idx[0]], vals[1], rows[idx[1]]
+    for j in range(n_r):
+        acc[j] = (0.0 + a * ya[j]) + b * yb[j]
+    k = 2
+    while k + 2 <= nz:
+        a, ya, b, yb = vals[k], rows[idx[k]], vals[k + 1], rows[idx[k + 1]]
+        for j in range(n_r):
+            acc[j] = (acc[j] + a * ya[j]) + b * yb[j]
+        k += 2
+    if k < nz:
+        a, ya = vals[k], rows[idx[k]]
+        for j in range(n_r):
+            acc[j] += a * ya[j]
+
+
+@numba.njit(cache=True, nogil=True)
+def _utility(v, mode, theta, d):
+    """The logit utility of value v: mode 0 v / d (linear), 1 v (linear, theta = 0), 2 log v / theta
+    (log; -inf for v <= 0)."""
+    if mode == 0:
+        return v / d
+    if mode == 1:
+        return v
+    x = np.log(max(v, 1e-300)) if v > 0 else -np.inf
+    return x / theta if theta > 0 else x
+
+
+@numba.njit(cache=True, nogil=True)
+def _row_max(row):
+    """The row's maximum (-inf for an empty or all -inf row), over eight running maxima (rows hold
+    no nan: the maximum is the same in any order)."""
+    n_r = row.shape[0]
+    m0 = m1 = m2 = m3 = m4 = m5 = m6 = m7 = -np.inf
+    j = 0
+    while j + 8 <= n_r:
+        m0 = max(m0, row[j])
+        m1 = max(m1, row[j + 1])
+        m2 = max(m2, row[j + 2])
+        m3 = max(m3, row[j + 3])
+        m4 = max(m4, row[j + 4])
+        m5 = max(m5, row[j + 5])
+        m6 = max(m6, row[j + 6])
+        m7 = max(m7, row[j + 7])
+        j += 8
+    top = max(max(max(m0, m1), max(m2, m3)), max(max(m4, m5), max(m6, m7)))
+    while j < n_r:
+        top = max(top, row[j])
+        j += 1
+    return top
+
+
+@numba.njit(cache=True, nogil=True)
 def utilities(profit_x, profit_at, profit_rows, linear_x, linear_at, linear_rows, tax_rows, profile, cur, incumbent,
               distance, distance_weight, free, land, small, refused, stay, scale, theta, log_utility,
               lo, u, best, arg):
@@ -160,94 +234,88 @@ def utilities(profit_x, profit_at, profit_rows, linear_x, linear_at, linear_rows
 
     The arguments are the arrays of :class:`clustersim.choice._Batch` (``refused``: (G, R)
     bool, or (0, R) for none; ``tax_rows``: (G or 1, R)), ``theta`` and ``log_utility`` the
-    logit's: the value is ``P - tax_row max(P, 0) + L - moving`` with ``P`` and ``L`` the firm
-    columns times the region rows (added in column order), staying overwritten by the stay value."""
+    logit's: the value is ``P - tax_row max(P, 0) + L - moving`` with ``P`` and ``L`` the firm's
+    slots (value times row, :func:`clustersim.choice._layout`) added in slot order, staying
+    overwritten by the stay value. One pass over each row's cells turns the terms into utilities
+    (value, feasibility, refusals); then the maximum, and the subtraction."""
     n_r = profit_rows.shape[1]
-    kp = profit_x.shape[1]
-    kl = linear_x.shape[1]
     per_profile_tax = tax_rows.shape[0] > 1
     has_refused = refused.shape[0] > 0
+    mode = 2 if log_utility else (0 if theta > 0 else 1)
     prof = np.empty(n_r)
+    n_slots = max(profit_x.shape[1], linear_x.shape[1])
+    vals = np.empty(n_slots)
+    idx = np.empty(n_slots, dtype=np.int64)
+    allowed = np.zeros(n_r, dtype=np.bool_)  # the refusals of a batch without any
     for r in range(u.shape[0]):
         i = lo + r
         g = profile[i]
-        trow = g if per_profile_tax else 0
-        pool = 1 if small[i] else 0
+        row = u[r]
+        _add_terms(profit_x, profit_at, profit_rows, i, prof, vals, idx)
+        _add_terms(linear_x, linear_at, linear_rows, i, row, vals, idx)
         inc = incumbent[i]
         c = cur[i]
-        row = u[r]
-        # the terms, one firm column at a time over the row (columns that are 0 for this firm,
-        # as the one-hot columns of per-profile terms mostly are, add nothing and are skipped)
-        for j in range(n_r):
-            prof[j] = 0.0
-            row[j] = 0.0
-        for k in range(kp):
-            x = profit_x[i, k]
-            if x != 0.0:
-                y = profit_rows[profit_at[i, k]]
-                for j in range(n_r):
-                    prof[j] += x * y[j]
-        for k in range(kl):
-            x = linear_x[i, k]
-            if x != 0.0:
-                y = linear_rows[linear_at[i, k]]
-                for j in range(n_r):
-                    row[j] += x * y[j]
-        # value (newborns have moving weight 0: subtracting 0 leaves the value as it is)
-        w = distance_weight[i] if inc else 0.0
+        w = distance_weight[i] if inc else 0.0  # newborns: subtracting 0 leaves the value as it is
         dist = distance[c]
-        tax = tax_rows[trow]
-        for j in range(n_r):
-            p = prof[j]
-            row[j] = row[j] + p - max(p, 0.0) * tax[j] - dist[j] * w
-        stay_value = row[c]
-        if inc:
-            stay_value = stay[i]
-        # utility; -inf where infeasible (not enough free land in the firm's pool, refused)
-        room = free[pool]
+        tax = tax_rows[g if per_profile_tax else 0]
+        room = free[1 if small[i] else 0]
+        no = refused[g] if has_refused else allowed
         need = land[i]
         d = theta * scale[i]
-        if log_utility:
+        # utility; -inf where infeasible (not enough free land in the firm's pool, refused)
+        if mode == 0:
             for j in range(n_r):
-                v = row[j]
-                x = np.log(max(v, 1e-300)) if v > 0 else -np.inf
-                row[j] = x / theta if theta > 0 else x
+                p = prof[j]
+                v = row[j] + p - max(p, 0.0) * tax[j] - dist[j] * w
+                row[j] = v / d if need <= room[j] and not no[j] else -np.inf
+        elif mode == 1:
             for j in range(n_r):
-                if need > room[j]:
-                    row[j] = -np.inf
-        elif theta > 0:
-            for j in range(n_r):
-                row[j] = row[j] / d if need <= room[j] else -np.inf
+                p = prof[j]
+                v = row[j] + p - max(p, 0.0) * tax[j] - dist[j] * w
+                row[j] = v if need <= room[j] and not no[j] else -np.inf
         else:
             for j in range(n_r):
-                if need > room[j]:
-                    row[j] = -np.inf
-        if has_refused:
-            for j in range(n_r):
-                if refused[g, j]:
-                    row[j] = -np.inf
+                p = prof[j]
+                v = row[j] + p - max(p, 0.0) * tax[j] - dist[j] * w
+                row[j] = _utility(v, 2, theta, d) if need <= room[j] and not no[j] else -np.inf
         if inc:  # the current region is always feasible, at the value of staying
-            v = stay_value
-            if log_utility:
-                x = np.log(max(v, 1e-300)) if v > 0 else -np.inf
-                row[c] = x / theta if theta > 0 else x
-            else:
-                row[c] = v / d if theta > 0 else v
-        top = -np.inf
+            row[c] = _utility(stay[i], mode, theta, d)
+        top = _row_max(row)
         at = -1
         if theta == 0:
+            if top > -np.inf:
+                at = 0
+                while row[at] != top:  # the first maximum, as np.argmax
+                    at += 1
+        elif top > -np.inf:  # u - max, ready for exp (as choice_probabilities takes it)
             for j in range(n_r):
-                if row[j] > top:  # the first maximum, as np.argmax
-                    top = row[j]
-                    at = j
-        else:
-            for j in range(n_r):
-                top = max(top, row[j])
-            if top > -np.inf:  # u - max, ready for exp (as choice_probabilities takes it)
-                for j in range(n_r):
-                    row[j] -= top
+                row[j] -= top
         best[r] = top
         arg[r] = at
+
+
+@numba.njit(cache=True, nogil=True)
+def _block_sums(prob, sums):
+    """np.add.reduceat(prob, range(0, R, DRAW_BLOCK)): each block's first entry plus numpy's
+    pairwise sum of the rest (for a full block of 16: eight entries in a tree, then seven one by
+    one). No block waits for another, so the blocks' additions overlap."""
+    n_r = prob.shape[0]
+    full = n_r // DRAW_BLOCK
+    for b in range(full):
+        s = b * DRAW_BLOCK
+        t = (((prob[s + 1] + prob[s + 2]) + (prob[s + 3] + prob[s + 4]))
+             + ((prob[s + 5] + prob[s + 6]) + (prob[s + 7] + prob[s + 8])))
+        t += prob[s + 9]
+        t += prob[s + 10]
+        t += prob[s + 11]
+        t += prob[s + 12]
+        t += prob[s + 13]
+        t += prob[s + 14]
+        t += prob[s + 15]
+        sums[b] = prob[s] + t
+    if full < sums.shape[0]:
+        s = full * DRAW_BLOCK
+        sums[full] = prob[s] + _pairwise(prob, s + 1, n_r - s - 1)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -265,20 +333,22 @@ def draws(weight, ok, arg, one_hot, uniforms, lo, pick):
         if not ok[r]:
             pick[i] = -1
             continue
-        if one_hot:
+        if one_hot:  # probability 1 at arg: every block total before arg's block is 0, then 1
+            a = arg[r]
             for j in range(n_r):
                 prob[j] = 0.0
-            prob[arg[r]] = 1.0
+            prob[a] = 1.0
+            for b in range(n_blocks):
+                block_cum[b] = 1.0 if b * DRAW_BLOCK + DRAW_BLOCK > a else 0.0
         else:
             total = _pairwise(prob, 0, n_r)
             for j in range(n_r):
                 prob[j] /= total
-        run = 0.0
-        for b in range(n_blocks):
-            start = b * DRAW_BLOCK
-            size = min(DRAW_BLOCK, n_r - start)
-            run += prob[start] + _pairwise(prob, start + 1, size - 1)  # np.add.reduceat: first + the rest
-            block_cum[b] = run
+            _block_sums(prob, block_cum)
+            run = 0.0
+            for b in range(n_blocks):
+                run += block_cum[b]
+                block_cum[b] = run
         grand = block_cum[n_blocks - 1]
         if grand <= 0:
             pick[i] = -1
