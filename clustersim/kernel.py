@@ -263,21 +263,25 @@ def utilities(profit_x, profit_at, profit_rows, linear_x, linear_at, linear_rows
         need = land[i]
         d = theta * scale[i]
         # utility; -inf where infeasible (not enough free land in the firm's pool, refused)
+        # (the quotient is taken everywhere and the test without branches, so the loop vectorises)
         if mode == 0:
             for j in range(n_r):
                 p = prof[j]
-                v = row[j] + p - max(p, 0.0) * tax[j] - dist[j] * w
-                row[j] = v / d if need <= room[j] and not no[j] else -np.inf
+                x = (row[j] + p - max(p, 0.0) * tax[j] - dist[j] * w) / d
+                row[j] = x if (need <= room[j]) & (not no[j]) else -np.inf
         elif mode == 1:
             for j in range(n_r):
                 p = prof[j]
-                v = row[j] + p - max(p, 0.0) * tax[j] - dist[j] * w
-                row[j] = v if need <= room[j] and not no[j] else -np.inf
-        else:
+                x = row[j] + p - max(p, 0.0) * tax[j] - dist[j] * w
+                row[j] = x if (need <= room[j]) & (not no[j]) else -np.inf
+        else:  # the value first, then the logarithm of the feasible cells' (infeasible: -inf either way)
             for j in range(n_r):
                 p = prof[j]
-                v = row[j] + p - max(p, 0.0) * tax[j] - dist[j] * w
-                row[j] = _utility(v, 2, theta, d) if need <= room[j] and not no[j] else -np.inf
+                x = row[j] + p - max(p, 0.0) * tax[j] - dist[j] * w
+                row[j] = x if (need <= room[j]) & (not no[j]) else -np.inf
+            for j in range(n_r):
+                if row[j] != -np.inf:
+                    row[j] = _utility(row[j], 2, theta, d)
         if inc:  # the current region is always feasible, at the value of staying
             row[c] = _utility(stay[i], mode, theta, d)
         top = _row_max(row)
