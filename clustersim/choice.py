@@ -179,7 +179,25 @@ def choose(cs: ChoiceSet, f: Deciders, uniforms: np.ndarray, chunk_cells: int = 
 def _profiles(keys: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
     """``(profile, first)``: firms with equal keys of every instrument share a profile; ``first``
     is the first firm of each profile. Keys are non-negative integer columns (n,) or (n, k),
-    packed into one int64 code (re-numbered only when the next column could overflow it)."""
+    packed into one int64 code (re-numbered only when the next column could overflow it);
+    profiles are numbered in the order of their codes. The common case (codes below 8 n + 4096,
+    no re-numbering) runs compiled (:func:`clustersim.kernel.profile_index`)."""
+    from clustersim import kernel
+
+    if keys:
+        stacked = np.concatenate([np.asarray(k, dtype=np.int64).reshape(n, -1) for k in keys], axis=1)
+    else:
+        stacked = np.zeros((n, 0), dtype=np.int64)
+    profile = np.empty(n, dtype=np.int64)
+    first = np.empty(n, dtype=np.int64)
+    g = kernel.profile_index(stacked, profile, first)
+    if g >= 0:
+        return profile, first[:g].copy()
+    return _profiles_numpy(keys, n)
+
+
+def _profiles_numpy(keys: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_profiles` in numpy, any codes (re-numbered before they overflow; sorted when sparse)."""
     code = np.zeros(n, dtype=np.int64)
     top = 0  # largest code so far
     for key in keys:
@@ -267,12 +285,26 @@ class _Batch:
     """
 
     def __init__(self, cs: ChoiceSet, f: Deciders):
+        from clustersim import kernel
+
         self.cs, self.f = cs, f
         a, n_r = cs.annuity, cs.n_regions
         n, n_s = f.n, cs.revenue_factor.shape[0]
-        sector = f.sector.astype(np.int64)
-        q = cs.revenue_per_capital[sector] * f.capital * f.productivity
-        self.scale = a * q
+        f64 = np.float64
+        sector = np.asarray(f.sector, dtype=np.int64)
+        self.land = np.ascontiguousarray(f.land, dtype=f64)
+        self.small = np.ascontiguousarray(f.small, dtype=bool)
+        capital = np.ascontiguousarray(f.capital, dtype=f64)
+        q, self.scale, const, self.distance_weight = (np.empty(n) for _ in range(4))
+        self.cur = np.empty(n, dtype=np.int64)
+        self.incumbent = np.empty(n, dtype=bool)
+        kernel.firm_setup(sector, capital, np.ascontiguousarray(f.productivity, dtype=f64),
+                          np.asarray(f.region, dtype=np.int64), self.land, self.small,
+                          np.ascontiguousarray(cs.revenue_per_capital, dtype=f64),
+                          np.ascontiguousarray(cs.is_origin, dtype=bool), np.ascontiguousarray(cs.price, dtype=f64),
+                          np.ascontiguousarray(cs.sf_price, dtype=f64), float(a), float(cs.old_site_recovery),
+                          float(cs.moving_cost_base), q, self.scale, self.cur, self.incumbent, const,
+                          self.distance_weight)
 
         instruments = cs.instruments
         keys = [k for ins in instruments if (k := ins.profile(f)) is not None]
@@ -289,23 +321,18 @@ class _Batch:
             rf = rf + (t.rows if t.per_profile else t.rows[None, :])
         if len(refunds) == 1:
             rf = refunds[0].rows if refunds[0].per_profile else refunds[0].rows[None, :]
-        self.tax_rows = cs.cit * (1.0 - rf / a)  # share of max(P, 0) lost to net tax, (G or 1, R)
+        self.tax_rows = np.ascontiguousarray(cs.cit * (1.0 - rf / a), dtype=f64)  # share of max(P, 0) lost to net tax
         refused = [r for ins in instruments if (r := ins.refused(offer)) is not None]
         self.refused = np.logical_or.reduce(refused) if refused else None
 
-        newborn = f.region < 0
-        cur = np.where(newborn, 0, f.region)
-        resale = cs.old_site_recovery * f.land * np.where(f.small & ~cs.is_origin[cur], cs.sf_price[cur],
-                                                          cs.price[cur])
-        const = np.where(newborn, 0.0, resale - cs.moving_cost_base * f.capital)
         self.profit_x, self.profit_at, self.profit_rows = _layout(
             [t for t in terms if t.kind == "taxable"], f, sector, q, self.profile, n_g, n_s, n_r)
         self.linear_x, self.linear_at, self.linear_rows = _layout(
             [t for t in terms if t.kind == "untaxed"], f, sector, q, self.profile, n_g, n_s, n_r, extra=(const, 1.0))
-        self.cur, self.incumbent = cur, ~newborn
         self.distance = cs.moving_cost_per_km * cs.distance
-        self.distance_weight = np.where(newborn, 0.0, f.capital)
-        self.free = np.vstack([cs.free_land, np.where(cs.is_origin, cs.free_land, cs.free_sf_land)])  # [small]
+        self.free = np.empty((2, n_r))  # by pool: [small]
+        self.free[0] = cs.free_land
+        self.free[1] = np.where(cs.is_origin, cs.free_land, cs.free_sf_land)
         self.stay = self._stay_values(q, sector, offer)
 
     def _stay_values(self, q: np.ndarray, sector: np.ndarray, offer: Offer) -> np.ndarray:
@@ -344,11 +371,9 @@ class _Batch:
         f64 = np.float64
         refused = self.refused if self.refused is not None else np.zeros((0, n_r), dtype=bool)
         args = (self.profit_x, self.profit_at, self.profit_rows, self.linear_x, self.linear_at, self.linear_rows,
-                np.ascontiguousarray(self.tax_rows, dtype=f64), self.profile.astype(np.int64, copy=False),
-                self.cur.astype(np.int64, copy=False), self.incumbent, self.distance, self.distance_weight,
-                self.free, np.ascontiguousarray(f.land, dtype=f64), np.ascontiguousarray(f.small, dtype=bool),
-                np.ascontiguousarray(refused, dtype=bool), self.stay, self.scale, float(rule.theta),
-                rule.utility == "log")
+                self.tax_rows, self.profile, self.cur, self.incumbent, self.distance, self.distance_weight,
+                self.free, self.land, self.small, np.ascontiguousarray(refused, dtype=bool), self.stay, self.scale,
+                float(rule.theta), rule.utility == "log")
         uniforms = np.ascontiguousarray(uniforms, dtype=f64)
         one_hot = rule.theta == 0
         pick = np.empty(f.n, dtype=np.int64)

@@ -373,3 +373,69 @@ def draws(weight, ok, arg, one_hot, uniforms, lo, pick):
             if within + before < target:
                 count += 1
         pick[i] = min(first + count, last)
+
+
+@numba.njit(cache=True, nogil=True)
+def profile_index(keys, profile, first):
+    """Profiles of firms with equal rows of ``keys`` (n, K), non-negative integers: the compiled
+    common case of :func:`clustersim.choice._profiles`, with its numbering (by the packed code
+    ``((k0 w1 + k1) w2 + k2) ...``, ``w`` one more than a column's maximum). Fills ``profile``
+    (n,) and ``first`` (the first firm of each profile) and returns the number of profiles, or -1
+    where that function would renumber a code or use a sort (codes past 8 n + 4096)."""
+    n, n_k = keys.shape
+    widths = np.empty(n_k, dtype=np.int64)
+    top = 0  # largest code so far
+    for k in range(n_k):
+        width = 1
+        for i in range(n):
+            width = max(width, keys[i, k] + 1)
+        if top + 1 > (2**62 - 1) // width:  # (top + 1) width >= 2**62
+            return -1
+        widths[k] = width
+        top = top * width + width - 1
+    if top >= 8 * n + 4096:
+        return -1
+    rank = np.zeros(top + 1, dtype=np.int64)
+    for i in range(n):
+        c = 0
+        for k in range(n_k):
+            c = c * widths[k] + keys[i, k]
+        profile[i] = c
+        rank[c] = 1
+    g = 0
+    for c in range(top + 1):
+        if rank[c]:
+            rank[c] = g
+            g += 1
+        else:
+            rank[c] = -1
+    for j in range(g):
+        first[j] = n
+    for i in range(n):
+        p = rank[profile[i]]
+        profile[i] = p
+        if first[p] == n:
+            first[p] = i
+    return g
+
+
+@numba.njit(cache=True, nogil=True)
+def firm_setup(sector, capital, productivity, region, land, small, revenue_per_capital, is_origin, price,
+               sf_price, annuity, old_site_recovery, moving_cost_base, q, scale, cur, incumbent, const,
+               distance_weight):
+    """The per-firm quantities of a batch in one pass (the same operations as the numpy
+    expressions they replace, in the same order): revenue at A = 1 ``q = r_s K z`` and the logit
+    scale ``a_H q``; the current region (0 for newborns, ``region < 0``); the resale of the old
+    site minus the fixed moving cost (0 for newborns); the moving cost's weight K (0 for
+    newborns)."""
+    for i in range(sector.shape[0]):
+        qi = revenue_per_capital[sector[i]] * capital[i] * productivity[i]
+        q[i] = qi
+        scale[i] = annuity * qi
+        new = region[i] < 0
+        c = 0 if new else region[i]
+        cur[i] = c
+        incumbent[i] = not new
+        p = sf_price[c] if small[i] and not is_origin[c] else price[c]
+        const[i] = 0.0 if new else old_site_recovery * land[i] * p - moving_cost_base * capital[i]
+        distance_weight[i] = 0.0 if new else capital[i]

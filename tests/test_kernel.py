@@ -102,3 +102,22 @@ def test_plug_in_decision_rules_take_the_numpy_path():
     np.testing.assert_array_equal(choose(cs, f, u), choose(cs, f, u, compiled=False))
     with pytest.raises(ValueError, match="only the shipped logit"):
         choose(cs, f, u, compiled=True)
+
+
+def test_compiled_profiles_number_them_as_numpy_does():
+    """choice._profiles' compiled common case gives numpy's profiles and first firms; codes that
+    would overflow or are too sparse for a table take the numpy path."""
+    from clustersim.choice import _profiles, _profiles_numpy
+
+    rng = np.random.default_rng(4)
+    for n, widths in [(1, [3]), (50, [2, 5]), (500, [3, 7, 2]), (200, [40_000]), (64, [2**40, 2**30])]:
+        keys = [rng.integers(0, w, size=n) for w in widths[:1]]
+        if len(widths) > 1:
+            keys.append(np.stack([rng.integers(0, w, size=n) for w in widths[1:]], axis=1))
+        fast, first = _profiles(keys, n)
+        slow, first_slow = _profiles_numpy(keys, n)
+        np.testing.assert_array_equal(fast, slow)
+        np.testing.assert_array_equal(first, first_slow)
+    sparse = [np.array([0, 10**9, 5])]
+    assert kernel.profile_index(sparse[0].reshape(3, 1), np.empty(3, np.int64), np.empty(3, np.int64)) == -1
+    np.testing.assert_array_equal(_profiles(sparse, 3)[0], [0, 2, 1])
