@@ -219,6 +219,10 @@ def _profiles_numpy(keys: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndar
     return profile.reshape(n), first
 
 
+_GROUP_ORDER = {(column, per_profile): 2 * k + per_profile for k, column in enumerate(TERM_COLUMNS)
+                for per_profile in (False, True)}  # the layout's column groups, in order
+
+
 def _layout(terms: list[Term], f: Deciders, sector: np.ndarray, q: np.ndarray, profile: np.ndarray,
             n_profiles: int, n_sectors: int, n_regions: int,
             extra: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -233,13 +237,13 @@ def _layout(terms: list[Term], f: Deciders, sector: np.ndarray, q: np.ndarray, p
     0, so ``dense @ rows`` is the value; the compiled kernel adds the slots' rows in slot order
     without building it. ``extra``: one more slot (a firm column and its row), last."""
     n = f.n
+    by_group: dict[tuple[str, bool], list[Term]] = {}
+    for t in terms:
+        by_group.setdefault((t.column, t.per_profile), []).append(t)
     groups = []
-    for column in TERM_COLUMNS:
-        for per_profile in (False, True):
-            group = [t for t in terms if t.column == column and t.per_profile == per_profile]
-            if group:
-                width = n_sectors if column == "revenue" else (n_profiles if per_profile else 1)
-                groups.append((column, per_profile, group, width))
+    for column, per_profile in sorted(by_group, key=_GROUP_ORDER.__getitem__):
+        width = n_sectors if column == "revenue" else (n_profiles if per_profile else 1)
+        groups.append((column, per_profile, by_group[column, per_profile], width))
     n_slots = len(groups) + (extra is not None)
     k = sum(g[3] for g in groups) + (extra is not None)
     x = np.empty((n, n_slots))
@@ -385,10 +389,9 @@ class _Batch:
             m = min(step, f.n - lo)
             ub, bb, ab = u[:m], best[:m], arg[:m]
             kernel.utilities(*args, lo, ub, bb, ab)
-            ok = np.isfinite(bb)
             if not one_hot:  # numpy's exp of u - max, as choice_probabilities takes it
                 np.exp(ub, out=ub)
-            kernel.draws(ub, ok, ab, one_hot, uniforms, lo, pick)
+            kernel.draws(ub, bb, ab, one_hot, uniforms, lo, pick)
         return pick
 
     def values(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:

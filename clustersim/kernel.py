@@ -323,18 +323,18 @@ def _block_sums(prob, sums):
 
 
 @numba.njit(cache=True, nogil=True)
-def draws(weight, ok, arg, one_hot, uniforms, lo, pick):
+def draws(weight, best, arg, one_hot, uniforms, lo, pick):
     """Picks of firms ``lo:lo + len(weight)`` by :func:`clustersim.decision.draw`'s two-level
     inverse CDF: ``weight`` holds each row's logit weights exp(u - max) (overwritten by the
-    probabilities); rows not ``ok`` (no acceptable region) pick -1; with ``one_hot`` (theta = 0)
-    row r's probability is 1 at ``arg[r]``."""
+    probabilities); rows whose utilities' maximum ``best`` is not finite (no acceptable region)
+    pick -1; with ``one_hot`` (theta = 0) row r's probability is 1 at ``arg[r]``."""
     n_r = weight.shape[1]
     n_blocks = (n_r + DRAW_BLOCK - 1) // DRAW_BLOCK
     block_cum = np.empty(n_blocks)
     for r in range(weight.shape[0]):
         i = lo + r
         prob = weight[r]
-        if not ok[r]:
+        if not np.isfinite(best[r]):
             pick[i] = -1
             continue
         if one_hot:  # probability 1 at arg: every block total before arg's block is 0, then 1
