@@ -284,6 +284,8 @@ class _Batch:
     The firm columns X are the :data:`~clustersim.instruments.base.TERM_COLUMNS` (revenue at
     A = 1 by sector, employment, capital, land, 1; a per-profile term's column is spread over
     one column per profile), then ``c``: the resale of the old site minus the fixed moving cost.
+    X is kept gathered (:func:`_layout`: per firm, each group's value and the row it multiplies),
+    never as the dense (n, k) matrix, which with G profiles has G mostly-zero columns.
     Cells where the firm stays are then overwritten with the value of staying, and cells an
     instrument refuses are infeasible.
     """
