@@ -302,8 +302,8 @@ def utilities(profit_x, profit_at, profit_rows, linear_x, linear_at, linear_rows
         # utility; -inf where infeasible (not enough free land in the firm's pool, refused)
         # (the quotient is taken everywhere and the test without branches, so the loop vectorises)
         if fused:
-            # the slots' sums, the value and the utility in one pass (a padding slot adds 0 * 0 at
-            # the end, which can only turn a sum of -0 into +0: no utility, weight or pick changes)
+            # the slots' sums, the value and the utility in one pass (a padding slot adds 0 * 0 = +0
+            # at the end, which changes no sum: a sum started at +0 is never -0)
             a0, a1, a2, a3 = pv[0], pv[1], pv[2], pv[3]
             # (the rows picked inline: through a helper function the loop runs a third slower)
             y0 = profit_rows[pk[0]] if pk[0] >= 0 else zero
