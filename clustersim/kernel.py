@@ -22,10 +22,11 @@ pairwise summation), so everything else about the draw is bit for bit the numpy 
 and its sums against numpy's.
 
 Where the time goes (123 regions, about 1,000 firms a batch; 2-core development machine, best
-of repetitions): the utility pass about 2 ns per firm and region (the slots' rows, two per pass;
-the value, the quotient by theta a_H q and the feasibility tests in one vectorised pass; the
-maximum; u - max), numpy's ``exp`` about 0.8 ns, the draw about 1.2 ns (the row total, the
-quotients by it, the block totals). The two quotients (about 0.4 ns each) and ``exp`` are kept
+of repetitions, about 3.9 ns per firm and region in all): the utility pass about 1.6 ns (a firm
+with up to :data:`FUSED_SLOTS` nonzero slots of each kind gets its sums, value, quotient by
+theta a_H q and feasibility tests in one vectorised pass; then the maximum and u - max),
+numpy's ``exp`` about 0.8 ns, the draw about 1.3 ns (the row total, the quotients by it, the
+block totals, the search). The two quotients (about 0.4 ns each) and ``exp`` are kept
 because the picks must stay the numpy rule's bit for bit: numba's ``exp`` is not numpy's (which
 has its own AVX-512 code), and multiplying by a reciprocal rounds differently.
 
