@@ -27,7 +27,7 @@ from clustersim.thresholds.hysteresis import RampAnalysis, WithdrawalAnalysis, r
 
 __all__ = ["describe_band", "lockin_sections", "ramp_figure", "withdrawal_duration_figure", "withdrawal_mass_figure"]
 
-LEVER_LABELS = {"subsidy_depth": "subsidy depth (× face value)", "fee_rate": "focal fee rate"}
+LEVER_LABELS = {"subsidy_depth": "subsidy depth (× face value)", "fee_rate": "fee rate"}
 
 
 def lockin_sections(rep: Any, results: pd.DataFrame, meta: Mapping[str, Any]) -> None:
@@ -188,9 +188,19 @@ def describe_band(analysis: RampAnalysis, lever_label: str, *, increasing: bool 
     """The band in words; ``increasing``: the lever helps the cluster (subsidy depth), else it hurts (a fee)."""
     fmt = fmt or (lambda v: f"{v:.3g}")
     if analysis.band is None:
-        return (f"**No hysteresis**: at no {lever_label} tried do both states persist (the way up and the way down "
-                "agree within noise, exact McNemar test at 5%). That is a result: in this configuration the "
-                "cluster follows the lever and does not hold once it is reversed.")
+        t = analysis.table
+        held = (t["cluster_up"] >= 0.5) & (t["cluster_down"] >= 0.5)
+        none = (t["cluster_up"] < 0.5) & (t["cluster_down"] < 0.5)
+        head = f"**No hysteresis**: at no {lever_label} tried do both states persist"
+        if held.all():
+            return (f"{head}: at every level, on the way up and on the way down, at least half the replicates hold "
+                    "a cluster. The ramp never dissolves the cluster once it has formed, so this range shows lock-in "
+                    "of the cluster but cannot locate a band (a wider range might).")
+        if none.all():
+            return (f"{head}: at every level, on the way up and on the way down, fewer than half the replicates hold "
+                    "a cluster. The ramp never creates one, so there is no state to lock in within this range.")
+        return (f"{head} (the way up and the way down agree within noise, exact McNemar test at 5%). That is a "
+                "result: in this configuration the cluster follows the lever and does not hold once it is reversed.")
     lo, hi = analysis.band
     if increasing:
         how = ("raised from below, fewer than half the replicates hold a cluster; lowered from above, at least half "
