@@ -211,6 +211,21 @@ def test_a_withdrawal_sweep_resumes_to_the_same_results_and_reports(tmp_path, ru
         assert (whole / "report" / name).is_file()
 
 
+def test_a_ramp_gives_identical_results_in_process_on_a_local_pool_and_on_dask(tmp_path):
+    doc = experiment("ramp", {**STATIONARY, "agglomeration.localisation": 0.4, "focal.package": "none"},
+                     threshold=0.4, replicates=3, ramp={"lever": "fee_rate", "range": [0.0, 0.2], "steps": 3,
+                                                         "settle": 3})
+    exp = experiment_from_dict(doc)
+    runs = {}
+    for label, kw in {"in-process": {"workers": 1}, "local pool": {"workers": 2},
+                      "dask": {"workers": 2, "backend": "dask"}}.items():
+        assert run_sweep(exp, tmp_path / label.replace(" ", "_"), progress=False, **kw).ok == 3
+        frame = load_results(tmp_path / label.replace(" ", "_"))
+        runs[label] = frame[["run_id", *exp.outcomes]].sort_values("run_id").reset_index(drop=True)
+    for label in ("local pool", "dask"):
+        pd.testing.assert_frame_equal(runs["in-process"], runs[label])
+
+
 def _toml(doc: dict) -> str:
     """A flat TOML rendering of an experiment dict (tables one level deep, JSON values are TOML values)."""
     lines, tables = [], []
