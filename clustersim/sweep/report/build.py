@@ -57,7 +57,7 @@ def build_report(results: pd.DataFrame, meta: Mapping[str, Any], *, design: pd.D
     n_design = len(design) if design is not None else len(results)
     n_ok, n_failed = int(ok.sum()), int((~ok).sum())
     n_missing = max(n_design - len(results), 0)
-    described = _join([f"{f.get('label') or f['name']} ({f['role']})" for f in factors])
+    described = _join([f"{f.get('label') or f['name']} ({f['role']})" for f in factors]) or "no factor (one world)"
     plural = "" if replicates == 1 else "s"
     length = f"{years} years per run" if run_kind == "standard" else f"each run as long as its {run_kind} needs"
     rep.add(f"Design: **{kind}** over {described}; {replicates} replicate{plural} per point, {length}, "
