@@ -94,7 +94,8 @@ class ClusterModel(mesa.Model):
         self.exited = 0
         self.not_entered = 0
         self.births = self.entries = self.exits = self.moves = self.unplaced = 0
-        self.last_moves = np.zeros((0, 3), dtype=np.int64)  # rows: origin, destination, firms
+        self._moves_log: list[np.ndarray] = []  # this year's moves, per batch: origin * R + destination
+        self._last_moves: np.ndarray | None = None
         self._place_initial_firms()
         self._refresh()
         self._check_initial_land()
@@ -307,7 +308,8 @@ class ClusterModel(mesa.Model):
         r.arrivals = np.zeros(r.n)
         r.departures = np.zeros(r.n)
         self._ledger = {f.name: np.zeros(r.n) for f in self.flows}  # what arrivals book this year
-        self._moves_log: list[np.ndarray] = []
+        self._moves_log = []
+        self._last_moves = None
         self._coastal_drivers()
         newborn = self._births()
         self._refresh()
@@ -359,8 +361,20 @@ class ClusterModel(mesa.Model):
         self.firms.alive[unplaced] = False
         self.not_entered += unplaced.size
         self.unplaced = unplaced.size
-        self.last_moves = (np.concatenate(self._moves_log) if self._moves_log
-                           else np.zeros((0, 3), dtype=np.int64))
+
+    @property
+    def last_moves(self) -> np.ndarray:
+        """Last year's relocations (entries not counted), one row per origin and destination
+        pair of each mini-batch: origin, destination, firms (int64, batch by batch, pairs
+        ascending within a batch). Built when first read."""
+        if self._last_moves is None:
+            n_r = self.regions.n
+            parts = []
+            for pairs in self._moves_log:
+                u, c = np.unique(pairs, return_counts=True)
+                parts.append(np.column_stack([u // n_r, u % n_r, c]))
+            self._last_moves = np.concatenate(parts) if parts else np.zeros((0, 3), dtype=np.int64)
+        return self._last_moves
 
     def _move(self, rows: np.ndarray, f: Deciders, pick: np.ndarray, cs: ChoiceSet) -> None:
         """Carry out the chosen moves that fit (:func:`clustersim.moves.who_moves`): the firms
@@ -392,9 +406,7 @@ class ClusterModel(mesa.Model):
         if new.any():
             self._admit(moved[new])
         if (~new).any():
-            pairs = old[~new] * n_r + dest[~new]
-            u, c = np.unique(pairs, return_counts=True)
-            self._moves_log.append(np.column_stack([u // n_r, u % n_r, c]))
+            self._moves_log.append(old[~new] * n_r + dest[~new])
 
     def _produce(self) -> FirmAccounts:
         t, r, cfg = self.firms, self.regions, self.config
