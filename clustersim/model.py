@@ -24,7 +24,7 @@ import pandas as pd
 from clustersim import growth, markets, measures, metrics, plugins, traits
 from clustersim.accounts import FirmAccounts, firm_accounts, ledger_columns, pretax_shares, region_accounts
 from clustersim.agents import REGION_FIELDS, Coast, County, FirmViews
-from clustersim.agglomeration import log_multiplier, natural_advantage, sector_region_totals, supplier_access
+from clustersim.agglomeration import log_multiplier, natural_advantage, supplier_access
 from clustersim.choice import ChoiceSet, Deciders, choose
 from clustersim.collect import RegionCollector
 from clustersim.configs import model_configuration
@@ -37,7 +37,7 @@ from clustersim.packages import PackageBook
 from clustersim.params import Scenario
 from clustersim.regions import RegionState
 from clustersim.rules import CountyYear, county_rules
-from clustersim.tally import tally
+from clustersim.tally import sector_tally, tally
 
 REFERENCE_FIRMS = 100  # SA is measured in units of the output of this many median firms
 
@@ -462,12 +462,9 @@ class ClusterModel(mesa.Model):
         """Model-level measures of the current year (:func:`clustersim.measures.year_measures`).
         Also sets ``firms_by_sector`` and ``employment_by_sector`` (sectors x regions, as
         collected this year), which the region reporters read."""
-        t, r = self.firms, self.regions
-        rows = self._placed()
-        n_s = len(self.sector_names)
-        self.firms_by_sector = sector_region_totals(t.sector[rows], t.region[rows], None, n_s, r.n)
-        self.employment_by_sector = sector_region_totals(t.sector[rows], t.region[rows], t.employment[rows], n_s, r.n)
-        return measures.year_measures(self, rows)
+        self.firms_by_sector, self.employment_by_sector, *eg_sums = sector_tally(
+            self.firms, self.regions.n, len(self.sector_names))
+        return measures.year_measures(self, tuple(eg_sums))
 
     def _sector_reporters(self) -> dict:
         """Region reporters ``firms_<sector>`` and ``employment_<sector>`` (docs/reference_design.md §7)."""
@@ -485,7 +482,11 @@ class ClusterModel(mesa.Model):
         years, shares = list(history.get("year", [])[-n:]), list(history.get("focal_share", [])[-n:])
         if not years or years[-1] != self._report["year"]:  # this year not collected yet (Mesa's first check)
             years, shares = [*years, self._report["year"]][-n:], [*shares, self._report["focal_share"]][-n:]
-        return metrics.take_off(years, shares, self.incentives_end_year(), rule.threshold, n)
+        key = (years, shares, self.incentives_end_year(), rule.threshold, n)
+        cached = self.__dict__.get("_take_off_cache")
+        if cached is None or cached[0] != key:  # the two take-off reporters of one year ask alike
+            cached = self._take_off_cache = (key, metrics.take_off(years, shares, *key[2:]))
+        return cached[1]
 
     def _region_fields(self) -> tuple[str, ...]:
         """The names of the columns of :meth:`_region_values`."""
