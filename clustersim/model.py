@@ -263,24 +263,29 @@ class ClusterModel(mesa.Model):
         n = t.size
         return np.flatnonzero(t.alive[:n] & (t.region[:n] >= 0))
 
-    def _refresh(self) -> None:
-        """Recompute every aggregate that depends on where firms are."""
+    def _refresh(self, recount: bool = True, margins: bool = True) -> None:
+        """Recompute every aggregate that depends on where firms are. ``recount=False``: the
+        firms have not changed since the last refresh (only region state has), so their counts
+        stand; ``margins=False``: fee rates and governance have not changed since the last
+        refresh (only county rules change them), so the pre-tax margins stand."""
         r, cfg = self.regions, self.config
-        r.land_used, r.sf_used, r.employment, r.firms, self.output, self.localisation = tally(
-            self.firms, r.is_county, self.revenue_per_capital, len(self.sector_names),
-            cfg.agglomeration.measure == "firms")
-        self.access = supplier_access(self.output, self.io, self.decay, self.reference_output)
-        eta = cfg.markets.land_congestion
-        r.land_price = markets.land_price(r.base_price, r.land_used, r.land_supply, eta)
-        r.sf_price = np.where(r.is_county, markets.land_price(r.base_price, r.sf_used, r.sf_supply, eta),
-                              r.land_price)
-        r.wage = markets.wage(r.base_wage, r.employment, r.labour_pool, cfg.markets.wage_pressure)
+        is_county = r.is_county
+        if recount:
+            r.land_used, r.sf_used, r.employment, r.firms, self.output, self.localisation = tally(
+                self.firms, is_county, self.revenue_per_capital, len(self.sector_names),
+                cfg.agglomeration.measure == "firms")
+            self.access = supplier_access(self.output, self.io, self.decay, self.reference_output)
+        m = cfg.markets
+        r.land_price, r.sf_price, r.wage = markets.prices(
+            r.base_price, r.land_used, r.land_supply, r.sf_used, r.sf_supply, is_county, m.land_congestion,
+            r.base_wage, r.employment, r.labour_pool, m.wage_pressure)
         log_agglomeration = log_multiplier(self.localisation, self.access, r.infrastructure,
                                            cfg.agglomeration, self.advantage)
         self.revenue_factor = np.exp(log_agglomeration) * self.market_factor[None, :]
-        kept, vat = pretax_shares(self.material[:, None], r.fee_rate[None, :], r.governance[None, :],
-                                  cfg.choice.governance_friction, cfg.taxes.value_added)
-        self.margin = kept - vat
+        if margins:
+            kept, vat = pretax_shares(self.material[:, None], r.fee_rate[None, :], r.governance[None, :],
+                                      cfg.choice.governance_friction, cfg.taxes.value_added)
+            self.margin = kept - vat
 
     def choice_set(self) -> ChoiceSet:
         """What reviewing firms see this mini-batch (see :mod:`clustersim.choice`)."""
@@ -313,15 +318,15 @@ class ClusterModel(mesa.Model):
         self._coastal_drivers()
         newborn = self._births()
         self._refresh()
-        self._choose_locations(newborn)
-        self._refresh()
+        if self._choose_locations(newborn):
+            self._refresh(margins=False)
         acc = self._produce()
         self._exit(acc)
-        self._grow(acc)
-        self._refresh()  # county policy (migration, fee dependence) sees the year after exits
+        if self._grow(acc) or self.exits:
+            self._refresh(margins=False)  # county policy (migration, fee dependence) sees the year after exits
         self._county_policy()
         self._maybe_compact()
-        self._refresh()
+        self._refresh(recount=False)  # county rules change regions, not firms
         self._collect()
         if self.year >= self.config.years:
             self.running = False
@@ -336,7 +341,9 @@ class ClusterModel(mesa.Model):
         self.births = n
         return self._new_firms(n) if n else np.zeros(0, dtype=np.int64)
 
-    def _choose_locations(self, newborn_rows: np.ndarray) -> None:
+    def _choose_locations(self, newborn_rows: np.ndarray) -> bool:
+        """This year's location choices, in mini-batches; True if firms moved (or entered) after
+        the last refresh of aggregates."""
         cfg = self.config.firms
         incumbents = self._placed()
         review = self.rng.random(incumbents.size) < cfg.review_rate
@@ -348,19 +355,22 @@ class ClusterModel(mesa.Model):
         is_new[newborn_rows] = True
         rows = rows[self.rng.permutation(rows.size)]
         n_batches = max(1, min(cfg.batches, rows.size))
+        moved = False
         for k, batch in enumerate(np.array_split(rows, n_batches)):
             if batch.size == 0:
                 continue
             cs = self.choice_set()
             f = Deciders.from_table(self.firms, batch, is_new[batch])
             pick = choose(cs, f, self.rng.random(batch.size))
-            self._move(batch, f, pick, cs)
-            if k + 1 < n_batches:  # step() refreshes after the last batch
-                self._refresh()
+            moved = self._move(batch, f, pick, cs)
+            if moved and k + 1 < n_batches:  # step() refreshes after the last batch
+                self._refresh(margins=False)
+                moved = False
         unplaced = newborn_rows[self.firms.region[newborn_rows] < 0]
         self.firms.alive[unplaced] = False
         self.not_entered += unplaced.size
         self.unplaced = unplaced.size
+        return moved
 
     @property
     def last_moves(self) -> np.ndarray:
@@ -376,13 +386,14 @@ class ClusterModel(mesa.Model):
             self._last_moves = np.concatenate(parts) if parts else np.zeros((0, 3), dtype=np.int64)
         return self._last_moves
 
-    def _move(self, rows: np.ndarray, f: Deciders, pick: np.ndarray, cs: ChoiceSet) -> None:
+    def _move(self, rows: np.ndarray, f: Deciders, pick: np.ndarray, cs: ChoiceSet) -> bool:
         """Carry out the chosen moves that fit (:func:`clustersim.moves.who_moves`): the firms
-        lock in the destination's package, and every instrument books the arrival."""
+        lock in the destination's package, and every instrument books the arrival. False if no
+        firm moved (nothing changed)."""
         t, r = self.firms, self.regions
         idx, dest, sf_pool = who_moves(f, pick, cs, r.is_county)
         if idx.size == 0:
-            return
+            return False
         moved = rows[idx]
         old = f.region[idx]
         new = old < 0
@@ -407,6 +418,7 @@ class ClusterModel(mesa.Model):
             self._admit(moved[new])
         if (~new).any():
             self._moves_log.append(old[~new] * n_r + dest[~new])
+        return True
 
     def _produce(self) -> FirmAccounts:
         t, r, cfg = self.firms, self.regions, self.config
@@ -438,11 +450,15 @@ class ClusterModel(mesa.Model):
         self.exits = out.size
         self.exited += out.size
 
-    def _grow(self, acc: FirmAccounts) -> None:
-        """Firm growth where land allows (:mod:`clustersim.growth`; only with ``firms.traits.growth_mean``)."""
-        if self.config.firms.traits.growth_mean is not None:
-            self._refresh()  # the free land after exits
-            growth.grow(self, acc)
+    def _grow(self, acc: FirmAccounts) -> bool:
+        """Firm growth where land allows (:mod:`clustersim.growth`; only with ``firms.traits.growth_mean``).
+        True if growth is on (firms may have changed size)."""
+        if self.config.firms.traits.growth_mean is None:
+            return False
+        if self.exits:
+            self._refresh(margins=False)  # the free land after exits
+        growth.grow(self, acc)
+        return True
 
     def _county_policy(self) -> None:
         """The county rules, in their declared order (:mod:`clustersim.rules`)."""

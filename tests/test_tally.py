@@ -1,11 +1,11 @@
-"""The compiled tallies (clustersim.tally) give numpy's sums bit for bit, and the yearly
-measures built on them equal the validated metrics functions."""
+"""The compiled tallies (clustersim.tally) and prices (clustersim.markets.prices) give numpy's
+results bit for bit, and the yearly measures built on them equal the validated metrics functions."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from clustersim import metrics
+from clustersim import markets, metrics
 from clustersim.agglomeration import sector_region_totals
 from clustersim.model import ClusterModel
 from clustersim.scenario import load_scenario
@@ -57,3 +57,22 @@ def test_county_concentration_of_an_empty_economy_and_bad_input():
         except ValueError:
             continue
         raise AssertionError(f"accepted {bad!r}")
+
+
+def test_prices_equal_the_numpy_formulas():
+    rng = np.random.default_rng(4)
+    for _ in range(50):
+        n = int(rng.integers(1, 40))
+        supply = rng.choice([0.0, 1.0, 50.0, 1e4], n) * rng.random(n)
+        sf_supply = rng.choice([0.0, 3.0, 800.0], n) * rng.random(n)
+        used, sf_used = supply * rng.random(n) * 1.3, sf_supply * rng.random(n)
+        base, base_wage = rng.random(n) * 30, rng.random(n) * 8
+        emp, pool = rng.random(n) * 1e4, 1e3 + rng.random(n) * 1e4
+        county = rng.random(n) < 0.8
+        eta, omega = float(rng.random() * 3), float(rng.random())
+        land, sf, wage = markets.prices(base, used, supply, sf_used, sf_supply, county, eta,
+                                        base_wage, emp, pool, omega)
+        main = markets.land_price(base, used, supply, eta)
+        assert np.array_equal(land, main)
+        assert np.array_equal(sf, np.where(county, markets.land_price(base, sf_used, sf_supply, eta), main))
+        assert np.array_equal(wage, markets.wage(base_wage, emp, pool, omega))
