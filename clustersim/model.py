@@ -32,7 +32,7 @@ from clustersim.decision import DecisionRule
 from clustersim.firms import PUBLIC_COLUMNS, FirmTable
 from clustersim.geography import build_layout
 from clustersim.instruments import Arrival, Birth, bind_instruments, incentives_end, ledger_flows
-from clustersim.moves import who_moves
+from clustersim.moves import lock_in, settle, who_moves
 from clustersim.packages import PackageBook
 from clustersim.params import Scenario
 from clustersim.regions import RegionState
@@ -396,28 +396,19 @@ class ClusterModel(mesa.Model):
             return False
         moved = rows[idx]
         old = f.region[idx]
-        new = old < 0
-        depth = cs.depth_offered[dest]
-        granted = depth > 0
-        t.package[moved] = np.where(granted, cs.package[dest], -1)
-        t.package_depth[moved] = np.where(granted, depth, 0.0)
-        price = np.where(sf_pool, cs.sf_price[dest], cs.price[dest])  # land is bought at the market price
+        price = lock_in(t, moved, dest, sf_pool, cs)  # land is bought at the market price
         arrival = Arrival(t, moved, dest, old, price, cs, r.n)
         for ins in self.instruments:
             for name, amount in ins.arrive(arrival).items():
                 self._ledger[name] += amount
-        n_r = r.n
-        r.arrivals += np.bincount(dest, minlength=n_r)
-        r.departures += np.bincount(old[~new], minlength=n_r)
-        t.years[moved] = 0
-        t.moves[moved] += ~new
-        t.region[moved] = dest
-        self.moves += int((~new).sum())
-        self.entries += int(new.sum())
-        if new.any():
-            self._admit(moved[new])
-        if (~new).any():
-            self._moves_log.append(old[~new] * n_r + dest[~new])
+        entries = settle(t, moved, dest, old, r.arrivals, r.departures)
+        self.moves += moved.size - entries
+        self.entries += entries
+        if entries:
+            self._admit(moved[old < 0])
+        if entries < moved.size:
+            relocated = old >= 0
+            self._moves_log.append(old[relocated] * r.n + dest[relocated])
         return True
 
     def _produce(self) -> FirmAccounts:

@@ -89,6 +89,55 @@ def who_moves(f: Deciders, pick: np.ndarray, cs: ChoiceSet, is_county: np.ndarra
                       np.asarray(cs.free_sf_land, dtype=np.float64))
 
 
+@numba.njit(cache=True, nogil=True)
+def _lock_in(moved, dest, sf_pool, depth_offered, package, price, sf_price, t_package, t_depth):
+    market = np.empty(moved.size)
+    for k in range(moved.size):
+        j, row = dest[k], moved[k]
+        d = depth_offered[j]
+        if d > 0:
+            t_package[row] = package[j]
+            t_depth[row] = d
+        else:
+            t_package[row] = -1
+            t_depth[row] = 0.0
+        market[k] = sf_price[j] if sf_pool[k] else price[j]
+    return market
+
+
+def lock_in(table, moved: np.ndarray, dest: np.ndarray, sf_pool: np.ndarray, cs: ChoiceSet) -> np.ndarray:
+    """Arriving firms (rows ``moved`` of the firm table) lock in the package their destination
+    offers this year (column ``package``, -1 where none is offered, and ``package_depth``);
+    returns the market price of the land each buys, wan/mu (standard-factory or main pool)."""
+    return _lock_in(moved, dest, sf_pool, cs.depth_offered, np.asarray(cs.package, dtype=np.int64),
+                    cs.price, cs.sf_price, table.package, table.package_depth)
+
+
+@numba.njit(cache=True, nogil=True)
+def _settle(moved, dest, old, t_years, t_moves, t_region, arrivals, departures):
+    entries = 0
+    for k in range(moved.size):
+        row, j, o = moved[k], dest[k], old[k]
+        arrivals[j] += 1.0
+        if o >= 0:
+            departures[o] += 1.0
+            t_moves[row] += 1
+        else:
+            entries += 1
+        t_years[row] = 0
+        t_region[row] = j
+    return entries
+
+
+def settle(table, moved: np.ndarray, dest: np.ndarray, old: np.ndarray, arrivals: np.ndarray,
+           departures: np.ndarray) -> int:
+    """Arriving firms take their sites: region ``dest``, no years there yet, one more move for a
+    relocation (``old`` >= 0); ``arrivals`` / ``departures`` (firms per region, float) count
+    them in place. Returns the number of entries (newborns placed, ``old`` -1)."""
+    return _settle(moved, dest, np.asarray(old, dtype=np.int64), table.years, table.moves, table.region,
+                   arrivals, departures)
+
+
 def who_moves_numpy(f: Deciders, pick: np.ndarray, cs: ChoiceSet, is_county: np.ndarray
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`who_moves` in numpy (the reference the compiled pass is tested against)."""

@@ -63,3 +63,42 @@ def test_real_batches():
         assert_same(f, pick, cs, model.regions.is_county)
         checked += who_moves(f, pick, cs, model.regions.is_county)[0].size
     assert checked > 100
+
+
+def test_lock_in_and_settle_equal_the_numpy_updates():
+    from clustersim.firms import FirmTable
+    from clustersim.moves import lock_in, settle
+
+    rng = np.random.default_rng(5)
+    n_r, size = 7, 400
+    for _ in range(20):
+        a, b = FirmTable(size), FirmTable(size)
+        for t in (a, b):
+            t.append(size)
+            t.moves[:] = np.arange(size) % 3
+            t.years[:] = 4
+        m = int(rng.integers(0, 60))
+        moved = rng.choice(size, m, replace=False).astype(np.int64)
+        dest = rng.integers(0, n_r, m).astype(np.int64)
+        old = rng.integers(-1, n_r, m).astype(np.int64)
+        sf_pool = rng.random(m) < 0.4
+        cs = SimpleNamespace(depth_offered=rng.choice([0.0, 1.0, 2.5], n_r), package=rng.integers(0, 3, n_r),
+                             price=rng.random(n_r) * 20, sf_price=rng.random(n_r) * 20)
+        arrivals, departures = np.ones(n_r), np.zeros(n_r)
+        price = lock_in(a, moved, dest, sf_pool, cs)
+        entries = settle(a, moved, dest, old, arrivals, departures)
+        # the numpy formulation
+        depth = cs.depth_offered[dest]
+        granted = depth > 0
+        b.package[moved] = np.where(granted, cs.package[dest], -1)
+        b.package_depth[moved] = np.where(granted, depth, 0.0)
+        new = old < 0
+        b.years[moved] = 0
+        b.moves[moved] += ~new
+        b.region[moved] = dest
+        np.testing.assert_array_equal(price, np.where(sf_pool, cs.sf_price[dest], cs.price[dest]))
+        assert entries == int(new.sum())
+        np.testing.assert_array_equal(arrivals, 1 + np.bincount(dest, minlength=n_r))
+        np.testing.assert_array_equal(departures, np.bincount(old[~new], minlength=n_r))
+        for c in ("package", "package_depth", "years", "moves", "region"):
+            np.testing.assert_array_equal(getattr(a, c), getattr(b, c))
