@@ -190,16 +190,17 @@ class ClusterModel(mesa.Model):
             sector = self.rng.choice(len(self.sector_names), size=n, p=self.birth_share)
         cap = fcfg.capital_median * np.exp(fcfg.capital_sigma * self.rng.standard_normal(n))
         sig = fcfg.productivity_sigma
-        t.sector[rows] = sector
-        t.capital[rows] = cap
-        t.land[rows] = cap / self.intensity[sector]
-        t.employment[rows] = cap / self.capital_per_worker[sector]
-        t.productivity[rows] = np.exp(sig * self.rng.standard_normal(n) - 0.5 * sig * sig)
+        at = slice(t.size - n, t.size)  # the new rows (contiguous)
+        t.sector[at] = sector
+        t.capital[at] = cap
+        t.land[at] = cap / self.intensity[sector]
+        t.employment[at] = cap / self.capital_per_worker[sector]
+        t.productivity[at] = np.exp(sig * self.rng.standard_normal(n) - 0.5 * sig * sig)
         if traits.any_on(fcfg.traits):
             traits.draw(fcfg.traits, t, rows, self.rng)
-        t.small[rows] = (cap < fcfg.small_firm_investment) | (t.land[rows] < fcfg.small_firm_land)
-        t.region[rows] = -1
-        t.born[rows] = self.year
+        t.small[at] = (cap < fcfg.small_firm_investment) | (t.land[at] < fcfg.small_firm_land)
+        t.region[at] = -1
+        t.born[at] = self.year
         for ins in self.instruments:
             ins.born(Birth(t, rows, self.year, self.rng, self.config))
         self._firm_views.grow(t.size)

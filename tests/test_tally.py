@@ -76,3 +76,21 @@ def test_prices_equal_the_numpy_formulas():
         assert np.array_equal(land, main)
         assert np.array_equal(sf, np.where(county, markets.land_price(base, sf_used, sf_supply, eta), main))
         assert np.array_equal(wage, markets.wage(base_wage, emp, pool, omega))
+
+
+def test_production_equals_the_numpy_accounts():
+    from clustersim.accounts import firm_accounts, pretax_shares
+
+    for model in models():
+        t, r = model.firms, model.regions
+        rows = model._placed()
+        acc = firm_accounts(t, rows, model.revenue_factor, model.material, r.fee_rate, r.governance, r.wage,
+                            model.revenue_per_capital, [], vat_rate=0.13, cit_rate=0.25, county_cit_share=0.4,
+                            county_vat_share=0.5, friction=0.1, capital_cost_rate=0.08)
+        s, j, cap = t.sector[rows], t.region[rows], t.capital[rows]
+        revenue = model.revenue_per_capital[s] * cap * t.productivity[rows] * model.revenue_factor[s, j]
+        kept, vat_share = pretax_shares(model.material[s], r.fee_rate[j], r.governance[j], 0.1, 0.13)
+        vat = vat_share * revenue
+        assert np.array_equal(acc.revenue, revenue) and np.array_equal(acc.vat, vat)
+        assert np.array_equal(acc.fees, r.fee_rate[j] * revenue)
+        assert np.array_equal(acc.pretax, revenue * kept - vat - r.wage[j] * t.employment[rows] - 0.08 * cap)
