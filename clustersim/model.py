@@ -505,11 +505,11 @@ class ClusterModel(mesa.Model):
         """The float fields of the region reporters for every region (regions x fields): the
         region state, the fiscal flows, then firms and employment of each sector."""
         r = self.regions
-        cols = [np.asarray(getattr(r, f), dtype=np.float64) for f in REGION_FIELDS]
+        cols = [getattr(r, f) for f in REGION_FIELDS]
         cols += [r.flows[f] for f in self._flow_fields]
         for k in range(len(self.sector_names)):
             cols += [self.firms_by_sector[k], self.employment_by_sector[k]]
-        return np.column_stack(cols)
+        return np.array(cols, dtype=np.float64).T
 
     def _collect(self) -> None:
         self._report = self._measure()
