@@ -73,3 +73,22 @@ def test_a_run_with_a_focal_package_still_runs_its_counterfactual(runs):
     model = build_model(scenario).run()
     counterfactual = build_model(exp.counterfactual_for({"offer": "held_district"}, int(row["seed"]))).run()
     assert got == measure(model, counterfactual, outcomes=exp.outcomes)
+
+
+def test_outcomes_read_the_same_values_as_from_the_whole_model_frame(runs, monkeypatch):
+    import math
+
+    from clustersim.sweep import outcomes
+
+    exp, rows, _ = runs
+    scenario = exp.scenario_for({"offer": "held_district"}, int(rows[0]["seed"]))
+    model = build_model(scenario).run()
+    counterfactual = build_model(without_focal_package(scenario, exp.focal_county)).run()
+    for cf in (None, counterfactual):
+        got = measure(model, cf)
+        with monkeypatch.context() as m:
+            m.setattr(outcomes, "_outcome_frame", lambda model: model.model_frame())
+            want = measure(model, cf)
+        assert list(got) == list(want)
+        for k in want:
+            assert got[k] == want[k] or (isinstance(want[k], float) and math.isnan(want[k]) and math.isnan(got[k])), k
