@@ -92,3 +92,11 @@ def test_outcomes_read_the_same_values_as_from_the_whole_model_frame(runs, monke
         assert list(got) == list(want)
         for k in want:
             assert got[k] == want[k] or (isinstance(want[k], float) and math.isnan(want[k]) and math.isnan(got[k])), k
+
+
+def test_pool_workers_start_warm():
+    from clustersim.sweep import runner, warm
+
+    assert "clustersim.sweep.warm" in runner.PRELOAD
+    model = warm.warm_up()
+    assert model.entered > 60 and model.year == 3  # firms were born and placed: the moves ran
