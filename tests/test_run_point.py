@@ -100,3 +100,16 @@ def test_pool_workers_start_warm():
     assert "clustersim.sweep.warm" in runner.PRELOAD
     model = warm.warm_up()
     assert model.entered > 60 and model.year == 3  # firms were born and placed: the moves ran
+
+
+def test_the_labs_no_incentives_point_is_its_own_counterfactual():
+    from clustersim.lab.form import BASELINE, LabSetup, experiment_document, shipped_packages
+    from clustersim.sweep.experiment import experiment_from_dict
+
+    exp = experiment_from_dict(experiment_document(LabSetup(packages=list(shipped_packages().values())[:1],
+                                                            replicates=1, years=10)))
+    same = {}
+    for row in build_design(exp).runs.to_dict("records"):
+        scenario = exp.scenario_for({f.name: row[f.name] for f in exp.factors}, int(row["seed"]))
+        same[row["package"]] = without_focal_package(scenario, exp.focal_county) == scenario
+    assert same.pop(BASELINE) is True and not any(same.values())
