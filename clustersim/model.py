@@ -327,7 +327,7 @@ class ClusterModel(mesa.Model):
     def _coastal_drivers(self) -> None:
         r, m = self.regions, self.config.markets
         # growth at the full rates in year 1, halving every half-life: the coast's premium converges
-        fade = 1.0 if m.coastal_growth_half_life is None else 0.5 ** ((self.year - 1) / m.coastal_growth_half_life)
+        fade = 0.5 ** ((self.year - 1) / m.coastal_growth_half_life)  # 1 for every year when h_g = inf
         r.base_wage = np.where(r.is_origin, r.base_wage * (1.0 + fade * m.coastal_wage_growth), r.base_wage)
         r.base_price = np.where(r.is_origin, r.base_price * (1.0 + fade * m.coastal_land_growth), r.base_price)
 

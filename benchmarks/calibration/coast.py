@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -92,7 +93,8 @@ def main() -> None:
         print(f"  {name}: coast firm share y10/20/30/40 {fmt(row['firm_share'])}; job share "
               f"{fmt(row['job_share'])}; coast margin {fmt(row['margin'], '{:.1%}')}; "
               f"focal take-off {row['take_off']:.2f}")
-    print(json.dumps({"overrides": base, "seeds": args.seeds, "summary": summary, "runs": runs,
+    shown = {k: str(v) if isinstance(v, float) and not math.isfinite(v) else v for k, v in base.items()}
+    print(json.dumps({"overrides": shown, "seeds": args.seeds, "summary": summary, "runs": runs,
                       "elapsed_s": round(time.perf_counter() - t0, 1)}))
 
 
