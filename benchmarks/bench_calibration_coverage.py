@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 from scipy import stats
 
+from clustersim.arguments import parse_assignments
 from clustersim.calibration import msm
 from clustersim.calibration.commands import calibrate
 from clustersim.calibration.moments import measure
@@ -46,15 +47,17 @@ RANGES = {"wage_growth": ("markets.coastal_wage_growth", 0.03, 0.07),
 MOMENTS = ["inland_share@4", "inland_share@7", "inland_share@10", "largest_share@10"]
 
 
-def observed(seed: int) -> dict[str, float]:
-    model = build_model(apply_overrides(load_scenario(BASELINE), {**WORLD, **TRUE}), seed=seed)
+def observed(seed: int, extra: dict[str, object]) -> dict[str, float]:
+    model = build_model(apply_overrides(load_scenario(BASELINE), {**WORLD, **extra, **TRUE}), seed=seed)
     model.run()
     return measure(model, MOMENTS)
 
 
-def targets_text(values: dict[str, float], sweep_seed: int, points: int, replicates: int) -> str:
+def targets_text(values: dict[str, float], sweep_seed: int, points: int, replicates: int,
+                 extra: dict[str, object]) -> str:
     lines = ['name = "recovery"', f'scenario = "{BASELINE.as_posix()}"', "years = 10", f"sweep_seed = {sweep_seed}",
              "[overrides]", '"geography.counties" = 3', '"firms.initial" = 150',
+             *(f'"{key}" = {value!r}' for key, value in extra.items()),
              "[estimation]", f"design_points = {points}", f"replicates = {replicates}", "stages = 1"]
     for name, (path, lo, hi) in RANGES.items():
         lines += [f"[parameters.{name}]", f'parameter = "{path}"', f"range = [{lo}, {hi}]"]
@@ -85,7 +88,9 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--keep", default=None, help="keep every data set's runs in this folder")
     ap.add_argument("--reuse", default=None, help="re-estimate the runs kept in this folder (no model runs)")
+    ap.add_argument("--set", action="append", default=[], help="dotted.path=value: change the recovery world")
     args = ap.parse_args()
+    extra = parse_assignments(args.set)
     t0 = time.perf_counter()
     truth = np.array(list(TRUE.values()))
     root = Path(args.reuse or args.keep or tempfile.mkdtemp(prefix="coverage_"))
@@ -95,7 +100,8 @@ def main() -> None:
             folder = root / f"data{k}"
             folder.mkdir(parents=True, exist_ok=True)
             (folder / "targets.toml").write_text(
-                targets_text(observed(90_000 + k), 1_000 + k, args.points, args.replicates), encoding="utf-8")
+                targets_text(observed(90_000 + k, extra), 1_000 + k, args.points, args.replicates, extra),
+                encoding="utf-8")
             calibrate(folder / "targets.toml", folder / "out", workers=args.workers, progress=False)
             folders.append(folder)
     theta, se, low, high = [], [], [], []
@@ -111,7 +117,8 @@ def main() -> None:
     hit = (low <= truth) & (truth <= high)
     n, misses = hit.size, int((~hit).sum())
     out = {
-        "datasets": len(folders), "points": args.points, "replicates": args.replicates,
+        "world": {k: str(v) for k, v in extra.items()}, "datasets": len(folders), "points": args.points,
+        "replicates": args.replicates,
         "coverage": {name: float(hit[:, j].mean()) for j, name in enumerate(RANGES)},
         "coverage_all": float(hit.mean()), "misses": misses, "intervals": n,
         "binom_p_two_sided": float(stats.binomtest(misses, n, 0.05).pvalue),
