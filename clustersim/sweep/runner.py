@@ -79,10 +79,15 @@ def run_point(exp: Experiment, row: Mapping[str, Any]) -> dict[str, Any]:
     """Run the design row ``row`` of ``exp``: its scenario (base + the row's factor values +
     its seed), the model for the experiment's years, then its outcomes (see ``outcomes.OUTCOMES``).
     With ``fiscal_baseline = "counterfactual"`` a second run, same seed, without the focal
-    county's package, is the fiscal baseline."""
+    county's package, is the fiscal baseline. Experiments of another kind run their kind's run
+    function (:data:`clustersim.sweep.kinds.KIND_RUN_FNS`)."""
     from clustersim.scenario import build_model
     from clustersim.sweep.outcomes import measure
 
+    if exp.kind != "standard":  # a withdrawal or ramp run (clustersim.sweep.kinds)
+        from clustersim.sweep.kinds import KIND_RUN_FNS
+
+        return resolve_run_fn(KIND_RUN_FNS[exp.kind])(exp, row)
     point = {f.name: row[f.name] for f in exp.factors}
     scenario = exp.scenario_for(point, int(row["seed"]))
     model = build_model(scenario, source=exp.path)
