@@ -334,8 +334,10 @@ class ClusterModel(mesa.Model):
 
     def _coastal_drivers(self) -> None:
         r, m = self.regions, self.config.markets
-        r.base_wage = np.where(r.is_origin, r.base_wage * (1.0 + m.coastal_wage_growth), r.base_wage)
-        r.base_price = np.where(r.is_origin, r.base_price * (1.0 + m.coastal_land_growth), r.base_price)
+        # growth at the full rates in year 1, halving every half-life: the coast's premium converges
+        fade = 0.5 ** ((self.year - 1) / m.coastal_growth_half_life)  # 1 for every year when h_g = inf
+        r.base_wage = np.where(r.is_origin, r.base_wage * (1.0 + fade * m.coastal_wage_growth), r.base_wage)
+        r.base_price = np.where(r.is_origin, r.base_price * (1.0 + fade * m.coastal_land_growth), r.base_price)
 
     def _births(self) -> np.ndarray:
         n = int(self.rng.poisson(self.config.firms.births_per_year))
