@@ -120,7 +120,10 @@ def test_an_anchor_deal_raises_supplier_arrivals_through_market_access():
     materials and components), gain market access near it. Their arrivals in county_01 in years
     3-10 exceed those of the same runs without the anchor. The same runs with gamma_M = 0 give a
     negative mean difference (benchmarks/calibration/anchor_suppliers.py; docs/calibration.md):
-    without the demand pull the anchor crowds its suppliers out (wages, land)."""
+    without the demand pull the anchor crowds its suppliers out (wages, land). The award is large
+    so that the anchor takes the deal in most seeds: with the 100,000 wan of the test above it goes
+    elsewhere in 2 of the 10 seeds and the mean difference, +19.4, is 1.7 standard errors (this
+    test's terms were raised once, for that reason, and not tuned further)."""
     terms = dict(sector="assembly", capital=400000.0, year=2, land_award=100.0, award=400000.0, rebate_share=1.0,
                  rebate_years=10)
     diff = []
