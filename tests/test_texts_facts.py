@@ -66,16 +66,7 @@ def test_an_anchor_deal_raises_arrivals_of_linked_firms_in_the_following_years()
     for seed in range(10):
         counts = []
         for deal in (True, False):
-            w = texts_world(years=10, cash=None, growth=None, anchor=terms, coast_land=6000.0)
-            w["agglomeration"]["supplier"] = 1.0
-            w["transport"]["supplier_decay_per_km"] = 0.02
-            w["geography"]["county"]["land_supply"] = 10000.0
-            w["geography"]["county"]["labour_pool"] = 100000.0
-            w["regions"] = [r if r["name"] != "county_02" else {"name": "county_02", "package": "district"}
-                            for r in w["regions"]]
-            if not deal:
-                w["packages"]["focal"]["instruments"] = w["packages"]["focal"]["instruments"][:1]
-            model = ClusterModel(Scenario.model_validate(w), seed=seed)
+            model = ClusterModel(_anchor_world(terms, deal), seed=seed)
             counts.append(_arrivals(model, "county_01", 10, lambda t, rows: t.sector[rows] > 0, after=2))
         diff.append(counts[0] - counts[1])
     _significantly_positive(diff)
@@ -130,17 +121,7 @@ def test_an_anchor_deal_raises_supplier_arrivals_through_market_access():
     for seed in range(10):
         counts = []
         for deal in (True, False):
-            w = texts_world(years=10, cash=None, growth=None, anchor=terms, coast_land=6000.0)
-            w["agglomeration"]["supplier"] = 1.0
-            w["agglomeration"]["market"] = 1.0
-            w["transport"]["supplier_decay_per_km"] = 0.02
-            w["geography"]["county"]["land_supply"] = 10000.0
-            w["geography"]["county"]["labour_pool"] = 100000.0
-            w["regions"] = [r if r["name"] != "county_02" else {"name": "county_02", "package": "district"}
-                            for r in w["regions"]]
-            if not deal:
-                w["packages"]["focal"]["instruments"] = w["packages"]["focal"]["instruments"][:1]
-            sc = Scenario.model_validate(w)
+            sc = _anchor_world(terms, deal, market=1.0)
             names = list(sc.sectors.names)
             buys = np.array(sc.sectors.input_output)[:, names.index("assembly")] > 0
             assert buys.sum() == 2
@@ -148,3 +129,20 @@ def test_an_anchor_deal_raises_supplier_arrivals_through_market_access():
             counts.append(_arrivals(model, "county_01", 10, lambda t, rows, buys=buys: buys[t.sector[rows]], after=2))
         diff.append(counts[0] - counts[1])
     _significantly_positive(diff)
+
+
+def _anchor_world(terms: dict, deal: bool, market: float = 0.0) -> Scenario:
+    """A 10-year texts world with an anchor (``terms``), strong local supplier access (decay
+    0.02/km), room and labour for all, county_02 offering the district package; without the
+    ``deal`` county_01 offers only its first instrument."""
+    w = texts_world(years=10, cash=None, growth=None, anchor=terms, coast_land=6000.0)
+    w["agglomeration"]["supplier"] = 1.0
+    w["agglomeration"]["market"] = market
+    w["transport"]["supplier_decay_per_km"] = 0.02
+    w["geography"]["county"]["land_supply"] = 10000.0
+    w["geography"]["county"]["labour_pool"] = 100000.0
+    w["regions"] = [r if r["name"] != "county_02" else {"name": "county_02", "package": "district"}
+                    for r in w["regions"]]
+    if not deal:
+        w["packages"]["focal"]["instruments"] = w["packages"]["focal"]["instruments"][:1]
+    return Scenario.model_validate(w)
