@@ -427,7 +427,7 @@ def compact_zh(value: float, _pos: object = None) -> str:
         return "–"
     if abs(value) >= 1e4:
         return f"{value / 1e4:.3g}亿"
-    return "0" if value == 0 else f"{value:.3g}万"
+    return "0" if value == 0 else f"{value:.4g}万"  # below 10,000: at most four digits, never an exponent
 
 
 def series_figure(model: SessionModel, lang: str = "en") -> list[Figure]:

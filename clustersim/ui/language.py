@@ -84,7 +84,7 @@ def pick(code: str) -> None:
 
 @solara.component
 def LanguageSwitch(page: str):
-    """中文 | English: the language shown is an outlined-free text button, the other a filled one."""
+    """中文 | English: the language shown is a filled button, the other a text one; a click picks it."""
     lang = current(page)
     with solara.Row(gap="4px", classes=["cs-language"]):
         for code, (_folder, name) in LANGUAGES.items():
