@@ -13,8 +13,11 @@ step, then one JSON object on the last line:
   it), ``step`` (the model), ``map`` and ``series`` (updating the artists and drawing the PNGs),
   ``status`` (the status table) and ``other`` (Solara's own work: widgets, diffing).
 
-Usage: ``python benchmarks/bench_ui.py [--steps N] [--scenario FILE] [--breakdown]`` (default:
-the page's own default scenario, scenarios/held_package.toml). Target: median <= 300 ms on 2 cores
+With ``--lang zh`` the page is switched to Chinese (中文) before the first step, so every text of
+the page and its figures is Chinese (set in Noto Sans CJK SC); the default is the page's English.
+
+Usage: ``python benchmarks/bench_ui.py [--steps N] [--scenario FILE] [--lang en|zh] [--breakdown]``
+(default: the page's own default scenario, scenarios/held_package.toml). Target: median <= 300 ms on 2 cores
 (the issue asks for 500 ms).
 """
 
@@ -39,7 +42,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 # true once the status panel shows `year` and no <img> keeps a src from `before`
 REDRAWN = """([year, before]) => {
     const cell = document.querySelector('td.cs-year');
-    if (!cell || parseInt(cell.textContent) !== year) return false;
+    if (!cell || parseInt(cell.dataset.year) !== year) return false;
     const now = [...document.querySelectorAll('img')].map(i => i.src);
     return now.length === before.length && now.every((s, i) => s !== before[i]);
 }"""
@@ -65,7 +68,25 @@ def start_server(scenario: Path | None) -> tuple[subprocess.Popen, str]:
     raise SystemExit(f"the UI did not answer at {url} within 60 s")
 
 
-def server_breakdown(steps: int, scenario: Path | None) -> dict[str, float]:
+def year_of(page) -> int:
+    """The status panel's year (``data-year``, the same in every language)."""
+    return int(page.locator("td.cs-year").get_attribute("data-year"))
+
+
+def choose_language(page, lang: str) -> None:
+    """Switch the page to ``lang`` and wait until the status panel and every figure are redrawn in it."""
+    if lang == "en":
+        return
+    from clustersim.i18n import translator
+
+    title = translator(lang)("Status")
+    before = page.eval_on_selector_all("img", "els => els.map(e => e.src)")
+    page.locator(f".lang-{lang}").click()
+    page.get_by_text(title, exact=True).wait_for()
+    page.wait_for_function(REDRAWN, arg=[year_of(page), before], polling="raf")
+
+
+def server_breakdown(steps: int, scenario: Path | None, lang: str = "en") -> dict[str, float]:
     """Median milliseconds per Step click of the page rendered in this process (no browser)."""
     import ipyvuetify as v
     import solara
@@ -93,8 +114,14 @@ def server_breakdown(steps: int, scenario: Path | None) -> dict[str, float]:
         timed(cls, "update", part)
         timed(cls, "png", part)
     timed(components, "status_html", "status")
+    if lang != "en":
+        from clustersim.ui import language
+
+        language.pick(lang)
     _box, rc = solara.render(solara.AppLayout(children=[Page()]), handle_error=False)
-    button = rc.find(v.Btn, children=["Step"])
+    from clustersim.i18n import translator
+
+    button = rc.find(v.Btn, children=[translator(lang)("Step")])
     rows = []
     for k in range(steps + 2):
         spent.clear()
@@ -111,6 +138,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--steps", type=int, default=10)
     ap.add_argument("--scenario", type=Path)
+    ap.add_argument("--lang", choices=("en", "zh"), default="en", help="the page's language (default: English)")
     ap.add_argument("--breakdown", action="store_true", help="also time the server's parts without a browser")
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
@@ -123,13 +151,14 @@ def main() -> None:
             page.set_default_timeout(30_000)
             t0 = time.perf_counter()
             page.goto(url)
-            step = page.get_by_role("button", name="Step", exact=True)
+            step = page.locator(".cs-step")
             step.wait_for()
             page.locator("td.cs-year").wait_for()
             ready = time.perf_counter() - t0
+            choose_language(page, args.lang)
             times = []
             for k in range(args.steps + 2):
-                year = int(page.locator("td.cs-year").inner_text().split()[0])
+                year = year_of(page)
                 before = page.eval_on_selector_all("img", "els => els.map(e => e.src)")
                 t = time.perf_counter()
                 step.click()
@@ -142,7 +171,7 @@ def main() -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=15)
-    extra = {"server_ms": server_breakdown(args.steps, args.scenario)} if args.breakdown else {}
+    extra = {"server_ms": server_breakdown(args.steps, args.scenario, args.lang)} if args.breakdown else {}
     print(json.dumps({
         "step_redraw_ms_median": round(statistics.median(times), 1),
         "step_redraw_ms_min": round(min(times), 1),
@@ -150,6 +179,7 @@ def main() -> None:
         "steps": len(times),
         "page_ready_s": round(ready, 2),
         "scenario": str(args.scenario) if args.scenario else "page default (held_package)",
+        "lang": args.lang,
         "cpus": os.cpu_count(),
         "python": platform.python_version(),
         "load_average_1min": round(os.getloadavg()[0], 2),

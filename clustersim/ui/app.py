@@ -24,7 +24,7 @@ import solara.lab
 from mesa.visualization.utils import force_update
 
 from clustersim.geography import focal_county_name
-from clustersim.i18n import translator
+from clustersim.i18n import N_, translator
 from clustersim.scenario import ScenarioError
 from clustersim.ui import session as ses
 from clustersim.ui.components import Dashboard
@@ -49,7 +49,7 @@ def ModelControls(pending: ses.PendingRun, model: solara.Reactive, lang: str = "
     _ = translator(lang)
     playing = solara.use_reactive(False)
     running = solara.use_reactive(model.value.running)
-    error = solara.use_reactive("")
+    error = solara.use_reactive("")  # the step's exception, as text
 
     def do_step():
         model.value.step()
@@ -62,7 +62,7 @@ def ModelControls(pending: ses.PendingRun, model: solara.Reactive, lang: str = "
                 time.sleep(PLAY_INTERVAL_MS / 1000)
                 do_step()
         except Exception as err:  # shown in the page, as Mesa does; the traceback goes to the server log
-            error.set(_("Error in step: {reason}").format(reason=err))
+            error.set(str(err))
             traceback.print_exc()
 
     solara.lab.use_task(play, dependencies=[playing.value, running.value], prefer_threaded=True)
@@ -77,7 +77,7 @@ def ModelControls(pending: ses.PendingRun, model: solara.Reactive, lang: str = "
         try:
             do_step()
         except Exception as err:
-            error.set(_("Error in step: {reason}").format(reason=err))
+            error.set(str(err))
             traceback.print_exc()
 
     with solara.Card(_("Controls"), classes=["cs-controls"]):
@@ -88,8 +88,8 @@ def ModelControls(pending: ses.PendingRun, model: solara.Reactive, lang: str = "
                           classes=["cs-play"], attributes={"title": _("Play") if not playing.value else _("Pause")})
             solara.Button(label=_("Step"), color="primary", on_click=step_once,
                           disabled=playing.value or not running.value, classes=["cs-step"])
-        if error.value:
-            solara.Error(error.value)
+        if error.value:  # kept untranslated: a language switch re-words it
+            solara.Error(_("Error in step: {reason}").format(reason=error.value))
 
 
 @solara.component
@@ -101,8 +101,8 @@ def RunControls(pending: ses.PendingRun, model: solara.Reactive, lang: str = "en
     _ = translator(lang)
     settings = solara.use_reactive(pending.settings)
     seed_text = solara.use_reactive(str(pending.settings.seed))
-    seed_error = solara.use_reactive("")
-    refused = solara.use_reactive("")
+    bad_seed = solara.use_reactive("")  # a refused seed as typed; its message is worded at render
+    refused = solara.use_reactive(None)  # (catalogue id, the reason's text) of the last refusal, or None
     s = settings.value
     focal = focal_county_name(pending.scenario)
     running = model.value
@@ -114,9 +114,9 @@ def RunControls(pending: ses.PendingRun, model: solara.Reactive, lang: str = "en
         try:
             pending.propose(proposed)
         except ScenarioError as err:
-            refused.set(_("Refused: {reason}").format(reason=err))
+            refused.set((N_("Refused: {reason}"), str(err)))
             return
-        refused.set("")
+        refused.set(None)
         settings.set(proposed)
         current = model.value
         if proposed.scenario != current.settings.scenario:
@@ -124,7 +124,7 @@ def RunControls(pending: ses.PendingRun, model: solara.Reactive, lang: str = "en
         try:
             made = current.apply_live(proposed)
         except ValueError as err:
-            refused.set(_("Refused: {reason}").format(reason=err))
+            refused.set((N_("Refused: {reason}"), str(err)))
             return
         if made:
             force_update()  # redraw now: the status panel shows the new policy, the charts its marker
@@ -133,21 +133,21 @@ def RunControls(pending: ses.PendingRun, model: solara.Reactive, lang: str = "en
         try:
             chosen = pending.choose(label)
         except ScenarioError as err:
-            refused.set(_("Cannot use this scenario: {reason}").format(reason=err))
+            refused.set((N_("Cannot use this scenario: {reason}"), str(err)))
             return
-        refused.set("")
-        seed_error.set("")
+        refused.set(None)
+        bad_seed.set("")
         seed_text.set(str(chosen.seed))
         settings.set(chosen)
 
     def type_seed(text: str):
         seed_text.set(text)
         try:
-            seed = ses.parse_seed(text, _)
-        except ValueError as err:
-            seed_error.set(_("{reason}; Reset keeps seed {seed}").format(reason=err, seed=settings.value.seed))
+            seed = ses.parse_seed(text)
+        except ValueError:
+            bad_seed.set(text)
             return
-        seed_error.set("")
+        bad_seed.set("")
         change(seed=seed)
 
     with solara.Card(_("Policy of {county}: acts at once").format(county=focal)):
@@ -174,6 +174,12 @@ def RunControls(pending: ses.PendingRun, model: solara.Reactive, lang: str = "en
                           "Firms that hold a package keep the depth they were granted."), style=_HINT)
         else:
             solara.Text(_("Another scenario is chosen: these apply when you press Reset."), style=_HINT)
+    seed_message = ""
+    if bad_seed.value:
+        try:
+            ses.parse_seed(bad_seed.value, _)
+        except ValueError as err:
+            seed_message = _("{reason}; Reset keeps seed {seed}").format(reason=err, seed=s.seed)
     with solara.Card(_("Scenario and world: on Reset")):
         solara.Select(_("Scenario"), value=s.scenario, values=list(pending.choices), on_value=choose)
         lo, hi, step = ses.FACTOR_RANGE
@@ -185,13 +191,14 @@ def RunControls(pending: ses.PendingRun, model: solara.Reactive, lang: str = "en
                            value=s.agglomeration_factor, min=lo, max=hi, step=step,
                            on_value=lambda v: change(agglomeration_factor=v))
         solara.InputText(_("Random seed"), value=seed_text.value, on_value=type_seed, continuous_update=False,
-                         error=seed_error.value or False, message=seed_error.value or None)
+                         error=bool(seed_message), message=seed_message or None)
         if running.settings.needs_reset(s):
             solara.Info(_("Press Reset to start a new run with these settings."), dense=True)
         else:
             solara.Text(_("Reset starts a new run from year 0 with every control as set."), style=_HINT)
-    if refused.value:
-        solara.Error(refused.value)
+    if refused.value is not None:
+        message, reason = refused.value
+        solara.Error(_(message).format(reason=reason))
 
 
 @solara.component
