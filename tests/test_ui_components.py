@@ -501,3 +501,16 @@ def test_page_switches_language_without_a_browser():
     finally:
         language.pick("en")
         rc.close()
+
+
+def test_ui_lang_sets_the_language_both_pages_open_in(monkeypatch):
+    from clustersim.ui import language
+    from clustersim.ui.launch import server_environment
+
+    env = server_environment({"CLUSTERSIM_UI_LANG": "en"}, None, "zh")
+    assert env[session.LANG_ENV] == "zh"
+    assert session.LANG_ENV not in server_environment(env, None)  # no --lang: each page's own default
+    monkeypatch.delenv(session.LANG_ENV, raising=False)
+    assert (language.page_default("model"), language.page_default("lab")) == ("en", "zh")
+    monkeypatch.setenv(session.LANG_ENV, "zh")
+    assert (language.page_default("model"), language.page_default("lab")) == ("zh", "zh")

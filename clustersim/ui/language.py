@@ -18,9 +18,8 @@ import solara
 from solara.toestand import KernelStoreFactory
 
 from clustersim.i18n import LANGUAGES, Translator, translator
+from clustersim.ui.session import LANG_ENV
 
-#: environment variable through which ``clustersim ui --lang`` sets the default of both pages
-LANG_ENV = "CLUSTERSIM_UI_LANG"
 #: each page's language until the user picks one: page -> language code
 DEFAULTS = {"model": "en", "lab": "zh"}
 #: how many browser sessions' choices are remembered (oldest forgotten first)

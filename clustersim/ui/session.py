@@ -32,6 +32,8 @@ from clustersim.scenario import ScenarioError, apply_overrides, build_model, loa
 
 #: environment variable through which ``clustersim ui --scenario FILE`` names the first scenario
 SCENARIO_ENV = "CLUSTERSIM_UI_SCENARIO"
+#: environment variable through which ``clustersim ui --lang`` sets the language both pages open in
+LANG_ENV = "CLUSTERSIM_UI_LANG"
 #: the scenario the page opens with when none is named: incentives held through the relocation wave
 DEFAULT_SCENARIO = "held_package"
 #: label of the built-in defaults (``Scenario()``), offered when no scenario file is found
