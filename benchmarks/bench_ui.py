@@ -8,6 +8,9 @@ step, then one JSON object on the last line:
 
 * ``step_redraw_ms_median`` (also ``_min``, ``_max``): click -> all redrawn, milliseconds;
 * ``page_ready_s``: from navigation until the Step button and the status panel are shown;
+* with ``--draw-cpu``, ``draw_cpu_ms``: CPU time (``time.process_time``, so little changed by other
+  processes on a loaded machine) of drawing the map, the six panels and the status table after each
+  of ``--steps`` model steps, in English and in Chinese alternately, medians per language;
 * with ``--breakdown``, ``server_ms``: where the server's time goes, medians per click of the
   same page rendered in this process without a browser (``solara.render``): ``click`` (all of
   it), ``step`` (the model), ``map`` and ``series`` (updating the artists and drawing the PNGs),
@@ -134,12 +137,37 @@ def server_breakdown(steps: int, scenario: Path | None, lang: str = "en") -> dic
     return {part: round(statistics.median(r.get(part, 0.0) for r in rows) * 1000.0, 1) for part in rows[0]}
 
 
+def draw_cpu(steps: int) -> dict[str, float]:
+    """Median CPU milliseconds per step of updating and drawing every figure and the status table,
+    per language; each step is drawn in both languages by plots of its own, in alternating order."""
+    from clustersim.ui import components, session
+
+    run = session.PendingRun(session.scenario_choices(), session.DEFAULT_SCENARIO)
+    model = session.SessionModel(run)
+    plots = {lang: (components.MapPlot(), components.SeriesPlot()) for lang in ("en", "zh")}
+    spent: dict[str, list[float]] = {"en": [], "zh": []}
+    for k in range(steps + 2):
+        model.step()
+        for lang in (("en", "zh") if k % 2 else ("zh", "en")):
+            map_plot, series = plots[lang]
+            t = time.process_time()
+            map_plot.update(model, "firms", lang)
+            map_plot.png()
+            series.update(model, lang)
+            series.png()
+            components.status_html(model, lang)
+            if k >= 2:  # two warm-up steps (first figures, fonts)
+                spent[lang].append((time.process_time() - t) * 1000.0)
+    return {lang: round(statistics.median(v), 1) for lang, v in spent.items()}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--steps", type=int, default=10)
     ap.add_argument("--scenario", type=Path)
     ap.add_argument("--lang", choices=("en", "zh"), default="en", help="the page's language (default: English)")
     ap.add_argument("--breakdown", action="store_true", help="also time the server's parts without a browser")
+    ap.add_argument("--draw-cpu", action="store_true", help="also the CPU time of drawing in English and in Chinese")
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -172,6 +200,8 @@ def main() -> None:
         proc.terminate()
         proc.wait(timeout=15)
     extra = {"server_ms": server_breakdown(args.steps, args.scenario, args.lang)} if args.breakdown else {}
+    if args.draw_cpu:
+        extra["draw_cpu_ms"] = draw_cpu(args.steps)
     print(json.dumps({
         "step_redraw_ms_median": round(statistics.median(times), 1),
         "step_redraw_ms_min": round(min(times), 1),
