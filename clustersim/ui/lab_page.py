@@ -14,6 +14,7 @@ import time
 
 import solara
 
+from clustersim.i18n import N_
 from clustersim.lab import form as lf
 from clustersim.lab.compare import METRICS, comparison, comparison_figure
 from clustersim.ui.language import HIDE_ROUTE_TABS, LanguageSwitch, current, use_translator
@@ -93,7 +94,7 @@ def PackageForm(on_add):
                    "duration_years": duration.value, "subsidy_depth": depth.value}
             design = lf.check_package(raw)
         except ValueError as err:
-            error.set(_("Refused: {reason}").format(reason=err))
+            error.set(str(err))  # worded at render, so a language switch re-words it
             return
         error.set("")
         on_add(design)
@@ -112,7 +113,7 @@ def PackageForm(on_add):
         solara.InputText(_("Subsidy depth (1 = face value)"), value=depth)
         solara.Button(_("Add to comparison"), on_click=add, color="primary", classes=["lab-add"])
         if error.value:
-            solara.Error(error.value, classes=["lab-error"])
+            solara.Error(_("Refused: {reason}").format(reason=error.value), classes=["lab-error"])
 
 
 @solara.component
@@ -136,7 +137,7 @@ def LabPage():
             setup = lf.check_setup({"fee_rate": float(fee.value) / 100 if _is_number(fee.value) else fee.value,
                                     "replicates": replicates.value, "packages": designs.value})
         except ValueError as err:
-            error.set(_("Refused: {reason}").format(reason=err))
+            error.set(str(err))  # worded at render, so a language switch re-words it
             return
         error.set("")
         done.set(0)
@@ -186,7 +187,7 @@ def LabPage():
                                       disabled=job.value is not None and not job.value.finished)
                         solara.Button(_("Clear packages"), on_click=lambda: designs.set([]), text=True)
                     if error.value:
-                        solara.Error(error.value, classes=["lab-error"])
+                        solara.Error(_("Refused: {reason}").format(reason=error.value), classes=["lab-error"])
                 _Progress(job.value, done.value)
                 _Results(job.value, done.value)
                 CheapestCard(fee.value)
@@ -260,8 +261,7 @@ def CheapestCard(fee_text: str):
             if not (0 < t <= 1 and 1 <= n <= 200 and 0 <= f <= 0.2):
                 raise ValueError
         except ValueError:
-            error.set(_("Refused: {reason}").format(
-                reason=_("target must be a percentage in (0, 100], trials a whole number from 1 to 200")))
+            error.set(N_("target must be a percentage in (0, 100], trials a whole number from 1 to 200"))
             return
         error.set("")
         outcome.set(None)
@@ -291,8 +291,8 @@ def CheapestCard(fee_text: str):
         busy = request.value is not None and outcome.value is None
         solara.Button(_("Find the cheapest package"), on_click=start, color="primary", disabled=busy,
                       classes=["lab-cheapest"])
-        if error.value:
-            solara.Error(error.value)
+        if error.value:  # a catalogue id, worded at render
+            solara.Error(_("Refused: {reason}").format(reason=_(error.value)))
         i, total = progress.value
         if busy:
             solara.ProgressLinear(value=100 * i / total if total else 0)
