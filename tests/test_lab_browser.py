@@ -132,12 +132,11 @@ def test_cheapest_package_card_refuses_bad_input_then_finds_a_frontier(chromium,
     page.locator(".lab-cheapest").click()
     page.get_by_text(re.compile("输入有误.*目标须为")).wait_for()
     lab.field(target).fill("80")
-    lab.field(trials).fill("2")
+    lab.field(trials).fill("1")  # one package (12 runs of the demo world): the card's path, not the search's quality
     page.locator(".lab-cheapest").click()
-    page.get_by_text(re.compile(r"已尝试 [0-2] / 2 个政策包")).wait_for()  # the search runs in the background
+    page.get_by_text(re.compile(r"已尝试 [01] / 1 个政策包")).wait_for()  # the search runs in the background
     page.locator(".lab-frontier").wait_for(timeout=300_000)
-    rows = page.locator(".lab-frontier tbody tr")
-    assert 1 <= rows.count() <= 2
+    assert page.locator(".lab-frontier tbody tr").count() == 1
     header = page.locator(".lab-frontier thead").inner_text()
     assert zh("Present value of incentives paid (wan)") in header
     # the answer is a found package or the statement that none reached the target, and a frontier figure
