@@ -149,7 +149,7 @@ def test_page_loads_without_errors_and_only_talks_to_its_own_server(tab):
                       and urlparse(u).hostname not in LOCAL_HOSTS})
     assert outside == [], "requests that left the machine"
     assert len(tab.urls) > 5  # the page did load its scripts, styles and fonts (all from the app)
-    # no empty card: Mesa's "Model Parameters" (this page's controls have cards of their own) is hidden
+    # no empty card: Mesa's "Model Parameters" card is not drawn (this page's controls have cards of their own)
     cards = tab.page.locator(".v-card")
     shown = [cards.nth(i) for i in range(cards.count()) if cards.nth(i).is_visible()]
     titles = [card.locator(".v-card__title").inner_text() for card in shown]
