@@ -57,7 +57,8 @@ class RunSettings:
     """Everything the page's controls set. Money-free: depth is a multiplier of the package,
     ``fee_rate`` a share of firm revenue, ``governance`` in [0, 1]; the two factors multiply the
     scenario's transport costs (``transport.supplier_decay_per_km``, ``transport.market_cost_per_km``)
-    and agglomeration strengths (``agglomeration.localisation``, ``agglomeration.supplier``)."""
+    and agglomeration strengths (``agglomeration.localisation``, ``agglomeration.supplier``,
+    ``agglomeration.market``)."""
 
     scenario: str                 # a label from :func:`scenario_choices`
     subsidy_depth: float          # the focal county's
@@ -200,6 +201,7 @@ def scenario_for(base: Scenario, settings: RunSettings) -> Scenario:
         "transport.market_cost_per_km": t.market_cost_per_km * f.transport_factor,
         "agglomeration.localisation": a.localisation * f.agglomeration_factor,
         "agglomeration.supplier": a.supplier * f.agglomeration_factor,
+        "agglomeration.market": a.market * f.agglomeration_factor,
         "counties.fee_trap": f.fee_trap,
         "counties.strategic_competition": f.strategic_competition,
         "seed": f.seed,
