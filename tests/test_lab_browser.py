@@ -105,6 +105,10 @@ def test_design_run_compare_two_tabs_languages_and_refusals(chromium, lab_url):
         time.sleep(0.2)
     progress = [int(m.group(1)) for s in seen if (m := re.match(r"已完成 (\d) / 4", s))]
     assert any(0 < k < 4 for k in progress), f"the progress bar never showed a partial count: {seen}"
+    # the status line and the table are separate widgets: the table's last update can arrive a moment
+    # after the status says every run finished (the "no incentives" runs, with no counterfactual of
+    # their own, finish first and the table shows them alone until then)
+    page.locator(".lab-table").get_by_text("my_package").wait_for(timeout=30_000)
     table = page.locator(".lab-table").inner_text()
     assert zh("no incentives") in table and "my_package" in table
     assert zh("No package added yet.") in b.text()  # tab b saw nothing of tab a's run
