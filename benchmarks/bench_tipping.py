@@ -28,7 +28,9 @@ and interval coverage.
 ``--quick``: one repetition and 200 synthetic searches (under ten minutes on 2 idle cores); the
 default: three repetitions and 1000 synthetic searches. ``wall_seconds`` is measured under whatever
 load the machine has (``load_average`` at start and end); ``idle_seconds_estimate`` = the driver's
-CPU seconds + the workers' CPU seconds / workers, what the run would take on idle cores. Prints one
+CPU seconds + (model runs x CPU seconds per run + the coverage pool's CPU seconds) / workers, what the
+benchmark would take on idle cores (CPU seconds per run measured in-process on 24 runs after the
+timing, since the sweep pool's workers are not children of this process). Prints one
 JSON object on its last line.
 """
 
@@ -158,6 +160,7 @@ def oracle(counts: dict[float, list[int]]) -> dict:
     k = np.array([counts[v][0] for v in x], float)
     n = np.array([counts[v][1] for v in x], float)
     fit = dose_response(x, k, n, increasing=True)
+    n_all = n.sum()
     b0, b1 = fit.coef
 
     def curve(v: np.ndarray) -> np.ndarray:
@@ -168,10 +171,14 @@ def oracle(counts: dict[float, list[int]]) -> dict:
     grid_expected = runs_needed(
         np.array(DEPTHS, float), np.ones(len(DEPTHS)), curve(np.array(DEPTHS, float)), PRECISION
     )
-    # without the logistic curve: the best pair of the depths measured, at their observed rates
-    raw = oracle_two_point(x, k / n, PRECISION)
+    # without the logistic curve: the best pair of the depths measured with at least 32 runs, at their
+    # observed rates (optimistic: the minimum over pairs picks up sampling noise)
+    big = n >= 32
+    raw = oracle_two_point(x[big], k[big] / n[big], PRECISION)
+    x, k, n = x[big], k[big], n[big]
     return {
-        "truth_runs": int(n.sum()),
+        "truth_runs": int(n_all),
+        "truth_depth_runs": n.astype(int).tolist(),
         "truth_depths": x.tolist(),
         "truth_rates": (k / n).round(4).tolist(),
         "truth_x50": fit.x,
@@ -216,6 +223,18 @@ def coverage(searches: int, workers: int) -> dict:
     }
 
 
+def cpu_per_run(folder: Path) -> float:
+    """CPU seconds of one run, measured in this process (the pool's workers are not our children):
+    two runs at each of the 12 dense depths, one worker."""
+    from clustersim.sweep.experiment import load_experiment
+    from clustersim.sweep.runner import run_sweep
+
+    exp = load_experiment(write(folder, 99, 2, DENSE_DEPTHS))
+    t = time.process_time()
+    run_sweep(exp, folder / "cpu", workers=1, progress=False)
+    return (time.process_time() - t) / (2 * len(DENSE_DEPTHS))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="one repetition, 200 synthetic searches")
@@ -252,11 +271,15 @@ def main() -> None:
             detail.append({"seed": seed, "adaptive": a, "grid": g})
             print(json.dumps(detail[-1]), file=sys.stderr)
         truth = dense(folder, args.dense, args.workers) if args.dense else pooled
+        wall = time.perf_counter() - t0
+        cpu_run = cpu_per_run(folder)
     orc = oracle(truth)
     ra, rg = float(np.mean(adaptive_runs)), float(np.mean(grid_runs))
-    wall = time.perf_counter() - t0
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    driver, workers = me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime
+    driver = me.ru_utime + me.ru_stime - cpu_run * 2 * len(DENSE_DEPTHS)  # fits and batch plans
+    model_runs = sum(d["adaptive"]["runs"] + d["grid"]["runs"] for d in detail)
+    model_runs += sum(v[1] for v in truth.values()) if args.dense else 0
+    synthetic = kids.ru_utime + kids.ru_stime  # the coverage pool (forked children of this process)
     out = {
         "runs_adaptive": ra,
         "runs_grid": rg,
@@ -272,8 +295,10 @@ def main() -> None:
         **cov,
         "wall_seconds": wall,
         "cpu_seconds_driver": driver,
-        "cpu_seconds_workers": workers,
-        "idle_seconds_estimate": driver + workers / args.workers,
+        "cpu_seconds_per_run": cpu_run,
+        "model_runs": model_runs,
+        "cpu_seconds_synthetic": synthetic,
+        "idle_seconds_estimate": driver + (model_runs * cpu_run + synthetic) / args.workers,
         "load_average": [load0[0], os.getloadavg()[0]],
         "quick": args.quick,
         "details": detail,

@@ -79,8 +79,8 @@ def test_vectorised_fieller_half_width_matches_dose_response_fieller():
     rng = np.random.default_rng(5)
     for _ in range(50):
         a0, b1 = rng.normal(0, 2), rng.normal(0, 2)
-        l = rng.normal(0, 0.3, (2, 2))
-        cov = l @ l.T
+        root = rng.normal(0, 0.3, (2, 2))
+        cov = root @ root.T
         (lo, hi), kind = fieller(a0, b1, cov[0, 0], cov[0, 1], cov[1, 1])
         hw = float(fieller_half_width(a0, b1, cov))
         assert hw == pytest.approx((hi - lo) / 2, rel=1e-9) if kind == "bounded" else hw == np.inf
@@ -105,7 +105,8 @@ def test_runs_needed_is_what_a_fit_to_that_many_expected_runs_reports():
         k = n * share * q
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            res = sm.GLM(np.column_stack([k, n * share - k]), sm.add_constant(levels), family=sm.families.Binomial()).fit()
+            counts = np.column_stack([k, n * share - k])
+            res = sm.GLM(counts, sm.add_constant(levels), family=sm.families.Binomial()).fit()
         b, v = np.asarray(res.params), np.asarray(res.cov_params())
         (lo, hi), kind = fieller(b[0], b[1], v[0, 0], v[0, 1], v[1, 1])
         assert kind == "bounded" and (hi - lo) / 2 == pytest.approx(0.25, rel=1e-6)
