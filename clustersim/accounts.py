@@ -30,8 +30,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numba
 import numpy as np
 
+import clustersim.kernel  # noqa: F401  (sets numba's cache folder where the package's is read-only)
 from clustersim.instruments.base import FirmYear, Flow, Instrument
 
 
@@ -78,6 +80,25 @@ def pretax_shares(material, fee_rate, governance, friction: float, vat_rate: flo
     return kept, vat_rate * (1.0 - material)
 
 
+@numba.njit(cache=True, nogil=True)
+def _production(rows, sector, region, capital, productivity, employment, revenue_per_capital, revenue_factor,
+                material, fee_rate, governance, wage, friction, vat_rate, capital_cost_rate,
+                revenue, fees, vat, pretax):
+    """Revenue, fees, VAT and pre-tax profit of firms ``rows`` (before the instruments), the
+    arithmetic of :func:`pretax_shares` and the revenue equation in their order."""
+    for k in range(rows.size):
+        i = rows[k]
+        s, j, cap = sector[i], region[i], capital[i]
+        r = revenue_per_capital[s] * cap * productivity[i] * revenue_factor[s, j]
+        revenue[k] = r
+        fees[k] = fee_rate[j] * r
+        m = material[s]
+        kept = 1.0 - m - fee_rate[j] - friction * (1.0 - governance[j])
+        v = vat_rate * (1.0 - m) * r
+        vat[k] = v
+        pretax[k] = r * kept - v - wage[j] * employment[i] - capital_cost_rate * cap
+
+
 def firm_accounts(table, rows: np.ndarray, revenue_factor: np.ndarray, material: np.ndarray,
                   fee_rate: np.ndarray, governance: np.ndarray, wage: np.ndarray,
                   revenue_per_capital: np.ndarray, instruments: list[Instrument], *, vat_rate: float,
@@ -85,14 +106,11 @@ def firm_accounts(table, rows: np.ndarray, revenue_factor: np.ndarray, material:
                   capital_cost_rate: float) -> FirmAccounts:
     """The year's accounts of firms ``rows``: production, taxes, then each instrument's payments
     (taxable ones before CIT) and tax split, in the instruments' order."""
-    s = table.sector[rows]
     j = table.region[rows]
-    cap = table.capital[rows]
-    revenue = revenue_per_capital[s] * cap * table.productivity[rows] * revenue_factor[s, j]
-    fees = fee_rate[j] * revenue
-    kept, vat_share = pretax_shares(material[s], fee_rate[j], governance[j], friction, vat_rate)
-    vat = vat_share * revenue
-    pretax = revenue * kept - vat - wage[j] * table.employment[rows] - capital_cost_rate * cap
+    revenue, fees, vat, pretax = (np.empty(rows.size) for _ in range(4))
+    _production(rows, table.sector, table.region, table.capital, table.productivity, table.employment,
+                revenue_per_capital, np.ascontiguousarray(revenue_factor), material, fee_rate, governance, wage,
+                float(friction), float(vat_rate), float(capital_cost_rate), revenue, fees, vat, pretax)
     year = FirmYear(table, rows, j, revenue, fees, vat, pretax, county_cit_share)
     kinds = {f.name: f.kind for ins in instruments for f in ins.flows}
     payments: dict[str, np.ndarray] = {}

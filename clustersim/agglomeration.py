@@ -61,12 +61,11 @@ def log_multiplier(localisation: np.ndarray, access: np.ndarray, infrastructure:
             out = np.where(level > 0, np.log(np.maximum(level, 1e-300)), -np.inf)
     else:
         with np.errstate(divide="ignore"):
-            base = np.log(params.epsilon + localisation)
-        out = np.zeros_like(localisation)
-        if params.localisation > 0:
-            out += params.localisation * base
-        if params.urbanisation > 0:
-            with np.errstate(divide="ignore"):
+            if params.localisation > 0:  # (the same bits as adding it to zeros: log is never -0.0)
+                out = params.localisation * np.log(params.epsilon + localisation)
+            else:
+                out = np.zeros_like(localisation)
+            if params.urbanisation > 0:
                 out += params.urbanisation * np.log(params.urbanisation_epsilon + localisation.sum(axis=0))[None, :]
         if advantage is not None:
             out += advantage

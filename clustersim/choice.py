@@ -179,7 +179,25 @@ def choose(cs: ChoiceSet, f: Deciders, uniforms: np.ndarray, chunk_cells: int = 
 def _profiles(keys: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
     """``(profile, first)``: firms with equal keys of every instrument share a profile; ``first``
     is the first firm of each profile. Keys are non-negative integer columns (n,) or (n, k),
-    packed into one int64 code (re-numbered only when the next column could overflow it)."""
+    packed into one int64 code (re-numbered only when the next column could overflow it);
+    profiles are numbered in the order of their codes. The common case (codes below 8 n + 4096,
+    no re-numbering) runs compiled (:func:`clustersim.kernel.profile_index`)."""
+    from clustersim import kernel
+
+    if keys:
+        stacked = np.concatenate([np.asarray(k, dtype=np.int64).reshape(n, -1) for k in keys], axis=1)
+    else:
+        stacked = np.zeros((n, 0), dtype=np.int64)
+    profile = np.empty(n, dtype=np.int64)
+    first = np.empty(n, dtype=np.int64)
+    g = kernel.profile_index(stacked, profile, first)
+    if g >= 0:
+        return profile, first[:g].copy()
+    return _profiles_numpy(keys, n)
+
+
+def _profiles_numpy(keys: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_profiles` in numpy, any codes (re-numbered before they overflow; sorted when sparse)."""
     code = np.zeros(n, dtype=np.int64)
     top = 0  # largest code so far
     for key in keys:
@@ -201,41 +219,60 @@ def _profiles(keys: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
     return profile.reshape(n), first
 
 
-def _layout(terms: list[Term], f: Deciders, by_sector: np.ndarray, profile: np.ndarray, n_profiles: int,
-            n_regions: int, extra: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Firm columns X (n, k) and region rows Y (k, R) of a list of terms, in
-    :data:`TERM_COLUMNS` order (plain, then per profile; a per-profile term's column is spread
-    over one column per profile); terms on the same column add their rows. ``extra``: one more
-    firm column and its row, last."""
+_GROUP_ORDER = {(column, per_profile): 2 * k + per_profile for k, column in enumerate(TERM_COLUMNS)
+                for per_profile in (False, True)}  # the layout's column groups, in order
+
+
+def _layout(terms: list[Term], f: Deciders, sector: np.ndarray, q: np.ndarray, profile: np.ndarray,
+            n_profiles: int, n_sectors: int, n_regions: int,
+            extra: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The terms as firm columns times region rows, gathered: ``(x, at, rows)``.
+
+    ``rows`` (k, R) holds the region rows in :data:`TERM_COLUMNS` order (plain, then per profile;
+    the revenue column has one row per sector, a per-profile term one row per profile); terms on
+    the same column add their rows. Each firm has one *slot* per column group: ``x`` (n, slots) its
+    value of the column (q for revenue, 1 for ``one``) and ``at`` (n, slots) the row it multiplies
+    (its sector's, its profile's, or the group's one row). As a dense (n, k) matrix of firm columns
+    (:func:`_dense_columns`), slot s of firm i is entry ``[i, at[i, s]]`` and every other entry is
+    0, so ``dense @ rows`` is the value; the compiled kernel adds the slots' rows in slot order
+    without building it. ``extra``: one more slot (a firm column and its row), last."""
     n = f.n
+    by_group: dict[tuple[str, bool], list[Term]] = {}
+    for t in terms:
+        by_group.setdefault((t.column, t.per_profile), []).append(t)
     groups = []
-    for column in TERM_COLUMNS:
-        for per_profile in (False, True):
-            group = [t for t in terms if t.column == column and t.per_profile == per_profile]
-            if group:
-                width = by_sector.shape[1] if column == "revenue" else (n_profiles if per_profile else 1)
-                groups.append((column, per_profile, group, width))
+    for column, per_profile in sorted(by_group, key=_GROUP_ORDER.__getitem__):
+        width = n_sectors if column == "revenue" else (n_profiles if per_profile else 1)
+        groups.append((column, per_profile, by_group[column, per_profile], width))
+    n_slots = len(groups) + (extra is not None)
     k = sum(g[3] for g in groups) + (extra is not None)
-    cols = np.zeros((n, k))
+    x = np.empty((n, n_slots))
+    at = np.empty((n, n_slots), dtype=np.int64)
     rows = np.empty((k, n_regions))
-    at = 0
-    for column, per_profile, group, width in groups:
+    top = 0
+    for s, (column, per_profile, group, width) in enumerate(groups):
         y = group[0].rows
         for t in group[1:]:
             y = y + t.rows
-        rows[at:at + width] = y
+        rows[top:top + width] = y
         if column == "revenue":
-            cols[:, at:at + width] = by_sector
+            x[:, s] = q
+            at[:, s] = top + sector
         else:
-            x = 1.0 if column == "one" else getattr(f, column)
-            if per_profile:
-                cols[np.arange(n), at + profile] = x
-            else:
-                cols[:, at] = x
-        at += width
+            x[:, s] = 1.0 if column == "one" else getattr(f, column)
+            at[:, s] = top + profile if per_profile else top
+        top += width
     if extra is not None:
-        cols[:, at], rows[at] = extra
-    return cols, rows
+        x[:, -1], rows[top] = extra
+        at[:, -1] = top
+    return x, at, rows
+
+
+def _dense_columns(x: np.ndarray, at: np.ndarray, k: int) -> np.ndarray:
+    """The (n, k) firm columns of a gathered layout (see :func:`_layout`): x at ``at``, 0 elsewhere."""
+    cols = np.zeros((x.shape[0], k))
+    cols[np.arange(x.shape[0])[:, None], at] = x
+    return cols
 
 
 class _Batch:
@@ -247,19 +284,33 @@ class _Batch:
     The firm columns X are the :data:`~clustersim.instruments.base.TERM_COLUMNS` (revenue at
     A = 1 by sector, employment, capital, land, 1; a per-profile term's column is spread over
     one column per profile), then ``c``: the resale of the old site minus the fixed moving cost.
+    X is kept gathered (:func:`_layout`: per firm, each group's value and the row it multiplies),
+    never as the dense (n, k) matrix, which with G profiles has G mostly-zero columns.
     Cells where the firm stays are then overwritten with the value of staying, and cells an
     instrument refuses are infeasible.
     """
 
     def __init__(self, cs: ChoiceSet, f: Deciders):
+        from clustersim import kernel
+
         self.cs, self.f = cs, f
         a, n_r = cs.annuity, cs.n_regions
         n, n_s = f.n, cs.revenue_factor.shape[0]
-        sector = f.sector.astype(np.int64)
-        q = cs.revenue_per_capital[sector] * f.capital * f.productivity
-        self.scale = a * q
-        by_sector = np.zeros((n, n_s))
-        by_sector[np.arange(n), sector] = q
+        f64 = np.float64
+        sector = np.asarray(f.sector, dtype=np.int64)
+        self.land = np.ascontiguousarray(f.land, dtype=f64)
+        self.small = np.ascontiguousarray(f.small, dtype=bool)
+        capital = np.ascontiguousarray(f.capital, dtype=f64)
+        q, self.scale, const, self.distance_weight = (np.empty(n) for _ in range(4))
+        self.cur = np.empty(n, dtype=np.int64)
+        self.incumbent = np.empty(n, dtype=bool)
+        kernel.firm_setup(sector, capital, np.ascontiguousarray(f.productivity, dtype=f64),
+                          np.asarray(f.region, dtype=np.int64), self.land, self.small,
+                          np.ascontiguousarray(cs.revenue_per_capital, dtype=f64),
+                          np.ascontiguousarray(cs.is_origin, dtype=bool), np.ascontiguousarray(cs.price, dtype=f64),
+                          np.ascontiguousarray(cs.sf_price, dtype=f64), float(a), float(cs.old_site_recovery),
+                          float(cs.moving_cost_base), q, self.scale, self.cur, self.incumbent, const,
+                          self.distance_weight)
 
         instruments = cs.instruments
         keys = [k for ins in instruments if (k := ins.profile(f)) is not None]
@@ -276,23 +327,18 @@ class _Batch:
             rf = rf + (t.rows if t.per_profile else t.rows[None, :])
         if len(refunds) == 1:
             rf = refunds[0].rows if refunds[0].per_profile else refunds[0].rows[None, :]
-        self.tax_rows = cs.cit * (1.0 - rf / a)  # share of max(P, 0) lost to net tax, (G or 1, R)
+        self.tax_rows = np.ascontiguousarray(cs.cit * (1.0 - rf / a), dtype=f64)  # share of max(P, 0) lost to net tax
         refused = [r for ins in instruments if (r := ins.refused(offer)) is not None]
         self.refused = np.logical_or.reduce(refused) if refused else None
 
-        newborn = f.region < 0
-        cur = np.where(newborn, 0, f.region)
-        resale = cs.old_site_recovery * f.land * np.where(f.small & ~cs.is_origin[cur], cs.sf_price[cur],
-                                                          cs.price[cur])
-        const = np.where(newborn, 0.0, resale - cs.moving_cost_base * f.capital)
-        self.profit_cols, self.profit_rows = _layout([t for t in terms if t.kind == "taxable"], f, by_sector,
-                                                     self.profile, n_g, n_r)
-        self.linear_cols, self.linear_rows = _layout([t for t in terms if t.kind == "untaxed"], f, by_sector,
-                                                     self.profile, n_g, n_r, extra=(const, 1.0))
-        self.cur, self.incumbent = cur, ~newborn
+        self.profit_x, self.profit_at, self.profit_rows = _layout(
+            [t for t in terms if t.kind == "taxable"], f, sector, q, self.profile, n_g, n_s, n_r)
+        self.linear_x, self.linear_at, self.linear_rows = _layout(
+            [t for t in terms if t.kind == "untaxed"], f, sector, q, self.profile, n_g, n_s, n_r, extra=(const, 1.0))
         self.distance = cs.moving_cost_per_km * cs.distance
-        self.distance_weight = np.where(newborn, 0.0, f.capital)
-        self.free = np.vstack([cs.free_land, np.where(cs.is_origin, cs.free_land, cs.free_sf_land)])  # [small]
+        self.free = np.empty((2, n_r))  # by pool: [small]
+        self.free[0] = cs.free_land
+        self.free[1] = np.where(cs.is_origin, cs.free_land, cs.free_sf_land)
         self.stay = self._stay_values(q, sector, offer)
 
     def _stay_values(self, q: np.ndarray, sector: np.ndarray, offer: Offer) -> np.ndarray:
@@ -330,12 +376,10 @@ class _Batch:
             raise ValueError(f"the compiled kernel takes at most {kernel.MAX_REGIONS} regions, not {n_r}")
         f64 = np.float64
         refused = self.refused if self.refused is not None else np.zeros((0, n_r), dtype=bool)
-        args = (self.profit_cols, self.profit_rows, self.linear_cols, self.linear_rows,
-                np.ascontiguousarray(self.tax_rows, dtype=f64), self.profile.astype(np.int64, copy=False),
-                self.cur.astype(np.int64, copy=False), self.incumbent, self.distance, self.distance_weight,
-                self.free, np.ascontiguousarray(f.land, dtype=f64), np.ascontiguousarray(f.small, dtype=bool),
-                np.ascontiguousarray(refused, dtype=bool), self.stay, self.scale, float(rule.theta),
-                rule.utility == "log")
+        args = (self.profit_x, self.profit_at, self.profit_rows, self.linear_x, self.linear_at, self.linear_rows,
+                self.tax_rows, self.profile, self.cur, self.incumbent, self.distance, self.distance_weight,
+                self.free, self.land, self.small, np.ascontiguousarray(refused, dtype=bool), self.stay, self.scale,
+                float(rule.theta), rule.utility == "log")
         uniforms = np.ascontiguousarray(uniforms, dtype=f64)
         one_hot = rule.theta == 0
         pick = np.empty(f.n, dtype=np.int64)
@@ -347,18 +391,19 @@ class _Batch:
             m = min(step, f.n - lo)
             ub, bb, ab = u[:m], best[:m], arg[:m]
             kernel.utilities(*args, lo, ub, bb, ab)
-            ok = np.isfinite(bb)
             if not one_hot:  # numpy's exp of u - max, as choice_probabilities takes it
                 np.exp(ub, out=ub)
-            kernel.draws(ub, ok, ab, one_hot, uniforms, lo, pick)
+            kernel.draws(ub, bb, ab, one_hot, uniforms, lo, pick)
         return pick
 
     def values(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
         """``(V, feasible)`` for firms ``lo:hi`` of the batch."""
         f = self.f
         rows = slice(lo, hi)
-        profit = self.profit_cols[rows] @ self.profit_rows  # a_H Pi (+ taxable terms)
-        value = self.linear_cols[rows] @ self.linear_rows
+        profit_cols = _dense_columns(self.profit_x[rows], self.profit_at[rows], self.profit_rows.shape[0])
+        linear_cols = _dense_columns(self.linear_x[rows], self.linear_at[rows], self.linear_rows.shape[0])
+        profit = profit_cols @ self.profit_rows  # a_H Pi (+ taxable terms)
+        value = linear_cols @ self.linear_rows
         value += profit
         taxed = np.maximum(profit, 0.0, out=profit)
         profile = self.profile[rows]

@@ -209,12 +209,6 @@ def _add_tipping(sub: argparse._SubParsersAction) -> None:
     add_tipping(sub)
 
 
-def _add_hysteresis(sub: argparse._SubParsersAction) -> None:
-    from clustersim.thresholds.commands import add_hysteresis
-
-    add_hysteresis(sub)
-
-
 def _add_ui(sub: argparse._SubParsersAction) -> None:
     from clustersim.ui.launch import add_ui
 
@@ -241,7 +235,7 @@ def _add_cheapest(sub: argparse._SubParsersAction) -> None:
 
 #: every subcommand's parser builder, in the order ``--help`` lists them
 SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
-    _add_run, _add_sweep, _add_report, _add_demo, _add_tipping, _add_hysteresis, _add_ui, _add_calibrate,
+    _add_run, _add_sweep, _add_report, _add_demo, _add_tipping, _add_ui, _add_calibrate,
     _add_brief, _add_cheapest,
 ]
 

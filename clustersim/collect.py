@@ -37,11 +37,33 @@ class RegionCollector(mesa.DataCollector):
         self._fields = {name: c for c, name in enumerate(fields)}
         self._agents = agents
         self._steps: list = []
-        self._blocks: list[np.ndarray] = []
+        self._data = np.empty((0, 0, len(self._fields)))  # steps x regions x fields, grown by doubling
         self._extra: list[dict[type, list[tuple]]] = []  # per step: values of reporters not in fields
+        self._extra_cache: dict[type, tuple[tuple[str, ...], list[str]]] = {}
+
+    @property
+    def _blocks(self) -> np.ndarray:
+        """The collected region values, steps x regions x fields."""
+        return self._data[: len(self._steps)]
 
     def _extra_names(self, kind: type) -> list[str]:
-        return [n for n in list(self.agenttype_reporters[kind])[2:] if n not in self._fields]
+        names = tuple(self.agenttype_reporters[kind])
+        cached = self._extra_cache.get(kind)
+        if cached is None or cached[0] != names:
+            cached = self._extra_cache[kind] = (names, [n for n in names[2:] if n not in self._fields])
+        return cached[1]
+
+    def _store(self, values: np.ndarray) -> None:
+        k = len(self._steps)
+        if k >= self._data.shape[0] or values.shape[0] != self._data.shape[1]:
+            grown = np.empty((max(16, 2 * k), *values.shape))
+            if values.shape[0] == self._data.shape[1]:
+                grown[:k] = self._data[:k]
+            elif k:
+                raise ValueError(f"region values of shape {values.shape}; earlier steps had "
+                                 f"{self._data.shape[1:]}")
+            self._data = grown
+        self._data[k] = values
 
     def collect(self, model: mesa.Model) -> None:
         if hasattr(self, "_collection_steps"):
@@ -51,8 +73,8 @@ class RegionCollector(mesa.DataCollector):
             self.model_vars[var].append(value if isinstance(value, _IMMUTABLE) else deepcopy(value))
         if self.agent_reporters:
             self._agent_records[model.time] = list(self._record_agents(model))
+        self._store(np.asarray(self._values(model), dtype=np.float64))
         self._steps.append(model.time)
-        self._blocks.append(np.array(self._values(model), dtype=np.float64))
         extra = {}
         for kind, agents in self._agents.items():
             names = self._extra_names(kind)
@@ -67,10 +89,10 @@ class RegionCollector(mesa.DataCollector):
         names = list(self.agenttype_reporters[agent_type])
         agents = self._agents[agent_type]
         idx = np.array([a.index for a in agents], dtype=np.int64)
-        n, k = idx.size, len(self._blocks)
+        n, k = idx.size, len(self._steps)
         if k == 0 or n == 0:
             return pd.DataFrame(columns=["Step", "AgentID", *names]).set_index(["Step", "AgentID"])
-        values = np.stack(self._blocks)[:, idx, :].reshape(k * n, -1)
+        values = self._blocks[:, idx, :].reshape(k * n, -1)
         index = pd.MultiIndex.from_arrays([np.repeat(np.array(self._steps), n),
                                            np.tile(np.array([a.unique_id for a in agents]), k)],
                                           names=["Step", "AgentID"])

@@ -108,12 +108,12 @@ class FirmTable:
         """Reserve ``n`` new rows (reset to defaults, marked alive) and return their indices."""
         if self.size + n > self.capacity:
             self._grow(self.size + n)
-        rows = np.arange(self.size, self.size + n)
+        new = slice(self.size, self.size + n)
         for name, c in self.columns.items():
-            getattr(self, name)[rows] = c.fill
-        self.alive[rows] = True
+            getattr(self, name)[new] = c.fill
+        self.alive[new] = True
         self.size += n
-        return rows
+        return np.arange(new.start, new.stop)
 
     def live(self) -> np.ndarray:
         """Indices of live firms, ascending."""

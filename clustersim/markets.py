@@ -11,7 +11,10 @@ and labour pools that grow by migration toward jobs.
 
 from __future__ import annotations
 
+import numba
 import numpy as np
+
+import clustersim.kernel  # noqa: F401  (sets numba's cache folder where the package's is read-only)
 
 EMPLOYMENT_TARGET = 0.8  # employment / labour pool that migration aims for
 
@@ -26,6 +29,33 @@ def land_price(base_price: np.ndarray, used: np.ndarray, supply: np.ndarray, con
 def wage(base_wage: np.ndarray, employment: np.ndarray, labour_pool: np.ndarray, pressure: float) -> np.ndarray:
     """Local wage, wan per worker-year."""
     return base_wage * (1.0 + pressure * employment / labour_pool)
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _prices(base_price, land_used, land_supply, sf_used, sf_supply, is_county, congestion,
+            base_wage, employment, labour_pool, pressure, land_out, sf_out, wage_out):
+    for j in range(base_price.size):
+        use = land_used[j] / land_supply[j] if land_supply[j] > 0 else 0.0
+        land_out[j] = base_price[j] * (1.0 + congestion * (use * use))
+        if is_county[j]:
+            use = sf_used[j] / sf_supply[j] if sf_supply[j] > 0 else 0.0
+            sf_out[j] = base_price[j] * (1.0 + congestion * (use * use))
+        else:
+            sf_out[j] = land_out[j]
+        wage_out[j] = base_wage[j] * (1.0 + pressure * employment[j] / labour_pool[j])
+
+
+def prices(base_price: np.ndarray, land_used: np.ndarray, land_supply: np.ndarray, sf_used: np.ndarray,
+           sf_supply: np.ndarray, is_county: np.ndarray, congestion: float, base_wage: np.ndarray,
+           employment: np.ndarray, labour_pool: np.ndarray, pressure: float) -> tuple[np.ndarray, ...]:
+    """``(land_price, sf_price, wage)`` of every region in one compiled pass: :func:`land_price`
+    of the main pool and of the standard-factory zone (counties; an origin's is its main price)
+    and :func:`wage`, the same arithmetic in the same order (so the same bits)."""
+    n = base_price.size
+    land, sf, wage_ = np.empty(n), np.empty(n), np.empty(n)
+    _prices(base_price, land_used, land_supply, sf_used, sf_supply, is_county, float(congestion),
+            base_wage, employment, labour_pool, float(pressure), land, sf, wage_)
+    return land, sf, wage_
 
 
 def service_level(spending: np.ndarray, cost: float) -> np.ndarray:

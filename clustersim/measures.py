@@ -31,9 +31,11 @@ def focal_share(model: ClusterModel) -> float:
     return float(own[model.focal] / total) if total > 0 else 0.0
 
 
-def year_measures(model: ClusterModel, rows: np.ndarray) -> dict[str, float]:
-    """The measures of the model's current year; ``rows`` are the placed firms."""
-    t, r, focal = model.firms, model.regions, model.focal
+def year_measures(model: ClusterModel, eg_sums: tuple[np.ndarray, np.ndarray, np.ndarray]) -> dict[str, float]:
+    """The measures of the model's current year; ``eg_sums`` are the Ellison–Glaeser sums of the
+    placed firms (employment, plant Herfindahl and regional shares by sector:
+    :func:`clustersim.tally.sector_tally`)."""
+    r, focal = model.regions, model.focal
     county = r.is_county
     emp_c = r.employment[county]
     firms_c = r.firms[county]
@@ -62,17 +64,16 @@ def year_measures(model: ClusterModel, rows: np.ndarray) -> dict[str, float]:
         "focal_incentives": float(r.flows["incentives"][focal]),
         "focal_firm_revenue": float(own_revenue),
         "focal_balance": float(r.balance[focal]),
-        "hhi": metrics.hhi(emp_c),  # 0 while no firm is in a county
-        # the Gini of an empty industry is undefined (nan); before the first arrival report 0
-        "gini": metrics.locational_gini(emp_c) if emp_c.sum() > 0 else 0.0,
-        "largest_share": metrics.largest_share(emp_c)[1],
+        # HHI 0 while no firm is in a county; the Gini of an empty industry is undefined (nan):
+        # before the first arrival it is reported as 0
+        **dict(zip(("hhi", "gini", "largest_share"), metrics.county_concentration(emp_c), strict=True)),
         "clusters": float(metrics.clusters(model.firms_by_sector[:, county], min_share=CLUSTER_MIN_SHARE,
                                            min_size=CLUSTER_MIN_SIZE)),
     }
     n_s = len(model.sector_names)
-    if rows.size:
-        share = r.employment / r.employment.sum()
-        eg = metrics.ellison_glaeser_by_sector(t.employment[rows], t.region[rows], t.sector[rows], r.n, n_s, share)
+    if model.firms_by_sector.sum() > 0:  # some firm is placed
+        total, h, s = eg_sums
+        eg = metrics.ellison_glaeser_from_sums(total, h, s.reshape(n_s, r.n), r.employment / r.employment.sum())
     else:
         eg = np.full(n_s, np.nan)
     for name, g in zip(model.sector_names, eg, strict=True):

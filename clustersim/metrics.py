@@ -26,8 +26,10 @@ __all__ = [
     "FiscalReturn",
     "TakeOff",
     "clusters",
+    "county_concentration",
     "ellison_glaeser",
     "ellison_glaeser_by_sector",
+    "ellison_glaeser_from_sums",
     "fiscal_return",
     "hhi",
     "largest_share",
@@ -131,6 +133,10 @@ def hhi(shares_or_amounts: ArrayLike, axis: int = -1) -> float | NDArray[np.floa
     arr = _float_array("shares_or_amounts", shares_or_amounts)
     if arr.ndim == 0:
         raise ValueError("shares_or_amounts must be at least one-dimensional")
+    return _hhi(arr, axis)
+
+
+def _hhi(arr: NDArray[np.float64], axis: int = -1) -> float | NDArray[np.float64]:
     total = arr.sum(axis=axis, keepdims=True)
     shares = np.divide(arr, total, out=np.zeros_like(arr), where=total > 0)
     out = np.sum(shares * shares, axis=axis)
@@ -194,7 +200,16 @@ def _eg_gamma(emp: NDArray[np.float64], region: NDArray[np.intp], sector: NDArra
     z = np.divide(emp, total[sector], out=np.zeros_like(emp), where=total[sector] > 0)
     h = np.bincount(sector, weights=z * z, minlength=n_sectors)
     s = np.bincount(sector * n_regions + region, weights=z, minlength=n_sectors * n_regions)
-    g = np.sum((s.reshape(n_sectors, n_regions) - x) ** 2, axis=1)
+    return ellison_glaeser_from_sums(total, h, s.reshape(n_sectors, n_regions), x)
+
+
+def ellison_glaeser_from_sums(total: NDArray[np.float64], h: NDArray[np.float64], s: NDArray[np.float64],
+                              x: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Ellison-Glaeser gamma of every sector from its sums (see :func:`ellison_glaeser`): each
+    sector's employment ``total``, plant Herfindahl ``h``, regional shares ``s`` (sectors x
+    regions) and the aggregate shares ``x``; nan where undefined. No validation: the sums of
+    valid plants (e.g. :func:`clustersim.tally.sector_tally`)."""
+    g = np.sum((s - x) ** 2, axis=1)
     one_minus_x2 = 1.0 - float(np.sum(x * x))
     # H == 1 exactly when a single plant holds everything; use a relative tolerance so that
     # float round-off in sum(z**2) cannot turn "undefined" into a huge finite number.
@@ -299,6 +314,10 @@ def locational_gini(
         return math.nan
     if ref.sum() <= 0:
         raise ValueError("reference must have a positive sum")
+    return _gini(arr, ref)
+
+
+def _gini(arr: NDArray[np.float64], ref: NDArray[np.float64]) -> float:
     total = arr.sum()
     if total <= 0:
         return math.nan
@@ -329,11 +348,27 @@ def largest_share(amounts: ArrayLike) -> tuple[int, float]:
     arr = _float_1d("amounts", amounts)
     if arr.size == 0:
         raise ValueError("amounts must have at least one region")
+    return _largest_share(arr)
+
+
+def _largest_share(arr: NDArray[np.float64]) -> tuple[int, float]:
     total = float(arr.sum())
     if total <= 0:
         return -1, 0.0
     idx = int(np.argmax(arr))
     return idx, float(arr[idx] / total)
+
+
+def county_concentration(amounts: ArrayLike) -> tuple[float, float, float]:
+    """``(hhi, gini, largest share)`` of amounts per region (1-D, at least one region), as
+    :func:`hhi`, :func:`locational_gini` (uniform reference; 0.0 instead of nan for an empty
+    economy) and :func:`largest_share` give them, the input checked once (the model's yearly
+    measures)."""
+    arr = _float_1d("amounts", amounts)
+    if arr.size == 0:
+        raise ValueError("amounts must have at least one region")
+    gini = _gini(arr, np.ones(arr.size)) if arr.sum() > 0 else 0.0
+    return _hhi(arr), gini, _largest_share(arr)[1]
 
 
 def clusters(amounts_by_sector_region: ArrayLike, min_share: float = 0.2, min_size: float = 10.0) -> int:

@@ -24,7 +24,7 @@ import pandas as pd
 from clustersim import growth, markets, measures, metrics, plugins, traits
 from clustersim.accounts import FirmAccounts, firm_accounts, ledger_columns, pretax_shares, region_accounts
 from clustersim.agents import REGION_FIELDS, Coast, County, FirmViews
-from clustersim.agglomeration import log_multiplier, natural_advantage, sector_region_totals, supplier_access
+from clustersim.agglomeration import log_multiplier, natural_advantage, supplier_access
 from clustersim.choice import ChoiceSet, Deciders, choose
 from clustersim.collect import RegionCollector
 from clustersim.configs import model_configuration
@@ -32,12 +32,12 @@ from clustersim.decision import DecisionRule
 from clustersim.firms import PUBLIC_COLUMNS, FirmTable
 from clustersim.geography import build_layout
 from clustersim.instruments import Arrival, Birth, bind_instruments, incentives_end, ledger_flows
-from clustersim.moves import who_moves
+from clustersim.moves import lock_in, settle, who_moves
 from clustersim.packages import PackageBook
 from clustersim.params import Scenario
 from clustersim.regions import RegionState
 from clustersim.rules import CountyYear, county_rules
-from clustersim.tally import tally
+from clustersim.tally import sector_tally, tally
 
 REFERENCE_FIRMS = 100  # SA is measured in units of the output of this many median firms
 
@@ -94,7 +94,8 @@ class ClusterModel(mesa.Model):
         self.exited = 0
         self.not_entered = 0
         self.births = self.entries = self.exits = self.moves = self.unplaced = 0
-        self.last_moves = np.zeros((0, 3), dtype=np.int64)  # rows: origin, destination, firms
+        self._moves_log: list[np.ndarray] = []  # this year's moves, per batch: origin * R + destination
+        self._last_moves: np.ndarray | None = None
         self._place_initial_firms()
         self._refresh()
         self._check_initial_land()
@@ -189,16 +190,17 @@ class ClusterModel(mesa.Model):
             sector = self.rng.choice(len(self.sector_names), size=n, p=self.birth_share)
         cap = fcfg.capital_median * np.exp(fcfg.capital_sigma * self.rng.standard_normal(n))
         sig = fcfg.productivity_sigma
-        t.sector[rows] = sector
-        t.capital[rows] = cap
-        t.land[rows] = cap / self.intensity[sector]
-        t.employment[rows] = cap / self.capital_per_worker[sector]
-        t.productivity[rows] = np.exp(sig * self.rng.standard_normal(n) - 0.5 * sig * sig)
+        at = slice(t.size - n, t.size)  # the new rows (contiguous)
+        t.sector[at] = sector
+        t.capital[at] = cap
+        t.land[at] = cap / self.intensity[sector]
+        t.employment[at] = cap / self.capital_per_worker[sector]
+        t.productivity[at] = np.exp(sig * self.rng.standard_normal(n) - 0.5 * sig * sig)
         if traits.any_on(fcfg.traits):
             traits.draw(fcfg.traits, t, rows, self.rng)
-        t.small[rows] = (cap < fcfg.small_firm_investment) | (t.land[rows] < fcfg.small_firm_land)
-        t.region[rows] = -1
-        t.born[rows] = self.year
+        t.small[at] = (cap < fcfg.small_firm_investment) | (t.land[at] < fcfg.small_firm_land)
+        t.region[at] = -1
+        t.born[at] = self.year
         for ins in self.instruments:
             ins.born(Birth(t, rows, self.year, self.rng, self.config))
         self._firm_views.grow(t.size)
@@ -262,24 +264,29 @@ class ClusterModel(mesa.Model):
         n = t.size
         return np.flatnonzero(t.alive[:n] & (t.region[:n] >= 0))
 
-    def _refresh(self) -> None:
-        """Recompute every aggregate that depends on where firms are."""
+    def _refresh(self, recount: bool = True, margins: bool = True) -> None:
+        """Recompute every aggregate that depends on where firms are. ``recount=False``: the
+        firms have not changed since the last refresh (only region state has), so their counts
+        stand; ``margins=False``: fee rates and governance have not changed since the last
+        refresh (only county rules change them), so the pre-tax margins stand."""
         r, cfg = self.regions, self.config
-        r.land_used, r.sf_used, r.employment, r.firms, self.output, self.localisation = tally(
-            self.firms, r.is_county, self.revenue_per_capital, len(self.sector_names),
-            cfg.agglomeration.measure == "firms")
-        self.access = supplier_access(self.output, self.io, self.decay, self.reference_output)
-        eta = cfg.markets.land_congestion
-        r.land_price = markets.land_price(r.base_price, r.land_used, r.land_supply, eta)
-        r.sf_price = np.where(r.is_county, markets.land_price(r.base_price, r.sf_used, r.sf_supply, eta),
-                              r.land_price)
-        r.wage = markets.wage(r.base_wage, r.employment, r.labour_pool, cfg.markets.wage_pressure)
+        is_county = r.is_county
+        if recount:
+            r.land_used, r.sf_used, r.employment, r.firms, self.output, self.localisation = tally(
+                self.firms, is_county, self.revenue_per_capital, len(self.sector_names),
+                cfg.agglomeration.measure == "firms")
+            self.access = supplier_access(self.output, self.io, self.decay, self.reference_output)
+        m = cfg.markets
+        r.land_price, r.sf_price, r.wage = markets.prices(
+            r.base_price, r.land_used, r.land_supply, r.sf_used, r.sf_supply, is_county, m.land_congestion,
+            r.base_wage, r.employment, r.labour_pool, m.wage_pressure)
         log_agglomeration = log_multiplier(self.localisation, self.access, r.infrastructure,
                                            cfg.agglomeration, self.advantage)
         self.revenue_factor = np.exp(log_agglomeration) * self.market_factor[None, :]
-        kept, vat = pretax_shares(self.material[:, None], r.fee_rate[None, :], r.governance[None, :],
-                                  cfg.choice.governance_friction, cfg.taxes.value_added)
-        self.margin = kept - vat
+        if margins:
+            kept, vat = pretax_shares(self.material[:, None], r.fee_rate[None, :], r.governance[None, :],
+                                      cfg.choice.governance_friction, cfg.taxes.value_added)
+            self.margin = kept - vat
 
     def choice_set(self) -> ChoiceSet:
         """What reviewing firms see this mini-batch (see :mod:`clustersim.choice`)."""
@@ -307,34 +314,39 @@ class ClusterModel(mesa.Model):
         r.arrivals = np.zeros(r.n)
         r.departures = np.zeros(r.n)
         self._ledger = {f.name: np.zeros(r.n) for f in self.flows}  # what arrivals book this year
-        self._moves_log: list[np.ndarray] = []
+        self._moves_log = []
+        self._last_moves = None
         self._coastal_drivers()
         newborn = self._births()
         self._refresh()
-        self._choose_locations(newborn)
-        self._refresh()
+        if self._choose_locations(newborn):
+            self._refresh(margins=False)
         acc = self._produce()
         self._exit(acc)
-        self._grow(acc)
-        self._refresh()  # county policy (migration, fee dependence) sees the year after exits
+        if self._grow(acc) or self.exits:
+            self._refresh(margins=False)  # county policy (migration, fee dependence) sees the year after exits
         self._county_policy()
         self._maybe_compact()
-        self._refresh()
+        self._refresh(recount=False)  # county rules change regions, not firms
         self._collect()
         if self.year >= self.config.years:
             self.running = False
 
     def _coastal_drivers(self) -> None:
         r, m = self.regions, self.config.markets
-        r.base_wage = np.where(r.is_origin, r.base_wage * (1.0 + m.coastal_wage_growth), r.base_wage)
-        r.base_price = np.where(r.is_origin, r.base_price * (1.0 + m.coastal_land_growth), r.base_price)
+        # growth at the full rates in year 1, halving every half-life: the coast's premium converges
+        fade = 0.5 ** ((self.year - 1) / m.coastal_growth_half_life)  # 1 for every year when h_g = inf
+        r.base_wage = np.where(r.is_origin, r.base_wage * (1.0 + fade * m.coastal_wage_growth), r.base_wage)
+        r.base_price = np.where(r.is_origin, r.base_price * (1.0 + fade * m.coastal_land_growth), r.base_price)
 
     def _births(self) -> np.ndarray:
         n = int(self.rng.poisson(self.config.firms.births_per_year))
         self.births = n
         return self._new_firms(n) if n else np.zeros(0, dtype=np.int64)
 
-    def _choose_locations(self, newborn_rows: np.ndarray) -> None:
+    def _choose_locations(self, newborn_rows: np.ndarray) -> bool:
+        """This year's location choices, in mini-batches; True if firms moved (or entered) after
+        the last refresh of aggregates."""
         cfg = self.config.firms
         incumbents = self._placed()
         review = self.rng.random(incumbents.size) < cfg.review_rate
@@ -346,55 +358,61 @@ class ClusterModel(mesa.Model):
         is_new[newborn_rows] = True
         rows = rows[self.rng.permutation(rows.size)]
         n_batches = max(1, min(cfg.batches, rows.size))
+        moved = False
         for k, batch in enumerate(np.array_split(rows, n_batches)):
             if batch.size == 0:
                 continue
             cs = self.choice_set()
             f = Deciders.from_table(self.firms, batch, is_new[batch])
             pick = choose(cs, f, self.rng.random(batch.size))
-            self._move(batch, f, pick, cs)
-            if k + 1 < n_batches:  # step() refreshes after the last batch
-                self._refresh()
+            moved = self._move(batch, f, pick, cs)
+            if moved and k + 1 < n_batches:  # step() refreshes after the last batch
+                self._refresh(margins=False)
+                moved = False
         unplaced = newborn_rows[self.firms.region[newborn_rows] < 0]
         self.firms.alive[unplaced] = False
         self.not_entered += unplaced.size
         self.unplaced = unplaced.size
-        self.last_moves = (np.concatenate(self._moves_log) if self._moves_log
-                           else np.zeros((0, 3), dtype=np.int64))
+        return moved
 
-    def _move(self, rows: np.ndarray, f: Deciders, pick: np.ndarray, cs: ChoiceSet) -> None:
+    @property
+    def last_moves(self) -> np.ndarray:
+        """Last year's relocations (entries not counted), one row per origin and destination
+        pair of each mini-batch: origin, destination, firms (int64, batch by batch, pairs
+        ascending within a batch). Built when first read."""
+        if self._last_moves is None:
+            n_r = self.regions.n
+            parts = []
+            for pairs in self._moves_log:
+                u, c = np.unique(pairs, return_counts=True)
+                parts.append(np.column_stack([u // n_r, u % n_r, c]))
+            self._last_moves = np.concatenate(parts) if parts else np.zeros((0, 3), dtype=np.int64)
+        return self._last_moves
+
+    def _move(self, rows: np.ndarray, f: Deciders, pick: np.ndarray, cs: ChoiceSet) -> bool:
         """Carry out the chosen moves that fit (:func:`clustersim.moves.who_moves`): the firms
-        lock in the destination's package, and every instrument books the arrival."""
+        lock in the destination's package, and every instrument books the arrival. False if no
+        firm moved (nothing changed)."""
         t, r = self.firms, self.regions
         idx, dest, sf_pool = who_moves(f, pick, cs, r.is_county)
         if idx.size == 0:
-            return
+            return False
         moved = rows[idx]
         old = f.region[idx]
-        new = old < 0
-        depth = cs.depth_offered[dest]
-        granted = depth > 0
-        t.package[moved] = np.where(granted, cs.package[dest], -1)
-        t.package_depth[moved] = np.where(granted, depth, 0.0)
-        price = np.where(sf_pool, cs.sf_price[dest], cs.price[dest])  # land is bought at the market price
+        price = lock_in(t, moved, dest, sf_pool, cs)  # land is bought at the market price
         arrival = Arrival(t, moved, dest, old, price, cs, r.n)
         for ins in self.instruments:
             for name, amount in ins.arrive(arrival).items():
                 self._ledger[name] += amount
-        n_r = r.n
-        r.arrivals += np.bincount(dest, minlength=n_r)
-        r.departures += np.bincount(old[~new], minlength=n_r)
-        t.years[moved] = 0
-        t.moves[moved] += ~new
-        t.region[moved] = dest
-        self.moves += int((~new).sum())
-        self.entries += int(new.sum())
-        if new.any():
-            self._admit(moved[new])
-        if (~new).any():
-            pairs = old[~new] * n_r + dest[~new]
-            u, c = np.unique(pairs, return_counts=True)
-            self._moves_log.append(np.column_stack([u // n_r, u % n_r, c]))
+        entries = settle(t, moved, dest, old, r.arrivals, r.departures)
+        self.moves += moved.size - entries
+        self.entries += entries
+        if entries:
+            self._admit(moved[old < 0])
+        if entries < moved.size:
+            relocated = old >= 0
+            self._moves_log.append(old[relocated] * r.n + dest[relocated])
+        return True
 
     def _produce(self) -> FirmAccounts:
         t, r, cfg = self.firms, self.regions, self.config
@@ -426,11 +444,15 @@ class ClusterModel(mesa.Model):
         self.exits = out.size
         self.exited += out.size
 
-    def _grow(self, acc: FirmAccounts) -> None:
-        """Firm growth where land allows (:mod:`clustersim.growth`; only with ``firms.traits.growth_mean``)."""
-        if self.config.firms.traits.growth_mean is not None:
-            self._refresh()  # the free land after exits
-            growth.grow(self, acc)
+    def _grow(self, acc: FirmAccounts) -> bool:
+        """Firm growth where land allows (:mod:`clustersim.growth`; only with ``firms.traits.growth_mean``).
+        True if growth is on (firms may have changed size)."""
+        if self.config.firms.traits.growth_mean is None:
+            return False
+        if self.exits:
+            self._refresh(margins=False)  # the free land after exits
+        growth.grow(self, acc)
+        return True
 
     def _county_policy(self) -> None:
         """The county rules, in their declared order (:mod:`clustersim.rules`)."""
@@ -450,12 +472,9 @@ class ClusterModel(mesa.Model):
         """Model-level measures of the current year (:func:`clustersim.measures.year_measures`).
         Also sets ``firms_by_sector`` and ``employment_by_sector`` (sectors x regions, as
         collected this year), which the region reporters read."""
-        t, r = self.firms, self.regions
-        rows = self._placed()
-        n_s = len(self.sector_names)
-        self.firms_by_sector = sector_region_totals(t.sector[rows], t.region[rows], None, n_s, r.n)
-        self.employment_by_sector = sector_region_totals(t.sector[rows], t.region[rows], t.employment[rows], n_s, r.n)
-        return measures.year_measures(self, rows)
+        self.firms_by_sector, self.employment_by_sector, *eg_sums = sector_tally(
+            self.firms, self.regions.n, len(self.sector_names))
+        return measures.year_measures(self, tuple(eg_sums))
 
     def _sector_reporters(self) -> dict:
         """Region reporters ``firms_<sector>`` and ``employment_<sector>`` (docs/reference_design.md §7)."""
@@ -473,7 +492,11 @@ class ClusterModel(mesa.Model):
         years, shares = list(history.get("year", [])[-n:]), list(history.get("focal_share", [])[-n:])
         if not years or years[-1] != self._report["year"]:  # this year not collected yet (Mesa's first check)
             years, shares = [*years, self._report["year"]][-n:], [*shares, self._report["focal_share"]][-n:]
-        return metrics.take_off(years, shares, self.incentives_end_year(), rule.threshold, n)
+        key = (years, shares, self.incentives_end_year(), rule.threshold, n)
+        cached = self.__dict__.get("_take_off_cache")
+        if cached is None or cached[0] != key:  # the two take-off reporters of one year ask alike
+            cached = self._take_off_cache = (key, metrics.take_off(years, shares, *key[2:]))
+        return cached[1]
 
     def _region_fields(self) -> tuple[str, ...]:
         """The names of the columns of :meth:`_region_values`."""
@@ -484,11 +507,11 @@ class ClusterModel(mesa.Model):
         """The float fields of the region reporters for every region (regions x fields): the
         region state, the fiscal flows, then firms and employment of each sector."""
         r = self.regions
-        cols = [np.asarray(getattr(r, f), dtype=np.float64) for f in REGION_FIELDS]
+        cols = [getattr(r, f) for f in REGION_FIELDS]
         cols += [r.flows[f] for f in self._flow_fields]
         for k in range(len(self.sector_names)):
             cols += [self.firms_by_sector[k], self.employment_by_sector[k]]
-        return np.column_stack(cols)
+        return np.array(cols, dtype=np.float64).T
 
     def _collect(self) -> None:
         self._report = self._measure()

@@ -5,19 +5,142 @@ batch's random order) while their land fits the free land of the destination's p
 standard-factory zone for small firms in counties, the main pool otherwise). What an arrival
 books (land sales and awards, rebate classes, tax-sharing bases, ...) is the instruments'
 business (:meth:`clustersim.instruments.base.Instrument.arrive`).
+
+:func:`who_moves` runs as one compiled pass (numba, cached on disk like :mod:`clustersim.kernel`);
+it takes the same floating-point steps as the numpy formulation kept in
+:func:`who_moves_numpy` (a running sum of land in the order of (destination, pool), a group's
+use as that sum minus the sum before the group), so both admit the same firms, bit for bit.
 """
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
+import clustersim.kernel  # noqa: F401  (sets numba's cache folder where the package's is read-only)
 from clustersim.choice import ChoiceSet, Deciders
+
+
+@numba.njit(cache=True, nogil=True)
+def _who_moves(pick, region, small, land, is_county, free_land, free_sf_land):
+    n = pick.size
+    n_keys = 2 * is_county.size
+    m = 0
+    for i in range(n):
+        if pick[i] >= 0 and pick[i] != region[i]:
+            m += 1
+    idx = np.empty(m, np.int64)
+    key = np.empty(m, np.int64)
+    counts = np.zeros(n_keys + 1, np.int64)
+    k = 0
+    for i in range(n):
+        j = pick[i]
+        if j >= 0 and j != region[i]:
+            idx[k] = i
+            c = 2 * j + (1 if small[i] and is_county[j] else 0)
+            key[k] = c
+            counts[c + 1] += 1
+            k += 1
+    for c in range(n_keys):  # counting sort by key, stable (np.argsort(kind="stable"))
+        counts[c + 1] += counts[c]
+    order = np.empty(m, np.int64)
+    for k in range(m):
+        c = key[k]
+        order[counts[c]] = k
+        counts[c] += 1
+    fits = np.zeros(m, np.bool_)
+    cum = 0.0
+    start_cum = 0.0
+    prev = -1
+    for p in range(m):
+        k = order[p]
+        c = key[k]
+        lk = land[idx[k]]
+        cum += lk
+        start = cum - lk if c != prev else 0.0
+        start_cum = start if p == 0 else max(start_cum, start)  # np.maximum.accumulate
+        prev = c
+        j = c // 2
+        free = free_sf_land[j] if c % 2 else free_land[j]
+        fits[k] = (cum - start_cum) <= free + 1e-9
+    n_fit = 0
+    for k in range(m):
+        n_fit += fits[k]
+    out_idx = np.empty(n_fit, np.int64)
+    out_dest = np.empty(n_fit, np.int64)
+    out_sf = np.empty(n_fit, np.bool_)
+    q = 0
+    for k in range(m):
+        if fits[k]:
+            out_idx[q] = idx[k]
+            out_dest[q] = key[k] // 2
+            out_sf[q] = key[k] % 2 == 1
+            q += 1
+    return out_idx, out_dest, out_sf
 
 
 def who_moves(f: Deciders, pick: np.ndarray, cs: ChoiceSet, is_county: np.ndarray
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(idx, dest, sf_pool)``: positions in ``f`` of the firms whose chosen move fits, their
     destination and whether they take land from the standard-factory pool."""
+    return _who_moves(np.asarray(pick, dtype=np.int64), np.asarray(f.region, dtype=np.int64),
+                      np.asarray(f.small, dtype=np.bool_), np.asarray(f.land, dtype=np.float64),
+                      np.asarray(is_county, dtype=np.bool_), np.asarray(cs.free_land, dtype=np.float64),
+                      np.asarray(cs.free_sf_land, dtype=np.float64))
+
+
+@numba.njit(cache=True, nogil=True)
+def _lock_in(moved, dest, sf_pool, depth_offered, package, price, sf_price, t_package, t_depth):
+    market = np.empty(moved.size)
+    for k in range(moved.size):
+        j, row = dest[k], moved[k]
+        d = depth_offered[j]
+        if d > 0:
+            t_package[row] = package[j]
+            t_depth[row] = d
+        else:
+            t_package[row] = -1
+            t_depth[row] = 0.0
+        market[k] = sf_price[j] if sf_pool[k] else price[j]
+    return market
+
+
+def lock_in(table, moved: np.ndarray, dest: np.ndarray, sf_pool: np.ndarray, cs: ChoiceSet) -> np.ndarray:
+    """Arriving firms (rows ``moved`` of the firm table) lock in the package their destination
+    offers this year (column ``package``, -1 where none is offered, and ``package_depth``);
+    returns the market price of the land each buys, wan/mu (standard-factory or main pool)."""
+    return _lock_in(moved, dest, sf_pool, cs.depth_offered, np.asarray(cs.package, dtype=np.int64),
+                    cs.price, cs.sf_price, table.package, table.package_depth)
+
+
+@numba.njit(cache=True, nogil=True)
+def _settle(moved, dest, old, t_years, t_moves, t_region, arrivals, departures):
+    entries = 0
+    for k in range(moved.size):
+        row, j, o = moved[k], dest[k], old[k]
+        arrivals[j] += 1.0
+        if o >= 0:
+            departures[o] += 1.0
+            t_moves[row] += 1
+        else:
+            entries += 1
+        t_years[row] = 0
+        t_region[row] = j
+    return entries
+
+
+def settle(table, moved: np.ndarray, dest: np.ndarray, old: np.ndarray, arrivals: np.ndarray,
+           departures: np.ndarray) -> int:
+    """Arriving firms take their sites: region ``dest``, no years there yet, one more move for a
+    relocation (``old`` >= 0); ``arrivals`` / ``departures`` (firms per region, float) count
+    them in place. Returns the number of entries (newborns placed, ``old`` -1)."""
+    return _settle(moved, dest, np.asarray(old, dtype=np.int64), table.years, table.moves, table.region,
+                   arrivals, departures)
+
+
+def who_moves_numpy(f: Deciders, pick: np.ndarray, cs: ChoiceSet, is_county: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`who_moves` in numpy (the reference the compiled pass is tested against)."""
     go = (pick >= 0) & (pick != f.region)
     idx = np.flatnonzero(go)
     if idx.size == 0:

@@ -361,6 +361,10 @@ class Markets(Strict):
     )
     coastal_wage_growth: Annotated[float, Field(ge=-0.5, le=1.0)] = 0.04
     coastal_land_growth: Annotated[float, Field(ge=-0.5, le=1.0)] = 0.05
+    coastal_growth_half_life: Pos = Field(
+        default=5.0, description="h_g: years in which the coastal growth rates g_w and g_p halve, so the coast's cost "
+        "premium converges (inf = constant growth)"
+    )
 
 
 class Choice(Strict):

@@ -48,3 +48,40 @@ def tally(table, is_county: np.ndarray, revenue_per_capital: np.ndarray, n_secto
            table.capital, table.productivity, is_county, revenue_per_capital, by_firms,
            land_used, sf_used, emp, firms, output, localisation)
     return land_used, sf_used, emp, firms, output, localisation
+
+
+@numba.njit(cache=True, nogil=True)
+def _sector_tally(size, alive, region, sector, employment, n_regions, firms, emp, total, h, s):
+    for i in range(size):  # firms and employment by sector and region, each sector's employment
+        j = region[i]
+        if not alive[i] or j < 0:
+            continue
+        k = sector[i]
+        e = employment[i]
+        firms[k, j] += 1.0
+        emp[k, j] += e
+        total[k] += e
+    for i in range(size):  # plant shares of their sector z, their squares H and regional sums s
+        j = region[i]
+        if not alive[i] or j < 0:
+            continue
+        k = sector[i]
+        z = employment[i] / total[k] if total[k] > 0 else 0.0
+        h[k] += z * z
+        s[k * n_regions + j] += z
+
+
+def sector_tally(table, n_regions: int, n_sectors: int) -> tuple[np.ndarray, ...]:
+    """``(firms, employment, total, h, s)`` of the live placed firms of the firm table: firms and
+    employment (workers) by sector and region (sectors x regions), and the Ellison–Glaeser sums
+    of each sector (:func:`clustersim.metrics.ellison_glaeser_from_sums`): its employment, the
+    plant Herfindahl ``H`` and the sector's share in each region (flat, sector-major). The same
+    sums, bit for bit, as ``np.bincount`` over the placed rows
+    (:func:`clustersim.agglomeration.sector_region_totals` and the Ellison–Glaeser estimator)."""
+    firms = np.zeros((n_sectors, n_regions))
+    emp = np.zeros((n_sectors, n_regions))
+    total, h = np.zeros(n_sectors), np.zeros(n_sectors)
+    s = np.zeros(n_sectors * n_regions)
+    _sector_tally(table.size, table.alive, table.region, table.sector, table.employment, n_regions,
+                  firms, emp, total, h, s)
+    return firms, emp, total, h, s

@@ -1,7 +1,8 @@
 """Digests of every shipped scenario's output tables and of a small sweep: the regression
 guard for refactors ("nothing changes by accident").
 
-``python tests/digest_outputs.py`` rewrites ``tests/digests/outputs.json``; the test
+``python tests/digest_outputs.py`` rewrites ``tests/digests/outputs.json`` (``--exact`` prints
+byte-level digests of the scenarios' tables instead, writing nothing); the test
 ``tests/test_digests.py`` recomputes every digest and compares. A digest that changes on
 purpose is rewritten in the same commit, whose message (and the ODD, where the model's
 behaviour changes) says why.
@@ -67,16 +68,30 @@ def frame_digest(df: pd.DataFrame) -> str:
     return h.hexdigest()
 
 
-def scenario_digests() -> dict[str, dict[str, str]]:
+def exact_digest(df: pd.DataFrame) -> str:
+    """sha256 of a table's columns and values, numbers by their bytes (every bit counts)."""
+    h = hashlib.sha256()
+    h.update(json.dumps([str(c) for c in df.columns]).encode())
+    for col in df.columns:
+        values = df[col].to_numpy()
+        if values.dtype.kind in "fiub":
+            h.update(np.ascontiguousarray(values).tobytes())
+        else:
+            h.update("\x1f".join(map(repr, values.tolist())).encode())
+        h.update(b"\x1e")
+    return h.hexdigest()
+
+
+def scenario_digests(digest=frame_digest) -> dict[str, dict[str, str]]:
     from clustersim.scenario import build_model
 
     out = {}
     for path in sorted(SCENARIOS.glob("*.toml")):
         model = build_model(path)
         model.run(YEARS)
-        out[path.stem] = {"model": frame_digest(model.model_frame()),
-                          "regions": frame_digest(model.region_frame()),
-                          "firms": frame_digest(model.firm_frame())}
+        out[path.stem] = {"model": digest(model.model_frame()),
+                          "regions": digest(model.region_frame()),
+                          "firms": digest(model.firm_frame())}
     return out
 
 
@@ -99,6 +114,12 @@ def all_digests(folder: Path) -> dict:
 
 if __name__ == "__main__":
     import tempfile
+
+    if sys.argv[1:] == ["--exact"]:
+        # bit-exact digests to stdout, to compare two trees (PYTHONPATH) after a change that must not
+        # move a single bit; writes nothing
+        print(json.dumps(scenario_digests(exact_digest), indent=2, sort_keys=True))
+        sys.exit(0)
 
     with tempfile.TemporaryDirectory() as tmp:
         digests = all_digests(Path(tmp))

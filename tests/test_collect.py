@@ -17,7 +17,7 @@ from clustersim.params import Scenario
 
 from worlds import busy_world
 
-YEARS = 6
+YEARS = 18  # more than the collector's first allocation (16 steps): its growth is covered
 
 
 def scenario() -> Scenario:

@@ -102,3 +102,45 @@ def test_plug_in_decision_rules_take_the_numpy_path():
     np.testing.assert_array_equal(choose(cs, f, u), choose(cs, f, u, compiled=False))
     with pytest.raises(ValueError, match="only the shipped logit"):
         choose(cs, f, u, compiled=True)
+
+
+def test_compiled_profiles_number_them_as_numpy_does():
+    """choice._profiles' compiled common case gives numpy's profiles and first firms; codes that
+    would overflow or are too sparse for a table take the numpy path."""
+    from clustersim.choice import _profiles, _profiles_numpy
+
+    rng = np.random.default_rng(4)
+    for n, widths in [(1, [3]), (50, [2, 5]), (500, [3, 7, 2]), (200, [40_000]), (64, [2**40, 2**30])]:
+        keys = [rng.integers(0, w, size=n) for w in widths[:1]]
+        if len(widths) > 1:
+            keys.append(np.stack([rng.integers(0, w, size=n) for w in widths[1:]], axis=1))
+        fast, first = _profiles(keys, n)
+        slow, first_slow = _profiles_numpy(keys, n)
+        np.testing.assert_array_equal(fast, slow)
+        np.testing.assert_array_equal(first, first_slow)
+    sparse = [np.array([0, 10**9, 5])]
+    assert kernel.profile_index(sparse[0].reshape(3, 1), np.empty(3, np.int64), np.empty(3, np.int64)) == -1
+    np.testing.assert_array_equal(_profiles(sparse, 3)[0], [0, 2, 1])
+
+
+@pytest.mark.parametrize("theta, utility", [(0.05, "linear"), (0.0, "linear"), (1.0, "log")])
+def test_kernel_with_more_slots_than_its_one_pass_takes(theta, utility):
+    """Firms with more than kernel.FUSED_SLOTS nonzero slots of a kind take the kernel's general
+    path (slots added pass by pass): extra slots on a row of zeros (adding 0 changes no value)
+    push every firm there, and the picks still equal the numpy path's on the same layout."""
+    from clustersim.choice import _Batch
+
+    _, cs, f = model_state(scenario(theta=theta, utility=utility), years=1, seed=3)
+    rule = cs.decision_rule
+    b = _Batch(cs, f)
+    k, extra = b.linear_rows.shape[0], kernel.FUSED_SLOTS
+    b.linear_rows = np.vstack([b.linear_rows, np.zeros((1, cs.n_regions))])
+    b.linear_x = np.hstack([b.linear_x, np.ones((f.n, extra))])
+    b.linear_at = np.hstack([b.linear_at, np.full((f.n, extra), k)])
+    assert ((b.linear_x != 0).sum(axis=1) > kernel.FUSED_SLOTS).all()
+    value, feasible = b.values(0, f.n)
+    rng = np.random.default_rng(8)
+    for _ in range(DRAWS):
+        u = rng.random(f.n)
+        np.testing.assert_array_equal(b.logit_picks(u, rule),
+                                      rule.draw(rule.probabilities(value, feasible, b.scale), u))

@@ -140,6 +140,8 @@ def _meta(exp: Experiment, n_samples: int, n_runs: int) -> dict[str, Any]:
     ranged = exp.design_kind in ("sobol", "morris")
     return {
         "experiment": exp.name,
+        "experiment_kind": exp.kind,
+        "study": exp.study,
         "description": exp.description,
         "design_kind": exp.design_kind,
         "factors": [f.to_meta() for f in exp.factors],

@@ -138,6 +138,10 @@ class Experiment:
     #: the experiment as a plain dict when it was given as one (:func:`experiment_from_dict`), not as
     #: a file; a sweep folder keeps it as ``experiment.json`` instead of a copy of the file
     document: dict[str, Any] | None = None
+    #: what one run is: "standard", "withdrawal" or "ramp" (:mod:`clustersim.sweep.kinds`), and the
+    #: kind's settings (``[withdrawal]`` / ``[ramp]``, checked)
+    kind: str = "standard"
+    study: dict[str, Any] = field(default_factory=dict)
 
     def overrides_for(self, point: Mapping[str, Any]) -> dict[str, Any]:
         """Dotted overrides (resolved paths) that turn ``base`` into the point's scenario. Keys
@@ -170,13 +174,16 @@ class Experiment:
 
     def settings(self) -> dict[str, Any]:
         """Everything that changes a run's result apart from its point and seed (JSON-able)."""
-        return {
+        out = {
             "base": self.base.model_dump(mode="json"),
             "factors": {f.name: {"paths": list(f.paths), "kind": f.kind} for f in self.factors},
             "packages": self.packages,
             "outcomes": list(self.outcomes),
             "fiscal_baseline": self.fiscal_baseline,
         }
+        if self.kind != "standard":  # standard experiments keep the fingerprints they had before kinds
+            out.update(kind=self.kind, study=self.study)
+        return out
 
     def settings_fingerprint(self) -> str:
         import hashlib
@@ -273,7 +280,9 @@ class _Builder:
         )
         if kind in ("grid", "packages"):
             self._check_points(exp)
-        return exp
+        from clustersim.sweep.kinds import apply_kind
+
+        return apply_kind(exp, spec, self.fail)
 
     def _check_design_fields(self, kind: str) -> None:
         d = self.spec.design
@@ -574,7 +583,7 @@ class _Builder:
     # -------------------------------------------------------------- outcomes, points
     def _outcomes(self) -> tuple[str, ...]:
         known = outcome_names(self._base)
-        if self.spec.outcomes is None:
+        if self.spec.outcomes is None or self.spec.kind != "standard":  # other kinds: sweep.kinds decides
             return tuple(known)
         if not self.spec.outcomes:
             raise self.fail("outcomes", [], "must name at least one outcome (or leave it out for all)")

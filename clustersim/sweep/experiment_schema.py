@@ -19,6 +19,10 @@ from clustersim.scenario import (
 )
 
 DESIGN_KINDS = ("grid", "lhs", "sobol", "morris", "packages")
+#: what one run of an experiment is (clustersim.sweep.kinds): a plain run measured by its outcomes, a
+#: package withdrawn after T years, or a lever ramped up and back down
+EXPERIMENT_KINDS = ("standard", "withdrawal", "ramp")
+RAMP_LEVERS = ("subsidy_depth", "fee_rate")
 
 
 # ------------------------------------------------------------------------------ raw schema
@@ -51,7 +55,24 @@ class DesignSpec(_Raw):
     baseline: str | None = None
 
 
+class WithdrawalSpec(_Raw):
+    """``[withdrawal]``: survival is judged ``after`` years after the offer ends (years)."""
+
+    after: Annotated[int, Field(ge=1, le=200)] = 10
+
+
+class RampSpec(_Raw):
+    """``[ramp]``: the focal county's ``lever`` goes through ``steps`` levels from ``range[0]`` to
+    ``range[1]`` and back, ``settle`` years at each."""
+
+    lever: Literal["subsidy_depth", "fee_rate"]
+    range: list[float]
+    steps: Annotated[int, Field(ge=2, le=100)] = 6
+    settle: Annotated[int, Field(ge=1, le=200)] = 8
+
+
 class ExperimentSpec(_Raw):
+    kind: Literal["standard", "withdrawal", "ramp"] = "standard"
     name: str
     description: str = ""
     base_scenario: str
@@ -66,6 +87,8 @@ class ExperimentSpec(_Raw):
     levers: dict[str, FactorSpec] = Field(default_factory=dict)
     uncertainties: dict[str, FactorSpec] = Field(default_factory=dict)
     packages: dict[str, PackageSpec] = Field(default_factory=dict)
+    withdrawal: WithdrawalSpec | None = None
+    ramp: RampSpec | None = None
 
 
 # ------------------------------------------------------------------------------ pydantic errors
@@ -85,6 +108,12 @@ def schema_error(path: Path, err: ValidationError) -> ScenarioError:
         return ScenarioError(path, dotted, allowed="required but missing")
     if kind == "literal_error" and loc == ("design", "kind"):
         return ScenarioError(path, dotted, first["input"], f"unknown design kind; allowed: {', '.join(DESIGN_KINDS)}")
+    if kind == "literal_error" and loc in (("kind",), ("ramp", "lever")):
+        allowed = EXPERIMENT_KINDS if loc == ("kind",) else RAMP_LEVERS
+        noun = "experiment kind" if loc == ("kind",) else "ramp lever"
+        hint = unknown_key_hint(str(first["input"]), list(allowed), noun)
+        return ScenarioError(path, dotted, first["input"], f"{hint} (allowed: {', '.join(allowed)})"
+                             if "did you mean" in hint else hint)
     if kind in ("bool_type", "int_type", "float_type", "string_type") and "values" in loc:
         return ScenarioError(path, dotted, first["input"], "values must be numbers, true/false or strings")
     return ScenarioError(path, dotted, first["input"], describe_type_error(first, annotation_at(loc, ExperimentSpec)))

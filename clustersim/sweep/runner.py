@@ -70,8 +70,9 @@ LOCAL_CLUSTER_CONFIG = {
     "distributed.admin.system-monitor.interval": "2s",
     "distributed.worker.memory.monitor-interval": "2s",
 }
-#: imported by every worker before its first task (the model, Mesa, pandas: ~1.5 s)
-PRELOAD = ("clustersim.sweep.runner", "clustersim.model", "clustersim.sweep.outcomes")
+#: imported by every worker before its first task (the model, Mesa, pandas: ~1.5 s; then a small
+#: warm-up run that loads the compiled functions, :mod:`clustersim.sweep.warm`)
+PRELOAD = ("clustersim.sweep.runner", "clustersim.model", "clustersim.sweep.outcomes", "clustersim.sweep.warm")
 
 
 # ------------------------------------------------------------------------------ one run
@@ -79,18 +80,30 @@ def run_point(exp: Experiment, row: Mapping[str, Any]) -> dict[str, Any]:
     """Run the design row ``row`` of ``exp``: its scenario (base + the row's factor values +
     its seed), the model for the experiment's years, then its outcomes (see ``outcomes.OUTCOMES``).
     With ``fiscal_baseline = "counterfactual"`` a second run, same seed, without the focal
-    county's package, is the fiscal baseline."""
+    county's package, is the fiscal baseline; when that scenario equals the run's own (the
+    focal county offers no package, e.g. the lab's "no incentives" point) the run is its own
+    counterfactual and is not run twice (same seed, same scenario: the same run). Experiments of
+    another kind run their kind's run function (:data:`clustersim.sweep.kinds.KIND_RUN_FNS`)."""
+    from clustersim.counterfactual import without_focal_package
     from clustersim.scenario import build_model
     from clustersim.sweep.outcomes import measure
 
+    if exp.kind != "standard":  # a withdrawal or ramp run (clustersim.sweep.kinds)
+        from clustersim.sweep.kinds import KIND_RUN_FNS
+
+        return resolve_run_fn(KIND_RUN_FNS[exp.kind])(exp, row)
     point = {f.name: row[f.name] for f in exp.factors}
     scenario = exp.scenario_for(point, int(row["seed"]))
     model = build_model(scenario, source=exp.path)
     model.run()
     counterfactual = None
     if exp.fiscal_baseline == "counterfactual":
-        counterfactual = build_model(exp.counterfactual_for(point, int(row["seed"])), source=exp.path)
-        counterfactual.run()
+        other = without_focal_package(scenario, exp.focal_county)
+        if other == scenario:
+            counterfactual = model
+        else:
+            counterfactual = build_model(other, source=exp.path)
+            counterfactual.run()
     return measure(model, counterfactual, outcomes=exp.outcomes)
 
 

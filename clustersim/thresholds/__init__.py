@@ -5,8 +5,10 @@
 - :mod:`~clustersim.thresholds.search`: adaptive search for a critical level through the sweep store;
 - :mod:`~clustersim.thresholds.optimal_design`: where a batch of runs says most about the critical
   level (the search's sequential c-optimal rule) and how many runs a design needs (oracle figures);
-- :mod:`~clustersim.thresholds.hysteresis`: withdrawal (critical duration and mass) and ramp
-  (up and down branches, hysteresis band) experiments;
+- :mod:`~clustersim.thresholds.hysteresis`: the run functions and analyses of the withdrawal
+  (critical duration and mass) and ramp (up and down branches, hysteresis band) experiment kinds
+  (:mod:`clustersim.sweep.kinds`), whose report sections are in
+  :mod:`~clustersim.thresholds.lockin_report`;
 - :mod:`~clustersim.thresholds.discovery`: PRIM scenario discovery over a sweep's uncertainties.
 """
 

@@ -1,6 +1,9 @@
 """Lock-in and hysteresis: does a cluster hold once the incentives stop?
 
-Two experiments, each a sweep (crash-safe, any backend) with its own run function:
+Two experiment kinds (``kind = "withdrawal"`` / ``"ramp"`` in an experiment file,
+:mod:`clustersim.sweep.kinds`), each run by ``clustersim sweep`` (crash-safe, resumable, any backend)
+with its own run function here, and reported by ``clustersim report``
+(:mod:`clustersim.thresholds.lockin_report`):
 
 **withdrawal** (:func:`withdrawal_run`): the focal county offers its package for T years
 (``focal_package.duration_years``, the experiment's grid lever), then withdraws it (firms that came
@@ -26,48 +29,37 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import warnings
 from collections.abc import Mapping
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from clustersim.sweep.experiment import Experiment
+from clustersim.sweep.kinds import WITHDRAWAL_OUTCOMES, ramp_outcomes
 from clustersim.thresholds.dose_response import DoseResponse, dose_response
 
+if TYPE_CHECKING:
+    from clustersim.sweep.experiment import Experiment
 
-@dataclasses.dataclass(frozen=True, eq=False)
-class StudyExperiment(Experiment):
-    """An experiment run as a withdrawal or ramp study: ``study`` holds the study's settings."""
+__all__ = [
+    "RAMP_LEVERS",
+    "WITHDRAWAL_OUTCOMES",
+    "RampAnalysis",
+    "WithdrawalAnalysis",
+    "hysteresis_band",
+    "ramp_analysis",
+    "ramp_levels",
+    "ramp_outcomes",
+    "ramp_run",
+    "slope_test",
+    "withdrawal_analysis",
+    "withdrawal_run",
+]
 
-    study: dict[str, Any] = dataclasses.field(default_factory=dict)
-
-    def settings(self) -> dict[str, Any]:
-        return {**super().settings(), "study": self.study}
-
-
-__all__ = ["RAMP_LEVERS", "hysteresis_band", "ramp_levels", "ramp_run", "withdrawal_analysis", "withdrawal_run"]
-
-WITHDRAWAL_OUTCOMES = (
-    "survived",
-    "observable",
-    "withdrawal_year",
-    "mass_at_withdrawal",
-    "share_at_withdrawal",
-    "share_after",
-)
 #: ramp levers: name -> the focal county's state array the ramp sets each year
 RAMP_LEVERS = {"subsidy_depth": "depth", "fee_rate": "fee_rate"}
-
-
-# ------------------------------------------------------------------------------ studies
-def study_experiment(exp: Experiment, outcomes: tuple[str, ...], study: Mapping[str, Any]) -> Any:
-    """``exp`` with the study's outcomes and settings (part of the settings fingerprint, so a
-    resumed study with other settings is refused)."""
-    values = {f.name: getattr(exp, f.name) for f in dataclasses.fields(exp)}
-    return StudyExperiment(**{**values, "outcomes": tuple(outcomes)}, study=dict(study))
 
 
 # ------------------------------------------------------------------------------ withdrawal
@@ -104,13 +96,13 @@ def withdrawal_run(exp: Experiment, row: Mapping[str, Any], after: int = 10) -> 
     }
 
 
-def withdrawal_run_fn(exp: Any, row: Mapping[str, Any]) -> dict[str, Any]:
-    """Sweep ``run_fn`` of a withdrawal study (``exp``: a :func:`study_experiment`)."""
+def withdrawal_run_fn(exp: Experiment, row: Mapping[str, Any]) -> dict[str, Any]:
+    """Run function of kind "withdrawal" (settings in ``exp.study``)."""
     return withdrawal_run(exp, row, after=int(exp.study["after"]))
 
 
-def ramp_run_fn(exp: Any, row: Mapping[str, Any]) -> dict[str, Any]:
-    """Sweep ``run_fn`` of a ramp study (``exp``: a :func:`study_experiment`)."""
+def ramp_run_fn(exp: Experiment, row: Mapping[str, Any]) -> dict[str, Any]:
+    """Run function of kind "ramp" (settings in ``exp.study``)."""
     st = exp.study
     return ramp_run(
         exp,
@@ -126,28 +118,57 @@ def ramp_run_fn(exp: Any, row: Mapping[str, Any]) -> dict[str, Any]:
 @dataclasses.dataclass(frozen=True)
 class WithdrawalAnalysis:
     """Critical duration (years of the offer) and critical mass (focal firms at withdrawal), the
-    survival rate by duration, and a homogeneity test across durations (chi-square p-value)."""
+    survival rate by duration (with the mean firm count at withdrawal), and two tests of whether
+    survival depends on the duration at all: chi-square homogeneity across durations
+    (``homogeneity_p``) and the likelihood-ratio test of a zero slope in ``logit P = b0 + b1 T``
+    (``slope_p``, with the fitted ``slope`` b1 per year)."""
 
     duration: DoseResponse
     mass: DoseResponse
     by_duration: pd.DataFrame
     homogeneity_p: float
+    slope: float
+    slope_p: float
+    runs: pd.DataFrame  # the observable ok runs the fits used
+
+
+def slope_test(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Likelihood-ratio test of b1 = 0 in the logistic regression of the 0/1 outcomes ``y`` on ``x``:
+    (b1, p-value). (nan, 1.0) when every y is alike (no variation to explain) or x does not vary."""
+    import statsmodels.api as sm
+
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    if y.size == 0 or y.min() == y.max() or x.min() == x.max():
+        return math.nan, 1.0
+    with warnings.catch_warnings():  # separation: the fit runs off to a large slope; the deviance still says it
+        warnings.simplefilter("ignore")
+        fit = sm.GLM(y, sm.add_constant(x), family=sm.families.Binomial()).fit()
+    lr = max(float(fit.null_deviance) - float(fit.deviance), 0.0)
+    return float(fit.params[1]), float(stats.chi2.sf(lr, 1))
 
 
 def withdrawal_analysis(results: pd.DataFrame, lever: str) -> WithdrawalAnalysis:
-    ok = results[(results["status"] == "ok") & results["observable"].astype(bool)] if "status" in results else results
-    g = ok.groupby(lever)["survived"].agg(["sum", "count"]).sort_index()
-    duration = dose_response(g.index.to_numpy(float), g["sum"], g["count"], increasing=True)
+    """The withdrawal runs' analysis (``lever``: the duration factor's column). Runs that failed or
+    whose survival window lies beyond what they ran (``observable`` false) are left out."""
+    ok = results if "status" not in results else results[results["status"] == "ok"]
+    ok = ok[ok["observable"].astype(bool)].reset_index(drop=True)
+    survived = ok["survived"].astype(bool)
+    g = ok.assign(survived=survived).groupby(lever).agg(
+        survived=("survived", "sum"), runs=("survived", "count"), mass_mean=("mass_at_withdrawal", "mean")
+    ).sort_index()
+    duration = dose_response(g.index.to_numpy(float), g["survived"], g["runs"], increasing=True)
     mass = dose_response(
-        ok["mass_at_withdrawal"].to_numpy(float), ok["survived"].astype(float), np.ones(len(ok)), increasing=True
+        ok["mass_at_withdrawal"].to_numpy(float), survived.astype(float), np.ones(len(ok)), increasing=True
     )
-    table = np.column_stack([g["sum"], g["count"] - g["sum"]])
+    table = np.column_stack([g["survived"], g["runs"] - g["survived"]])
     homog = 1.0
     if (table.sum(axis=0) > 0).all() and len(g) > 1:
         homog = float(stats.chi2_contingency(table)[1])
-    by = pd.DataFrame({lever: g.index, "runs": g["count"].to_numpy(), "survived": g["sum"].to_numpy()})
+    slope, slope_p = slope_test(ok[lever].to_numpy(float), survived.to_numpy(float))
+    by = pd.DataFrame({lever: g.index.to_numpy(float), "runs": g["runs"].to_numpy(int),
+                       "survived": g["survived"].to_numpy(int), "mass_mean": g["mass_mean"].to_numpy(float)})
     by["p_survived"] = by["survived"] / by["runs"]
-    return WithdrawalAnalysis(duration, mass, by, homog)
+    return WithdrawalAnalysis(duration, mass, by, homog, slope, slope_p, ok)
 
 
 # ------------------------------------------------------------------------------ ramp
@@ -183,10 +204,6 @@ def ramp_run(
             i = int(np.argmin(np.abs(up - level)))
             out[f"{branch}_{i}"] = float(model.model_frame()["focal_share"].iloc[-1])
     return out
-
-
-def ramp_outcomes(steps: int) -> tuple[str, ...]:
-    return tuple(f"{b}_{i}" for b in ("up", "down") for i in range(steps))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -238,124 +255,8 @@ def hysteresis_band(
     return RampAnalysis(table, band, threshold)
 
 
-# ------------------------------------------------------------------------------ figures and text
-def ramp_figure(analysis: RampAnalysis, lever_label: str, title: str) -> Any:
-    from matplotlib.figure import Figure
-
-    t = analysis.table
-    fig = Figure(figsize=(7.0, 4.5), layout="constrained")
-    ax = fig.subplots()
-    for branch, colour, marker in (("up", "#1f77b4", "^"), ("down", "#d62728", "v")):
-        ax.fill_between(
-            t["level"], t[f"share_{branch}_low"], t[f"share_{branch}_high"], color=colour, alpha=0.2, linewidth=0
-        )
-        ax.plot(
-            t["level"],
-            t[f"share_{branch}_mean"],
-            color=colour,
-            marker=marker,
-            label=f"{'raising' if branch == 'up' else 'lowering'} the lever (mean, 10-90% of replicates)",
-        )
-    ax.axhline(analysis.threshold, color="grey", linestyle=":", label="take-off threshold")
-    if analysis.band is not None:
-        ax.axvspan(analysis.band[0], analysis.band[1], color="orange", alpha=0.15, label="hysteresis band")
-    ax.set_xlabel(lever_label)
-    ax.set_ylabel("focal share at the end of each hold")
-    ax.set_title(title, fontsize=11)
-    ax.legend(fontsize=8)
-    return fig
-
-
-def withdrawal_figure(analysis: WithdrawalAnalysis, lever: str, title: str) -> Any:
-    from matplotlib.figure import Figure
-
-    from clustersim.sweep.report import wilson_interval
-
-    by = analysis.by_duration
-    lo, hi = wilson_interval(by["survived"].to_numpy(), by["runs"].to_numpy())
-    fig = Figure(figsize=(7.0, 4.5), layout="constrained")
-    ax = fig.subplots()
-    ax.errorbar(
-        by[lever],
-        by["p_survived"],
-        yerr=[by["p_survived"] - lo, hi - by["p_survived"]],
-        fmt="o",
-        capsize=4,
-        label="survival rate with 95% Wilson interval",
-    )
-    d = analysis.duration
-    if d.coef and d.status in ("ok", "extrapolated", "flat"):
-        xs = np.linspace(float(by[lever].min()), float(by[lever].max()), 200)
-        ax.plot(xs, 1 / (1 + np.exp(-(d.coef[0] + d.coef[1] * xs))), color="black", label="logistic fit")
-    if d.located:
-        ax.axvspan(*d.ci_fieller, color="orange", alpha=0.2, label="critical duration, 95% Fieller")
-    ax.axhline(0.5, color="grey", linestyle=":")
-    ax.set_ylim(-0.02, 1.02)
-    ax.set_xlabel("years the package is offered before withdrawal")
-    ax.set_ylabel("P(cluster survives)")
-    ax.set_title(title, fontsize=11)
-    ax.legend(fontsize=8)
-    return fig
-
-
-def describe_band(analysis: RampAnalysis, lever_label: str, *, increasing: bool = True) -> str:
-    """The band in words; ``increasing``: the lever helps the cluster (subsidy depth), else it hurts (a fee)."""
-    if analysis.band is None:
-        return (f"No hysteresis: at no {lever_label} tried do both states persist (the way up and the way down agree "
-                "within noise, exact McNemar test at 5%). That is a result: in this configuration the cluster "
-                "follows the lever and does not hold once it is reversed.")
-    lo, hi = analysis.band
-    if increasing:
-        how = ("raised from below, fewer than half the replicates hold a cluster; lowered from above, at least half "
-               "keep it")
-    else:
-        how = ("raised from below, at least half the replicates keep the cluster they formed; lowered from above, "
-               "fewer than half form one")
-    return (f"Hysteresis band: at {lever_label} {lo:.3g}–{hi:.3g} both states persist: {how} (exact McNemar test on "
-            "the paired replicates, 5%).")
-
-
-def write_withdrawal_report(out: Path, analysis: WithdrawalAnalysis, lever: str, after: int) -> Path:
-    from clustersim.figures import save_figure
-
-    out.mkdir(parents=True, exist_ok=True)
-    save_figure(withdrawal_figure(analysis, lever, f"Survival {after}+ years after withdrawal"), out / "withdrawal.png")
-    analysis.by_duration.to_csv(out / "withdrawal_by_duration.csv", index=False, lineterminator="\n")
-    lines = [
-        "# Withdrawal: does the cluster hold once the package is withdrawn?",
-        "",
-        f"A run survives when the focal share is at the take-off threshold or above in each of the hold years "
-        f"starting {after} years after the offer ends.",
-        "",
-        "![survival by duration](withdrawal.png)",
-        "",
-        f"- Critical duration (years of the offer at which survival becomes more likely than not): "
-        f"{analysis.duration.text()}.",
-        f"- Critical mass (focal firms at withdrawal at which survival becomes more likely than not): "
-        f"{analysis.mass.text('{:.0f}')}.",
-        f"- Does survival depend on the duration at all? Chi-square test of equal survival across durations: "
-        f"p = {analysis.homogeneity_p:.3g}.",
-        "",
-    ]
-    path = out / "withdrawal.md"
-    path.write_text("\n".join(lines), encoding="utf-8")
-    return path
-
-
-def write_ramp_report(out: Path, analysis: RampAnalysis, lever_label: str, *, increasing: bool = True) -> Path:
-    from clustersim.figures import save_figure
-
-    out.mkdir(parents=True, exist_ok=True)
-    save_figure(ramp_figure(analysis, lever_label, "Focal share, raising then lowering the lever"), out / "ramp.png")
-    analysis.table.to_csv(out / "ramp.csv", index=False, lineterminator="\n")
-    lines = [
-        "# Ramp: raising the lever slowly, then lowering it back",
-        "",
-        "![up and down branches](ramp.png)",
-        "",
-        describe_band(analysis, lever_label),
-        "",
-    ]
-    path = out / "ramp.md"
-    path.write_text("\n".join(lines), encoding="utf-8")
-    return path
+def ramp_analysis(results: pd.DataFrame, study: Mapping[str, Any], threshold: float) -> RampAnalysis:
+    """:func:`hysteresis_band` of a ramp experiment's ok runs (``study``: its ``[ramp]`` settings)."""
+    ok = results if "status" not in results else results[results["status"] == "ok"]
+    up, _ = ramp_levels(float(study["low"]), float(study["high"]), int(study["steps"]))
+    return hysteresis_band(ok, up, threshold, increasing=study["lever"] == "subsidy_depth")

@@ -51,14 +51,16 @@ def build_report(results: pd.DataFrame, meta: Mapping[str, Any], *, design: pd.D
     if meta.get("description"):
         rep.add(str(meta["description"]).strip())
     kind = meta["design_kind"]
+    run_kind = meta.get("experiment_kind", "standard")  # withdrawal and ramp: clustersim.thresholds.lockin_report
     factors = list(meta["factors"])
     replicates, years = meta.get("replicates"), meta.get("years")
     n_design = len(design) if design is not None else len(results)
     n_ok, n_failed = int(ok.sum()), int((~ok).sum())
     n_missing = max(n_design - len(results), 0)
-    described = _join([f"{f.get('label') or f['name']} ({f['role']})" for f in factors])
+    described = _join([f"{f.get('label') or f['name']} ({f['role']})" for f in factors]) or "no factor (one world)"
     plural = "" if replicates == 1 else "s"
-    rep.add(f"Design: **{kind}** over {described}; {replicates} replicate{plural} per point, {years} years per run, "
+    length = f"{years} years per run" if run_kind == "standard" else f"each run as long as its {run_kind} needs"
+    rep.add(f"Design: **{kind}** over {described}; {replicates} replicate{plural} per point, {length}, "
             f"focal county {meta.get('focal_county', 'n/a')}, sweep seed {meta.get('sweep_seed', 'n/a')}, "
             f"fiscal baseline {meta.get('fiscal_baseline', 'initial')}.",
             f"Runs: {n_design} in the design, **{n_ok} ok**, **{n_failed} failed**"
@@ -70,6 +72,12 @@ def build_report(results: pd.DataFrame, meta: Mapping[str, Any], *, design: pd.D
                 "show what happens; see docs/packages.md):", "\n".join(f"- {w}" for w in warnings))
     if n_ok == 0:
         rep.add("No successful run: nothing to report.")
+    elif run_kind != "standard":
+        from clustersim.thresholds.lockin_report import lockin_sections
+
+        lockin_sections(rep, results[ok], meta)
+        _failed_section(rep, results, factors)
+        return rep
     elif kind == "grid":
         _grid_sections(rep, results, meta, factors)
     elif kind == "packages":

@@ -1,0 +1,105 @@
+"""Where a run's time goes: CPU time per phase of the model year.
+
+Wraps the model's phase methods with a CPU clock (``time.process_time``, this process: the figure
+least disturbed by other jobs on a shared machine) and prints the milliseconds each takes:
+
+* per whole 40-year run of the demo world (``scenarios/held_package.toml``), median of ``--runs``
+  runs after a warm-up run;
+* per year at Hunan scale (20,000 firms, 123 regions: ``bench_model.bench_scenario``), over
+  ``--years`` years after two warm-up years.
+
+Phases nest: ``step`` holds everything; ``_choose_locations`` holds ``choose`` (the decision),
+``_move``, ``choice_set``, ``from_table`` (the deciders' columns) and the refreshes between
+mini-batches (``_refresh`` counts every refresh); ``_collect`` holds ``_measure``.
+
+Prints one JSON object on its last line. Usage: ``python benchmarks/bench_phases.py [--runs N] [--years N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_model import DEMO_TOML, bench_scenario
+
+import clustersim.model as model_module
+from clustersim.scenario import load_scenario
+
+PHASES = ("step", "_choose_locations", "_refresh", "_move", "_produce", "_exit", "_county_policy", "_collect",
+          "_measure", "_births", "choice_set")
+
+
+class Clock:
+    """CPU seconds and calls per phase, accumulated while ``on``."""
+
+    def __init__(self) -> None:
+        self.seconds: collections.Counter = collections.Counter()
+        self.calls: collections.Counter = collections.Counter()
+
+    def wrap(self, owner: object, name: str) -> None:
+        inner = getattr(owner, name)
+
+        def timed(*args, **kwargs):
+            t0 = time.process_time()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                self.seconds[name] += time.process_time() - t0
+                self.calls[name] += 1
+
+        setattr(owner, name, timed)
+
+    def reset(self) -> None:
+        self.seconds.clear()
+        self.calls.clear()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=10, help="demo runs (default 10)")
+    ap.add_argument("--years", type=int, default=5, help="Hunan-scale years (default 5)")
+    args = ap.parse_args()
+    clock = Clock()
+    for name in PHASES:
+        clock.wrap(model_module.ClusterModel, name)
+    clock.wrap(model_module, "choose")
+    clock.wrap(model_module.Deciders, "from_table")
+
+    sc = load_scenario(DEMO_TOML)
+    model_module.ClusterModel(sc, base_dir=DEMO_TOML.parent).run()  # warm-up (compiled functions, lazy imports)
+    per_run: dict[str, list[float]] = collections.defaultdict(list)
+    totals = []
+    for _ in range(args.runs):
+        clock.reset()
+        t0 = time.process_time()
+        model_module.ClusterModel(sc, base_dir=DEMO_TOML.parent).run()
+        totals.append((time.process_time() - t0) * 1e3)
+        for name in (*PHASES, "choose", "from_table"):
+            per_run[name].append(clock.seconds[name] * 1e3)
+    demo = {"run_cpu_ms": statistics.median(totals),
+            **{name: round(statistics.median(v), 2) for name, v in per_run.items()}}
+    print(f"demo run: {demo['run_cpu_ms']:.1f} ms CPU (median of {args.runs})")
+    for name, v in sorted(demo.items(), key=lambda kv: -kv[1]):
+        print(f"  {name:<20} {v:8.2f} ms")
+
+    m = model_module.ClusterModel(bench_scenario(20_000, 123), seed=0).run(2)
+    clock.reset()
+    t0 = time.process_time()
+    m.run(args.years)
+    hunan = {"year_cpu_ms": (time.process_time() - t0) * 1e3 / args.years,
+             **{name: round(clock.seconds[name] * 1e3 / args.years, 2) for name in (*PHASES, "choose", "from_table")}}
+    print(f"Hunan-scale year: {hunan['year_cpu_ms']:.1f} ms CPU (mean of {args.years})")
+    for name, v in sorted(hunan.items(), key=lambda kv: -kv[1]):
+        print(f"  {name:<20} {v:8.2f} ms")
+    print(json.dumps({"demo_ms_per_run": demo, "hunan_ms_per_year": hunan, "runs": args.runs, "years": args.years}))
+
+
+if __name__ == "__main__":
+    main()
