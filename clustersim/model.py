@@ -21,7 +21,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from clustersim import growth, markets, measures, metrics, plugins, traits
+from clustersim import growth, market_access, markets, measures, metrics, plugins, traits
 from clustersim.accounts import FirmAccounts, firm_accounts, ledger_columns, pretax_shares, region_accounts
 from clustersim.agents import REGION_FIELDS, Coast, County, FirmViews
 from clustersim.agglomeration import log_multiplier, natural_advantage, supplier_access
@@ -282,6 +282,9 @@ class ClusterModel(mesa.Model):
             r.base_wage, r.employment, r.labour_pool, m.wage_pressure)
         log_agglomeration = log_multiplier(self.localisation, self.access, r.infrastructure,
                                            cfg.agglomeration, self.advantage)
+        if cfg.agglomeration.market > 0:  # the demand pull (clustersim.market_access)
+            self.market_access = market_access.market_access(self.output, self.io, self.decay, self.reference_output)
+            log_agglomeration += market_access.log_pull(self.market_access, cfg.agglomeration.market)
         self.revenue_factor = np.exp(log_agglomeration) * self.market_factor[None, :]
         if margins:
             kept, vat = pretax_shares(self.material[:, None], r.fee_rate[None, :], r.governance[None, :],

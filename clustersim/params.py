@@ -315,14 +315,17 @@ class Firms(Strict):
 
 class Agglomeration(Strict):
     """A = exp(localisation ln(epsilon + L) + urbanisation ln(epsilon_U + U) + a + supplier ln(1 + SA)
-    + infrastructure I) (``form = "log"``), or A = (a + localisation L + urbanisation U) exp(supplier
-    ln(1 + SA) + infrastructure I) (``form = "linear"``: Arthur's payoffs). L counts the firm's own
-    sector in the region (localisation), U every sector (urbanisation), a is the sector's natural
-    advantage in the region. The defaults (no urbanisation, no natural advantage, log form) are the
+    + market ln(1 + MA) + infrastructure I) (``form = "log"``), or A = (a + localisation L + urbanisation U)
+    exp(supplier ln(1 + SA) + market ln(1 + MA) + infrastructure I) (``form = "linear"``: Arthur's payoffs).
+    L counts the firm's own sector in the region (localisation), U every sector (urbanisation), a is the
+    sector's natural advantage in the region. The defaults (no urbanisation, no natural advantage, log form) are the
     localisation-only model."""
 
     localisation: NonNeg = Field(default=0.22, description="gamma_L")
     supplier: NonNeg = Field(default=0.25, description="gamma_S")
+    market: NonNeg = Field(
+        default=0.0, description="gamma_M: weight of ln(1 + MA), market access: purchases of the sector's output by "
+        "firms nearby (clustersim.market_access; 0: none)")
     infrastructure: NonNeg = Field(default=0.3, description="gamma_I")
     epsilon: NonNeg = 1.0
     measure: Literal["firms", "employment"] = Field(

@@ -31,7 +31,7 @@ from clustersim.params import NO_PACKAGE, Scenario
 from clustersim.plugins import PluginError
 
 __all__ = ["ScenarioError", "annotation_at", "apply_overrides", "build_model", "describe_type_error", "keys_at",
-           "load_scenario", "type_of", "unknown_key_hint", "unwrap", "validate_scenario"]
+           "load_scenario", "type_of", "unknown_key_hint", "unwrap", "validate_scenario", "validation_error"]
 
 class _Missing(enum.Enum):
     """Marks "no value to show" (an enum member, so it survives pickling as itself)."""
@@ -123,7 +123,7 @@ def validate_scenario(raw: dict[str, Any], source: Path | str = "<scenario>", fo
     try:
         return Scenario.model_validate(raw, context={"folder": folder} if folder is not None else None)
     except ValidationError as err:
-        raise _from_validation(source, raw, err) from None
+        raise validation_error(source, err, raw=raw) from None
 
 
 def apply_overrides(scenario: Scenario, overrides: dict[str, Any], source: str = "apply_overrides()") -> Scenario:
@@ -195,10 +195,18 @@ def first_error(err: ValidationError) -> dict[str, Any]:
     return next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
 
 
-def _from_validation(source: Path | str, raw: dict[str, Any], err: ValidationError,
-                     root: type[BaseModel] = Scenario, prefix: str = "") -> ScenarioError:
+_UNION_TAGS = ("bool", "int", "float", "str")
+
+
+def validation_error(source: Path | str, err: ValidationError, root: type[BaseModel] = Scenario,
+                     raw: dict[str, Any] | None = None, prefix: str = "") -> ScenarioError:
+    """The first problem pydantic found in a file checked against ``root`` (a scenario, an
+    experiment, a calibration's targets, a plug-in's parameters), as one :class:`ScenarioError`:
+    an unknown key with its did-you-mean, a missing key, a validator's message, or what the
+    field allows. ``raw`` (the file's table) lets a scenario's validators name the value."""
     first = first_error(err)
-    loc = tuple(first["loc"])
+    # pydantic names the member of a union it tried ("int", "str", ...) in the location: not a key
+    loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and p in _UNION_TAGS))
     kind = first["type"]
     dotted = prefix + ".".join(str(p) for p in loc)
     if kind == "extra_forbidden":
@@ -209,7 +217,7 @@ def _from_validation(source: Path | str, raw: dict[str, Any], err: ValidationErr
         plugin = first.get("ctx", {}).get("error")
         if isinstance(plugin, PluginError):
             return _plugin_error(source, plugin)
-        if root is Scenario:
+        if root is Scenario and raw is not None:
             return _validator_error(source, raw, loc, first)
         return ScenarioError(source, dotted or prefix.rstrip("."),
                              allowed=re.sub(r"^(Value|Assertion) error, ", "", first["msg"]))
@@ -221,7 +229,7 @@ def _from_validation(source: Path | str, raw: dict[str, Any], err: ValidationErr
 def _plugin_error(source: Path | str, err: PluginError) -> ScenarioError:
     """A plug-in reference that failed to load, or whose parameters failed their ``Params``."""
     if err.validation is not None and err.params_model is not None:
-        return _from_validation(source, err.value, err.validation, root=err.params_model, prefix=f"{err.field}.")
+        return validation_error(source, err.validation, root=err.params_model, raw=err.value, prefix=f"{err.field}.")
     return ScenarioError(source, err.field, err.value, err.allowed)
 
 

@@ -14,6 +14,18 @@
 * **growth rate** ``growth_rate`` (share of capital per year): normal with mean ``growth_mean``
   and spread ``growth_sigma``, cut to ``[-growth_max, growth_max]`` (:mod:`clustersim.growth`).
 
+Calibration: the parameters are stated assumptions, not estimates (docs/ODD.md 3.3.2 and
+docs/calibration.md, "Firm traits"). Published figures were looked for and do not pin them down:
+for liquidity, the shares of Chinese private firms' financing from banks (about a fifth, World
+Bank Investment Climate Survey 2003: Ayyagari, Demirguc-Kunt and Maksimovic 2010, Review of
+Financial Studies 23(8)) and of firms calling finance a serious constraint (about 80 %, IFC 1999
+survey: Gregory and Tenev 2001, Finance and Development 38(1)) say that small firms pay from their
+own funds, not how much cash they hold per mu of a site; for growth, the annual growth rates of
+Chinese industrial firms are Laplace-distributed with a spread falling with size and age (Zou
+2019, Physica A 535, 122344, annual industrial survey 1998-2008) and high growth is hardly
+persistent (Moschella, Tamagni and Yu 2019, Small Business Economics 52(3)), while ``growth_rate``
+here is a trend fixed at birth, for which no published distribution was found.
+
 Draws use the model's generator, in the order above, only for the traits switched on, so a
 scenario without traits draws exactly what it drew before.
 """

@@ -7,7 +7,8 @@ liquidity and growth traits (Text 4).
 * the entry standard refuses firms below it (none is admitted under the package);
 * the asset company's schedules firm by firm at their boundaries (deposit, 40/30/30, lease
   beyond its first term), and its books in the county accounts;
-* accounting identities every year of random configurations (hypothesis), with every new flow.
+* accounting identities every year of random configurations (hypothesis), with every new flow
+  (and market access off or on).
 """
 
 from __future__ import annotations
@@ -190,6 +191,7 @@ configs = st.fixed_dictionaries(dict(
     cash=st.one_of(st.none(), st.floats(5.0, 200.0)), growth=st.one_of(st.none(), st.floats(-0.05, 0.2)),
     deposit=st.floats(0.0, 0.4), lease_years=st.integers(3, 5), anchor_year=st.integers(1, 3),
     fee_trap=st.booleans(), tax_sharing=st.one_of(st.none(), st.floats(0.0, 1.0)),
+    market=st.sampled_from([0.0, 0.25, 1.0]),
 ))
 
 
@@ -204,6 +206,7 @@ def test_accounting_identities_with_every_new_flow(config, seed):
     world["regions"] = [r for r in world["regions"] if "package" in r] + [
         {"name": "county_01", "subsidy_depth": config["depth"]}]
     world["regions"] = _merge(world["regions"])
+    world["agglomeration"]["market"] = config["market"]  # market access (clustersim.market_access)
     model = ClusterModel(Scenario.model_validate(world), seed=seed)
     captured = {}
     produce = model._produce

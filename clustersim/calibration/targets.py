@@ -16,13 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from clustersim.calibration.moments import COUNTY_STATISTICS, moment_name, statistics
 from clustersim.scenario import (
     ScenarioError,
-    annotation_at,
-    describe_type_error,
-    first_error,
-    keys_at,
     load_scenario,
     read_toml,
     unknown_key_hint,
+    validation_error,
 )
 
 NONE_FOUND = "none found"
@@ -106,7 +103,7 @@ def load_targets(path: str | Path) -> Targets:
     try:
         spec = _TargetsSpec.model_validate(raw)
     except ValidationError as err:
-        raise _from_validation(path, err) from None
+        raise validation_error(path, err, root=_TargetsSpec) from None
     scenario_path = (path.parent / spec.scenario).resolve()
     if not scenario_path.is_file():
         raise ScenarioError(path, "scenario", spec.scenario, f"no such scenario file ({scenario_path})")
@@ -151,18 +148,3 @@ def _county_names(scenario) -> list[str]:
 
     layout = build_layout(scenario)
     return [n for n, o in zip(layout.names, layout.is_origin, strict=True) if not o]
-
-
-def _from_validation(path: Path, err: ValidationError) -> ScenarioError:
-    first = first_error(err)  # the scenario loader's order: an unknown key before the "missing" one it hides
-    loc = tuple(first["loc"])
-    dotted = ".".join(str(p) for p in loc)
-    if first["type"] == "extra_forbidden":
-        noun = "table" if isinstance(first["input"], dict) else "key"
-        return ScenarioError(path, dotted, first["input"],
-                             unknown_key_hint(str(loc[-1]), keys_at(loc[:-1], _TargetsSpec), noun))
-    if first["type"] == "missing":
-        return ScenarioError(path, dotted, allowed="required but missing")
-    if first["type"] == "value_error":
-        return ScenarioError(path, dotted, first.get("input"), str(first["ctx"]["error"]))
-    return ScenarioError(path, dotted, first["input"], describe_type_error(first, annotation_at(loc, _TargetsSpec)))

@@ -9,14 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from clustersim.scenario import (
-    ScenarioError,
-    annotation_at,
-    describe_type_error,
-    first_error,
-    keys_at,
-    unknown_key_hint,
-)
+from clustersim.scenario import ScenarioError, first_error, unknown_key_hint, validation_error
 
 DESIGN_KINDS = ("grid", "lhs", "sobol", "morris", "packages")
 #: what one run of an experiment is (clustersim.sweep.kinds): a plain run measured by its outcomes, a
@@ -95,27 +88,18 @@ class ExperimentSpec(_Raw):
 def schema_error(path: Path, err: ValidationError) -> ScenarioError:
     """The first problem pydantic found in an experiment file, as one :class:`ScenarioError`."""
     first = first_error(err)
-    loc = tuple(first["loc"])
-    kind = first["type"]
-    # drop pydantic's union-member tags ("bool", "int", ...) from the location
-    loc = tuple(p for p in loc if not (isinstance(p, str) and p in ("bool", "int", "float", "str")))
+    loc = tuple(p for p in first["loc"] if p not in ("bool", "int", "float", "str"))
     dotted = ".".join(str(p) for p in loc)
-    if kind == "extra_forbidden":
-        noun = "table" if isinstance(first["input"], dict) else "key"
-        hint = unknown_key_hint(str(loc[-1]), keys_at(loc[:-1], ExperimentSpec), noun)
-        return ScenarioError(path, dotted, first["input"], hint)
-    if kind == "missing":
-        return ScenarioError(path, dotted, allowed="required but missing")
-    if kind == "literal_error" and loc == ("design", "kind"):
+    if first["type"] == "literal_error" and loc == ("design", "kind"):
         return ScenarioError(path, dotted, first["input"], f"unknown design kind; allowed: {', '.join(DESIGN_KINDS)}")
-    if kind == "literal_error" and loc in (("kind",), ("ramp", "lever")):
+    if first["type"] == "literal_error" and loc in (("kind",), ("ramp", "lever")):
         allowed = EXPERIMENT_KINDS if loc == ("kind",) else RAMP_LEVERS
         noun = "experiment kind" if loc == ("kind",) else "ramp lever"
         hint = unknown_key_hint(str(first["input"]), list(allowed), noun)
         return ScenarioError(path, dotted, first["input"], f"{hint} (allowed: {', '.join(allowed)})"
                              if "did you mean" in hint else hint)
-    if kind in ("bool_type", "int_type", "float_type", "string_type") and "values" in loc:
+    if first["type"] in ("bool_type", "int_type", "float_type", "string_type") and "values" in loc:
         return ScenarioError(path, dotted, first["input"], "values must be numbers, true/false or strings")
-    return ScenarioError(path, dotted, first["input"], describe_type_error(first, annotation_at(loc, ExperimentSpec)))
+    return validation_error(path, err, root=ExperimentSpec)
 
 

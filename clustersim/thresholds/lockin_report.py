@@ -65,12 +65,7 @@ def withdrawal_duration_figure(a: WithdrawalAnalysis, lever: str, title: str) ->
                 capsize=4, label="survival rate with 95% Wilson interval")
     _fit_curve(ax, a.duration, float(by[lever].min()), float(by[lever].max()), "logistic fit")
     _critical_span(ax, a.duration, "critical duration")
-    ax.axhline(0.5, color="grey", linestyle=":")
-    ax.set_ylim(-0.02, 1.02)
-    ax.set_xlabel("years the package is offered before withdrawal")
-    ax.set_ylabel("P(cluster survives)")
-    ax.set_title(title, fontsize=11)
-    ax.legend(fontsize=8)
+    _survival_axes(ax, 0.02, "years the package is offered before withdrawal", title)
     return fig
 
 
@@ -90,13 +85,18 @@ def withdrawal_mass_figure(a: WithdrawalAnalysis, title: str) -> Any:
     if mass.size:
         _fit_curve(ax, a.mass, float(mass.min()), float(mass.max()), "logistic fit")
     _critical_span(ax, a.mass, "critical mass")
+    _survival_axes(ax, 0.08, "focal county's firms at withdrawal", title)
+    return fig
+
+
+def _survival_axes(ax: Any, margin: float, xlabel: str, title: str) -> None:
+    """The 50 % line, a probability axis with ``margin`` either side, labels, title and legend."""
     ax.axhline(0.5, color="grey", linestyle=":")
-    ax.set_ylim(-0.08, 1.08)
-    ax.set_xlabel("focal county's firms at withdrawal")
+    ax.set_ylim(-margin, 1 + margin)
+    ax.set_xlabel(xlabel)
     ax.set_ylabel("P(cluster survives)")
     ax.set_title(title, fontsize=11)
     ax.legend(fontsize=8)
-    return fig
 
 
 def _critical_row(name: str, unit: str, fit: DoseResponse) -> dict[str, Any]:
