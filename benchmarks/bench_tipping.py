@@ -1,6 +1,7 @@
-"""Adaptive tipping search against a grid: runs needed for the same precision, and interval coverage.
+"""Adaptive tipping search against a grid and against an oracle design: runs needed for the same precision,
+and interval coverage.
 
-    python benchmarks/bench_tipping.py [--quick] [--workers N]
+    python benchmarks/bench_tipping.py [--quick] [--workers N] [--dense R]
 
 1. **Demo world** (experiments/take_off.toml at the rivals' 2 % fee; the take-off verdict needs no
    counterfactual, so these runs use ``fiscal_baseline = "initial"`` and record only ``took_off``):
@@ -11,17 +12,34 @@
      (each step runs only the new replicates: seeds depend on the point and replicate only) until
      the same half-width is reached; ``runs_grid`` = 6 R at that step (capped at ``--grid-cap``).
    ``adaptive_over_grid`` = runs_adaptive / runs_grid (target <= 0.35).
-2. **Coverage** on the synthetic simulator (P = expit(2 (x - 1.5)) on [0, 4], half-width 0.25): the
-   share of seeded searches whose 95 % interval covers 1.5, with its binomial test p-value.
+2. **Oracle** (what any design could attain): the true take-off curve is estimated by the logistic
+   fit to every run of the benchmark at the 2 % fee (grid and adaptive runs pooled; its goodness of
+   fit is reported), or with ``--dense R`` from a separate grid of 12 depths x R replicates. From it:
+   ``oracle_runs``, the runs the best two-level design needs for the half-width (any two depths on a
+   0.05 grid, any split of the runs; expected-data fit and Fieller half-width, see
+   clustersim/thresholds/optimal_design.py); ``bound_runs``, the Cramér–Rao bound with the slope
+   known (every run at the critical depth, 4 z² / (b1² h²)); ``grid_runs_expected``, the same
+   calculation for the six-depth grid. ``oracle_over_grid`` = oracle_runs / runs_grid (measured),
+   ``oracle_over_grid_expected`` = oracle_runs / grid_runs_expected (both from the same curve).
+3. **Coverage** on the synthetic simulator (P = expit(2 (x - 1.5)) on [0, 4], half-width 0.25): the
+   share of seeded searches whose 95 % interval covers 1.5, with its binomial test p-value (the
+   searches run in a process pool of ``--workers``).
 
 ``--quick``: one repetition and 200 synthetic searches (under ten minutes on 2 idle cores); the
-default: three repetitions and 1000 synthetic searches. Prints one JSON object on its last line.
+default: three repetitions and 1000 synthetic searches. ``wall_seconds`` is measured under whatever
+load the machine has (``load_average`` at start and end); ``idle_seconds_estimate`` = the driver's
+CPU seconds + (model runs x CPU seconds per run + the coverage pool's CPU seconds) / workers, what the
+benchmark would take on idle cores (CPU seconds per run measured in-process on 24 runs after the
+timing, since the sweep pool's workers are not children of this process). Prints one
+JSON object on its last line.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import sys
 import tempfile
 import time
@@ -53,10 +71,18 @@ values = [0.02]
 """
 
 
-def write(folder: Path, seed: int, replicates: int) -> Path:
-    path = folder / f"bench_{seed}_{replicates}.toml"
-    path.write_text(EXPERIMENT.format(base=REPO / "scenarios" / "held_package.toml", replicates=replicates, seed=seed,
-                                      depths=DEPTHS), encoding="utf-8")
+DENSE_DEPTHS = [0, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2, 2.5, 3, 4]
+DENSE_SEED = 424242
+
+
+def write(folder: Path, seed: int, replicates: int, depths: list[float] = DEPTHS) -> Path:
+    path = folder / f"bench_{seed}_{replicates}_{len(depths)}.toml"
+    path.write_text(
+        EXPERIMENT.format(
+            base=REPO / "scenarios" / "held_package.toml", replicates=replicates, seed=seed, depths=depths
+        ),
+        encoding="utf-8",
+    )
     return path
 
 
@@ -68,7 +94,15 @@ def adaptive(folder: Path, seed: int, workers: int, budget: int) -> dict:
     spec = resolve_search(exp, "subsidy_depth", precision=PRECISION, budget=budget, batch=16)
     r = run_search(exp, spec, folder / f"adaptive_{seed}", workers=workers, progress=False)
     e = r.estimate
-    return {"runs": r.runs, "stopped": r.stopped, "x": e.x, "ci": list(e.ci_fieller), "half_width": e.half_width}
+    return {
+        "runs": r.runs,
+        "stopped": r.stopped,
+        "x": e.x,
+        "ci": list(e.ci_fieller),
+        "half_width": e.half_width,
+        "levels": r.levels.tolist(),
+        "outcomes": r.outcomes.tolist(),
+    }
 
 
 def grid(folder: Path, seed: int, workers: int, cap: int) -> dict:
@@ -95,39 +129,132 @@ def grid(folder: Path, seed: int, workers: int, cap: int) -> dict:
         g = res.groupby("subsidy_depth")["took_off"].agg(["sum", "count"])
         fit = dose_response(g.index.to_numpy(float), g["sum"], g["count"], increasing=True)
         if fit.located and fit.half_width <= PRECISION:
-            return {"runs": 6 * reps, "reached": True, "x": fit.x, "ci": list(fit.ci_fieller)}
-    return {"runs": 6 * reps, "reached": False, "x": None if fit is None else fit.x,
-            "ci": None if fit is None else list(fit.ci_fieller)}
+            break
+    return {
+        "runs": 6 * reps,
+        "reached": bool(fit is not None and fit.located and fit.half_width <= PRECISION),
+        "x": None if fit is None else fit.x,
+        "ci": None if fit is None else list(fit.ci_fieller),
+        "counts": {float(k): [int(v["sum"]), int(v["count"])] for k, v in g.iterrows()},
+    }
 
 
-def coverage(searches: int) -> dict:
-    from scipy import stats
+def dense(folder: Path, replicates: int, workers: int) -> dict:
+    """A separate grid of 12 depths x ``replicates`` at the 2 % fee: counts per depth."""
+    from clustersim.sweep.experiment import load_experiment
+    from clustersim.sweep.runner import run_sweep
+    from clustersim.sweep.store import load_results
 
+    exp = load_experiment(write(folder, DENSE_SEED, replicates, DENSE_DEPTHS))
+    run_sweep(exp, folder / "dense", workers=workers, progress=False)
+    g = load_results(folder / "dense").groupby("subsidy_depth")["took_off"].agg(["sum", "count"])
+    return {float(k): [int(v["sum"]), int(v["count"])] for k, v in g.iterrows()}
+
+
+def oracle(counts: dict[float, list[int]]) -> dict:
+    """Oracle figures from counts per depth (module docstring, 2.)."""
+    from clustersim.thresholds.dose_response import Z95, dose_response
+    from clustersim.thresholds.optimal_design import oracle_two_point, runs_needed
+
+    x = np.array(sorted(counts), float)
+    k = np.array([counts[v][0] for v in x], float)
+    n = np.array([counts[v][1] for v in x], float)
+    fit = dose_response(x, k, n, increasing=True)
+    n_all = n.sum()
+    b0, b1 = fit.coef
+
+    def curve(v: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-(b0 + b1 * v)))
+
+    fine = np.round(np.linspace(0.0, 4.0, 81), 6)
+    best = oracle_two_point(fine, curve(fine), PRECISION)
+    grid_expected = runs_needed(
+        np.array(DEPTHS, float), np.ones(len(DEPTHS)), curve(np.array(DEPTHS, float)), PRECISION
+    )
+    # without the logistic curve: the best pair of the depths measured with at least 32 runs, at their
+    # observed rates (optimistic: the minimum over pairs picks up sampling noise)
+    big = n >= 32
+    raw = oracle_two_point(x[big], k[big] / n[big], PRECISION)
+    x, k, n = x[big], k[big], n[big]
+    return {
+        "truth_runs": int(n_all),
+        "truth_depth_runs": n.astype(int).tolist(),
+        "truth_depths": x.tolist(),
+        "truth_rates": (k / n).round(4).tolist(),
+        "truth_x50": fit.x,
+        "truth_ci": list(fit.ci_fieller),
+        "truth_slope": b1,
+        "truth_gof_pvalue": fit.gof_pvalue,
+        "oracle_runs": best.runs,
+        "oracle_levels": list(best.levels),
+        "oracle_share_low": best.weight,
+        "bound_runs": 4 * Z95**2 / (b1**2 * PRECISION**2),
+        "grid_runs_expected": grid_expected,
+        "oracle_over_grid_expected": best.runs / grid_expected,
+        "oracle_runs_observed_rates": raw.runs,
+        "oracle_levels_observed_rates": list(raw.levels),
+    }
+
+
+def synthetic_search(seed: int) -> tuple[bool, int]:
     from clustersim.thresholds.search import SearchSpec, search_in_memory
     from clustersim.thresholds.synthetic import logistic_simulator
 
     spec = SearchSpec(lever="x", low=0.0, high=4.0, precision=PRECISION, budget=600, batch=16)
-    sim = logistic_simulator(1.5, 2.0)
-    hits, runs = 0, []
-    for s in range(searches):
-        r = search_in_memory(spec, sim, seed=s)
-        lo, hi = r.estimate.interval()
-        hits += lo <= 1.5 <= hi
-        runs.append(r.runs)
-    return {"coverage": hits / searches, "coverage_pvalue": float(stats.binomtest(hits, searches, 0.95).pvalue),
-            "synthetic_searches": searches, "synthetic_mean_runs": float(np.mean(runs))}
+    r = search_in_memory(spec, logistic_simulator(1.5, 2.0), seed=seed)
+    lo, hi = r.estimate.interval()
+    return bool(lo <= 1.5 <= hi), r.runs
+
+
+def coverage(searches: int, workers: int) -> dict:
+    from concurrent.futures import ProcessPoolExecutor
+
+    from scipy import stats
+
+    with ProcessPoolExecutor(workers) as pool:
+        done = list(pool.map(synthetic_search, range(searches), chunksize=max(1, searches // (4 * workers))))
+    hits = sum(h for h, _ in done)
+    runs = [r for _, r in done]
+    return {
+        "coverage": hits / searches,
+        "coverage_pvalue": float(stats.binomtest(hits, searches, 0.95).pvalue),
+        "synthetic_searches": searches,
+        "synthetic_mean_runs": float(np.mean(runs)),
+    }
+
+
+def cpu_per_run(folder: Path) -> float:
+    """CPU seconds of one run, measured in this process (the pool's workers are not our children):
+    two runs at each of the 12 dense depths, one worker."""
+    from clustersim.sweep.experiment import load_experiment
+    from clustersim.sweep.runner import run_sweep
+
+    exp = load_experiment(write(folder, 99, 2, DENSE_DEPTHS))
+    t = time.process_time()
+    run_sweep(exp, folder / "cpu", workers=1, progress=False)
+    return (time.process_time() - t) / (2 * len(DENSE_DEPTHS))
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="one repetition, 200 synthetic searches")
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--grid-cap", type=int, default=960, help="most grid runs per repetition (default 960)")
+    ap.add_argument("--grid-cap", type=int, default=1440, help="most grid runs per repetition (default 1440)")
+    ap.add_argument(
+        "--dense",
+        type=int,
+        default=0,
+        metavar="R",
+        help="estimate the true curve from a separate grid of 12 depths x R replicates (default: pool "
+        "the benchmark's own runs)",
+    )
     args = ap.parse_args()
     seeds = [20261128] if args.quick else [20261128, 7, 11]
+    load0 = os.getloadavg()
     t0 = time.perf_counter()
-    cov = coverage(200 if args.quick else 1000)
+    cov = coverage(200 if args.quick else 1000, args.workers)
     adaptive_runs, grid_runs, detail = [], [], []
+    pooled: dict[float, list[int]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         for seed in seeds:
@@ -135,13 +262,47 @@ def main() -> None:
             g = grid(folder, seed, args.workers, args.grid_cap)
             adaptive_runs.append(a["runs"])
             grid_runs.append(g["runs"])
+            for level, y in zip(a.pop("levels"), a.pop("outcomes"), strict=True):
+                c = pooled.setdefault(round(level, 6), [0, 0])
+                c[0], c[1] = c[0] + int(y), c[1] + 1
+            for level, (k, n) in g.pop("counts").items():
+                c = pooled.setdefault(round(level, 6), [0, 0])
+                c[0], c[1] = c[0] + k, c[1] + n
             detail.append({"seed": seed, "adaptive": a, "grid": g})
             print(json.dumps(detail[-1]), file=sys.stderr)
+        truth = dense(folder, args.dense, args.workers) if args.dense else pooled
+        wall = time.perf_counter() - t0
+        cpu_run = cpu_per_run(folder)
+    orc = oracle(truth)
     ra, rg = float(np.mean(adaptive_runs)), float(np.mean(grid_runs))
-    out = {"runs_adaptive": ra, "runs_grid": rg, "adaptive_over_grid": ra / rg, "target_ratio": TARGET_RATIO,
-           "grid_reached_precision": all(d["grid"]["reached"] for d in detail), "precision": PRECISION,
-           "repetitions": len(seeds), **cov, "wall_seconds": time.perf_counter() - t0, "quick": args.quick,
-           "details": detail}
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    driver = me.ru_utime + me.ru_stime - cpu_run * 2 * len(DENSE_DEPTHS)  # fits and batch plans
+    model_runs = sum(d["adaptive"]["runs"] + d["grid"]["runs"] for d in detail)
+    model_runs += sum(v[1] for v in truth.values()) if args.dense else 0
+    synthetic = kids.ru_utime + kids.ru_stime  # the coverage pool (forked children of this process)
+    out = {
+        "runs_adaptive": ra,
+        "runs_grid": rg,
+        "adaptive_over_grid": ra / rg,
+        "target_ratio": TARGET_RATIO,
+        "oracle_over_grid": orc["oracle_runs"] / rg,
+        "adaptive_over_oracle": ra / orc["oracle_runs"],
+        "truth_from": f"dense grid, 12 depths x {args.dense}" if args.dense else "the benchmark's own runs, pooled",
+        **orc,
+        "grid_reached_precision": all(d["grid"]["reached"] for d in detail),
+        "precision": PRECISION,
+        "repetitions": len(seeds),
+        **cov,
+        "wall_seconds": wall,
+        "cpu_seconds_driver": driver,
+        "cpu_seconds_per_run": cpu_run,
+        "model_runs": model_runs,
+        "cpu_seconds_synthetic": synthetic,
+        "idle_seconds_estimate": driver + (model_runs * cpu_run + synthetic) / args.workers,
+        "load_average": [load0[0], os.getloadavg()[0]],
+        "quick": args.quick,
+        "details": detail,
+    }
     print(json.dumps(out))
 
 

@@ -71,6 +71,80 @@ def test_the_95_interval_covers_the_true_level_at_a_rate_consistent_with_95_perc
     assert np.mean(runs) < 2 * 15.4 / (slope**2 * half_width**2) + 16
 
 
+# ------------------------------------------------------------------------------ design calculus
+def test_vectorised_fieller_half_width_matches_dose_response_fieller():
+    from clustersim.thresholds.dose_response import fieller
+    from clustersim.thresholds.optimal_design import fieller_half_width
+
+    rng = np.random.default_rng(5)
+    for _ in range(50):
+        a0, b1 = rng.normal(0, 2), rng.normal(0, 2)
+        root = rng.normal(0, 0.3, (2, 2))
+        cov = root @ root.T
+        (lo, hi), kind = fieller(a0, b1, cov[0, 0], cov[0, 1], cov[1, 1])
+        hw = float(fieller_half_width(a0, b1, cov))
+        assert hw == pytest.approx((hi - lo) / 2, rel=1e-9) if kind == "bounded" else hw == np.inf
+
+
+def test_runs_needed_is_what_a_fit_to_that_many_expected_runs_reports():
+    """statsmodels' binomial GLM fitted to the expected counts (n share_i P_i successes of n share_i
+    runs) of the number of runs runs_needed returns: its Fieller half-width is the target. (Straight
+    statsmodels: dose_response refuses data a logistic curve fits exactly, as perfect prediction.)"""
+    import warnings
+
+    import statsmodels.api as sm
+
+    from clustersim.thresholds.dose_response import fieller
+    from clustersim.thresholds.optimal_design import runs_needed
+
+    depths = np.array([0, 0.5, 1, 2, 3, 4.0])
+    truth = 1 / (1 + np.exp(-(-0.8 + 0.66 * depths)))
+    for levels, share in [(depths, np.ones(6) / 6), (depths[[1, 3]], np.array([0.4, 0.6]))]:
+        q = truth[np.isin(depths, levels)]
+        n = runs_needed(levels, share, q, 0.25)
+        k = n * share * q
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            counts = np.column_stack([k, n * share - k])
+            res = sm.GLM(counts, sm.add_constant(levels), family=sm.families.Binomial()).fit()
+        b, v = np.asarray(res.params), np.asarray(res.cov_params())
+        (lo, hi), kind = fieller(b[0], b[1], v[0, 0], v[0, 1], v[1, 1])
+        assert kind == "bounded" and (hi - lo) / 2 == pytest.approx(0.25, rel=1e-6)
+
+
+def test_oracle_lies_between_the_known_slope_bound_and_the_grid():
+    """For a logistic truth the best two-level design needs more runs than every run at x50 with the
+    slope known (Cramér–Rao: 4 z² / (b1² h²)) and fewer than the six-depth grid; its levels bracket x50."""
+    from clustersim.thresholds.dose_response import Z95
+    from clustersim.thresholds.optimal_design import oracle_two_point, runs_needed
+
+    b0, b1 = -0.8, 0.66
+    fine = np.linspace(0, 4, 81)
+    best = oracle_two_point(fine, 1 / (1 + np.exp(-(b0 + b1 * fine))), 0.25)
+    grid = np.array([0, 0.5, 1, 2, 3, 4.0])
+    grid_runs = runs_needed(grid, np.ones(6), 1 / (1 + np.exp(-(b0 + b1 * grid))), 0.25)
+    assert 4 * Z95**2 / (b1**2 * 0.25**2) < best.runs < grid_runs
+    assert best.levels[0] < -b0 / b1 < best.levels[1] and best.x == pytest.approx(-b0 / b1)
+
+
+def test_next_batch_spreads_while_the_slope_is_uncertain_and_concentrates_once_it_is_known():
+    """Runs so far evenly over [0, 4], the fit at the truth (x50 = 1.5, slope 2) with the covariance
+    those runs give: after 16 runs the batch reaches out to measure the slope; after 1600 it sits
+    near x50 (where a run says most about it), within the levels where P is 0.18-0.82."""
+    from clustersim.thresholds.optimal_design import information, next_batch
+
+    coef = (-3.0, 2.0)
+    spread = {}
+    for n in (16, 1600):
+        old = np.linspace(0, 4, n)
+        cov = np.linalg.inv(information(old, np.ones(n), np.array(coef[0]), np.array(coef[1])))
+        batch = next_batch(coef, cov, old, 16, 0.0, 4.0)
+        assert np.array_equal(batch, next_batch(coef, cov, old, 16, 0.0, 4.0))  # deterministic
+        assert batch.min() >= 0 and batch.max() <= 4
+        spread[n] = np.abs(batch - 1.5)
+    assert spread[16].mean() > 0.5 and spread[1600].max() < 1.5 / 2.0
+
+
 # ------------------------------------------------------------------------------ the store
 def _search(tmp_path: Path, label: str, **kwargs) -> dict:
     exp = load_experiment(write_experiment(tmp_path))

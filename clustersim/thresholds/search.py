@@ -1,16 +1,17 @@
 """Adaptive search for a critical level: where does an outcome (take-off) become more likely than not?
 
-The design is **batches around the current estimate with a logistic refit** (see docs/thresholds.md
-for why this and not probabilistic bisection or Robbins–Monro):
+The design is **batches placed by a sequential c-optimal rule with a logistic refit** (see
+docs/thresholds.md for why this and not probabilistic bisection or Robbins–Monro):
 
 1. batch 0 spreads ``batch`` runs evenly over the lever's range [low, high];
 2. after every batch, :func:`~clustersim.thresholds.dose_response.dose_response` is refitted to all
-   runs so far. When the fit locates the level (a bounded Fieller interval), the next batch is
-   spread evenly over ``x̂ ± 1.5 / |b1|``, i.e. where the fitted probability runs from about 0.18
-   to 0.82: close to x̂, where a run says most about x̂, but wide enough to keep measuring the slope,
-   which the interval needs as much as the intercept. When the outcome steps between two levels
-   with no overlap (separation), the batch fills the gap between them; when nothing is located yet
-   (all runs alike, or a flat fit), the batch covers the range again on a shifted grid;
+   runs so far. When the fit locates the level (a bounded Fieller interval), the next batch's levels
+   are chosen by :func:`~clustersim.thresholds.optimal_design.next_batch`: one run at a time, each
+   where it most lowers the Fieller half-width expected after the batch, averaged over coefficients
+   drawn from the current fit's covariance (spread while the slope is uncertain, close to x̂ once it
+   is known). When the outcome steps between two levels with no overlap (separation), the batch
+   fills the gap between them; when nothing is located yet (all runs alike, or a flat fit), the
+   batch covers the range again on a shifted grid;
 3. the search stops when the 95 % Fieller interval is bounded, inside the range and at most
    ``2 H`` wide (half-width <= ``precision``) after two batches in a row (stopping at the first
    narrow interval favours batches that overestimated the slope, and the intervals then cover
@@ -41,14 +42,13 @@ import pandas as pd
 
 from clustersim.scenario import ScenarioError
 from clustersim.thresholds.dose_response import DoseResponse, dose_response
+from clustersim.thresholds.optimal_design import next_batch
 
 if TYPE_CHECKING:
     from clustersim.sweep.experiment import Experiment
 
 __all__ = ["SearchResult", "SearchSpec", "plan_batch", "resolve_search", "run_search", "search_in_memory"]
 
-#: the next batch spans the levels where the fitted P runs from expit(-1.5) ~ 0.18 to expit(1.5) ~ 0.82
-SPREAD_LOGIT = 1.5
 #: the precision must hold after this many batches in a row: stopping at the first narrow interval
 #: favours batches that overestimated the slope and makes the intervals too narrow (measured: 90 %
 #: coverage at a shallow slope with 1, 95 % with 2)
@@ -172,10 +172,7 @@ def plan_batch(spec: SearchSpec, levels: np.ndarray, outcomes: np.ndarray, index
         return _round(np.linspace(lo, hi, size), lo, hi)
     fit = estimate(spec, levels, outcomes)
     if fit.fieller_kind == "bounded" and fit.x is not None and fit.status in ("ok", "extrapolated"):
-        centre = min(max(fit.x, lo), hi)
-        spread = min(max(SPREAD_LOGIT / abs(fit.coef[1]), (hi - lo) / 200), (hi - lo) / 2)
-        a, b = max(lo, centre - spread), min(hi, centre + spread)
-        return _round(np.linspace(a, b, size), lo, hi)
+        return _round(next_batch(fit.coef, fit.cov, levels, size, lo, hi, spec.target), lo, hi)
     if fit.status == "separated" and fit.bracket is not None:
         a, b = fit.bracket
         return _round(np.linspace(a, b, size + 2)[1:-1], lo, hi)
