@@ -13,13 +13,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from clustersim.i18n import catalogue_ids, translator, untranslated
+from clustersim.i18n import catalogue_ids, catalogue_keys, translator, untranslated
 from clustersim.lab import form as lf
 from clustersim.lab.compare import comparison
 
 REPO = Path(__file__).resolve().parents[1]
+#: the catalogue's markers (as in the .po file's extraction command): NP_ and pgettext carry a context
+KEYWORDS = {"_": None, "N_": None, "NP_": ((1, "c"), 2), "pgettext": ((1, "c"), 2)}
 MARKED = ["clustersim/ui/lab_page.py", "clustersim/lab/compare.py", "clustersim/brief/text.py",
-          "clustersim/optimise/frontier.py"]
+          "clustersim/optimise/frontier.py", "clustersim/ui/app.py", "clustersim/ui/components.py",
+          "clustersim/ui/session.py", "clustersim/ui/realmap.py", "clustersim/ui/language.py"]
 
 
 def test_lab_numbers_equal_sweep_and_report(tmp_path, monkeypatch):
@@ -96,11 +99,12 @@ def test_catalogue_covers_every_marked_message_and_translates_all():
     marked = set()
     for rel in MARKED:
         if (REPO / rel).exists():
-            marked |= {m[1] for m in extract_from_file("python", REPO / rel, keywords={"_": None, "N_": None})}
+            marked |= {(m[3], m[1]) for m in extract_from_file("python", REPO / rel, keywords=KEYWORDS)}
     assert marked, "no marked messages found"
-    assert marked - catalogue_ids() == set()
+    assert marked - catalogue_keys() == set()
     assert untranslated() == []
     zh = translator("zh")
     assert all(zh(m) != m for m in catalogue_ids() if any(c.isalpha() for c in m))
+    assert all(zh.pgettext(c, m) != m for c, m in catalogue_keys() if c is not None)
     with pytest.raises(KeyError):
         zh("A message nobody wrote")

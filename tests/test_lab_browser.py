@@ -121,3 +121,28 @@ def test_design_run_compare_two_tabs_languages_and_refusals(chromium, lab_url):
     assert a.errors == [] and b.errors == []
     a.context.close()
     b.context.close()
+
+
+def test_cheapest_package_card_refuses_bad_input_then_finds_a_frontier(chromium, lab_url):
+    zh = translator("zh")
+    lab = Lab(chromium, lab_url)
+    page = lab.page
+    target, trials = zh("Target take-off probability (%)"), zh("Packages to try")
+    lab.field(target).fill("180")
+    page.locator(".lab-cheapest").click()
+    page.get_by_text(re.compile("输入有误.*目标须为")).wait_for()
+    lab.field(target).fill("80")
+    lab.field(trials).fill("1")  # one package (12 runs of the demo world): the card's path, not the search's quality
+    page.locator(".lab-cheapest").click()
+    page.get_by_text(re.compile(r"已尝试 [01] / 1 个政策包")).wait_for()  # the search runs in the background
+    page.locator(".lab-frontier").wait_for(timeout=300_000)
+    assert page.locator(".lab-frontier tbody tr").count() == 1
+    header = page.locator(".lab-frontier thead").inner_text()
+    assert zh("Present value of incentives paid (wan)") in header
+    # the answer is a found package or the statement that none reached the target, and a frontier figure
+    text = lab.text()
+    assert "最省钱的政策包：优惠力度" in text or zh(
+        "No package in the searched range reached the target take-off probability.") in text
+    assert page.locator("img").count() >= 1
+    assert lab.errors == []
+    lab.context.close()

@@ -115,16 +115,17 @@ class Tab:
         return self.page.locator("td.cs-year")
 
     def year(self) -> int:
-        return int(self.year_cell.inner_text().split()[0])
+        """The status panel's year (its ``data-year``: the same in every language)."""
+        return int(self.year_cell.get_attribute("data-year"))
 
     def wait_year(self, year: int) -> None:
         self.page.wait_for_function(
-            "y => { const c = document.querySelector('td.cs-year'); return c && parseInt(c.textContent) === y; }",
+            "y => { const c = document.querySelector('td.cs-year'); return c && parseInt(c.dataset.year) === y; }",
             arg=year)
 
-    def step(self) -> None:
+    def step(self, label: str = "Step") -> None:
         before = self.year()
-        self.button("Step").click()
+        self.button(label).click()
         self.wait_year(before + 1)
 
     def close(self) -> None:
@@ -148,7 +149,7 @@ def test_page_loads_without_errors_and_only_talks_to_its_own_server(tab):
                       and urlparse(u).hostname not in LOCAL_HOSTS})
     assert outside == [], "requests that left the machine"
     assert len(tab.urls) > 5  # the page did load its scripts, styles and fonts (all from the app)
-    # no empty card: Mesa's "Model Parameters" (this page's controls have cards of their own) is hidden
+    # no empty card: Mesa's "Model Parameters" card is not drawn (this page's controls have cards of their own)
     cards = tab.page.locator(".v-card")
     shown = [cards.nth(i) for i in range(cards.count()) if cards.nth(i).is_visible()]
     titles = [card.locator(".v-card__title").inner_text() for card in shown]
@@ -177,8 +178,8 @@ def test_mesa_tuning_controls_are_hidden_and_the_buttons_stay(tab):
     for name in ("Step", "Reset"):
         assert tab.button(name).is_visible()
     assert tab.page.get_by_role("button", name="▶").is_visible()
-    # hidden, not removed: Mesa still steps the model with its defaults
-    assert tab.page.get_by_text("Play Interval (ms)").count() == 1
+    # not drawn at all: the page's own controller steps the model with Mesa's defaults (100 ms, every step drawn)
+    assert tab.page.get_by_text("Play Interval (ms)").count() == 0
     tab.step()
     assert tab.year() == 1
 
@@ -267,7 +268,7 @@ def test_play_runs_and_pause_stops(tab):
     from playwright.sync_api import expect
 
     tab.button("▶").click()
-    tab.page.wait_for_function("() => parseInt(document.querySelector('td.cs-year').textContent) >= 3")
+    tab.page.wait_for_function("() => parseInt(document.querySelector('td.cs-year').dataset.year) >= 3")
     tab.button("❚❚").click()
     at_pause = tab.year()
     expect(tab.button("Step")).to_be_enabled()  # Step is disabled while playing
@@ -319,3 +320,110 @@ def test_screenshot_is_saved_as_an_artifact(tab):
     # the charts' colours are there: many distinct colours, not a blank or half-loaded page
     colours = np.unique((pixels[..., :3] * 255).astype(np.uint8).reshape(-1, 3), axis=0)
     assert len(colours) > 500
+
+
+# ------------------------------------------------------------------------------ 中文 / English
+#: Solara's own badge, not a label of this page
+SOLARA_BADGE = "This website runs on Solara"
+
+
+def _names_on_the_page() -> set[str]:
+    """Words of names the page shows as the scenario writes them (scenario labels, county, region and
+    package names), the product's name and the language switch's own "English": not labels."""
+    from clustersim.ui import session
+
+    run = session.PendingRun(session.scenario_choices(), session.DEFAULT_SCENARIO)
+    names = [*run.choices, *run.scenario.packages, *(r.name for r in run.scenario.regions)]
+    model = session.SessionModel(run)
+    names += list(model.regions.names)
+    words = {w.lower() for n in names for w in re.findall(r"[A-Za-z]+", n)}
+    return words | {"clustersim", "english"}
+
+
+def _to_chinese(tab) -> None:
+    from clustersim.i18n import translator
+
+    zh = translator("zh")
+    images = tab.page.locator("img")
+    before = [images.nth(i).get_attribute("src") for i in range(images.count())]
+    tab.page.locator(".lang-zh").click()
+    tab.button(zh("Step")).wait_for()
+    tab.page.get_by_text(zh("Status"), exact=True).wait_for()
+    # the map and the six panels are redrawn in Chinese too
+    tab.page.wait_for_function("srcs => { const now = [...document.querySelectorAll('img')].map(i => i.src);"
+                               " return now.length === srcs.length && now.every((s, i) => s !== srcs[i]); }",
+                               arg=before)
+
+
+def test_chinese_model_page_leaves_no_english_and_its_controls_work(tab):
+    from playwright.sync_api import expect
+
+    from clustersim.i18n import catalogue_ids, translator
+
+    zh, en = translator("zh"), translator("en")
+    tab.step()
+    _to_chinese(tab)
+    text = tab.page.inner_text("body").replace(SOLARA_BADGE, "")
+    # every catalogue text shown is its translation: no English word but names, no catalogue English
+    words = {w for w in re.findall(r"[A-Za-z]{2,}", text) if w.lower() not in _names_on_the_page()}
+    assert words == set(), f"English left in the Chinese model page: {sorted(words)}"
+    assert [m for m in catalogue_ids() if len(m) > 3 and m in text] == []
+    for label in ("Controls", "Reset", "Step", "Status", "Random seed", "Scenario and world: on Reset"):
+        assert zh(label) in text, label
+    assert zh.pgettext("status", "Year") in text and "第 1 年 / 共 40 年" in text
+    glossary = tab.page.locator(".cs-glossary abbr")
+    hover = [glossary.nth(i).get_attribute("title") for i in range(glossary.count())]
+    assert len(hover) == 4 and all(re.search(r"[\u4e00-\u9fff]", t) and not re.search(r"[A-Za-z]{3,}", t)
+                                   for t in hover), hover
+    assert tab.page.locator(".cs-play").get_attribute("title") == zh("Play")
+    # Step, ▶ / ❚❚ and Reset work in Chinese
+    tab.step(zh("Step"))
+    assert tab.year() == 2
+    tab.page.locator(".cs-play").click()
+    tab.page.wait_for_function("() => parseInt(document.querySelector('td.cs-year').dataset.year) >= 4")
+    assert tab.page.locator(".cs-play").get_attribute("title") == zh("Pause")
+    tab.button("❚❚").click()
+    expect(tab.button(zh("Step"))).to_be_enabled()
+    tab.button(zh("Reset")).click()
+    tab.wait_year(0)
+    assert tab.page.locator("td.cs-year").inner_text() == "第 0 年 / 共 40 年"
+    # a refused seed says so in Chinese
+    seed = tab.page.get_by_label(zh("Random seed"))
+    seed.fill("twelve")
+    seed.press("Enter")
+    tab.page.get_by_text(re.compile(r"随机种子 'twelve' 无效")).wait_for()
+    # and back: English everywhere again
+    tab.page.locator(".lang-en").click()
+    tab.button(en("Step")).wait_for()
+    tab.page.wait_for_function("() => !/[\\u4e00-\\u9fff]/.test(document.body.innerText.replaceAll('中文', ''))")
+    assert tab.errors == [] and tab.failed == []
+
+
+def test_the_language_is_the_browser_sessions_on_both_pages(browser, server):
+    from clustersim.i18n import translator
+
+    zh = translator("zh")
+    first = Tab(browser, server)
+    other = Tab(browser, server)  # another browser: its own session
+    try:
+        _to_chinese(first)
+        # a reload and the lab of the same browser open in Chinese; the model page's own default is English
+        first.page.goto(server)
+        first.button(zh("Step")).wait_for()
+        lab = first.context.new_page()
+        lab.goto(server + "lab")
+        lab.locator(".lab-run").wait_for()
+        assert zh("Package lab") in lab.inner_text("body")
+        # English picked in the lab holds for the model page of that browser
+        lab.locator(".lang-en").click()
+        lab.get_by_text("Design a package").wait_for()
+        first.page.goto(server)
+        first.button("Step").wait_for()
+        assert not re.search(r"[\u4e00-\u9fff]", first.page.inner_text("body").replace("中文", ""))
+        # the other browser never chose: English on the model page
+        other.page.reload()
+        other.button("Step").wait_for()
+        assert first.errors == [] and other.errors == []
+    finally:
+        first.close()
+        other.close()

@@ -440,3 +440,77 @@ def test_map_labels_sit_below_their_circle_and_the_focal_ring():
     # the label's anchor is at or below the ring's lowest point, so the text (va=top) starts under it
     assert focal_label.xy[1] <= ring.center[1] - ring.radius + 1e-9
     assert focal_label.get_path_effects()  # a white halo keeps it readable over lines and circles
+
+
+# ------------------------------------------------------------------------------ 中文 (issue 15)
+def _english_words(texts: list[str], names: set[str]) -> set[str]:
+    return {w for t in texts for w in re.findall(r"[A-Za-z]{2,}", t) if w.lower() not in names}
+
+
+def test_charts_and_status_in_chinese_have_no_english_and_every_glyph():
+    model = stepped("held_package", years=18)  # past the end of the incentives: the dotted line and its legend
+    model.apply_live(replace(model.settings, fee_rate=0.05, fee_trap=True))  # a live change, labelled in a panel
+    model.step()
+    names = {w.lower() for n in [*model.regions.names, *model.sector_names, *model.packages.names,
+                                 model.config.name] for w in re.findall(r"[A-Za-z]+", n)}
+    figures = [components.MapPlot().update(model, "employment", "zh"), *components.SeriesPlot().update(model, "zh")]
+    texts = []
+    for fig in figures:
+        for ax in fig.axes:
+            texts += [ax.get_title(loc) for loc in ("left", "center", "right")]
+            texts += [ax.get_xlabel(), ax.get_ylabel(), *(t.get_text() for t in ax.texts)]
+            legend = ax.get_legend()
+            texts += [t.get_text() for t in legend.get_texts()] if legend is not None else []
+            texts += [t.get_text() for t in ax.get_yticklabels()]
+    assert _english_words(texts, names) == set()
+    assert sum(bool(re.search(r"[\u4e00-\u9fff]", t)) for t in texts) >= 20  # titles, axes, legends, labels
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # matplotlib warns "Glyph ... missing from font(s)" for a box
+        for fig in figures:
+            components.png(fig)
+    rows = components.status_rows(model, "zh")
+    assert _english_words([t for row in rows for t in row], names) == set()
+    assert dict(rows)["运行中的政策调整"] == "第 18 年：规费率：1.0% → 5.0%；第 18 年：规费陷阱：关 → 开"
+    assert re.fullmatch(r"-?[\d,.]+(万元|亿元)", dict(rows)["财政余额"])
+    # the English page is unchanged by it: the status rows keep the English labels and the CSS classes
+    assert dict(components.status_rows(model))["Changed while running"] == (
+        "year 18: fee rate 1.0% → 5.0%; year 18: fee trap off → on")
+    assert "class='cs-changed-while-running'" in components.status_html(model, "zh")
+
+
+def test_chinese_balance_ticks_follow_chinese_amounts():
+    assert [components.compact_zh(v) for v in (0, 800, 3200, 12000, 1.5e6, -2500)] == [
+        "0", "800万", "3200万", "1.2亿", "150亿", "-2500万"]
+
+
+def test_page_switches_language_without_a_browser():
+    from clustersim.i18n import translator
+    from clustersim.ui import language
+
+    zh = translator("zh")
+    _box, rc = solara.render(solara.AppLayout(children=[Page()]), handle_error=False)
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    language.pick("zh")  # what the app bar's 中文 button does (the app bar is not in this test's widget tree)
+    try:
+        rc.find(v.Btn, children=[zh("Step")]).widget.click()
+        assert _year(rc) == "第 2 年 / 共 40 年"
+        rc.find(v.Btn, children=[zh("Reset")]).widget.click()
+        assert _year(rc) == "第 0 年 / 共 40 年"
+        assert rc.find(v.Slider, label=zh("Fee rate of {county}: {value}").format(county="county_01", value="1.0%")
+                       ).widgets
+    finally:
+        language.pick("en")
+        rc.close()
+
+
+def test_ui_lang_sets_the_language_both_pages_open_in(monkeypatch):
+    from clustersim.ui import language
+    from clustersim.ui.launch import server_environment
+
+    env = server_environment({"CLUSTERSIM_UI_LANG": "en"}, None, "zh")
+    assert env[session.LANG_ENV] == "zh"
+    assert session.LANG_ENV not in server_environment(env, None)  # no --lang: each page's own default
+    monkeypatch.delenv(session.LANG_ENV, raising=False)
+    assert (language.page_default("model"), language.page_default("lab")) == ("en", "zh")
+    monkeypatch.setenv(session.LANG_ENV, "zh")
+    assert (language.page_default("model"), language.page_default("lab")) == ("zh", "zh")

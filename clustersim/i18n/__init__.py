@@ -6,7 +6,11 @@ used (Babel's ``read_po`` + ``write_mo``, then :class:`gettext.GNUTranslations`)
 Message ids are the English text; English is the catalogue's source language, so its translator
 returns the id itself, but only for ids in the catalogue: an id that is missing, or left
 untranslated (empty or fuzzy) in Chinese, raises :class:`MissingMessage`. Nothing falls back to
-English in the Chinese page.
+English in the Chinese page. Where one English text needs two Chinese ones (a table header with its
+unit, a status line whose value carries the unit), the second has a gettext context (``msgctxt``):
+``_.pgettext("status", "Incentives paid")``.
+
+Used by the package lab, the students' model page (:mod:`clustersim.ui`) and the policy brief.
 """
 
 from __future__ import annotations
@@ -14,10 +18,10 @@ from __future__ import annotations
 import functools
 import gettext
 import io
-from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["LANGUAGES", "N_", "MissingMessage", "catalogue_ids", "translator", "untranslated"]
+__all__ = ["LANGUAGES", "NP_", "N_", "MissingMessage", "Translator", "catalogue_ids", "catalogue_keys", "translator",
+           "untranslated"]
 
 LOCALE_DIR = Path(__file__).with_name("locale")
 DOMAIN = "clustersim"
@@ -27,6 +31,12 @@ LANGUAGES: dict[str, tuple[str | None, str]] = {"zh": ("zh_CN", "中文"), "en":
 
 def N_(message: str) -> str:
     """Mark ``message`` for the catalogue (``pybabel extract -k _ -k N_``) where it is translated later."""
+    return message
+
+
+def NP_(context: str, message: str) -> str:
+    """Mark ``message`` with a gettext context for the catalogue (``pybabel extract -k NP_:1c,2``);
+    translated later with ``_.pgettext(context, message)``."""
     return message
 
 
@@ -47,13 +57,20 @@ def _catalog(folder: str = "zh_CN"):
 
 
 def catalogue_ids() -> frozenset[str]:
-    """Every message id of the catalogue (the English texts)."""
-    return frozenset(str(m.id) for m in _catalog() if m.id)
+    """Every message id of the catalogue without a context (the English texts)."""
+    return frozenset(str(m.id) for m in _catalog() if m.id and not m.context)
+
+
+def catalogue_keys() -> frozenset[tuple[str | None, str]]:
+    """Every (context or None, message id) of the catalogue."""
+    return frozenset((m.context or None, str(m.id)) for m in _catalog() if m.id)
 
 
 def untranslated(folder: str = "zh_CN") -> list[str]:
-    """Ids without a usable translation (empty or fuzzy) in ``folder``'s catalogue."""
-    return [str(m.id) for m in _catalog(folder) if m.id and (not m.string or m.fuzzy)]
+    """Ids without a usable translation (empty or fuzzy) in ``folder``'s catalogue (``context|id``
+    for an id with a context)."""
+    return [(f"{m.context}|" if m.context else "") + str(m.id) for m in _catalog(folder)
+            if m.id and (not m.string or m.fuzzy)]
 
 
 @functools.cache
@@ -66,23 +83,38 @@ def _compiled(folder: str) -> gettext.GNUTranslations:
     return gettext.GNUTranslations(buffer)
 
 
-def translator(lang: str) -> Callable[[str], str]:
-    """``gettext`` for ``lang`` (``"zh"`` or ``"en"``), strict: :class:`MissingMessage` for an id
-    the catalogue lacks or leaves untranslated. Use ``_("Run {n} replicates").format(n=...)``."""
-    if lang not in LANGUAGES:
-        raise ValueError(f"language {lang!r}: allowed {', '.join(LANGUAGES)}")
-    folder = LANGUAGES[lang][0]
-    ids = catalogue_ids()
-    bad = frozenset(untranslated())
-    translations = _compiled(folder) if folder else None
+class Translator:
+    """``gettext`` for one language, strict (:class:`MissingMessage` for an id the catalogue lacks
+    or leaves untranslated). Call it with a message id; :meth:`pgettext` takes a context first."""
 
-    def _(message: str) -> str:
-        if message not in ids:
-            raise MissingMessage(f"{message!r} is not in {_po_path()}")
-        if translations is None:
-            return message
-        if message in bad:
+    def __init__(self, lang: str) -> None:
+        if lang not in LANGUAGES:
+            raise ValueError(f"language {lang!r}: allowed {', '.join(LANGUAGES)}")
+        self.lang = lang
+        folder = LANGUAGES[lang][0]
+        self._keys = catalogue_keys()
+        bad = {(m.context or None, str(m.id)) for m in _catalog() if m.id and (not m.string or m.fuzzy)}
+        self._bad = frozenset(bad)
+        self._translations = _compiled(folder) if folder else None
+
+    def _check(self, context: str | None, message: str) -> None:
+        if (context, message) not in self._keys:
+            where = f" (context {context!r})" if context else ""
+            raise MissingMessage(f"{message!r}{where} is not in {_po_path()}")
+        if self._translations is not None and (context, message) in self._bad:
             raise MissingMessage(f"{message!r} has no Chinese translation in {_po_path()}")
-        return translations.gettext(message)
 
-    return _
+    def __call__(self, message: str) -> str:
+        self._check(None, message)
+        return message if self._translations is None else self._translations.gettext(message)
+
+    def pgettext(self, context: str, message: str) -> str:
+        self._check(context, message)
+        return message if self._translations is None else self._translations.pgettext(context, message)
+
+
+@functools.cache
+def translator(lang: str) -> Translator:
+    """The :class:`Translator` for ``lang`` (``"zh"`` or ``"en"``), made once per language. Use
+    ``_("Run {n} replicates").format(n=...)``."""
+    return Translator(lang)

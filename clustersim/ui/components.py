@@ -12,6 +12,11 @@ The page keeps one :class:`MapPlot` and one :class:`SeriesPlot` per session and 
 changed (:class:`_Blitter`): drawing text is most of matplotlib's time, and the axes, ticks and
 legends rarely change. Figures use matplotlib's object API only (no pyplot, no global backend),
 as :mod:`clustersim.figures`. Money in wan, distance in km, time in years.
+
+Every text they draw or show comes from the message catalogue (:mod:`clustersim.i18n`) in the
+language passed as ``lang`` ("en" or "zh"); Chinese text is set in Noto Sans CJK SC, which
+:mod:`clustersim.figures` adds to matplotlib's fonts. Names from the scenario (counties, sectors,
+packages) are shown as written there.
 """
 
 from __future__ import annotations
@@ -34,7 +39,9 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 from mesa.visualization.utils import update_counter
 
 from clustersim import outputs, units
+from clustersim.brief import numbers
 from clustersim.figures import COAST_COLOUR, FOCAL_COLOUR, PALETTE
+from clustersim.i18n import N_, NP_, Translator, translator
 
 if TYPE_CHECKING:
     from clustersim.model import ClusterModel
@@ -124,8 +131,6 @@ class MapPlot:
         self.ax = self.figure.add_axes((0.11, 0.09, 0.86, 0.84))
         self.ax.xaxis.set_major_locator(MaxNLocator(5))
         self.ax.yaxis.set_major_locator(MaxNLocator(5))
-        self.ax.set_xlabel("km inland from the coast", fontsize=FONT["tick"])
-        self.ax.set_ylabel("km along the coast", fontsize=FONT["tick"])
         self.ax.tick_params(labelsize=FONT["tick"])
         # the year changes every step, the caption with the measure: a long title costs 5 ms to draw.
         # y given: no automatic title placement, which would push every title off the figure while
@@ -136,9 +141,10 @@ class MapPlot:
         self._dynamic: list = []
         self._static_key: object = None
 
-    def update(self, model: ClusterModel, measure: str = "firms") -> Figure:
+    def update(self, model: ClusterModel, measure: str = "firms", lang: str = "en") -> Figure:
         if measure not in ("firms", "employment"):
             raise ValueError(f"measure must be 'firms' or 'employment', not {measure!r}")
+        _ = translator(lang)
         ax = self.ax
         r = model.regions
         x, y = r.x_km, r.y_km
@@ -146,9 +152,9 @@ class MapPlot:
         for artist in self._dynamic:
             artist.remove()
         self._dynamic = []
-        static_key = (model.focal_name, tuple(model.sector_names), x.tobytes(), y.tobytes(), measure)
+        static_key = (model.focal_name, tuple(model.sector_names), x.tobytes(), y.tobytes(), measure, lang)
         if static_key != self._static_key:
-            self._draw_static(model, span)
+            self._draw_static(model, span, _)
             self._static_key = static_key
 
         by_sector = model.firms_by_sector if measure == "firms" else model.employment_by_sector
@@ -188,14 +194,16 @@ class MapPlot:
                 textcoords="offset points", ha="center", va="top", fontsize=FONT["label"], zorder=5,
                 color=FOCAL_COLOUR if i == f else "black", fontweight="bold" if i == f else "normal",
                 path_effects=[patheffects.withStroke(linewidth=2.5, foreground="white")]))
-        self._year.set_text(f"Year {model.year}")
-        unit = "firms" if measure == "firms" else "jobs"
-        self._caption.set_text(f"circle area ∝ {unit}; lines: moves last year")
+        self._year.set_text(_("Year {year}").format(year=model.year))
+        self._caption.set_text(_("circle area ∝ firms; lines: moves last year") if measure == "firms"
+                               else _("circle area ∝ jobs; lines: moves last year"))
         return self.figure
 
-    def _draw_static(self, model: ClusterModel, span: float) -> None:
+    def _draw_static(self, model: ClusterModel, span: float, _: Translator) -> None:
         ax = self.ax
         clear_artists(ax)
+        ax.set_xlabel(_("km inland from the coast"), fontsize=FONT["tick"])
+        ax.set_ylabel(_("km along the coast"), fontsize=FONT["tick"])
         r = model.regions
         x, y = r.x_km, r.y_km
         ax.axvline(0.0, color=COAST_COLOUR, linewidth=3, zorder=1)
@@ -206,8 +214,9 @@ class MapPlot:
         handles = [Line2D([], [], marker="s", linestyle="none", color=_sector_colour(k), label=name)
                    for k, name in enumerate(model.sector_names)]
         handles.append(Line2D([], [], marker="o", linestyle="none", markerfacecolor="none",
-                              markeredgecolor=FOCAL_COLOUR, markeredgewidth=2, label=f"focal: {model.focal_name}"))
-        handles.append(Line2D([], [], color=MOVE_COLOUR, alpha=0.5, linewidth=2, label="moves"))
+                              markeredgecolor=FOCAL_COLOUR, markeredgewidth=2,
+                              label=_("focal: {county}").format(county=model.focal_name)))
+        handles.append(Line2D([], [], color=MOVE_COLOUR, alpha=0.5, linewidth=2, label=_("moves")))
         # opaque and above the circles: the blitter puts its pixels back after drawing them
         ax.legend(handles=handles, loc="upper left", fontsize=FONT["legend"], framealpha=1.0).set_zorder(6)
 
@@ -216,12 +225,12 @@ class MapPlot:
         return self._blit.render(self._static_key, [*self._dynamic, self._year], on_top=[self.ax.get_legend()])
 
 
-def map_figure(model: ClusterModel, measure: str = "firms") -> Figure:
+def map_figure(model: ClusterModel, measure: str = "firms", lang: str = "en") -> Figure:
     """Regions in the plane (x = km inland from the coast, y = km along it). Each region is a pie
     whose area is proportional to its ``measure`` ("firms" or "employment") in the current year,
     wedges by sector; the focal county has a red ring; last year's moves are lines whose width
     grows with the number of firms that moved."""
-    return _map_plot(model).update(model, measure)
+    return _map_plot(model).update(model, measure, lang)
 
 
 def _map_plot(model: ClusterModel):
@@ -272,23 +281,19 @@ class SeriesPlot:
     title, legend, limits and markers stay the same; y limits grow in round steps with room to
     spare, so a panel's frame is redrawn only now and then (and the others' not at all)."""
 
-    TITLES = ("Firms in the leading counties", "Concentration", "{focal}: land price and wage",
-              "County balance (wan)", "Fee rate (% of revenue)", "Governance quality (0-1)")
+    TITLES = (N_("Firms in the leading counties"), N_("Concentration"), N_("{focal}: land price and wage"),
+              N_("County balance (wan)"), N_("Fee rate (% of revenue)"), N_("Governance quality (0-1)"))
     SIZE = (4.33, 2.8)  # inches at DPI: three panels side by side make the width of the old single figure
 
     def __init__(self) -> None:
         self.figures = [Figure(figsize=self.SIZE, dpi=DPI) for _ in self.TITLES]
         self.axes = [fig.add_axes((0.13, 0.16, 0.84, 0.74)) for fig in self.figures]
-        for p, ax in enumerate(self.axes):
+        for ax in self.axes:
             ax.tick_params(labelsize=FONT["tick"])
             ax.grid(alpha=0.25)
             # few ticks: tick marks, labels and grid lines are most of the drawing time
             ax.yaxis.set_major_locator(MaxNLocator(4))
-            if p == 3:  # balances in wan reach millions: 1.5M, 250k (units.compact)
-                ax.yaxis.set_major_formatter(FuncFormatter(units.compact))
             ax.xaxis.set_major_locator(MaxNLocator(5, integer=True))
-            if p >= 3:
-                ax.set_xlabel("year", fontsize=FONT["tick"], labelpad=1)
         self._blits = [_Blitter(fig) for fig in self.figures]
         self._curves: list[list[Line2D]] = [[] for _ in self.axes]
         self._keys: list[object] = [None] * len(self.axes)
@@ -297,7 +302,7 @@ class SeriesPlot:
         self._leaders: list[str] | None = None
         self._limits: list[tuple[float, float] | None] = [None] * len(self.axes)
 
-    def _curve_specs(self, model: SessionModel) -> list[list[tuple]]:
+    def _curve_specs(self, model: SessionModel, _: Translator) -> list[list[tuple]]:
         """Per panel, the curves as (x, y, colour, linewidth, legend label or None), drawn in
         that order."""
         timeline = model.timeline
@@ -312,12 +317,13 @@ class SeriesPlot:
         for i, n in enumerate(self._leaders):
             colour = FOCAL_COLOUR if n == focal else PALETTE[(i - 1) % len(PALETTE)]
             specs[0].append((years, firms[:, names.index(n)], colour, 2.0 if n == focal else 1.2, n))
-        specs[1].append((years, np.asarray(mv["hhi"], float), "black", 2.0, "HHI (county jobs)"))
+        specs[1].append((years, np.asarray(mv["hhi"], float), "black", 2.0, _("HHI (county jobs)")))
         for k, name in enumerate(model.sector_names):
-            specs[1].append((years, np.asarray(mv[f"eg_{name}"], float), _sector_colour(k), 1.2, f"EG γ {name}"))
-        specs[2].append((years, np.asarray(mv["focal_land_price"], float), "#8c564b", 1.5, "land price (wan/mu)"))
+            specs[1].append((years, np.asarray(mv[f"eg_{name}"], float), _sector_colour(k), 1.2,
+                             _("EG γ {sector}").format(sector=name)))
+        specs[2].append((years, np.asarray(mv["focal_land_price"], float), "#8c564b", 1.5, _("land price (wan/mu)")))
         specs[2].append((years, np.asarray(mv["focal_wage"], float) * 10.0, "#17becf", 1.5,
-                         "wage × 10 (wan/worker-yr)"))
+                         _("wage × 10 (wan/worker-yr)")))
         for panel, field, scale in ((3, "balance", 1.0), (4, "fee_rate", 100.0), (5, "governance", 1.0)):
             data = timeline.county(field) * scale
             for j in range(len(names)):
@@ -326,17 +332,18 @@ class SeriesPlot:
             specs[panel].append((years, data[:, j_focal], FOCAL_COLOUR, 2.0, focal))
         return specs
 
-    def update(self, model: SessionModel) -> list[Figure]:
+    def update(self, model: SessionModel, lang: str = "en") -> list[Figure]:
+        _ = translator(lang)
         if model is not self._model:
             self._limits = [None] * len(self.axes)
             self._leaders = None
             self._model = model
             self._run += 1
-        specs = self._curve_specs(model)
+        specs = self._curve_specs(model, _)
         end = model.incentives_end_year()
         focal_package = model.packages.packages[model.regions.package[model.focal]]
         end_line = end if focal_package.offers_incentives and math.isfinite(end) else None
-        changes = tuple((c.year, c.field, c.describe()) for c in model.live_changes)
+        changes = tuple((c.year, c.field, c.describe(_)) for c in model.live_changes)
         for p, panel in enumerate(specs):
             legend = tuple((s[4], s[2], s[3]) for s in panel if s[4] is not None) if p < 3 else ()
             if self._keys[p] is not None and p == 0 and legend != self._keys[p][2]:
@@ -350,9 +357,9 @@ class SeriesPlot:
                 now = self._limits[p]
                 if now is None or lo < now[0] or hi > now[1]:
                     self._limits[p] = _nice_limits(lo, hi)
-            key = (self._run, model.focal_name, legend, self._limits[p], end_line, changes, model.config.years)
+            key = (self._run, model.focal_name, legend, self._limits[p], end_line, changes, model.config.years, lang)
             if key != self._keys[p]:
-                self._draw_static(p, model, legend, end_line, changes)
+                self._draw_static(p, model, legend, end_line, changes, _)
                 self._keys[p] = key
             ax, curves = self.axes[p], self._curves[p]
             while len(curves) < len(panel):
@@ -366,14 +373,18 @@ class SeriesPlot:
         return self.figures
 
     def _draw_static(self, p: int, model: SessionModel, legend: tuple, end_line: float | None,
-                     changes: tuple) -> None:
+                     changes: tuple, _: Translator) -> None:
         ax = self.axes[p]
         for artist in [*ax.lines, *ax.texts]:
             if all(artist is not c for c in self._curves[p]):
                 artist.remove()
         if ax.get_legend() is not None:
             ax.get_legend().remove()
-        ax.set_title(self.TITLES[p].format(focal=model.focal_name), fontsize=FONT["title"])
+        ax.set_title(_(self.TITLES[p]).format(focal=model.focal_name), fontsize=FONT["title"])
+        if p >= 3:
+            ax.set_xlabel(_("year"), fontsize=FONT["tick"], labelpad=1)
+        if p == 3:  # balances in wan reach millions: 1.5M, 250k (units.compact); in Chinese 150亿, 25亿
+            ax.yaxis.set_major_formatter(FuncFormatter(units.compact if _.lang == "en" else compact_zh))
         ax.set_xlim(0, max(model.config.years, 1))
         ax.set_ylim(*self._limits[p])
         if p == 3:
@@ -394,10 +405,10 @@ class SeriesPlot:
         handles = [Line2D([], [], color=c, linewidth=w, label=label) for label, c, w in legend]
         if p == 0 and end_line is not None:
             handles.append(Line2D([], [], color="black", linestyle=":", linewidth=1,
-                                  label=f"incentives end (year {end_line:g})"))
+                                  label=_("incentives end (year {year})").format(year=f"{end_line:g}")))
         if p == 0 and changes:
             handles.append(Line2D([], [], color=LIVE_COLOUR, linestyle="--", linewidth=1.2,
-                                  label="policy changed live"))
+                                  label=_("policy changed live")))
         if handles:
             # under the curves (zorder 1), where the blitter draws them: the same pixels either way
             ax.legend(handles=handles, fontsize=FONT["legend"], loc="upper left", frameon=False,
@@ -409,24 +420,37 @@ class SeriesPlot:
                 for blit, key, curves, ax in zip(self._blits, self._keys, self._curves, self.axes, strict=True)]
 
 
-def series_figure(model: SessionModel) -> list[Figure]:
+def compact_zh(value: float, _pos: object = None) -> str:
+    """A tick of an amount in wan, the Chinese way (:func:`clustersim.units.compact` in English):
+    ``150亿`` (10,000 wan and more, in 亿元), ``2500万`` (in 万元), ``0`` alone."""
+    if not math.isfinite(value):
+        return "–"
+    if abs(value) >= 1e4:
+        return f"{value / 1e4:.3g}亿"
+    return "0" if value == 0 else f"{value:.4g}万"  # below 10,000: at most four digits, never an exponent
+
+
+def series_figure(model: SessionModel, lang: str = "en") -> list[Figure]:
     """Six panels over the years so far, one figure each (x axis: the scenario's whole run, so
     the curves grow): firms in the leading counties; HHI and Ellison-Glaeser gamma by sector;
     the focal county's land price and wage; every county's fiscal balance (wan), fee
     rate and governance (focal in red). A dotted line marks the year the focal county's
     incentives end, a dashed one each live policy change (labelled in the panel of what changed)."""
-    return SeriesPlot().update(model)
+    return SeriesPlot().update(model, lang)
 
 
 # ------------------------------------------------------------------------------ status
-def _wan(value: float) -> str:
-    return units.money(value, unit=True)
+def _money(value: float, lang: str) -> str:
+    """Wan in English ("12,345 wan"), 万元 / 亿元 in Chinese (:func:`clustersim.brief.numbers.money`)."""
+    return units.money(value, unit=True) if lang == "en" else numbers.money(value, lang)
 
 
-def status_rows(model: SessionModel) -> list[tuple[str, str]]:
-    """The status panel as (label, value) pairs: the run, the focal county's current policy and
-    the last changes made to it while the model ran, take-off, incentives (paid against the extra
-    revenue since year 0) and jobs."""
+def status_items(model: SessionModel, lang: str = "en") -> list[tuple[str, str]]:
+    """The status panel as (English label, value in ``lang``) pairs: the run, the focal county's
+    current policy and the last changes made to it while the model ran, take-off, incentives
+    (paid against the extra revenue since year 0) and jobs. The English label is the row's
+    catalogue id (and names its CSS class); :func:`status_rows` translates it."""
+    _ = translator(lang)
     r, f = model.regions, model.focal
     cfg = model.config
     package = model.packages.packages[r.package[f]]
@@ -440,61 +464,90 @@ def status_rows(model: SessionModel) -> list[tuple[str, str]]:
     jobs0 = frame["focal_employment"].iloc[0]
 
     if take_off.took_off:
-        verdict = "YES"
+        verdict = _("YES")
     elif take_off.observable:
-        verdict = "no"
+        verdict = _("no")
     else:
-        verdict = "not yet observable"
+        verdict = _("not yet observable")
     if not offers:
-        since = "no incentives offered"
+        since = _("no incentives offered")
     elif not math.isfinite(end):
-        since = "incentives never end"
+        since = _("incentives never end")
     elif model.year >= end:
-        since = f"{model.year - end:g} years (ended in year {end:g})"
+        since = _("{years} years (ended in year {end})").format(years=f"{model.year - end:g}", end=f"{end:g}")
     else:
-        since = f"still paid (they end in year {end:g})"
-    rows = [
-        ("Scenario", f"{cfg.name}, seed {model.seed}"),
-        ("Year", f"{model.year} of {cfg.years}" + ("" if model.running else " (run complete: press Reset)")),
-        ("Focal county", model.focal_name),
-        ("Package", f"{package_name} at subsidy depth {r.depth[f]:.2f}" if offers else "none"),
-        ("Fee rate, governance", f"{r.fee_rate[f]:.1%}, {r.governance[f]:.2f}"),
-        ("Switches", f"fee trap {'on' if cfg.counties.fee_trap else 'off'}, strategic competition "
-                     f"{'on' if cfg.counties.strategic_competition else 'off'}"),
-        ("Changed while running", _changes(model.live_changes)),
-        ("Take-off", verdict),
-        (f"Focal share of county {'jobs' if rule.measure == 'employment' else 'firms'}",
-         f"{take_off.final_share:.1%} (take-off: ≥ {rule.threshold:.0%} in each of the last {rule.hold_years} "
-         "years, all after incentives end)"),
-        ("Years since incentives ended", since),
-        ("Incentives paid", _wan(fiscal.incentives_paid)),
-        ("Extra revenue since year 0", _wan(fiscal.extra_revenue)),
-        ("Net fiscal return", _wan(fiscal.net_return)),
-        ("Jobs", f"{r.employment[f]:,.0f} ({r.employment[f] - jobs0:+,.0f} since year 0)"),
-        ("Firms", f"{r.firms[f]:,.0f} of {r.firms[r.is_county].sum():,.0f} in counties"),
-        ("Fiscal balance", _wan(float(r.balance[f]))),
-        ("Parks, specialisation", _layout(outputs.park_and_specialisation(model))),
+        since = _("still paid (they end in year {end})").format(end=f"{end:g}")
+    year = _("{year} of {years}").format(year=model.year, years=cfg.years)
+    switches = _("fee trap {fee_trap}, strategic competition {competition}").format(
+        fee_trap=_(_on_off(cfg.counties.fee_trap)), competition=_(_on_off(cfg.counties.strategic_competition)))
+    share = (NP_("status", "Focal share of county jobs") if rule.measure == "employment"
+             else NP_("status", "Focal share of county firms"))
+    jobs = float(r.employment[f])
+    return [
+        (NP_("status", "Scenario"), _("{scenario}, seed {seed}").format(scenario=cfg.name, seed=model.seed)),
+        (NP_("status", "Year"), year if model.running else _("{year} (run complete: press Reset)").format(year=year)),
+        (NP_("status", "Focal county"), model.focal_name),
+        (NP_("status", "Package"), _("{package} at subsidy depth {depth}").format(
+            package=package_name, depth=f"{r.depth[f]:.2f}") if offers else _("none")),
+        (NP_("status", "Fee rate, governance"), f"{r.fee_rate[f]:.1%}, {r.governance[f]:.2f}"),
+        (NP_("status", "Switches"), switches),
+        (NP_("status", "Changed while running"), _changes(model.live_changes, _)),
+        (NP_("status", "Take-off"), verdict),
+        (share, _("{share} (take-off: ≥ {threshold} in each of the last {years} years, all after incentives end)"
+                  ).format(share=f"{take_off.final_share:.1%}", threshold=f"{rule.threshold:.0%}",
+                           years=rule.hold_years)),
+        (NP_("status", "Years since incentives ended"), since),
+        (NP_("status", "Incentives paid"), _money(fiscal.incentives_paid, lang)),
+        (NP_("status", "Extra revenue since year 0"), _money(fiscal.extra_revenue, lang)),
+        (NP_("status", "Net fiscal return"), _money(fiscal.net_return, lang)),
+        (NP_("status", "Jobs"), _("{jobs} ({change} since year 0)").format(
+            jobs=f"{jobs:,.0f}", change=f"{jobs - jobs0:+,.0f}")),
+        (NP_("status", "Firms"), _("{firms} of {total} in counties").format(firms=f"{r.firms[f]:,.0f}",
+                                                                 total=f"{r.firms[r.is_county].sum():,.0f}")),
+        (NP_("status", "Fiscal balance"), _money(float(r.balance[f]), lang)),
+        (NP_("status", "Parks, specialisation"), _layout(outputs.park_and_specialisation(model), _)),
     ]
-    return rows
 
 
-def _layout(layout: dict[str, float]) -> str:
+def status_rows(model: SessionModel, lang: str = "en") -> list[tuple[str, str]]:
+    """The status panel as (label, value) pairs in ``lang`` (see :func:`status_items`)."""
+    _ = translator(lang)
+    return [(_.pgettext("status", label), value) for label, value in status_items(model, lang)]
+
+
+def _on_off(value: bool) -> str:
+    from clustersim.ui.session import on_off
+
+    return on_off(bool(value))
+
+
+def _layout(layout: dict[str, float], _: Translator) -> str:
     spec = layout["specialisation"]
-    return (f"{layout['park_share']:.0%} of county jobs in parks (target ≥ 50 %); specialisation "
-            + ("n/a" if not math.isfinite(spec) else f"{spec:.2f} (0 duplicates .. 2)"))
+    return _("{share} of county jobs in parks (target ≥ 50 %); specialisation {value}").format(
+        share=f"{layout['park_share']:.0%}",
+        value=_("n/a") if not math.isfinite(spec) else _("{value} (0 duplicates .. 2)").format(value=f"{spec:.2f}"))
 
 
-def _changes(changes: list, shown: int = 3) -> str:
+def _changes(changes: list, _: Translator, shown: int = 3) -> str:
     if not changes:
-        return "nothing yet (the policy controls act at once)"
-    text = "; ".join(f"year {c.year}: {c.describe()}" for c in changes[-shown:])
-    return text if len(changes) <= shown else f"{len(changes) - shown} earlier …; {text}"
+        return _("nothing yet (the policy controls act at once)")
+    text = _("; ").join(_("year {year}: {change}").format(year=c.year, change=c.describe(_)) for c in changes[-shown:])
+    if len(changes) <= shown:
+        return text
+    return _("{count} earlier …; {changes}").format(count=len(changes) - shown, changes=text)
 
 
-def status_html(model: SessionModel) -> str:
-    cells = "".join(f"<tr><th style='text-align:left;padding:2px 12px 2px 0;font-weight:500'>{html.escape(k)}</th>"
-                    f"<td class='cs-{_slug(k)}'>{html.escape(v)}</td></tr>" for k, v in status_rows(model))
-    return f"<table style='font-size:14px;border-collapse:collapse'>{cells}</table>"
+def status_html(model: SessionModel, lang: str = "en") -> str:
+    """The status panel as an HTML table; each value cell has the CSS class ``cs-<English label>``
+    (the year's also carries the year as ``data-year``, whatever the language)."""
+    _ = translator(lang)
+    cells = []
+    for key, value in status_items(model, lang):
+        extra = f"data-year='{model.year}' " if key == "Year" else ""
+        cells.append(f"<tr><th style='text-align:left;padding:2px 12px 2px 0;font-weight:500'>"
+                     f"{html.escape(_.pgettext('status', key))}</th><td {extra}class='cs-{_slug(key)}'>"
+                     f"{html.escape(value)}</td></tr>")
+    return f"<table style='font-size:14px;border-collapse:collapse'>{''.join(cells)}</table>"
 
 
 def _slug(label: str) -> str:
@@ -511,16 +564,19 @@ def png(fig: Figure) -> bytes:
 
 # ------------------------------------------------------------------------------ Solara components
 @solara.component
-def MapView(model: SessionModel):
+def MapView(model: SessionModel, lang: str = "en"):
     """The map, redrawn after every step (Mesa bumps ``update_counter``)."""
+    _ = translator(lang)
     with solara.Column(gap="2px"):
         # its own component: a step redraws the image, not the switch
-        solara.ToggleButtonsSingle(value=map_measure, values=["firms", "employment"], dense=True)
-        _MapImage(model)
+        with solara.ToggleButtonsSingle(value=map_measure, dense=True, classes=["cs-measure"]):
+            solara.Button(_("firms"), value="firms")
+            solara.Button(_("employment"), value="employment")
+        _MapImage(model, lang)
 
 
 @solara.component
-def _MapImage(model: SessionModel):
+def _MapImage(model: SessionModel, lang: str):
     counter = update_counter.get()
     measure = map_measure.value
     plots = solara.use_memo(dict, [])
@@ -528,24 +584,24 @@ def _MapImage(model: SessionModel):
         with model.lock:  # not half-way through a step that Play runs in another thread
             real = model.layout.shapes is not None
             plot = plots[real] if real in plots else plots.setdefault(real, _map_plot(model))
-            plot.update(model, measure)
+            plot.update(model, measure, lang)
         return plot.png()
 
-    data = solara.use_memo(draw, [model, counter, measure])
+    data = solara.use_memo(draw, [model, counter, measure, lang])
     solara.Image(data, format="png")
 
 
 @solara.component
-def SeriesView(model: SessionModel):
+def SeriesView(model: SessionModel, lang: str = "en"):
     counter = update_counter.get()
     plot = solara.use_memo(SeriesPlot, [])
 
     def draw() -> list[bytes]:
         with model.lock:
-            plot.update(model)
+            plot.update(model, lang)
         return plot.png()
 
-    images = solara.use_memo(draw, [model, counter])
+    images = solara.use_memo(draw, [model, counter, lang])
     grid = {"display": "grid", "grid-template-columns": "repeat(3, max-content)"}  # three panels a row
     with solara.Div(classes=["cs-series"], style=grid):
         for data in images:
@@ -553,41 +609,52 @@ def SeriesView(model: SessionModel):
 
 
 @solara.component
-def StatusView(model: SessionModel):
+def StatusView(model: SessionModel, lang: str = "en"):
     counter = update_counter.get()
     def table() -> str:
         with model.lock:
-            return status_html(model)
+            return status_html(model, lang)
 
-    text = solara.use_memo(table, [model, counter])
-    with solara.Card("Status", classes=["cs-status"], style={"flex": "1 1 360px", "max-width": "620px"}):
+    text = solara.use_memo(table, [model, counter, lang])
+    _ = translator(lang)
+    with solara.Card(_("Status"), classes=["cs-status"],
+                     style={"flex": "1 1 360px", "max-width": "620px"}):
         solara.HTML(tag="div", unsafe_innerHTML=text)
 
 
 @solara.component
-def Dashboard(model: SessionModel):
+def Dashboard(model: SessionModel, lang: str = "en"):
     """The main area: map and status side by side, the time series below."""
     with solara.Column(style={"padding": "8px"}):
         with solara.Row(style={"align-items": "flex-start"}):
-            MapView(model)
-            StatusView(model)
-        SeriesView(model)
-        solara.HTML(tag="div", unsafe_innerHTML=GLOSSARY_HTML, classes=["cs-glossary"],
+            MapView(model, lang)
+            StatusView(model, lang)
+        SeriesView(model, lang)
+        solara.HTML(tag="div", unsafe_innerHTML=glossary_html(lang), classes=["cs-glossary"],
                     style={"font-size": "14px", "max-width": "1000px", "color": "#333"})
 
 
 #: plain words for the charts' abbreviations, shown under the charts; each term also explains itself on hover
 GLOSSARY = (
-    ("HHI", "Herfindahl–Hirschman index of county jobs",
-     "how concentrated the jobs in counties are: 1 = all in one county, 1/8 = spread evenly over eight"),
-    ("EG γ", "Ellison–Glaeser index, one per sector",
-     "how much more a sector's firms cluster than if they were placed at random: about 0 = no clustering, "
-     "above 0.05 = strongly clustered"),
-    ("wage × 10", "the focal county's wage multiplied by 10",
-     "so that it shares the axis with the land price: divide by 10 for wan per worker-year"),
-    ("dotted line", "the year the focal county's incentives end",
-     "after it no firm receives anything from its package; take-off is judged after this year"),
+    (N_("HHI"), N_("Herfindahl–Hirschman index of county jobs"),
+     N_("how concentrated the jobs in counties are: 1 = all in one county, 1/8 = spread evenly over eight")),
+    (N_("EG γ"), N_("Ellison–Glaeser index, one per sector"),
+     N_("how much more a sector's firms cluster than if they were placed at random: about 0 = no clustering, "
+        "above 0.05 = strongly clustered")),
+    (N_("wage × 10"), N_("the focal county's wage multiplied by 10"),
+     N_("so that it shares the axis with the land price: divide by 10 for wan per worker-year")),
+    (N_("dotted line"), N_("the year the focal county's incentives end"),
+     N_("after it no firm receives anything from its package; take-off is judged after this year")),
 )
-GLOSSARY_HTML = "<p><b>Reading the charts.</b> " + " ".join(
-    f"<abbr title='{long}: {what}' style='cursor:help'><b>{term}</b></abbr>: {what}." for term, long, what in GLOSSARY
-) + "</p>"
+
+
+def glossary_html(lang: str = "en") -> str:
+    """"Reading the charts": the glossary as HTML in ``lang``."""
+    _ = translator(lang)
+    e = html.escape
+    terms = []
+    for term, long, what in GLOSSARY:
+        title = _("{term}: {what}").format(term=_(long), what=_(what))
+        abbr = f"<abbr title='{e(title, quote=True)}' style='cursor:help'><b>{e(_(term))}</b></abbr>"
+        terms.append(_("{term}: {what}.").format(term=abbr, what=e(_(what))))
+    return f"<p><b>{e(_('Reading the charts.'))}</b> {' '.join(terms)}</p>"

@@ -1,8 +1,9 @@
 """The package lab page (route ``/lab`` of ``clustersim ui``): design incentive packages in the
 documents' terms, run them in the background against offering nothing, compare them, export them.
 
-Every visible text goes through the message catalogue (:mod:`clustersim.i18n`); the language and
-the lab (designed packages, running job) are per browser tab (Solara reactive state lives in the
+Every visible text goes through the message catalogue (:mod:`clustersim.i18n`); the language is
+the browser session's (:mod:`clustersim.ui.language`, shared with the model page), the lab
+(designed packages, running job) is per browser tab (Solara reactive state lives in the
 tab's own kernel). Runs go to the server's shared process pool (:mod:`clustersim.lab.runner`); the
 page polls the job in a thread and never waits on a model.
 """
@@ -13,15 +14,12 @@ import time
 
 import solara
 
-from clustersim.i18n import LANGUAGES, translator
+from clustersim.i18n import N_
 from clustersim.lab import form as lf
 from clustersim.lab.compare import METRICS, comparison, comparison_figure
+from clustersim.ui.language import HIDE_ROUTE_TABS, LanguageSwitch, current, use_translator
 
 POLL_SECONDS = 0.4
-#: the lab has its own links (model page, language); Solara's route tabs (English) are hidden here
-HIDE_ROUTE_TABS = ".v-app-bar .v-tabs { display: none; }"
-#: the tab's language; Solara scopes a module-level reactive per kernel (one per browser tab)
-LANG = solara.reactive("zh")
 
 
 def _fmt(value: float, kind: str) -> str:
@@ -55,17 +53,9 @@ def _table_rows(table, _):
 
 
 @solara.component
-def LanguageSwitch():
-    with solara.Row():
-        for code, (_folder, name) in LANGUAGES.items():
-            solara.Button(name, on_click=lambda code=code: LANG.set(code), text=LANG.value != code,
-                          color="primary", classes=[f"lang-{code}"])
-
-
-@solara.component
 def PackageForm(on_add):
     """The package being designed; ``on_add(design)`` when it is added to the comparison."""
-    _ = translator(LANG.value)
+    _ = use_translator("lab")
     shipped = solara.use_memo(lf.shipped_packages, [])
     start = solara.use_reactive("held_district" if "held_district" in shipped else next(iter(shipped)))
     first = shipped[start.value]
@@ -104,7 +94,7 @@ def PackageForm(on_add):
                    "duration_years": duration.value, "subsidy_depth": depth.value}
             design = lf.check_package(raw)
         except ValueError as err:
-            error.set(_("Refused: {reason}").format(reason=err))
+            error.set(str(err))  # worded at render, so a language switch re-words it
             return
         error.set("")
         on_add(design)
@@ -123,12 +113,12 @@ def PackageForm(on_add):
         solara.InputText(_("Subsidy depth (1 = face value)"), value=depth)
         solara.Button(_("Add to comparison"), on_click=add, color="primary", classes=["lab-add"])
         if error.value:
-            solara.Error(error.value, classes=["lab-error"])
+            solara.Error(_("Refused: {reason}").format(reason=error.value), classes=["lab-error"])
 
 
 @solara.component
 def LabPage():
-    _ = translator(LANG.value)
+    _ = use_translator("lab")
     designs = solara.use_reactive([])
     fee = solara.use_reactive("2")
     replicates = solara.use_reactive("4")
@@ -147,7 +137,7 @@ def LabPage():
             setup = lf.check_setup({"fee_rate": float(fee.value) / 100 if _is_number(fee.value) else fee.value,
                                     "replicates": replicates.value, "packages": designs.value})
         except ValueError as err:
-            error.set(_("Refused: {reason}").format(reason=err))
+            error.set(str(err))  # worded at render, so a language switch re-words it
             return
         error.set("")
         done.set(0)
@@ -178,7 +168,7 @@ def LabPage():
             solara.HTML(tag="h2", unsafe_innerHTML=_html(_("Package lab")))
             with solara.Row():
                 solara.Button(_("Model page"), href="/", text=True, classes=["lab-model-link"])
-                LanguageSwitch()
+                LanguageSwitch("lab")
         solara.Text(_("Design incentive packages, run them against offering nothing in the same worlds, "
                           "and compare take-off, jobs and cost."))
         with solara.Columns([1, 2]):
@@ -197,7 +187,7 @@ def LabPage():
                                       disabled=job.value is not None and not job.value.finished)
                         solara.Button(_("Clear packages"), on_click=lambda: designs.set([]), text=True)
                     if error.value:
-                        solara.Error(error.value, classes=["lab-error"])
+                        solara.Error(_("Refused: {reason}").format(reason=error.value), classes=["lab-error"])
                 _Progress(job.value, done.value)
                 _Results(job.value, done.value)
                 CheapestCard(fee.value)
@@ -213,7 +203,7 @@ def _is_number(text: str) -> bool:
 
 @solara.component
 def _Progress(job, done: int):
-    _ = translator(LANG.value)
+    _ = use_translator("lab")
     if job is None:
         return
     total = job.total
@@ -229,7 +219,7 @@ def _Progress(job, done: int):
 
 @solara.component
 def _Results(job, done: int):
-    _ = translator(LANG.value)
+    _ = use_translator("lab")
     table = solara.use_memo(lambda: None if job is None or done == 0 else comparison(job.frame(), job.meta),
                             [job, done])
     if table is None or table.empty:
@@ -257,7 +247,7 @@ def _Results(job, done: int):
 def CheapestCard(fee_text: str):
     """The cheapest package that works (clustersim.optimise) on the demo world, in the background:
     target, trials, then the cost-probability frontier as a figure and a table."""
-    _ = translator(LANG.value)
+    _ = use_translator("lab")
     target = solara.use_reactive("80")
     trials = solara.use_reactive("12")
     request = solara.use_reactive(None)
@@ -271,8 +261,7 @@ def CheapestCard(fee_text: str):
             if not (0 < t <= 1 and 1 <= n <= 200 and 0 <= f <= 0.2):
                 raise ValueError
         except ValueError:
-            error.set(_("Refused: {reason}").format(
-                reason=_("target must be a percentage in (0, 100], trials a whole number from 1 to 200")))
+            error.set(N_("target must be a percentage in (0, 100], trials a whole number from 1 to 200"))
             return
         error.set("")
         outcome.set(None)
@@ -302,8 +291,8 @@ def CheapestCard(fee_text: str):
         busy = request.value is not None and outcome.value is None
         solara.Button(_("Find the cheapest package"), on_click=start, color="primary", disabled=busy,
                       classes=["lab-cheapest"])
-        if error.value:
-            solara.Error(error.value)
+        if error.value:  # a catalogue id, worded at render
+            solara.Error(_("Refused: {reason}").format(reason=_(error.value)))
         i, total = progress.value
         if busy:
             solara.ProgressLinear(value=100 * i / total if total else 0)
@@ -321,7 +310,7 @@ def CheapestCard(fee_text: str):
             if len(table):
                 from clustersim.optimise.frontier import frontier_figure
 
-                solara.FigureMatplotlib(frontier_figure(table, request.value[0], LANG.value,
+                solara.FigureMatplotlib(frontier_figure(table, request.value[0], current("lab"),
                                                         result.best.cost if result.best else None), format="png")
                 header = [_("Subsidy depth (1 = face value)"), _("Years the package is offered"),
                           _("Take-off probability, robust (%)"), _("Present value of incentives paid (wan)")]

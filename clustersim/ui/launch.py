@@ -43,13 +43,16 @@ def add_ui(sub: argparse._SubParsersAction) -> None:
                    help=f"address to listen on (default {DEFAULT_HOST}: this machine only; "
                         "0.0.0.0 lets other machines on the network in)")
     p.add_argument("--port", type=whole_number(1, 65535), default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
+    p.add_argument("--lang", choices=("zh", "en"),
+                   help="language both pages open in until the user picks one with their 中文 / English switch "
+                        "(default: the model page in English, the package lab in Chinese)")
     p.set_defaults(handler=cmd_ui)
 
 
-def server_environment(base: Mapping[str, str], scenario: Path | None) -> dict[str, str]:
+def server_environment(base: Mapping[str, str], scenario: Path | None, lang: str | None = None) -> dict[str, str]:
     """The environment of the server process: ``base`` plus the offline settings (module
-    docstring) and the scenario to open with."""
-    from clustersim.ui.session import SCENARIO_ENV
+    docstring), the scenario and the language to open with."""
+    from clustersim.ui.session import LANG_ENV, SCENARIO_ENV
 
     env = dict(base)
     env.update({
@@ -64,6 +67,10 @@ def server_environment(base: Mapping[str, str], scenario: Path | None) -> dict[s
         env[SCENARIO_ENV] = str(scenario.resolve())
     else:
         env.pop(SCENARIO_ENV, None)
+    if lang is not None:
+        env[LANG_ENV] = lang
+    else:
+        env.pop(LANG_ENV, None)
     return env
 
 
@@ -93,7 +100,8 @@ def cmd_ui(args: argparse.Namespace) -> int:
     print(f"ClusterSim UI at {address(args.host, args.port)}  (Ctrl+C stops it)", flush=True)
     if not _is_loopback(args.host):
         print(f"note: listening on {args.host}: other machines on the network can open the page", flush=True)
-    server = subprocess.Popen(server_command(args.host, args.port), env=server_environment(os.environ, args.scenario))
+    server = subprocess.Popen(server_command(args.host, args.port), env=server_environment(os.environ, args.scenario,
+                                                                                          args.lang))
     previous = signal.signal(signal.SIGTERM, _exit_on_term)
     try:
         return server.wait()

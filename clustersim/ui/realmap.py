@@ -16,6 +16,7 @@ from matplotlib.ticker import MaxNLocator
 
 from clustersim.figures import FOCAL_COLOUR
 from clustersim.geo import maps
+from clustersim.i18n import Translator, translator
 
 if TYPE_CHECKING:
     from clustersim.model import ClusterModel
@@ -31,8 +32,6 @@ class OutlineMapPlot:
         self.ax = self.figure.add_axes((0.1, 0.09, 0.56, 0.84))  # the legend sits to the right
         self.ax.xaxis.set_major_locator(MaxNLocator(5))
         self.ax.yaxis.set_major_locator(MaxNLocator(5))
-        self.ax.set_xlabel("km east")
-        self.ax.set_ylabel("km north")
         self._year = self.ax.set_title("", loc="left", fontsize=10, fontweight="bold", y=1.0)
         self._caption = None
         self._blit = _Blitter(self.figure)
@@ -41,13 +40,14 @@ class OutlineMapPlot:
         self._fill = None
         self._owner = np.zeros(0, dtype=np.int64)
 
-    def update(self, model: ClusterModel, measure: str = "firms") -> Figure:
+    def update(self, model: ClusterModel, measure: str = "firms", lang: str = "en") -> Figure:
         if measure not in ("firms", "employment"):
             raise ValueError(f"measure must be 'firms' or 'employment', not {measure!r}")
+        _ = translator(lang)
         layout, r, ax = model.layout, model.regions, self.ax
-        key = (model.focal_name, tuple(layout.names))
+        key = (model.focal_name, tuple(layout.names), lang)
         if key != self._static_key:
-            self._draw_static(model)
+            self._draw_static(model, _)
             self._static_key = key
         for artist in self._dynamic:
             artist.remove()
@@ -61,16 +61,19 @@ class OutlineMapPlot:
         for i in maps.top_counties(values, r.is_origin, model.focal, 3):
             self._dynamic.append(maps.label(ax, r.x_km[i], r.y_km[i], r.names[i], layout.labels[i], values[i],
                                             i == model.focal))
-        self._year.set_text(f"Year {model.year}")
-        unit = "firms" if measure == "firms" else "jobs"
-        self._caption.set_text(f"fill: {unit}\n(darkest {top:,.0f})\narrows: moves last year")
+        self._year.set_text(_("Year {year}").format(year=model.year))
+        caption = (_("fill: firms\n(darkest {top})\narrows: moves last year") if measure == "firms"
+                   else _("fill: jobs\n(darkest {top})\narrows: moves last year"))
+        self._caption.set_text(caption.format(top=f"{top:,.0f}"))
         return self.figure
 
-    def _draw_static(self, model: ClusterModel) -> None:
+    def _draw_static(self, model: ClusterModel, _: Translator) -> None:
         from clustersim.ui.components import clear_artists
 
         ax, layout = self.ax, model.layout
         clear_artists(ax)
+        ax.set_xlabel(_("km east"))
+        ax.set_ylabel(_("km north"))
         self._caption = ax.text(1.03, 0.45, "", transform=ax.transAxes, fontsize=8, va="top", clip_on=False)
         ring_list, self._owner = maps.rings(layout.shapes)
         self._fill = maps.fill(ax, ring_list)
@@ -84,10 +87,11 @@ class OutlineMapPlot:
         ax.set_ylim(ally.min(), ally.max())
         ax.set_aspect("equal", adjustable="box")
         pinyin = layout.labels[model.focal]
-        handles = [Patch(facecolor=maps.ORIGIN_FILL, label="origins"),
-                   Patch(facecolor=maps.CMAP(0.8), label="counties: darker = more"),
-                   Line2D([], [], color=FOCAL_COLOUR, linewidth=2, label=f"focal: {model.focal_name} {pinyin}"),
-                   Line2D([], [], color="#1f4e79", alpha=0.55, linewidth=2, label="moves")]
+        handles = [Patch(facecolor=maps.ORIGIN_FILL, label=_("origins")),
+                   Patch(facecolor=maps.CMAP(0.8), label=_("counties: darker = more")),
+                   Line2D([], [], color=FOCAL_COLOUR, linewidth=2,
+                          label=_("focal: {county}").format(county=f"{model.focal_name} {pinyin}")),
+                   Line2D([], [], color="#1f4e79", alpha=0.55, linewidth=2, label=_("moves"))]
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8, frameon=False)
 
     def png(self) -> bytes:

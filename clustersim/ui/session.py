@@ -25,12 +25,15 @@ from typing import Any
 import numpy as np
 
 from clustersim.geography import build_layout, focal_county_name
+from clustersim.i18n import N_, Translator, translator
 from clustersim.model import ClusterModel
 from clustersim.params import RegionTraits, Scenario
 from clustersim.scenario import ScenarioError, apply_overrides, build_model, load_scenario
 
 #: environment variable through which ``clustersim ui --scenario FILE`` names the first scenario
 SCENARIO_ENV = "CLUSTERSIM_UI_SCENARIO"
+#: environment variable through which ``clustersim ui --lang`` sets the language both pages open in
+LANG_ENV = "CLUSTERSIM_UI_LANG"
 #: the scenario the page opens with when none is named: incentives held through the relocation wave
 DEFAULT_SCENARIO = "held_package"
 #: label of the built-in defaults (``Scenario()``), offered when no scenario file is found
@@ -84,21 +87,28 @@ class LiveChange:
     before: float | bool
     after: float | bool
 
-    def describe(self) -> str:
+    def describe(self, _: Translator | None = None) -> str:
+        """E.g. "fee rate 1.0% → 3.0%", in the language of ``_`` (default English)."""
+        _ = _ or translator("en")
         label, fmt = _LIVE_LABELS[self.field]
-        return f"{label} {fmt(self.before)} → {fmt(self.after)}"
+        if fmt is None:
+            return _("{switch} {before} → {after}").format(
+                switch=_(label), before=_(on_off(bool(self.before))), after=_(on_off(bool(self.after))))
+        return _("{switch} {before} → {after}").format(switch=_(label), before=fmt(self.before), after=fmt(self.after))
 
 
-def _on_off(value: bool) -> str:
-    return "on" if value else "off"
+def on_off(value: bool) -> str:
+    """The catalogue id of a switch's state."""
+    return N_("on") if value else N_("off")
 
 
+#: field -> (catalogue id of its name, number format or None for a switch)
 _LIVE_LABELS = {
-    "subsidy_depth": ("subsidy depth", lambda v: f"{v:.2f}"),
-    "fee_rate": ("fee rate", lambda v: f"{v:.1%}"),
-    "governance": ("governance", lambda v: f"{v:.2f}"),
-    "fee_trap": ("fee trap", _on_off),
-    "strategic_competition": ("strategic competition", _on_off),
+    "subsidy_depth": (N_("subsidy depth"), lambda v: f"{v:.2f}"),
+    "fee_rate": (N_("fee rate"), lambda v: f"{v:.1%}"),
+    "governance": (N_("governance"), lambda v: f"{v:.2f}"),
+    "fee_trap": (N_("fee trap"), None),
+    "strategic_competition": (N_("strategic competition"), None),
 }
 _LIVE_RANGES = {"subsidy_depth": DEPTH_RANGE, "fee_rate": FEE_RANGE, "governance": GOVERNANCE_RANGE}
 
@@ -199,16 +209,18 @@ def scenario_for(base: Scenario, settings: RunSettings) -> Scenario:
     return apply_overrides(base, overrides, source="the page's settings")
 
 
-def parse_seed(text: str) -> int:
+def parse_seed(text: str, _: Translator | None = None) -> int:
     """A seed typed into the page: a whole number in 0..2**63-1. Raises ValueError with a
-    message for the page."""
+    message for the page, in the language of ``_`` (default English)."""
+    _ = _ or translator("en")
     text = str(text).strip()
     try:
         value = int(text)
     except ValueError:
-        raise ValueError(f"seed {text!r} refused: type a whole number from 0 to {SEED_MAX}") from None
+        raise ValueError(_("seed {text} refused: type a whole number from 0 to {max}").format(
+            text=repr(text), max=SEED_MAX)) from None
     if not 0 <= value <= SEED_MAX:
-        raise ValueError(f"seed {value} refused: it must be between 0 and {SEED_MAX}")
+        raise ValueError(_("seed {value} refused: it must be between 0 and {max}").format(value=value, max=SEED_MAX))
     return value
 
 
