@@ -14,17 +14,28 @@
 * **growth rate** ``growth_rate`` (share of capital per year): normal with mean ``growth_mean``
   and spread ``growth_sigma``, cut to ``[-growth_max, growth_max]`` (:mod:`clustersim.growth`).
 
-Calibration: the parameters are stated assumptions, not estimates (docs/ODD.md 3.3.2 and
-docs/calibration.md, "Firm traits"). Published figures were looked for and do not pin them down:
-for liquidity, the shares of Chinese private firms' financing from banks (about a fifth, World
-Bank Investment Climate Survey 2003: Ayyagari, Demirguc-Kunt and Maksimovic 2010, Review of
-Financial Studies 23(8)) and of firms calling finance a serious constraint (about 80 %, IFC 1999
-survey: Gregory and Tenev 2001, Finance and Development 38(1)) say that small firms pay from their
-own funds, not how much cash they hold per mu of a site; for growth, the annual growth rates of
-Chinese industrial firms are Laplace-distributed with a spread falling with size and age (Zou
-2019, Physica A 535, 122344, annual industrial survey 1998-2008) and high growth is hardly
-persistent (Moschella, Tamagni and Yu 2019, Small Business Economics 52(3)), while ``growth_rate``
-here is a trend fixed at birth, for which no published distribution was found.
+Calibration. ``cash_median`` is set from one published moment, the share of Chinese private
+firms for which finance is a serious constraint: about 80 % (``CONSTRAINED_SHARE``) of the
+private firms in the IFC's 1999 survey (Beijing, Chengdu, Shunde, Wenzhou), which relied mainly
+on their own funds (Gregory and Tenev 2001, Finance and Development 38(1)). Mapping: that share
+is read as the share of firms whose cash cannot cover the upfront cost of a county site at the
+benchmark price, ``P(cash_per_mu < p0 + plant_cost) = 0.80`` with ``p0`` the benchmark land
+price (``land_price``, 20 wan/mu) and the grid's rounding included; :func:`calibrated_cash_median`
+solves it for the median (with ``cash_sigma = 0.6``, ``p0 + plant_cost = 80``: 48.3 wan/mu).
+Caveats: "a serious constraint" is a perception of finance in general, not a measured shortfall
+against the price of a site; the survey is of private firms in four cities in 1999, not of the
+small manufacturers of inland counties today; and one moment pins one parameter, so
+``cash_sigma``, ``cash_grid`` and ``plant_cost`` stay stated assumptions. Other figures looked at
+agree in direction but map less directly: about a fifth of Chinese private firms' financing came
+from banks (World Bank Investment Climate Survey 2003: Ayyagari, Demirguc-Kunt and Maksimovic
+2010, Review of Financial Studies 23(8)), a share of money, not of firms.
+
+The other parameters are stated assumptions (docs/ODD.md 3.3.2 and docs/calibration.md, "Firm
+traits"). For growth, the annual growth rates of Chinese industrial firms are Laplace-distributed
+with a spread falling with size and age (Zou 2019, Physica A 535, 122344, annual industrial survey
+1998-2008) and high growth is hardly persistent (Moschella, Tamagni and Yu 2019, Small Business
+Economics 52(3)), while ``growth_rate`` here is a trend fixed at birth, for which no published
+distribution was found.
 
 Draws use the model's generator, in the order above, only for the traits switched on, so a
 scenario without traits draws exactly what it drew before.
@@ -32,10 +43,36 @@ scenario without traits draws exactly what it drew before.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+from scipy import stats
 
 from clustersim.firms import Column, FirmTable
 from clustersim.params import Traits
+
+CONSTRAINED_SHARE = 0.80
+"""Share of Chinese private firms calling finance a serious constraint (Gregory and Tenev 2001)."""
+
+
+def calibrated_cash_median(share: float, upfront_cost: float, sigma: float, grid: float) -> float:
+    """Median cash per mu (wan/mu) at which a share ``share`` of firms cannot pay ``upfront_cost``.
+
+    Cash is ``grid * floor(m exp(sigma N) / grid)``, which falls short of ``upfront_cost`` exactly
+    when the unrounded cash is below ``grid * ceil(upfront_cost / grid)``; the median ``m`` solves
+    ``P(m exp(sigma N) < that threshold) = share`` (log-normal quantile, scipy).
+    """
+    if not 0.0 < share < 1.0 or upfront_cost <= 0.0 or sigma <= 0.0 or grid <= 0.0:
+        raise ValueError(f"calibrated_cash_median: share in (0, 1), positive cost, sigma and grid; got "
+                         f"share={share}, upfront_cost={upfront_cost}, sigma={sigma}, grid={grid}")
+    threshold = grid * math.ceil(upfront_cost / grid)
+    return float(threshold / stats.lognorm(s=sigma).ppf(share))
+
+
+def share_short(median: float, upfront_cost: float, sigma: float, grid: float) -> float:
+    """Share of firms whose (rounded) cash per mu falls short of ``upfront_cost``: the inverse check."""
+    threshold = grid * math.ceil(upfront_cost / grid)
+    return float(stats.lognorm(s=sigma, scale=median).cdf(threshold))
 
 
 def columns(traits: Traits) -> dict[str, Column]:
