@@ -18,35 +18,19 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests"))  # the test's world and counter
 
-from instrument_worlds import texts_world
-from test_texts_facts import _arrivals
+from test_texts_facts import _anchor_world, _arrivals
 
 from clustersim.model import ClusterModel
-from clustersim.params import Scenario
 
 TERMS = dict(sector="assembly", capital=400000.0, year=2, land_award=100.0, award=400000.0, rebate_share=1.0,
              rebate_years=10)
-
-
-def world(market: float, deal: bool) -> Scenario:
-    w = texts_world(years=10, cash=None, growth=None, anchor=TERMS, coast_land=6000.0)
-    w["agglomeration"]["supplier"] = 1.0
-    w["agglomeration"]["market"] = market
-    w["transport"]["supplier_decay_per_km"] = 0.02
-    w["geography"]["county"]["land_supply"] = 10000.0
-    w["geography"]["county"]["labour_pool"] = 100000.0
-    w["regions"] = [r if r["name"] != "county_02" else {"name": "county_02", "package": "district"}
-                    for r in w["regions"]]
-    if not deal:
-        w["packages"]["focal"]["instruments"] = w["packages"]["focal"]["instruments"][:1]
-    return Scenario.model_validate(w)
 
 
 def main() -> None:
     for market in (1.0, 0.0):
         diff = []
         for seed in range(10):
-            n = [_arrivals(ClusterModel(world(market, deal), seed=seed), "county_01", 10,
+            n = [_arrivals(ClusterModel(_anchor_world(TERMS, deal, market), seed=seed), "county_01", 10,
                            lambda t, rows: t.sector[rows] < 2, after=2) for deal in (True, False)]
             diff.append(n[0] - n[1])
         d = np.array(diff, float)
