@@ -268,7 +268,9 @@ class ClusterModel(mesa.Model):
         """Recompute every aggregate that depends on where firms are. ``recount=False``: the
         firms have not changed since the last refresh (only region state has), so their counts
         stand; ``margins=False``: fee rates and governance have not changed since the last
-        refresh (only county rules change them), so the pre-tax margins stand."""
+        refresh, so the pre-tax margins stand (only the county rules call it so, within a year: a fee
+        or governance set from outside, by the UI or a ramp, takes effect at the next ``step()``,
+        which begins with a full refresh)."""
         r, cfg = self.regions, self.config
         is_county = r.is_county
         if recount:
@@ -283,13 +285,17 @@ class ClusterModel(mesa.Model):
         log_agglomeration = log_multiplier(self.localisation, self.access, r.infrastructure,
                                            cfg.agglomeration, self.advantage)
         if cfg.agglomeration.market > 0:  # the demand pull (clustersim.market_access)
-            self.market_access = market_access.market_access(self.output, self.io, self.decay, self.reference_output)
-            log_agglomeration += market_access.log_pull(self.market_access, cfg.agglomeration.market)
+            log_agglomeration += market_access.log_pull(self.market_access(), cfg.agglomeration.market)
         self.revenue_factor = np.exp(log_agglomeration) * self.market_factor[None, :]
         if margins:
             kept, vat = pretax_shares(self.material[:, None], r.fee_rate[None, :], r.governance[None, :],
                                       cfg.choice.governance_friction, cfg.taxes.value_added)
             self.margin = kept - vat
+
+    def market_access(self) -> np.ndarray:
+        """Market access MA (sectors x regions): purchases of each sector's output by firms nearby
+        (:mod:`clustersim.market_access`), from the current output."""
+        return market_access.market_access(self.output, self.io, self.decay, self.reference_output)
 
     def choice_set(self) -> ChoiceSet:
         """What reviewing firms see this mini-batch (see :mod:`clustersim.choice`)."""

@@ -114,9 +114,10 @@ def test_with_strong_agglomeration_survival_rises_with_the_duration(tmp_path):
     assert by["p_survived"].iloc[0] < 0.5 < by["p_survived"].iloc[-1], by
     # the critical duration lies between the shortest and the longest offer tried
     lo, hi = a.duration.level_range
-    assert a.duration.x is None or lo <= a.duration.x <= hi, a.duration
     if a.duration.status == "separated":
-        assert a.duration.bracket is not None and a.duration.bracket[0] >= lo
+        assert a.duration.bracket is not None and lo <= a.duration.bracket[0] <= a.duration.bracket[1] <= hi
+    else:
+        assert a.duration.x is not None and lo <= a.duration.x <= hi, a.duration
 
 
 def test_withdrawal_analysis_recovers_a_known_critical_duration_and_mass():

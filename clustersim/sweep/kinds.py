@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from clustersim.params import NO_PACKAGE
 from clustersim.scenario import ScenarioError, apply_overrides
-from clustersim.sweep.experiment_schema import EXPERIMENT_KINDS
+from clustersim.sweep.experiment_schema import EXPERIMENT_KINDS, RampSpec, WithdrawalSpec
 
 if TYPE_CHECKING:
     from clustersim.sweep.experiment import Experiment
@@ -86,7 +86,7 @@ def apply_kind(exp: Experiment, spec: ExperimentSpec, fail: Fail) -> Experiment:
 def _outcomes_of(kind: str, spec: ExperimentSpec) -> tuple[str, ...]:
     if kind == "withdrawal":
         return WITHDRAWAL_OUTCOMES
-    return ramp_outcomes(spec.ramp.steps if spec.ramp is not None else 6)
+    return ramp_outcomes(spec.ramp.steps if spec.ramp is not None else RampSpec.model_fields["steps"].default)
 
 
 def _withdrawal(exp: Experiment, spec: ExperimentSpec, fail: Fail) -> dict[str, Any]:
@@ -101,7 +101,7 @@ def _withdrawal(exp: Experiment, spec: ExperimentSpec, fail: Fail) -> dict[str, 
         raise fail(f"levers.{lever.name}.values", bad, "kind = 'withdrawal' needs a finite number of years "
                    "for every duration (the package must end)")
     _one_world_but(exp, lever.name, fail, "kind = 'withdrawal' varies only the duration")
-    after = spec.withdrawal.after if spec.withdrawal is not None else 10
+    after = (spec.withdrawal or WithdrawalSpec()).after
     return {"after": after, "lever": lever.name}
 
 

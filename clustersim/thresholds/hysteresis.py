@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from clustersim.params import NO_PACKAGE
 from clustersim.sweep.kinds import WITHDRAWAL_OUTCOMES, ramp_outcomes
 from clustersim.thresholds.dose_response import DoseResponse, dose_response
 
@@ -67,7 +68,7 @@ def _focal_package(model: Any) -> Any:
     return model.packages.packages[model.regions.package[model.focal]]
 
 
-def withdrawal_run(exp: Experiment, row: Mapping[str, Any], after: int = 10) -> dict[str, Any]:
+def withdrawal_run(exp: Experiment, row: Mapping[str, Any], after: int) -> dict[str, Any]:
     """One withdrawal run (sweep ``run_fn``): the design row's scenario, run until ``after`` +
     ``hold_years`` years past the year the focal package is withdrawn."""
     from clustersim.scenario import build_model
@@ -191,7 +192,7 @@ def ramp_run(
     if lever == "subsidy_depth":  # the offer stays open for the whole ramp
         model0 = build_model(scenario, source=exp.path)
         name = model0.packages.names[model0.regions.package[model0.focal]]
-        if name != "none":
+        if name != NO_PACKAGE:
             scenario = apply_overrides(scenario, {f"packages.{name}.duration_years": None})
     model = build_model(scenario, source=exp.path)
     state = getattr(model.regions, RAMP_LEVERS[lever])
