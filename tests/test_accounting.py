@@ -38,7 +38,7 @@ from clustersim.agents import Firm
 from clustersim.model import ClusterModel
 from clustersim.params import Scenario
 
-from worlds import busy_world, placed_rows
+from worlds import busy_world, keep_accounts, placed_rows
 
 REL = 1e-9  # relative slack for float round-off in sums of ~1e5..1e7 wan
 
@@ -304,14 +304,7 @@ def check_fees(model: ClusterModel, before: np.ndarray) -> None:
 @given(config=configs, seed=st.integers(0, 2**31 - 1))
 def test_accounting_identities_every_year(config: dict, seed: int) -> None:
     model = ClusterModel(scenario(**config), seed=seed)
-    captured = {}
-    produce = model._produce
-
-    def produce_and_keep():
-        captured["acc"] = produce()
-        return captured["acc"]
-
-    model._produce = produce_and_keep  # observe each year's firm accounts
+    captured = keep_accounts(model)  # observe each year's firm accounts
     for _ in range(config["years"]):
         balance = model.regions.balance.copy()
         not_entered = model.not_entered

@@ -29,6 +29,7 @@ from clustersim.sweep.runner import run_sweep
 from clustersim.sweep.store import load_results
 
 from test_wage_subsidy import assert_matches_reference, model_state, wage_scenario
+from worlds import keep_accounts
 
 REPO = Path(__file__).resolve().parents[1]
 WAGE = REPO / "examples" / "wage_subsidy"
@@ -287,14 +288,7 @@ def test_a_lease_with_an_entry_standard_fast_path_equals_reference(theta):
 
 def test_lease_rents_are_county_revenue_and_deductible():
     model = ClusterModel(lease_scenario(), seed=4)
-    captured = {}
-    produce = model._produce
-
-    def produce_and_keep():
-        captured["acc"] = produce()
-        return captured["acc"]
-
-    model._produce = produce_and_keep
+    captured = keep_accounts(model)
     r, t = model.regions, model.firms
     for _ in range(4):
         model.step()

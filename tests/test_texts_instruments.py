@@ -33,7 +33,7 @@ from clustersim.model import ClusterModel
 from clustersim.params import Scenario
 
 from test_wage_subsidy import assert_matches_reference
-from worlds import placed_rows
+from worlds import keep_accounts, placed_rows
 
 
 def state(sc: Scenario, years: int, seed: int, n: int = 120, newborns: int = 40):
@@ -123,14 +123,7 @@ def test_each_firm_pays_its_schedule_year_by_year(options):
     model = ClusterModel(sc, seed=7)
     p = IndustrialRealEstateParams(lease_years=3)
     inst = instalment_payments(p)
-    captured = {}
-    produce = model._produce
-
-    def keep():
-        captured["acc"] = produce()
-        return captured["acc"]
-
-    model._produce = keep
+    captured = keep_accounts(model)
     t, r = model.firms, model.regions
     seen = {OUTRIGHT: set(), INSTALMENTS: set(), LEASE: set()}
     for _ in range(9):
@@ -208,14 +201,7 @@ def test_accounting_identities_with_every_new_flow(config, seed):
     world["regions"] = _merge(world["regions"])
     world["agglomeration"]["market"] = config["market"]  # market access (clustersim.market_access)
     model = ClusterModel(Scenario.model_validate(world), seed=seed)
-    captured = {}
-    produce = model._produce
-
-    def keep():
-        captured["acc"] = produce()
-        return captured["acc"]
-
-    model._produce = keep
+    captured = keep_accounts(model)
     tx, t, r = model.config.taxes, model.firms, model.regions
     for _ in range(config["years"]):
         balance = r.balance.copy()

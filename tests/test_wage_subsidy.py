@@ -28,7 +28,7 @@ from clustersim.model import ClusterModel
 from clustersim.params import Scenario
 from clustersim.reference import reference_decisions
 
-from worlds import busy_world, district_package, placed_rows
+from worlds import busy_world, district_package, keep_accounts, placed_rows
 
 REPO = Path(__file__).resolve().parents[1]
 WAGE = REPO / "examples" / "wage_subsidy"
@@ -153,14 +153,7 @@ def test_wage_subsidy_accounting_identities_every_year(config, seed):
     world["packages"]["district"]["instruments"] = [{"use": "wage_subsidy:WageSubsidy", "folder": str(WAGE),
                                                      "per_job": config["per_job"], "years": config["subsidy_years"]}]
     model = ClusterModel(Scenario.model_validate(world), seed=seed)
-    captured = {}
-    produce = model._produce
-
-    def produce_and_keep():
-        captured["acc"] = produce()
-        return captured["acc"]
-
-    model._produce = produce_and_keep
+    captured = keep_accounts(model)
     tx, t, r = model.config.taxes, model.firms, model.regions
     paid_any = False
     for _ in range(config["years"]):

@@ -94,3 +94,17 @@ def placed_rows(model: ClusterModel) -> np.ndarray:
     """Rows of the firm table holding a live firm with a site, recomputed from the table."""
     t = model.firms
     return np.flatnonzero(t.alive[: t.size] & (t.region[: t.size] >= 0))
+
+
+def keep_accounts(model: ClusterModel) -> dict:
+    """Wrap ``model._produce`` so that every year's firm accounts (what it returns) are kept in
+    the returned dict under ``"acc"``: a test reads the accounts the model booked."""
+    captured: dict = {}
+    produce = model._produce
+
+    def produce_and_keep():
+        captured["acc"] = produce()
+        return captured["acc"]
+
+    model._produce = produce_and_keep
+    return captured
