@@ -16,6 +16,9 @@ from clustersim.brief.command import write_brief
 from clustersim.brief.text import build_brief, read_brief_input
 from clustersim.lab import form as lf
 
+# pytest-xdist (make test) gives the whole module to one worker, which runs this module's sweep and search fixtures once
+pytestmark = pytest.mark.xdist_group("test_brief")
+
 REPO = Path(__file__).resolve().parents[1]
 TERMS = ("招商引资", "税收返还", "标准厂房", "亩", "万元")
 #: a number as the brief writes it, with its unit

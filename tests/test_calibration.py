@@ -24,6 +24,9 @@ from clustersim.calibration.moments import measure
 from clustersim.cli import main
 from clustersim.scenario import apply_overrides, build_model, load_scenario
 
+# pytest-xdist (make test) gives the whole module to one worker, which calibrates the recovery data sets once
+pytestmark = pytest.mark.xdist_group("test_calibration")
+
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "scenarios" / "baseline.toml"
 WORLD = {"geography.counties": 3, "firms.initial": 150, "years": 10}
@@ -59,11 +62,19 @@ def _calibrate(tmp_path: Path, k: int, **kwargs):
     return calibrate(folder / "targets.toml", folder / "out", progress=False, **kwargs)
 
 
-def test_parameters_are_recovered_at_the_nominal_coverage(tmp_path) -> None:
+@pytest.fixture(scope="module")
+def recovered(tmp_path_factory) -> list:
+    """The SEEDS data sets, each calibrated in process (workers=1): (folder, result) per data set.
+    The recovery test reads their estimates; the resume test resumes data set 0 in its folder."""
+    root = tmp_path_factory.mktemp("recovery")
+    return [(root / f"data{k}", _calibrate(root, k, workers=1)) for k in range(SEEDS)]
+
+
+def test_parameters_are_recovered_at_the_nominal_coverage(recovered) -> None:
     truth = np.array(list(TRUE.values()))
     hits, rows = [], []
-    for k in range(SEEDS):
-        est = _calibrate(tmp_path, k, workers=1).estimate
+    for _, result in recovered:
+        est = result.estimate
         hits.append((est.low <= truth) & (truth <= est.high))
         rows.append((est.theta, est.se))
     misses = int((~np.array(hits)).sum())
@@ -79,15 +90,14 @@ def test_parameters_are_recovered_at_the_nominal_coverage(tmp_path) -> None:
     assert np.all(np.abs(estimates.mean(axis=0) - truth) < 3 * se_mean + 1e-12), (estimates.mean(axis=0), se_mean)
 
 
-def test_resume_and_dask_give_the_same_estimate(tmp_path) -> None:
-    first = _calibrate(tmp_path, 0, workers=1)
-    again = calibrate(tmp_path / "data0" / "targets.toml", tmp_path / "data0" / "out", resume=True, workers=1,
-                      progress=False)
+def test_resume_and_dask_give_the_same_estimate(recovered, tmp_path) -> None:
+    folder, first = recovered[0]  # data set 0, calibrated in process by the fixture
+    again = calibrate(folder / "targets.toml", folder / "out", resume=True, workers=1, progress=False)
     assert again.stages[0]["ran_now"] == 0  # every run was found in the store
     np.testing.assert_array_equal(again.estimate.theta, first.estimate.theta)
-    dask = calibrate(tmp_path / "data0" / "targets.toml", tmp_path / "dask", backend="dask", workers=2, progress=False)
+    dask = calibrate(folder / "targets.toml", tmp_path / "dask", backend="dask", workers=2, progress=False)
     np.testing.assert_array_equal(dask.estimate.theta, first.estimate.theta)
-    report = (tmp_path / "data0" / "out" / "report.md").read_text(encoding="utf-8")
+    report = (folder / "out" / "report.md").read_text(encoding="utf-8")
     assert "## Identification" in report and "inland_share@10" in report
 
 

@@ -15,6 +15,9 @@ from clustersim.geo.spherical import EARTH_RADIUS_KM, haversine_km
 from clustersim.geography import build_layout
 from clustersim.scenario import apply_overrides, load_scenario
 
+# pytest-xdist (make test) gives the whole module to one worker, which builds the Hunan layout once
+pytestmark = pytest.mark.xdist_group("test_geo_china")
+
 HUNAN = Path(__file__).resolve().parents[1] / "scenarios" / "hunan.toml"
 
 

@@ -18,6 +18,9 @@ from clustersim.lab.form import shipped_packages
 
 from test_ui_browser import CHROMIUM, CHROMIUM_ARGS, _free_port, serving
 
+# pytest-xdist (make test) gives the whole module to one worker, which starts this module's UI server and chromium once
+pytestmark = pytest.mark.xdist_group("test_lab_browser")
+
 TIMEOUT_MS = 60_000
 #: Solara's own badge, not a label of this page
 SOLARA_BADGE = "This website runs on Solara"

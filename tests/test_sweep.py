@@ -24,6 +24,9 @@ from clustersim.sweep.experiment import load_experiment
 from clustersim.sweep.runner import run_sweep
 from clustersim.sweep.store import load_results, read_parts
 
+# pytest-xdist (make test) gives the whole module to one worker, which runs the 48-run reference sweep once
+pytestmark = pytest.mark.xdist_group("test_sweep")
+
 REPO = Path(__file__).resolve().parents[1]
 OUTCOMES = ["took_off", "final_share", "focal_firms", "net_fiscal_return", "leader", "hhi"]
 #: columns that legitimately differ between two executions of the same run

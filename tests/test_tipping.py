@@ -153,18 +153,26 @@ def _search(tmp_path: Path, label: str, **kwargs) -> dict:
     return json.loads((tmp_path / label / "tipping.json").read_text())
 
 
-def test_every_backend_gives_the_same_answer(tmp_path):
-    answers = {label: _search(tmp_path, label, **kw) for label, kw in {
-        "in-process": {"workers": 1}, "local pool": {"workers": 2}, "dask": {"workers": 2, "backend": "dask"}}.items()}
+@pytest.fixture(scope="module")
+def in_process(tmp_path_factory) -> dict:
+    """The synthetic search's answer, run in process: the reference of the backend and kill -9 tests."""
+    return _search(tmp_path_factory.mktemp("in_process"), "in-process", workers=1)
+
+
+@pytest.mark.xdist_group("tipping_in_process")  # pytest-xdist: one worker runs the in_process fixture once
+def test_every_backend_gives_the_same_answer(tmp_path, in_process):
+    answers = {"in-process": in_process} | {label: _search(tmp_path, label, **kw) for label, kw in {
+        "local pool": {"workers": 2}, "dask": {"workers": 2, "backend": "dask"}}.items()}
     first = answers["in-process"]
     assert first["status"] == "ok" and first["ci_fieller"][0] < first["critical_level"] < first["ci_fieller"][1]
     for label, answer in answers.items():
         assert answer == first, label
 
 
-def test_kill_9_part_way_then_resume_gives_the_uninterrupted_answer(tmp_path):
+@pytest.mark.xdist_group("tipping_in_process")
+def test_kill_9_part_way_then_resume_gives_the_uninterrupted_answer(tmp_path, in_process):
     exp_path = write_experiment(tmp_path)
-    reference = _search(tmp_path, "reference", workers=1)
+    reference = in_process
     out = tmp_path / "killed"
     cmd = [sys.executable, "-m", "clustersim", "tipping", str(exp_path), "--lever", "focal.subsidy_depth",
            "--at", "fee_rate=0.02", "--precision", "0.3", "--budget", "160", "--batch", "8", "--out", str(out),

@@ -19,6 +19,9 @@ from urllib.parse import urlparse
 import numpy as np
 import pytest
 
+# pytest-xdist (make test) gives the whole module to one worker, which starts this module's UI server and chromium once
+pytestmark = pytest.mark.xdist_group("test_ui_browser")
+
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
