@@ -14,14 +14,13 @@ use as that sum minus the sum before the group), so both admit the same firms, b
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
-import clustersim.kernel  # noqa: F401  (sets numba's cache folder where the package's is read-only)
 from clustersim.choice import ChoiceSet, Deciders
+from clustersim.jit import compiled
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled()
 def _who_moves(pick, region, small, land, is_county, free_land, free_sf_land):
     n = pick.size
     n_keys = 2 * is_county.size
@@ -89,7 +88,7 @@ def who_moves(f: Deciders, pick: np.ndarray, cs: ChoiceSet, is_county: np.ndarra
                       np.asarray(cs.free_sf_land, dtype=np.float64))
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled()
 def _lock_in(moved, dest, sf_pool, depth_offered, package, price, sf_price, t_package, t_depth):
     market = np.empty(moved.size)
     for k in range(moved.size):
@@ -113,7 +112,7 @@ def lock_in(table, moved: np.ndarray, dest: np.ndarray, sf_pool: np.ndarray, cs:
                     cs.price, cs.sf_price, table.package, table.package_depth)
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled()
 def _settle(moved, dest, old, t_years, t_moves, t_region, arrivals, departures):
     entries = 0
     for k in range(moved.size):

@@ -1,0 +1,45 @@
+"""clustersim.jit: a fresh process loads the model's compiled functions from numba's disk cache
+without numba's target-context refresh (the saving is measured in benchmarks/bench_model.py's
+``peak_rss_mb``, not here); the results are numba's own (tests/test_digests.py)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from clustersim.jit import LeanCache
+
+RUN = """
+import json, sys
+import numba
+from clustersim import accounts, kernel, markets, moves, tally
+from clustersim.sweep.warm import warm_up
+warm_up()
+stats = {}
+for mod in (accounts, kernel, markets, moves, tally):
+    for name, obj in vars(mod).items():
+        if isinstance(obj, numba.core.dispatcher.Dispatcher):
+            s = obj.stats
+            stats[mod.__name__ + "." + name] = [type(obj._cache).__name__, sum(s.cache_hits.values()),
+                                                sum(s.cache_misses.values())]
+print(json.dumps({"stats": stats, "refreshed": "numba.np.arraymath" in sys.modules}))
+"""
+
+
+def _run() -> dict:
+    out = subprocess.run([sys.executable, "-c", RUN], capture_output=True, text=True, timeout=600, check=True)
+    return json.loads(out.stdout.splitlines()[-1])
+
+
+def test_a_fresh_process_loads_every_compiled_function_from_the_cache_without_a_refresh():
+    _run()  # fills the cache where it is cold (a first checkout compiles)
+    got = _run()
+    stats = got["stats"]
+    assert all(kind == LeanCache.__name__ for kind, _, _ in stats.values()), stats
+    loaded = {name for name, (_, hits, misses) in stats.items() if hits}
+    assert {"clustersim.kernel.utilities", "clustersim.kernel.draws", "clustersim.tally._tally",
+            "clustersim.moves._who_moves", "clustersim.accounts._production"} <= loaded, stats
+    assert not any(misses for _, _, misses in stats.values()), stats
+    # numba's refresh imports its lowering of numpy's API; loading cached code needs none of it
+    assert not got["refreshed"]
