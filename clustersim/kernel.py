@@ -253,7 +253,7 @@ def _row_max(row):
 @compiled()
 def utilities(profit_x, profit_at, profit_rows, linear_x, linear_at, linear_rows, tax_rows, profile, cur, incumbent,
               distance, distance_weight, free, land, small, refused, stay, scale, theta, log_utility,
-              lo, u, best, arg):
+              lo, u, best, arg, prof, vals, idx, allowed, zero, pv, lv, pk, lk):
     """Logit utilities of firms ``lo:lo + len(u)`` of a batch into ``u`` (rows of R; -inf where
     infeasible), each row's maximum into ``best``; with theta = 0 its first position into ``arg``,
     otherwise the row minus its maximum (where finite) into ``u``, ready for ``exp``.
@@ -263,19 +263,12 @@ def utilities(profit_x, profit_at, profit_rows, linear_x, linear_at, linear_rows
     logit's: the value is ``P - tax_row max(P, 0) + L - moving`` with ``P`` and ``L`` the firm's
     slots (value times row, :func:`clustersim.choice._layout`) added in slot order, staying
     overwritten by the stay value. One pass over each row's cells turns the terms into utilities
-    (value, feasibility, refusals); then the maximum, and the subtraction."""
+    (value, feasibility, refusals); then the maximum, and the subtraction. ``prof`` to ``lk`` are
+    the scratch arrays of :func:`utility_scratch` (the compiled functions allocate nothing)."""
     n_r = profit_rows.shape[1]
     per_profile_tax = tax_rows.shape[0] > 1
     has_refused = refused.shape[0] > 0
     mode = 2 if log_utility else (0 if theta > 0 else 1)
-    prof = np.empty(n_r)
-    n_slots = max(profit_x.shape[1], linear_x.shape[1])
-    vals = np.empty(n_slots)
-    idx = np.empty(n_slots, dtype=np.int64)
-    allowed = np.zeros(n_r, dtype=np.bool_)  # the refusals of a batch without any
-    zero = np.zeros(n_r)
-    pv, lv = np.empty(max(FUSED_SLOTS, profit_x.shape[1])), np.empty(max(FUSED_SLOTS, linear_x.shape[1]))
-    pk, lk = np.empty(pv.size, dtype=np.int64), np.empty(lv.size, dtype=np.int64)
     for r in range(u.shape[0]):
         i = lo + r
         g = profile[i]
@@ -354,6 +347,17 @@ def utilities(profit_x, profit_at, profit_rows, linear_x, linear_at, linear_rows
         arg[r] = at
 
 
+def utility_scratch(n_regions: int, profit_slots: int, linear_slots: int) -> tuple[np.ndarray, ...]:
+    """The scratch arrays of :func:`utilities` (``prof`` to ``lk``), for a batch whose layouts
+    have ``profit_slots`` and ``linear_slots`` slots per firm; ``allowed`` (the refusals of a
+    batch without any) and ``zero`` (the row of an empty slot) are read only and stay zero."""
+    n_slots = max(profit_slots, linear_slots)
+    pv, lv = np.empty(max(FUSED_SLOTS, profit_slots)), np.empty(max(FUSED_SLOTS, linear_slots))
+    return (np.empty(n_regions), np.empty(n_slots), np.empty(n_slots, dtype=np.int64),
+            np.zeros(n_regions, dtype=np.bool_), np.zeros(n_regions), pv, lv,
+            np.empty(pv.size, dtype=np.int64), np.empty(lv.size, dtype=np.int64))
+
+
 @compiled()
 def _block_sums(prob, sums):
     """np.add.reduceat(prob, range(0, R, DRAW_BLOCK)): each block's first entry plus numpy's
@@ -379,14 +383,14 @@ def _block_sums(prob, sums):
 
 
 @compiled()
-def draws(weight, best, arg, one_hot, uniforms, lo, pick):
+def draws(weight, best, arg, one_hot, uniforms, lo, pick, block_cum):
     """Picks of firms ``lo:lo + len(weight)`` by :func:`clustersim.decision.draw`'s two-level
     inverse CDF: ``weight`` holds each row's logit weights exp(u - max) (overwritten by the
     probabilities); rows whose utilities' maximum ``best`` is not finite (no acceptable region)
-    pick -1; with ``one_hot`` (theta = 0) row r's probability is 1 at ``arg[r]``."""
+    pick -1; with ``one_hot`` (theta = 0) row r's probability is 1 at ``arg[r]``. ``block_cum``:
+    scratch of one entry per block of :data:`DRAW_BLOCK` regions."""
     n_r = weight.shape[1]
     n_blocks = (n_r + DRAW_BLOCK - 1) // DRAW_BLOCK
-    block_cum = np.empty(n_blocks)
     for r in range(weight.shape[0]):
         i = lo + r
         prob = weight[r]
@@ -431,15 +435,20 @@ def draws(weight, best, arg, one_hot, uniforms, lo, pick):
         pick[i] = min(first + count, last)
 
 
-@compiled()
-def profile_index(keys, profile, first):
+def profile_index(keys: np.ndarray, profile: np.ndarray, first: np.ndarray) -> int:
     """Profiles of firms with equal rows of ``keys`` (n, K), non-negative integers: the compiled
     common case of :func:`clustersim.choice._profiles`, with its numbering (by the packed code
     ``((k0 w1 + k1) w2 + k2) ...``, ``w`` one more than a column's maximum). Fills ``profile``
     (n,) and ``first`` (the first firm of each profile) and returns the number of profiles, or -1
     where that function would renumber a code or use a sort (codes past 8 n + 4096)."""
     n, n_k = keys.shape
-    widths = np.empty(n_k, dtype=np.int64)
+    # the largest rank table used; np.empty leaves the part past the codes unmapped
+    return _profile_index(keys, np.empty(n_k, dtype=np.int64), np.empty(8 * n + 4096, dtype=np.int64), profile, first)
+
+
+@compiled()
+def _profile_index(keys, widths, rank, profile, first):
+    n, n_k = keys.shape
     top = 0  # largest code so far
     for k in range(n_k):
         width = 1
@@ -451,7 +460,8 @@ def profile_index(keys, profile, first):
         top = top * width + width - 1
     if top >= 8 * n + 4096:
         return -1
-    rank = np.zeros(top + 1, dtype=np.int64)
+    for c in range(top + 1):
+        rank[c] = 0
     for i in range(n):
         c = 0
         for k in range(n_k):
