@@ -7,19 +7,21 @@ results are numba's own):
 - The functions run without numba's runtime (``_nrt=False``): they allocate nothing (callers
   pass every output and scratch array in) and return only numbers. The runtime is compiled by
   LLVM in every process that loads a function using it, which costs about 20 MB of resident
-  memory (LLVM's optimiser and code generator paged in); a function that would need it fails
-  to compile ("NRT required but not enabled").
+  memory (LLVM's optimiser and code generator paged in). A function that allocates an array
+  fails to compile (numba's typing error "Only accept returning of array passed into the
+  function as argument"), never silently.
 - :class:`LeanCache` loads without refreshing numba's target context first. numba refreshes it
   before every cache load, to be sure it is initialised; the first refresh imports all of
-  numba's lowering implementations (the whole of numpy's and Python's supported API), about
-  10 MB of peak resident memory and 0.15 s of CPU per process, although rebuilding a cached
+  numba's lowering implementations (the whole of numpy's and Python's supported API), 10-13 MB
+  of peak resident memory and about 0.25 s of CPU per process, although rebuilding a cached
   function lowers nothing: it links the stored machine code. On a cache miss the function is
   compiled as usual, and numba's compiler refreshes the context itself first.
 
 Measured on the 2-core development machine with a run of :mod:`clustersim.sweep.warm`'s small
-world in a fresh process (peak RSS): 259.6 MB with numba's loading, 249.5 MB without the
-refresh, 229 MB without the runtime too. ``tests/test_jit.py`` checks, in a fresh process,
-that a model run loads every compiled function from the cache with neither.
+world in a fresh process (peak RSS; CPU time of the run, which loads the functions): 259.4-259.5
+MB and 0.34-0.37 s with numba's loading, 246.1-246.4 MB and 0.10 s without the refresh,
+225.9-226.0 MB and 0.07-0.09 s without the runtime too. ``tests/test_jit.py`` checks, in a
+fresh process, that a model run loads every compiled function from the cache with neither.
 
 The cache lives in ``__pycache__`` beside the modules, or, where that folder is not writable
 (an installed package), under ``~/.cache/clustersim/numba`` (``NUMBA_CACHE_DIR`` overrides
