@@ -23,14 +23,11 @@ class TaxSharing(Instrument):
 
     def split_tax(self, year: FirmYear, host_tax: np.ndarray):
         pkg = year.column("package").astype(np.int64)
-        has = pkg >= 0
-        sigma = np.where(has, self.book.tax_sharing[np.maximum(pkg, 0)], np.nan)
+        sigma = np.where(pkg >= 0, self.book.tax_sharing[np.maximum(pkg, 0)], np.nan)
         origin = year.column("tax_origin").astype(np.int64)
         shared = np.isfinite(sigma) & (origin >= 0)
         retained = host_tax
-        host_tax = retained.copy()
-        sent = np.zeros(year.rows.size)
         growth = np.maximum(0.0, retained - year.column("base_tax"))
-        host_tax[shared] = sigma[shared] * growth[shared]
-        sent[shared] = retained[shared] - host_tax[shared]
+        host_tax = np.where(shared, sigma * growth, retained)  # whole-array selects: no masked gathers
+        sent = np.where(shared, retained - host_tax, 0.0)
         return host_tax, sent, np.where(shared, origin, -1)
