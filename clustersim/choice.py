@@ -372,6 +372,8 @@ class _Batch:
         from clustersim import kernel
 
         f, n_r = self.f, self.cs.n_regions
+        if n_r > kernel.MAX_REGIONS:
+            raise ValueError(f"the compiled kernel takes at most {kernel.MAX_REGIONS} regions, not {n_r}")
         f64 = np.float64
         refused = self.refused if self.refused is not None else np.zeros((0, n_r), dtype=bool)
         args = (self.profit_x, self.profit_at, self.profit_rows, self.linear_x, self.linear_at, self.linear_rows,

@@ -82,44 +82,83 @@ def _pw_leaf(a, lo, n):
     return res
 
 
-# numpy halves longer runs recursively (the first half a multiple of 8 long); numba's on-disk
-# cache mishandles recursive functions, so the halving runs on an explicit stack, leaves summed
-# left to right and each pair of halves added as numpy's recursion adds them
-_PW_DEPTH = 64  # enough halvings for any array
+# numpy halves longer runs recursively; numba's on-disk cache mishandles recursive functions, so
+# the recursion is unrolled into levels, each handling twice the length of the one below
+
+@numba.njit(cache=True, nogil=True)
+def _pw1(a, lo, n):
+    if n <= _PW_BLOCK:
+        return _pw_leaf(a, lo, n)
+    n2 = n // 2
+    n2 -= n2 % 8
+    return _pw_leaf(a, lo, n2) + _pw_leaf(a, lo + n2, n - n2)
 
 
 @numba.njit(cache=True, nogil=True)
-def _pairwise(a, lo, n):
-    """numpy's pairwise sum of a[lo:lo + n], bit for bit (any n)."""
+def _pw2(a, lo, n):
     if n <= _PW_BLOCK:
         return _pw_leaf(a, lo, n)
-    starts = np.empty(_PW_DEPTH, dtype=np.int64)  # the frames: a run (start, length) ...
-    lengths = np.empty(_PW_DEPTH, dtype=np.int64)
-    halves_done = np.empty(_PW_DEPTH, dtype=np.int64)  # ... and how many of its halves are summed
-    sums = np.empty(_PW_DEPTH)  # the sums of finished halves waiting for their sibling
-    top, n_sums = 0, 0
-    starts[0], lengths[0], halves_done[0] = lo, n, 0
-    while top >= 0:
-        start, length = starts[top], lengths[top]
-        if length <= _PW_BLOCK:
-            sums[n_sums] = _pw_leaf(a, start, length)
-            n_sums += 1
-            top -= 1
-            continue
-        half = length // 2
-        half -= half % 8
-        done = halves_done[top]
-        if done == 2:  # both halves summed: replace them by their sum
-            sums[n_sums - 2] = sums[n_sums - 2] + sums[n_sums - 1]
-            n_sums -= 1
-            top -= 1
-            continue
-        halves_done[top] = done + 1
-        top += 1
-        starts[top] = start if done == 0 else start + half
-        lengths[top] = half if done == 0 else length - half
-        halves_done[top] = 0
-    return sums[0]
+    n2 = n // 2
+    n2 -= n2 % 8
+    return _pw1(a, lo, n2) + _pw1(a, lo + n2, n - n2)
+
+
+@numba.njit(cache=True, nogil=True)
+def _pw3(a, lo, n):
+    if n <= _PW_BLOCK:
+        return _pw_leaf(a, lo, n)
+    n2 = n // 2
+    n2 -= n2 % 8
+    return _pw2(a, lo, n2) + _pw2(a, lo + n2, n - n2)
+
+
+@numba.njit(cache=True, nogil=True)
+def _pw4(a, lo, n):
+    if n <= _PW_BLOCK:
+        return _pw_leaf(a, lo, n)
+    n2 = n // 2
+    n2 -= n2 % 8
+    return _pw3(a, lo, n2) + _pw3(a, lo + n2, n - n2)
+
+
+@numba.njit(cache=True, nogil=True)
+def _pw5(a, lo, n):
+    if n <= _PW_BLOCK:
+        return _pw_leaf(a, lo, n)
+    n2 = n // 2
+    n2 -= n2 % 8
+    return _pw4(a, lo, n2) + _pw4(a, lo + n2, n - n2)
+
+
+@numba.njit(cache=True, nogil=True)
+def _pw6(a, lo, n):
+    if n <= _PW_BLOCK:
+        return _pw_leaf(a, lo, n)
+    n2 = n // 2
+    n2 -= n2 % 8
+    return _pw5(a, lo, n2) + _pw5(a, lo + n2, n - n2)
+
+
+@numba.njit(cache=True, nogil=True)
+def _pw7(a, lo, n):
+    if n <= _PW_BLOCK:
+        return _pw_leaf(a, lo, n)
+    n2 = n // 2
+    n2 -= n2 % 8
+    return _pw6(a, lo, n2) + _pw6(a, lo + n2, n - n2)
+
+
+@numba.njit(cache=True, nogil=True)
+def _pw8(a, lo, n):
+    if n <= _PW_BLOCK:
+        return _pw_leaf(a, lo, n)
+    n2 = n // 2
+    n2 -= n2 % 8
+    return _pw7(a, lo, n2) + _pw7(a, lo + n2, n - n2)
+
+
+_pairwise = _pw8  # numpy's pairwise sum for runs up to about 128 * 2**8 = 32,768 regions
+MAX_REGIONS = 30_000
 
 
 @numba.njit(cache=True, nogil=True)
