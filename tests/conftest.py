@@ -1,4 +1,5 @@
-"""Shared test fixtures: a CLI runner (run from the repository root)."""
+"""Shared test fixtures: a CLI runner (run from the repository root). Under pytest-xdist (``make
+test`` runs ``-n 2``) the controller fills numba's disk cache before the workers start."""
 
 from __future__ import annotations
 
@@ -9,6 +10,16 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """On a fresh checkout both xdist workers would compile the model's numba functions at once,
+    each writing the same cache entries; the controller compiles them once, before it starts the
+    workers (which then load them), as a sweep's fork server does (clustersim.sweep.warm)."""
+    config = session.config
+    if not hasattr(config, "workerinput") and config.getoption("numprocesses", default=None):
+        import clustersim.sweep.warm  # noqa: F401  (importing it runs the small warm-up world)
 
 
 @pytest.fixture
