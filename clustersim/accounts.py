@@ -30,11 +30,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numba
 import numpy as np
 
-import clustersim.kernel  # noqa: F401  (sets numba's cache folder where the package's is read-only)
 from clustersim.instruments.base import FirmYear, Flow, Instrument
+from clustersim.jit import compiled
 
 
 @dataclass
@@ -80,7 +79,7 @@ def pretax_shares(material, fee_rate, governance, friction: float, vat_rate: flo
     return kept, vat_rate * (1.0 - material)
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled()
 def _production(rows, sector, region, capital, productivity, employment, revenue_per_capital, revenue_factor,
                 material, fee_rate, governance, wage, friction, vat_rate, capital_cost_rate,
                 revenue, fees, vat, pretax):

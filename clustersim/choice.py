@@ -387,13 +387,15 @@ class _Batch:
         u = np.empty((min(step, f.n), n_r))
         best = np.empty(u.shape[0])
         arg = np.empty(u.shape[0], dtype=np.int64)
+        scratch = kernel.utility_scratch(n_r, self.profit_x.shape[1], self.linear_x.shape[1])
+        block_cum = np.empty((n_r + kernel.DRAW_BLOCK - 1) // kernel.DRAW_BLOCK)
         for lo in range(0, f.n, step):
             m = min(step, f.n - lo)
             ub, bb, ab = u[:m], best[:m], arg[:m]
-            kernel.utilities(*args, lo, ub, bb, ab)
+            kernel.utilities(*args, lo, ub, bb, ab, *scratch)
             if not one_hot:  # numpy's exp of u - max, as choice_probabilities takes it
                 np.exp(ub, out=ub)
-            kernel.draws(ub, bb, ab, one_hot, uniforms, lo, pick)
+            kernel.draws(ub, bb, ab, one_hot, uniforms, lo, pick, block_cum)
         return pick
 
     def values(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:

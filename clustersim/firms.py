@@ -81,6 +81,15 @@ COLUMNS: dict[str, Column] = {
 PUBLIC_COLUMNS = tuple(name for name, c in COLUMNS.items() if c.public)
 
 
+def _filled(n: int, c: Column) -> np.ndarray:
+    """A column of ``n`` empty rows. Zero fills come from ``np.zeros``, whose untouched pages
+    the operating system maps lazily: the rows a table holds in reserve for later births cost
+    no resident memory until they are used."""
+    if c.fill == 0:
+        return np.zeros(n, dtype=c.dtype)
+    return np.full(n, c.fill, dtype=c.dtype)
+
+
 class FirmTable:
     """Columns of firm state with amortised growth. Rows are never reused while a firm lives."""
 
@@ -93,13 +102,13 @@ class FirmTable:
         self.capacity = max(16, int(capacity))
         self.size = 0  # rows in use (alive or dead)
         for name, c in self.columns.items():
-            setattr(self, name, np.full(self.capacity, c.fill, dtype=c.dtype))
+            setattr(self, name, _filled(self.capacity, c))
 
     def _grow(self, need: int) -> None:
         new = max(need, 2 * self.capacity)
         for name, c in self.columns.items():
             old = getattr(self, name)
-            arr = np.full(new, c.fill, dtype=c.dtype)
+            arr = _filled(new, c)
             arr[: self.capacity] = old
             setattr(self, name, arr)
         self.capacity = new

@@ -30,30 +30,24 @@ block totals, the search). The two quotients (about 0.4 ns each) and ``exp`` are
 because the picks must stay the numpy rule's bit for bit: numba's ``exp`` is not numpy's (which
 has its own AVX-512 code), and multiplying by a reciprocal rounds differently.
 
-Compiled with numba on first use and cached on disk (``cache=True``): the first process ever
-pays the compilation (about 6 s of CPU for this module and :mod:`clustersim.tally` on the
-development machine), every later process only loads it (about 0.25 s of CPU, mostly LLVM
-starting), once per process: sweep workers load it before their first run, never per run.
-The cache lives in ``__pycache__`` beside this file, or, where that folder is not writable (an
-installed package), under ``~/.cache/clustersim/numba`` (``NUMBA_CACHE_DIR`` overrides both).
+Compiled with numba on first use and cached on disk (:func:`clustersim.jit.compiled`, which
+also says where the cache lives): the first process ever pays the compilation (about 6 s of CPU
+for this module and :mod:`clustersim.tally` on the development machine), every later process
+only loads it (mostly LLVM starting numba's runtime), once per process: sweep workers load it
+before their first run, never per run.
 """
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
-import numba
 import numpy as np
 
-if not numba.config.CACHE_DIR and not os.access(Path(__file__).parent, os.W_OK):
-    numba.config.CACHE_DIR = str(Path.home() / ".cache" / "clustersim" / "numba")
+from clustersim.jit import compiled
 
 DRAW_BLOCK = 16  # must equal clustersim.decision.DRAW_BLOCK
 _PW_BLOCK = 128  # numpy's PW_BLOCKSIZE
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled()
 def _pw_leaf(a, lo, n):
     """numpy's pairwise sum of a[lo:lo + n] for n <= 128 (eight running sums, then the rest)."""
     if n < 8:
@@ -85,7 +79,7 @@ def _pw_leaf(a, lo, n):
 # numpy halves longer runs recursively; numba's on-disk cache mishandles recursive functions, so
 # the recursion is unrolled into levels, each handling twice the length of the one below
 
-@numba.njit(cache=True, nogil=True)
+@compiled()
 def _pw1(a, lo, n):
     if n <= _PW_BLOCK:
         return _pw_leaf(a, lo, n)
@@ -94,7 +88,7 @@ def _pw1(a, lo, n):
     return _pw_leaf(a, lo, n2) + _pw_leaf(a, lo + n2, n - n2)
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled()
 def _pw2(a, lo, n):
     if n <= _PW_BLOCK:
         return _pw_leaf(a, lo, n)
@@ -103,7 +97,7 @@ def _pw2(a, lo, n):
     return _pw1(a, lo, n2) + _pw1(a, lo + n2, n - n2)
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled()
 def _pw3(a, lo, n):
     if n <= _PW_BLOCK:
         return _pw_leaf(a, lo, n)
@@ -112,7 +106,7 @@ def _pw3(a, lo, n):
     return _pw2(a, lo, n2) + _pw2(a, lo + n2, n - n2)
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled()
 def _pw4(a, lo, n):
     if n <= _PW_BLOCK:
         return _pw_leaf(a, lo, n)
@@ -121,7 +115,7 @@ def _pw4(a, lo, n):
     return _pw3(a, lo, n2) + _pw3(a, lo + n2, n - n2)
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled()
 def _pw5(a, lo, n):
     if n <= _PW_BLOCK:
         return _pw_leaf(a, lo, n)
@@ -130,7 +124,7 @@ def _pw5(a, lo, n):
     return _pw4(a, lo, n2) + _pw4(a, lo + n2, n - n2)
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled()
 def _pw6(a, lo, n):
     if n <= _PW_BLOCK:
         return _pw_leaf(a, lo, n)
@@ -139,7 +133,7 @@ def _pw6(a, lo, n):
     return _pw5(a, lo, n2) + _pw5(a, lo + n2, n - n2)
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled()
 def _pw7(a, lo, n):
     if n <= _PW_BLOCK:
         return _pw_leaf(a, lo, n)
@@ -148,7 +142,7 @@ def _pw7(a, lo, n):
     return _pw6(a, lo, n2) + _pw6(a, lo + n2, n - n2)
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled()
 def _pw8(a, lo, n):
     if n <= _PW_BLOCK:
         return _pw_leaf(a, lo, n)
@@ -161,7 +155,7 @@ _pairwise = _pw8  # numpy's pairwise sum for runs up to about 128 * 2**8 = 32,76
 MAX_REGIONS = 30_000
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled()
 def _add_terms(x, at, rows, i, acc, vals, idx):
     """acc = the slots of firm i (value times its row) added in slot order to 0; slots whose
     value is 0 add nothing and are skipped (as the dense layout's zero columns were). Two slots
@@ -202,7 +196,7 @@ def _add_terms(x, at, rows, i, acc, vals, idx):
 FUSED_SLOTS = 4  # up to this many nonzero slots of each kind, a firm's row takes one pass
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled()
 def _nonzero_slots(x, at, i, vals, which):
     """Firm i's slots whose value is not 0 (their values into ``vals``, rows into ``which``, in
     slot order), padded to ``FUSED_SLOTS`` with value 0 on row -1 (the row of zeros); returns
@@ -220,7 +214,7 @@ def _nonzero_slots(x, at, i, vals, which):
     return nz
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled()
 def _utility(v, mode, theta, d):
     """The logit utility of value v: mode 0 v / d (linear), 1 v (linear, theta = 0), 2 log v / theta
     (log; -inf for v <= 0)."""
@@ -232,7 +226,7 @@ def _utility(v, mode, theta, d):
     return x / theta if theta > 0 else x
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled()
 def _row_max(row):
     """The row's maximum (-inf for an empty or all -inf row), over eight running maxima (rows hold
     no nan: the maximum is the same in any order)."""
@@ -256,10 +250,10 @@ def _row_max(row):
     return top
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled()
 def utilities(profit_x, profit_at, profit_rows, linear_x, linear_at, linear_rows, tax_rows, profile, cur, incumbent,
               distance, distance_weight, free, land, small, refused, stay, scale, theta, log_utility,
-              lo, u, best, arg):
+              lo, u, best, arg, prof, vals, idx, allowed, zero, pv, lv, pk, lk):
     """Logit utilities of firms ``lo:lo + len(u)`` of a batch into ``u`` (rows of R; -inf where
     infeasible), each row's maximum into ``best``; with theta = 0 its first position into ``arg``,
     otherwise the row minus its maximum (where finite) into ``u``, ready for ``exp``.
@@ -269,19 +263,12 @@ def utilities(profit_x, profit_at, profit_rows, linear_x, linear_at, linear_rows
     logit's: the value is ``P - tax_row max(P, 0) + L - moving`` with ``P`` and ``L`` the firm's
     slots (value times row, :func:`clustersim.choice._layout`) added in slot order, staying
     overwritten by the stay value. One pass over each row's cells turns the terms into utilities
-    (value, feasibility, refusals); then the maximum, and the subtraction."""
+    (value, feasibility, refusals); then the maximum, and the subtraction. ``prof`` to ``lk`` are
+    the scratch arrays of :func:`utility_scratch` (the compiled functions allocate nothing)."""
     n_r = profit_rows.shape[1]
     per_profile_tax = tax_rows.shape[0] > 1
     has_refused = refused.shape[0] > 0
     mode = 2 if log_utility else (0 if theta > 0 else 1)
-    prof = np.empty(n_r)
-    n_slots = max(profit_x.shape[1], linear_x.shape[1])
-    vals = np.empty(n_slots)
-    idx = np.empty(n_slots, dtype=np.int64)
-    allowed = np.zeros(n_r, dtype=np.bool_)  # the refusals of a batch without any
-    zero = np.zeros(n_r)
-    pv, lv = np.empty(max(FUSED_SLOTS, profit_x.shape[1])), np.empty(max(FUSED_SLOTS, linear_x.shape[1]))
-    pk, lk = np.empty(pv.size, dtype=np.int64), np.empty(lv.size, dtype=np.int64)
     for r in range(u.shape[0]):
         i = lo + r
         g = profile[i]
@@ -360,7 +347,18 @@ def utilities(profit_x, profit_at, profit_rows, linear_x, linear_at, linear_rows
         arg[r] = at
 
 
-@numba.njit(cache=True, nogil=True)
+def utility_scratch(n_regions: int, profit_slots: int, linear_slots: int) -> tuple[np.ndarray, ...]:
+    """The scratch arrays of :func:`utilities` (``prof`` to ``lk``), for a batch whose layouts
+    have ``profit_slots`` and ``linear_slots`` slots per firm; ``allowed`` (the refusals of a
+    batch without any) and ``zero`` (the row of an empty slot) are read only and stay zero."""
+    n_slots = max(profit_slots, linear_slots)
+    pv, lv = np.empty(max(FUSED_SLOTS, profit_slots)), np.empty(max(FUSED_SLOTS, linear_slots))
+    return (np.empty(n_regions), np.empty(n_slots), np.empty(n_slots, dtype=np.int64),
+            np.zeros(n_regions, dtype=np.bool_), np.zeros(n_regions), pv, lv,
+            np.empty(pv.size, dtype=np.int64), np.empty(lv.size, dtype=np.int64))
+
+
+@compiled()
 def _block_sums(prob, sums):
     """np.add.reduceat(prob, range(0, R, DRAW_BLOCK)): each block's first entry plus numpy's
     pairwise sum of the rest (for a full block of 16: eight entries in a tree, then seven one by
@@ -384,15 +382,15 @@ def _block_sums(prob, sums):
         sums[full] = prob[s] + _pairwise(prob, s + 1, n_r - s - 1)
 
 
-@numba.njit(cache=True, nogil=True)
-def draws(weight, best, arg, one_hot, uniforms, lo, pick):
+@compiled()
+def draws(weight, best, arg, one_hot, uniforms, lo, pick, block_cum):
     """Picks of firms ``lo:lo + len(weight)`` by :func:`clustersim.decision.draw`'s two-level
     inverse CDF: ``weight`` holds each row's logit weights exp(u - max) (overwritten by the
     probabilities); rows whose utilities' maximum ``best`` is not finite (no acceptable region)
-    pick -1; with ``one_hot`` (theta = 0) row r's probability is 1 at ``arg[r]``."""
+    pick -1; with ``one_hot`` (theta = 0) row r's probability is 1 at ``arg[r]``. ``block_cum``:
+    scratch of one entry per block of :data:`DRAW_BLOCK` regions."""
     n_r = weight.shape[1]
     n_blocks = (n_r + DRAW_BLOCK - 1) // DRAW_BLOCK
-    block_cum = np.empty(n_blocks)
     for r in range(weight.shape[0]):
         i = lo + r
         prob = weight[r]
@@ -437,15 +435,20 @@ def draws(weight, best, arg, one_hot, uniforms, lo, pick):
         pick[i] = min(first + count, last)
 
 
-@numba.njit(cache=True, nogil=True)
-def profile_index(keys, profile, first):
+def profile_index(keys: np.ndarray, profile: np.ndarray, first: np.ndarray) -> int:
     """Profiles of firms with equal rows of ``keys`` (n, K), non-negative integers: the compiled
     common case of :func:`clustersim.choice._profiles`, with its numbering (by the packed code
     ``((k0 w1 + k1) w2 + k2) ...``, ``w`` one more than a column's maximum). Fills ``profile``
     (n,) and ``first`` (the first firm of each profile) and returns the number of profiles, or -1
     where that function would renumber a code or use a sort (codes past 8 n + 4096)."""
     n, n_k = keys.shape
-    widths = np.empty(n_k, dtype=np.int64)
+    # the largest rank table used; np.empty leaves the part past the codes unmapped
+    return _profile_index(keys, np.empty(n_k, dtype=np.int64), np.empty(8 * n + 4096, dtype=np.int64), profile, first)
+
+
+@compiled()
+def _profile_index(keys, widths, rank, profile, first):
+    n, n_k = keys.shape
     top = 0  # largest code so far
     for k in range(n_k):
         width = 1
@@ -457,7 +460,8 @@ def profile_index(keys, profile, first):
         top = top * width + width - 1
     if top >= 8 * n + 4096:
         return -1
-    rank = np.zeros(top + 1, dtype=np.int64)
+    for c in range(top + 1):
+        rank[c] = 0
     for i in range(n):
         c = 0
         for k in range(n_k):
@@ -481,7 +485,7 @@ def profile_index(keys, profile, first):
     return g
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled()
 def firm_setup(sector, capital, productivity, region, land, small, revenue_per_capital, is_origin, price,
                sf_price, annuity, old_site_recovery, moving_cost_base, q, scale, cur, incumbent, const,
                distance_weight):

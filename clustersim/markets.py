@@ -11,10 +11,9 @@ and labour pools that grow by migration toward jobs.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
-import clustersim.kernel  # noqa: F401  (sets numba's cache folder where the package's is read-only)
+from clustersim.jit import compiled
 
 EMPLOYMENT_TARGET = 0.8  # employment / labour pool that migration aims for
 
@@ -31,7 +30,7 @@ def wage(base_wage: np.ndarray, employment: np.ndarray, labour_pool: np.ndarray,
     return base_wage * (1.0 + pressure * employment / labour_pool)
 
 
-@numba.njit(cache=True, nogil=True, error_model="numpy")
+@compiled(error_model="numpy")
 def _prices(base_price, land_used, land_supply, sf_used, sf_supply, is_county, congestion,
             base_wage, employment, labour_pool, pressure, land_out, sf_out, wage_out):
     for j in range(base_price.size):

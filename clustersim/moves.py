@@ -14,24 +14,21 @@ use as that sum minus the sum before the group), so both admit the same firms, b
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
-import clustersim.kernel  # noqa: F401  (sets numba's cache folder where the package's is read-only)
 from clustersim.choice import ChoiceSet, Deciders
+from clustersim.jit import compiled
 
 
-@numba.njit(cache=True, nogil=True)
-def _who_moves(pick, region, small, land, is_county, free_land, free_sf_land):
+@compiled()
+def _who_moves(pick, region, small, land, is_county, free_land, free_sf_land, idx, key, counts, order, fits,
+               out_idx, out_dest, out_sf):
     n = pick.size
     n_keys = 2 * is_county.size
     m = 0
     for i in range(n):
         if pick[i] >= 0 and pick[i] != region[i]:
             m += 1
-    idx = np.empty(m, np.int64)
-    key = np.empty(m, np.int64)
-    counts = np.zeros(n_keys + 1, np.int64)
     k = 0
     for i in range(n):
         j = pick[i]
@@ -43,12 +40,10 @@ def _who_moves(pick, region, small, land, is_county, free_land, free_sf_land):
             k += 1
     for c in range(n_keys):  # counting sort by key, stable (np.argsort(kind="stable"))
         counts[c + 1] += counts[c]
-    order = np.empty(m, np.int64)
     for k in range(m):
         c = key[k]
         order[counts[c]] = k
         counts[c] += 1
-    fits = np.zeros(m, np.bool_)
     cum = 0.0
     start_cum = 0.0
     prev = -1
@@ -63,12 +58,6 @@ def _who_moves(pick, region, small, land, is_county, free_land, free_sf_land):
         j = c // 2
         free = free_sf_land[j] if c % 2 else free_land[j]
         fits[k] = (cum - start_cum) <= free + 1e-9
-    n_fit = 0
-    for k in range(m):
-        n_fit += fits[k]
-    out_idx = np.empty(n_fit, np.int64)
-    out_dest = np.empty(n_fit, np.int64)
-    out_sf = np.empty(n_fit, np.bool_)
     q = 0
     for k in range(m):
         if fits[k]:
@@ -76,22 +65,28 @@ def _who_moves(pick, region, small, land, is_county, free_land, free_sf_land):
             out_dest[q] = key[k] // 2
             out_sf[q] = key[k] % 2 == 1
             q += 1
-    return out_idx, out_dest, out_sf
+    return q
 
 
 def who_moves(f: Deciders, pick: np.ndarray, cs: ChoiceSet, is_county: np.ndarray
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(idx, dest, sf_pool)``: positions in ``f`` of the firms whose chosen move fits, their
     destination and whether they take land from the standard-factory pool."""
-    return _who_moves(np.asarray(pick, dtype=np.int64), np.asarray(f.region, dtype=np.int64),
-                      np.asarray(f.small, dtype=np.bool_), np.asarray(f.land, dtype=np.float64),
-                      np.asarray(is_county, dtype=np.bool_), np.asarray(cs.free_land, dtype=np.float64),
-                      np.asarray(cs.free_sf_land, dtype=np.float64))
+    i64 = np.int64
+    pick = np.asarray(pick, dtype=i64)
+    n = pick.size
+    idx, dest, sf_pool = np.empty(n, i64), np.empty(n, i64), np.empty(n, np.bool_)
+    n_fit = _who_moves(pick, np.asarray(f.region, dtype=i64),
+                       np.asarray(f.small, dtype=np.bool_), np.asarray(f.land, dtype=np.float64),
+                       np.asarray(is_county, dtype=np.bool_), np.asarray(cs.free_land, dtype=np.float64),
+                       np.asarray(cs.free_sf_land, dtype=np.float64),
+                       np.empty(n, i64), np.empty(n, i64), np.zeros(2 * len(is_county) + 1, i64), np.empty(n, i64),
+                       np.zeros(n, np.bool_), idx, dest, sf_pool)
+    return idx[:n_fit], dest[:n_fit], sf_pool[:n_fit]
 
 
-@numba.njit(cache=True, nogil=True)
-def _lock_in(moved, dest, sf_pool, depth_offered, package, price, sf_price, t_package, t_depth):
-    market = np.empty(moved.size)
+@compiled()
+def _lock_in(moved, dest, sf_pool, depth_offered, package, price, sf_price, t_package, t_depth, market):
     for k in range(moved.size):
         j, row = dest[k], moved[k]
         d = depth_offered[j]
@@ -102,18 +97,19 @@ def _lock_in(moved, dest, sf_pool, depth_offered, package, price, sf_price, t_pa
             t_package[row] = -1
             t_depth[row] = 0.0
         market[k] = sf_price[j] if sf_pool[k] else price[j]
-    return market
 
 
 def lock_in(table, moved: np.ndarray, dest: np.ndarray, sf_pool: np.ndarray, cs: ChoiceSet) -> np.ndarray:
     """Arriving firms (rows ``moved`` of the firm table) lock in the package their destination
     offers this year (column ``package``, -1 where none is offered, and ``package_depth``);
     returns the market price of the land each buys, wan/mu (standard-factory or main pool)."""
-    return _lock_in(moved, dest, sf_pool, cs.depth_offered, np.asarray(cs.package, dtype=np.int64),
-                    cs.price, cs.sf_price, table.package, table.package_depth)
+    market = np.empty(moved.size)
+    _lock_in(moved, dest, sf_pool, cs.depth_offered, np.asarray(cs.package, dtype=np.int64),
+             cs.price, cs.sf_price, table.package, table.package_depth, market)
+    return market
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled()
 def _settle(moved, dest, old, t_years, t_moves, t_region, arrivals, departures):
     entries = 0
     for k in range(moved.size):

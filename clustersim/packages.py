@@ -140,9 +140,8 @@ class PackageBook:
         """Rebate share for firms in their ``year_of_residence`` (1 = first year), per firm."""
         k = year_of_residence - 1
         inside = (k >= 0) & (k < self.schedule.shape[2]) & (package >= 0)
-        out = np.zeros(package.shape)
-        out[inside] = self.schedule[package[inside], cls[inside], k[inside]]
-        return out
+        at = np.where(inside, k, 0)
+        return np.where(inside, self.schedule[np.where(inside, package, 0), cls, at], 0.0)
 
     def rebate_pv(self, discount: np.ndarray) -> np.ndarray:
         """Present value factor of each schedule: sum_k discount[k] * schedule[p, class, k]

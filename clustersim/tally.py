@@ -10,13 +10,12 @@ cached on disk, like :mod:`clustersim.kernel`.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
-import clustersim.kernel  # noqa: F401  (sets numba's cache folder where the package's is read-only)
+from clustersim.jit import compiled
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled()
 def _tally(size, alive, region, small, land, employment, sector, capital, productivity, is_county,
            revenue_per_capital, by_firms, land_used, sf_used, emp, firms, output, localisation):
     for i in range(size):
@@ -50,7 +49,7 @@ def tally(table, is_county: np.ndarray, revenue_per_capital: np.ndarray, n_secto
     return land_used, sf_used, emp, firms, output, localisation
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled()
 def _sector_tally(size, alive, region, sector, employment, n_regions, firms, emp, total, h, s):
     for i in range(size):  # firms and employment by sector and region, each sector's employment
         j = region[i]

@@ -46,7 +46,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
 
 from clustersim.firms import Column, FirmTable
 from clustersim.params import Traits
@@ -65,12 +64,16 @@ def calibrated_cash_median(share: float, upfront_cost: float, sigma: float, grid
     if not 0.0 < share < 1.0 or upfront_cost <= 0.0 or sigma <= 0.0 or grid <= 0.0:
         raise ValueError(f"calibrated_cash_median: share in (0, 1), positive cost, sigma and grid; got "
                          f"share={share}, upfront_cost={upfront_cost}, sigma={sigma}, grid={grid}")
+    from scipy import stats  # here, not at the top: scipy.stats costs a model process about 30 MB
+
     threshold = grid * math.ceil(upfront_cost / grid)
     return float(threshold / stats.lognorm(s=sigma).ppf(share))
 
 
 def share_short(median: float, upfront_cost: float, sigma: float, grid: float) -> float:
     """Share of firms whose (rounded) cash per mu falls short of ``upfront_cost``: the inverse check."""
+    from scipy import stats
+
     threshold = grid * math.ceil(upfront_cost / grid)
     return float(stats.lognorm(s=sigma, scale=median).cdf(threshold))
 

@@ -56,3 +56,18 @@ def test_report_quotes_each_rows_critical_depth_with_its_interval_and_names_dege
     # the figure carries the fitted curve and the row estimates, not a contour
     ax = rep.figures["take_off_probability.png"].axes[0]
     assert any(line.get_linestyle() == "--" for line in ax.get_lines()) or ax.collections
+
+
+def test_an_extrapolated_level_is_stated_as_the_fits_verdict_not_as_every_cells():
+    from clustersim.thresholds.report_sections import critical_phrase
+
+    # rates rise over depths 0-4 but the fitted 50 % level lies beyond 4 (as at the demo's 3 % fee,
+    # where one cell's 62 % contradicts the fit on noise): the sentence names the fit
+    above = dose_response(DEPTHS, [2, 3, 4, 8, 13, 15], [40] * 6, increasing=True)
+    assert above.status == "extrapolated" and above.x > 4
+    text = critical_phrase(above, "subsidy depth", True)
+    assert text.startswith("the fitted curve stays below 50% at every subsidy depth tried (0.00–4.00)")
+    assert f"its 50% level, {above.x:.2f}" in text
+    below = dose_response(DEPTHS, [22, 26, 29, 33, 36, 38], [40] * 6, increasing=True)
+    assert below.status == "extrapolated" and below.x < 0
+    assert critical_phrase(below, "subsidy depth", True).startswith("the fitted curve stays above 50% at every")

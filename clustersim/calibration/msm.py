@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 from scipy import optimize, stats
 
-Z95 = float(stats.norm.ppf(0.975))
+from clustersim.sweep.report.stats import Z95
 
 
 def features(u: np.ndarray) -> np.ndarray:

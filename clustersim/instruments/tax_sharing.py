@@ -22,15 +22,20 @@ class TaxSharing(Instrument):
         return {}
 
     def split_tax(self, year: FirmYear, host_tax: np.ndarray):
-        pkg = year.column("package").astype(np.int64)
-        has = pkg >= 0
-        sigma = np.where(has, self.book.tax_sharing[np.maximum(pkg, 0)], np.nan)
-        origin = year.column("tax_origin").astype(np.int64)
-        shared = np.isfinite(sigma) & (origin >= 0)
+        # only the moved firms (tax_origin >= 0) under a sharing package split their tax: the
+        # arithmetic runs on those rows (firm-sized temporaries set the year's peak memory)
+        origin = year.column("tax_origin")
+        pkg = year.column("package")
+        at = np.flatnonzero((origin >= 0) & (pkg >= 0))
+        sigma = self.book.tax_sharing[pkg[at]]
+        shares = np.isfinite(sigma)
+        at, sigma = at[shares], sigma[shares]
         retained = host_tax
         host_tax = retained.copy()
         sent = np.zeros(year.rows.size)
-        growth = np.maximum(0.0, retained - year.column("base_tax"))
-        host_tax[shared] = sigma[shared] * growth[shared]
-        sent[shared] = retained[shared] - host_tax[shared]
-        return host_tax, sent, np.where(shared, origin, -1)
+        growth = np.maximum(0.0, retained[at] - year.table.base_tax[year.rows[at]])
+        host_tax[at] = sigma * growth
+        sent[at] = retained[at] - host_tax[at]
+        to = np.full(year.rows.size, -1, dtype=np.int64)
+        to[at] = origin[at]
+        return host_tax, sent, to

@@ -3,7 +3,8 @@
 Importing this module runs three years of a small world with a package (60 firms, 3 counties),
 which loads what a process's first run would otherwise load inside the clock: the compiled
 functions from numba's disk cache (the decision kernel, the tallies, the moves, prices and
-accounts: about a quarter of a second of CPU, plus a compilation when the cache is cold) and
+accounts: about 0.08 s of CPU through :mod:`clustersim.jit`, plus a compilation when the cache
+is cold) and
 the modules the model imports lazily. The local pool's fork server imports it once
 (:data:`clustersim.sweep.runner.PRELOAD`), so every worker forked from it starts warm; Dask
 workers import it before their first task.

@@ -33,9 +33,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import stats
 
+from clustersim.sweep.report.stats import Z95
+
 __all__ = ["CriticalCurve", "DoseResponse", "dose_response", "dose_response_curve", "fieller"]
 
-Z95 = float(stats.norm.ppf(0.975))
 #: goodness-of-fit p-values below this mark the logistic fit as poor
 POOR_FIT_P = 0.05
 

@@ -91,11 +91,14 @@ def critical_phrase(fit: DoseResponse, x_label: str, increasing: bool | None) ->
         lo, hi = fit.ci_fieller
         lo_tried, hi_tried = fit.level_range
         inside_likely = (fit.x < lo_tried) == (increasing is not False)
-        where = "at every" if inside_likely else "at no"
-        return (
-            f"take-off is more likely than not {where} {x_label} tried ({_fmt(lo_tried)}–{_fmt(hi_tried)}); the "
-            f"fitted 50% level, {_fmt(fit.x)} [{_fmt(lo)}, {_fmt(hi)}], lies outside that range"
+        side_of_half = "above" if inside_likely else "below"
+        out = (  # the fit's verdict, which a single cell's rate may contradict on noise
+            f"the fitted curve stays {side_of_half} 50% at every {x_label} tried ({_fmt(lo_tried)}–{_fmt(hi_tried)}): "
+            f"its 50% level, {_fmt(fit.x)} [{_fmt(lo)}, {_fmt(hi)}], lies outside that range"
         )
+        if fit.poor_fit:
+            out += f" (the logistic curve fits these runs poorly: goodness-of-fit p = {fit.gof_pvalue:.3f})"
+        return out
     return fit.message
 
 
