@@ -7,11 +7,16 @@ and interval coverage.
    counterfactual, so these runs use ``fiscal_baseline = "initial"`` and record only ``took_off``):
    - adaptive: ``clustersim tipping`` on subsidy depth over [0, 4] in batches of 16 until the 95 %
      Fieller half-width of the critical depth is at most 0.25 depth units; ``runs_adaptive`` is the
-     runs it used (mean over the repetitions, each with its own sweep seed);
+     runs it used (mean over the repetitions, each with its own sweep seed; ``runs_adaptive_each``);
    - grid: the demo's six depths {0, 0.5, 1, 2, 3, 4} with R replicates each, R = 16, 32, 48, ...
      (each step runs only the new replicates: seeds depend on the point and replicate only) until
-     the same half-width is reached; ``runs_grid`` = 6 R at that step (capped at ``--grid-cap``).
-   ``adaptive_over_grid`` = runs_adaptive / runs_grid (target <= 0.35).
+     the same half-width is reached; ``runs_grid`` = 6 R at that step (capped at ``--grid-cap``),
+     mean over its repetitions (the first sweep seeds of the searches; ``runs_grid_each``).
+   ``adaptive_over_grid`` = runs_adaptive / runs_grid (target <= 0.35), with its spread: the delta-method
+   SE of the ratio of the two independent means (``adaptive_over_grid_se``) and a 95 % percentile
+   bootstrap interval over the repetitions (``adaptive_over_grid_bootstrap_95``). The search varies far
+   more between seeds than the grid and costs under half as much, so it gets more repetitions (10
+   searches and 3 grids; ``--quick``: 3 and 1, the grid's SE then unknown and left out).
 2. **Oracle** (what any design could attain): the true take-off curve is estimated by the logistic
    fit to every run of the benchmark at the 2 % fee (grid and adaptive runs pooled; its goodness of
    fit is reported), or with ``--dense R`` from a separate grid of 12 depths x R replicates. From it:
@@ -21,17 +26,19 @@ and interval coverage.
    known (every run at the critical depth, 4 z² / (b1² h²)); ``grid_runs_expected``, the same
    calculation for the six-depth grid. ``oracle_over_grid`` = oracle_runs / runs_grid (measured),
    ``oracle_over_grid_expected`` = oracle_runs / grid_runs_expected (both from the same curve).
-3. **Coverage** on the synthetic simulator (P = expit(2 (x - 1.5)) on [0, 4], half-width 0.25): the
-   share of seeded searches whose 95 % interval covers 1.5, with its binomial test p-value (the
-   searches run in a process pool of ``--workers``).
+3. **Coverage** on two synthetic curves over [0, 4], half-width 0.25, both crossing 1/2 at 1.5: the
+   logistic P = expit(2 (x - 1.5)) (``coverage``), where the search's model is exact, and a curve with
+   flat shoulders like the demo world's, P = 0.25 + 0.5 expit(4 (x - 1.5)) (``coverage_shoulder``),
+   where it is not: the share of seeded searches whose 95 % interval covers 1.5, with its binomial
+   test p-value (the searches run in a process pool of ``--workers``).
 
-``--quick``: one repetition and 200 synthetic searches (under ten minutes on 2 idle cores); the
-default: three repetitions and 1000 synthetic searches. ``wall_seconds`` is measured under whatever
-load the machine has (``load_average`` at start and end); ``idle_seconds_estimate`` = the driver's
-CPU seconds + (model runs x CPU seconds per run + the coverage pool's CPU seconds) / workers, what the
-benchmark would take on idle cores (CPU seconds per run measured in-process on 24 runs after the
-timing, since the sweep pool's workers are not children of this process). Prints one
-JSON object on its last line.
+``--quick``: 3 searches, 1 grid and 200 synthetic searches per curve (under ten minutes on 2 idle
+cores); the default: 10 searches, 3 grids and 1000 synthetic searches per curve. ``wall_seconds`` is
+measured under whatever load the machine has (``load_average`` at start and end);
+``idle_seconds_estimate`` = the driver's CPU seconds + (model runs x CPU seconds per run + the coverage
+pool's CPU seconds) / workers, what the benchmark would take on idle cores (CPU seconds per run measured
+in-process on 24 runs after the timing, since the sweep pool's workers are not children of this process).
+Prints one JSON object on its last line.
 """
 
 from __future__ import annotations
@@ -71,6 +78,8 @@ values = [0.02]
 """
 
 
+#: sweep seeds of the repetitions: the first three are the earlier benchmark's, so its figures stay comparable
+SEEDS = [20261128, 7, 11, 13, 17, 19, 23, 29, 31, 37]
 DENSE_DEPTHS = [0, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2, 2.5, 3, 4]
 DENSE_SEED = 424242
 
@@ -196,12 +205,21 @@ def oracle(counts: dict[float, list[int]]) -> dict:
     }
 
 
-def synthetic_search(seed: int) -> tuple[bool, int]:
-    from clustersim.thresholds.search import SearchSpec, search_in_memory
-    from clustersim.thresholds.synthetic import logistic_simulator
+#: the synthetic curves of the coverage checks, both crossing 1/2 at depth 1.5 on [0, 4]: a logistic curve
+#: (slope 2), where the model is exact, and one with flat shoulders at 25 % and 75 % and a steep rise
+#: between (slope 4), shaped like the demo world's take-off (docs/thresholds.md)
+SYNTHETIC = {"": ("logistic", 2.0), "_shoulder": ("shouldered", 4.0)}
 
-    spec = SearchSpec(lever="x", low=0.0, high=4.0, precision=PRECISION, budget=600, batch=16)
-    r = search_in_memory(spec, logistic_simulator(1.5, 2.0), seed=seed)
+
+def synthetic_search(task: tuple[str, int]) -> tuple[bool, int]:
+    from clustersim.thresholds.search import SearchSpec, search_in_memory
+    from clustersim.thresholds.synthetic import logistic_simulator, shouldered_simulator
+
+    key, seed = task
+    kind, slope = SYNTHETIC[key]
+    sim = logistic_simulator(1.5, slope) if kind == "logistic" else shouldered_simulator(1.5, slope)
+    spec = SearchSpec(lever="x", low=0.0, high=4.0, precision=PRECISION, budget=1500, batch=16)
+    r = search_in_memory(spec, sim, seed=seed)
     lo, hi = r.estimate.interval()
     return bool(lo <= 1.5 <= hi), r.runs
 
@@ -211,15 +229,38 @@ def coverage(searches: int, workers: int) -> dict:
 
     from scipy import stats
 
+    tasks = [(key, seed) for key in SYNTHETIC for seed in range(searches)]
     with ProcessPoolExecutor(workers) as pool:
-        done = list(pool.map(synthetic_search, range(searches), chunksize=max(1, searches // (4 * workers))))
-    hits = sum(h for h, _ in done)
-    runs = [r for _, r in done]
+        done = list(pool.map(synthetic_search, tasks, chunksize=max(1, searches // (4 * workers))))
+    out: dict = {"synthetic_searches": searches}
+    for i, key in enumerate(SYNTHETIC):
+        part = done[i * searches : (i + 1) * searches]
+        hits = sum(h for h, _ in part)
+        runs = [r for _, r in part]
+        out[f"coverage{key}"] = hits / searches
+        out[f"coverage{key}_pvalue"] = float(stats.binomtest(hits, searches, 0.95).pvalue)
+        out[f"synthetic{key}_mean_runs"] = float(np.mean(runs))
+    return out
+
+
+def ratio_spread(adaptive_runs: list[int], grid_runs: list[int], draws: int = 20000) -> dict:
+    """The ratio of mean runs with its spread: standard errors of the two means, the delta-method SE
+    of their ratio (the two sets of repetitions are independent), and a 95 % percentile bootstrap
+    interval (resampling each set of repetitions, fixed seed)."""
+    a, g = np.asarray(adaptive_runs, float), np.asarray(grid_runs, float)
+    ma, mg = a.mean(), g.mean()
+    se_a = a.std(ddof=1) / np.sqrt(a.size) if a.size > 1 else float("nan")
+    se_g = g.std(ddof=1) / np.sqrt(g.size) if g.size > 1 else float("nan")
+    ratio = ma / mg
+    rel = np.sqrt(np.nansum([(se_a / ma) ** 2, (se_g / mg) ** 2]))
+    rng = np.random.default_rng(20261206)
+    boot = rng.choice(a, (draws, a.size)).mean(1) / rng.choice(g, (draws, g.size)).mean(1)
+    lo, hi = np.quantile(boot, [0.025, 0.975])
     return {
-        "coverage": hits / searches,
-        "coverage_pvalue": float(stats.binomtest(hits, searches, 0.95).pvalue),
-        "synthetic_searches": searches,
-        "synthetic_mean_runs": float(np.mean(runs)),
+        "runs_adaptive_se": float(se_a) if a.size > 1 else None,
+        "runs_grid_se": float(se_g) if g.size > 1 else None,
+        "adaptive_over_grid_se": float(ratio * rel),
+        "adaptive_over_grid_bootstrap_95": [float(lo), float(hi)],
     }
 
 
@@ -237,7 +278,7 @@ def cpu_per_run(folder: Path) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--quick", action="store_true", help="one repetition, 200 synthetic searches")
+    ap.add_argument("--quick", action="store_true", help="3 searches, 1 grid, 200 synthetic searches per curve")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--grid-cap", type=int, default=1440, help="most grid runs per repetition (default 1440)")
     ap.add_argument(
@@ -249,7 +290,11 @@ def main() -> None:
         "the benchmark's own runs)",
     )
     args = ap.parse_args()
-    seeds = [20261128] if args.quick else [20261128, 7, 11]
+    # the search varies far more from seed to seed than the grid (SD about 145 against 55 runs in the first
+    # three seeds) and costs under half as much, so it gets more repetitions: about sigma / sqrt(cost)
+    # each (optimal allocation for the variance of the ratio), i.e. 3-4 searches per grid
+    grid_seeds = SEEDS[:1] if args.quick else SEEDS[:3]
+    search_seeds = SEEDS[:3] if args.quick else SEEDS[:10]
     load0 = os.getloadavg()
     t0 = time.perf_counter()
     cov = coverage(200 if args.quick else 1000, args.workers)
@@ -257,18 +302,20 @@ def main() -> None:
     pooled: dict[float, list[int]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        for seed in seeds:
+        for seed in search_seeds:
             a = adaptive(folder, seed, args.workers, budget=args.grid_cap)
-            g = grid(folder, seed, args.workers, args.grid_cap)
             adaptive_runs.append(a["runs"])
-            grid_runs.append(g["runs"])
             for level, y in zip(a.pop("levels"), a.pop("outcomes"), strict=True):
                 c = pooled.setdefault(round(level, 6), [0, 0])
                 c[0], c[1] = c[0] + int(y), c[1] + 1
-            for level, (k, n) in g.pop("counts").items():
-                c = pooled.setdefault(round(level, 6), [0, 0])
-                c[0], c[1] = c[0] + k, c[1] + n
-            detail.append({"seed": seed, "adaptive": a, "grid": g})
+            detail.append({"seed": seed, "adaptive": a})
+            if seed in grid_seeds:
+                g = grid(folder, seed, args.workers, args.grid_cap)
+                grid_runs.append(g["runs"])
+                for level, (k, n) in g.pop("counts").items():
+                    c = pooled.setdefault(round(level, 6), [0, 0])
+                    c[0], c[1] = c[0] + k, c[1] + n
+                detail[-1]["grid"] = g
             print(json.dumps(detail[-1]), file=sys.stderr)
         truth = dense(folder, args.dense, args.workers) if args.dense else pooled
         wall = time.perf_counter() - t0
@@ -277,21 +324,25 @@ def main() -> None:
     ra, rg = float(np.mean(adaptive_runs)), float(np.mean(grid_runs))
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     driver = me.ru_utime + me.ru_stime - cpu_run * 2 * len(DENSE_DEPTHS)  # fits and batch plans
-    model_runs = sum(d["adaptive"]["runs"] + d["grid"]["runs"] for d in detail)
+    model_runs = sum(d["adaptive"]["runs"] + d.get("grid", {}).get("runs", 0) for d in detail)
     model_runs += sum(v[1] for v in truth.values()) if args.dense else 0
     synthetic = kids.ru_utime + kids.ru_stime  # the coverage pool (forked children of this process)
     out = {
         "runs_adaptive": ra,
         "runs_grid": rg,
         "adaptive_over_grid": ra / rg,
+        **ratio_spread(adaptive_runs, grid_runs),
+        "runs_adaptive_each": adaptive_runs,
+        "runs_grid_each": grid_runs,
         "target_ratio": TARGET_RATIO,
         "oracle_over_grid": orc["oracle_runs"] / rg,
         "adaptive_over_oracle": ra / orc["oracle_runs"],
         "truth_from": f"dense grid, 12 depths x {args.dense}" if args.dense else "the benchmark's own runs, pooled",
         **orc,
-        "grid_reached_precision": all(d["grid"]["reached"] for d in detail),
+        "grid_reached_precision": all(d["grid"]["reached"] for d in detail if "grid" in d),
         "precision": PRECISION,
-        "repetitions": len(seeds),
+        "repetitions": len(search_seeds),
+        "repetitions_grid": len(grid_seeds),
         **cov,
         "wall_seconds": wall,
         "cpu_seconds_driver": driver,

@@ -71,6 +71,18 @@ def test_the_95_interval_covers_the_true_level_at_a_rate_consistent_with_95_perc
     assert np.mean(runs) < 2 * 15.4 / (slope**2 * half_width**2) + 16
 
 
+def test_the_shouldered_simulator_has_its_floor_ceiling_and_crossing():
+    """The benchmark's second coverage check (a curve with flat shoulders, docs/thresholds.md) needs its
+    truth right: 20000 draws at each level match 0.25 + 0.5 expit(4 (x - 1.5)) within 4 binomial SEs,
+    i.e. 0.5 at 1.5, near 0.25 and 0.75 far from it."""
+    from clustersim.thresholds.synthetic import shouldered_simulator
+
+    sim, rng, n = shouldered_simulator(1.5, 4.0), np.random.default_rng(1), 20000
+    for x, p in [(0.0, 0.25 + 0.5 / (1 + np.exp(6.0))), (1.5, 0.5), (4.0, 0.75 - 0.5 / (1 + np.exp(10.0)))]:
+        rate = sim(np.full(n, x), rng).mean()
+        assert abs(rate - p) < 4 * np.sqrt(p * (1 - p) / n), (x, rate, p)
+
+
 # ------------------------------------------------------------------------------ design calculus
 def test_vectorised_fieller_half_width_matches_dose_response_fieller():
     from clustersim.thresholds.dose_response import fieller

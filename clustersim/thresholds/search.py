@@ -50,8 +50,9 @@ if TYPE_CHECKING:
 __all__ = ["SearchResult", "SearchSpec", "plan_batch", "resolve_search", "run_search", "search_in_memory"]
 
 #: the precision must hold after this many batches in a row: stopping at the first narrow interval
-#: favours batches that overestimated the slope and makes the intervals too narrow (measured: 90 %
-#: coverage at a shallow slope with 1, 95 % with 2)
+#: favours batches that overestimated the slope and makes the intervals too narrow (measured with the
+#: c-optimal batches, slope 2, half-width 0.25: 931 of 1000 intervals cover with 1, binomial p = 0.009
+#: against 95 %; 941 of 1000 with 2, p = 0.19; docs/thresholds.md, "The stopping rule")
 CONFIRM_BATCHES = 2
 SEARCH_JSON = "search.json"
 RESULT_JSON = "tipping.json"

@@ -1,7 +1,11 @@
-"""A cheap simulator with a known logistic threshold, for testing and benchmarking the search.
+"""Cheap simulators with a known threshold, for testing and benchmarking the search.
 
 ``P(success | x) = 1 / (1 + exp(-slope (x - level)))``: the critical level for p = 1/2 is ``level``.
-:func:`logistic_simulator` draws outcomes in memory; :func:`synthetic_run` is a sweep run function
+:func:`shouldered_simulator` is a curve that is *not* logistic, shaped like the demo world's take-off
+by subsidy depth (docs/thresholds.md): flat shoulders at ``floor`` and ``ceiling`` with a steep rise
+between, ``P = floor + (ceiling - floor) / (1 + exp(-slope (x - level)))``; for
+``floor + ceiling = 1`` it crosses 1/2 at ``level`` too. Both draw outcomes in memory;
+:func:`synthetic_run` is a sweep run function
 (``run_fn="clustersim.thresholds.synthetic:synthetic_run"``) that draws one outcome from the run's
 seed at the value of the experiment's first factor, so the search can be driven through the sweep
 store (crash-safety tests) without running the model.
@@ -14,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["TRUE_LEVEL", "TRUE_SLOPE", "logistic_simulator", "synthetic_run"]
+__all__ = ["TRUE_LEVEL", "TRUE_SLOPE", "logistic_simulator", "shouldered_simulator", "synthetic_run"]
 
 #: the truth of :func:`synthetic_run` (lever units; slope per lever unit)
 TRUE_LEVEL = 1.5
@@ -30,6 +34,18 @@ def logistic_simulator(level: float, slope: float) -> Callable[[np.ndarray, np.r
 
     def simulate(levels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         return (rng.random(np.size(levels)) < probability(levels, level, slope)).astype(float)
+
+    return simulate
+
+
+def shouldered_simulator(
+    level: float, slope: float, floor: float = 0.25, ceiling: float = 0.75
+) -> Callable[[np.ndarray, np.random.Generator], np.ndarray]:
+    """``simulate(levels, rng)`` -> 0/1 outcomes with P = floor + (ceiling - floor) expit(slope (x - level))."""
+
+    def simulate(levels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        pr = floor + (ceiling - floor) * probability(levels, level, slope)
+        return (rng.random(np.size(levels)) < pr).astype(float)
 
     return simulate
 
