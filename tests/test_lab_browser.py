@@ -19,7 +19,7 @@ from clustersim.lab.form import shipped_packages
 from test_ui_browser import CHROMIUM, CHROMIUM_ARGS, _free_port, serving
 
 # pytest-xdist (make test) gives the whole module to one worker, which starts this module's UI server and chromium once
-pytestmark = pytest.mark.xdist_group("test_lab_browser")
+pytestmark = pytest.mark.xdist_group("browser")  # with test_ui_browser: their servers never race for a port
 
 TIMEOUT_MS = 60_000
 #: Solara's own badge, not a label of this page

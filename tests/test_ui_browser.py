@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 # pytest-xdist (make test) gives the whole module to one worker, which starts this module's UI server and chromium once
-pytestmark = pytest.mark.xdist_group("test_ui_browser")
+pytestmark = pytest.mark.xdist_group("browser")  # with test_lab_browser: one worker, one server at a time
 
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
