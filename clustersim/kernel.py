@@ -156,39 +156,32 @@ MAX_REGIONS = 30_000
 
 
 @compiled()
-def _add_terms(x, at, rows, i, acc, vals, idx):
-    """acc = the slots of firm i (value times its row) added in slot order to 0; slots whose
-    value is 0 add nothing and are skipped (as the dense layout's zero columns were). Two slots
-    per pass over the row, ``(acc + a y_a) + b y_b``: the same additions in the same order.
-    ``vals`` and ``idx`` are scratch of one entry per slot."""
+def _add_terms(vals, which, nz, rows, acc):
+    """acc = a firm's ``nz`` nonzero slots (values ``vals``, rows ``which``, as
+    :func:`_nonzero_slots` gathers them; slots whose value is 0 add nothing, as the dense
+    layout's zero columns did) added in slot order to 0. Two slots per pass over the row,
+    ``(acc + a y_a) + b y_b``: the same additions in the same order."""
     n_r = acc.shape[0]
-    nz = 0
-    for k in range(x.shape[1]):
-        v = x[i, k]
-        if v != 0.0:
-            vals[nz] = v
-            idx[nz] = at[i, k]
-            nz += 1
     if nz == 0:
         for j in range(n_r):
             acc[j] = 0.0
         return
     if nz == 1:
-        a, ya = vals[0], rows[idx[0]]
+        a, ya = vals[0], rows[which[0]]
         for j in range(n_r):
             acc[j] = 0.0 + a * ya[j]
         return
-    a, ya, b, yb = vals[0], rows[idx[0]], vals[1], rows[idx[1]]
+    a, ya, b, yb = vals[0], rows[which[0]], vals[1], rows[which[1]]
     for j in range(n_r):
         acc[j] = (0.0 + a * ya[j]) + b * yb[j]
     k = 2
     while k + 2 <= nz:
-        a, ya, b, yb = vals[k], rows[idx[k]], vals[k + 1], rows[idx[k + 1]]
+        a, ya, b, yb = vals[k], rows[which[k]], vals[k + 1], rows[which[k + 1]]
         for j in range(n_r):
             acc[j] = (acc[j] + a * ya[j]) + b * yb[j]
         k += 2
     if k < nz:
-        a, ya = vals[k], rows[idx[k]]
+        a, ya = vals[k], rows[which[k]]
         for j in range(n_r):
             acc[j] += a * ya[j]
 
@@ -253,7 +246,7 @@ def _row_max(row):
 @compiled()
 def utilities(profit_x, profit_at, profit_rows, linear_x, linear_at, linear_rows, tax_rows, profile, cur, incumbent,
               distance, distance_weight, free, land, small, refused, stay, scale, theta, log_utility,
-              lo, u, best, arg, prof, vals, idx, allowed, zero, pv, lv, pk, lk):
+              lo, u, best, arg, prof, allowed, zero, pv, lv, pk, lk):
     """Logit utilities of firms ``lo:lo + len(u)`` of a batch into ``u`` (rows of R; -inf where
     infeasible), each row's maximum into ``best``; with theta = 0 its first position into ``arg``,
     otherwise the row minus its maximum (where finite) into ``u``, ready for ``exp``.
@@ -273,11 +266,12 @@ def utilities(profit_x, profit_at, profit_rows, linear_x, linear_at, linear_rows
         i = lo + r
         g = profile[i]
         row = u[r]
-        fused = (_nonzero_slots(profit_x, profit_at, i, pv, pk) <= FUSED_SLOTS
-                 and _nonzero_slots(linear_x, linear_at, i, lv, lk) <= FUSED_SLOTS)
-        if not fused:
-            _add_terms(profit_x, profit_at, profit_rows, i, prof, vals, idx)
-            _add_terms(linear_x, linear_at, linear_rows, i, row, vals, idx)
+        n_profit = _nonzero_slots(profit_x, profit_at, i, pv, pk)
+        n_linear = _nonzero_slots(linear_x, linear_at, i, lv, lk)
+        fused = n_profit <= FUSED_SLOTS and n_linear <= FUSED_SLOTS
+        if not fused:  # the slots just gathered, added over the rows first
+            _add_terms(pv, pk, n_profit, profit_rows, prof)
+            _add_terms(lv, lk, n_linear, linear_rows, row)
         inc = incumbent[i]
         c = cur[i]
         w = distance_weight[i] if inc else 0.0  # newborns: subtracting 0 leaves the value as it is
@@ -351,10 +345,8 @@ def utility_scratch(n_regions: int, profit_slots: int, linear_slots: int) -> tup
     """The scratch arrays of :func:`utilities` (``prof`` to ``lk``), for a batch whose layouts
     have ``profit_slots`` and ``linear_slots`` slots per firm; ``allowed`` (the refusals of a
     batch without any) and ``zero`` (the row of an empty slot) are read only and stay zero."""
-    n_slots = max(profit_slots, linear_slots)
     pv, lv = np.empty(max(FUSED_SLOTS, profit_slots)), np.empty(max(FUSED_SLOTS, linear_slots))
-    return (np.empty(n_regions), np.empty(n_slots), np.empty(n_slots, dtype=np.int64),
-            np.zeros(n_regions, dtype=np.bool_), np.zeros(n_regions), pv, lv,
+    return (np.empty(n_regions), np.zeros(n_regions, dtype=np.bool_), np.zeros(n_regions), pv, lv,
             np.empty(pv.size, dtype=np.int64), np.empty(lv.size, dtype=np.int64))
 
 
