@@ -12,6 +12,10 @@ Phases nest: ``step`` holds everything; ``_choose_locations`` holds ``choose`` (
 ``_move``, ``choice_set``, ``from_table`` (the deciders' columns) and the refreshes between
 mini-batches (``_refresh`` counts every refresh); ``_collect`` holds ``_measure``.
 
+Then, on a finished demo model, the pieces (:func:`pieces`, ``timeit`` best of 5): one decision
+batch of 130 firms, its set-up and the compiled kernel apart; and the compiled recount of the
+firms (demo and Hunan scale).
+
 Prints one JSON object on its last line. Usage: ``python benchmarks/bench_phases.py [--runs N] [--years N]``.
 """
 
@@ -61,6 +65,33 @@ class Clock:
         self.calls.clear()
 
 
+def pieces(m, firms: int = 130, repeat: int = 5, number: int = 200) -> dict:
+    """Best-of-``repeat`` wall times (``timeit``) of pieces of a finished model ``m``: one decision
+    batch of its first ``firms`` placed firms, set up (``choice._Batch``: the instruments' terms and
+    their layout) and through the compiled kernel (``_Batch.logit_picks``), in microseconds; and
+    the compiled recount of its firms in a refresh (``tally.tally``), in milliseconds."""
+    import timeit
+
+    import numpy as np
+
+    from clustersim.choice import Deciders, _Batch
+    from clustersim.tally import tally
+
+    def best(fn) -> float:
+        return min(timeit.repeat(fn, number=number, repeat=repeat)) / number
+
+    rows = m._placed()[:firms]
+    cs, f = m.choice_set(), Deciders.from_table(m.firms, rows, np.zeros(rows.size, bool))
+    batch, uniforms = _Batch(cs, f), np.random.default_rng(0).random(rows.size)
+    r = m.regions
+    by_firms = m.config.agglomeration.measure == "firms"
+    return {"batch_firms": int(rows.size), "batch_setup_us": round(best(lambda: _Batch(cs, f)) * 1e6, 1),
+            "batch_kernel_us": round(best(lambda: batch.logit_picks(uniforms, cs.decision_rule)) * 1e6, 1),
+            "tally_ms": round(best(lambda: tally(m.firms, r.is_county, m.revenue_per_capital,
+                                                 len(m.sector_names), by_firms)) * 1e3, 4),
+            "tally_firms": int(r.firms.sum())}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=10, help="demo runs (default 10)")
@@ -85,6 +116,7 @@ def main() -> None:
             per_run[name].append(clock.seconds[name] * 1e3)
     demo = {"run_cpu_ms": statistics.median(totals),
             **{name: round(statistics.median(v), 2) for name, v in per_run.items()}}
+    demo_model = model_module.ClusterModel(sc, base_dir=DEMO_TOML.parent).run()
     print(f"demo run: {demo['run_cpu_ms']:.1f} ms CPU (median of {args.runs})")
     for name, v in sorted(demo.items(), key=lambda kv: -kv[1]):
         print(f"  {name:<20} {v:8.2f} ms")
@@ -98,7 +130,12 @@ def main() -> None:
     print(f"Hunan-scale year: {hunan['year_cpu_ms']:.1f} ms CPU (mean of {args.years})")
     for name, v in sorted(hunan.items(), key=lambda kv: -kv[1]):
         print(f"  {name:<20} {v:8.2f} ms")
-    print(json.dumps({"demo_ms_per_run": demo, "hunan_ms_per_year": hunan, "runs": args.runs, "years": args.years}))
+    demo_pieces, hunan_tally = pieces(demo_model), pieces(m)
+    print(f"demo batch of {demo_pieces['batch_firms']} firms: set-up {demo_pieces['batch_setup_us']} us, "
+          f"kernel {demo_pieces['batch_kernel_us']} us; recount {demo_pieces['tally_ms']} ms "
+          f"({demo_pieces['tally_firms']} firms), {hunan_tally['tally_ms']} ms ({hunan_tally['tally_firms']} firms)")
+    print(json.dumps({"demo_ms_per_run": demo, "hunan_ms_per_year": hunan, "demo_pieces": demo_pieces,
+                      "hunan_tally_ms": hunan_tally["tally_ms"], "runs": args.runs, "years": args.years}))
 
 
 if __name__ == "__main__":
