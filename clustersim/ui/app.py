@@ -57,9 +57,14 @@ def ModelControls(pending: ses.PendingRun, model: solara.Reactive, lang: str = "
         force_update()
 
     def play():
+        playing_model = model.value
         try:
             while running.value and playing.value:
                 time.sleep(PLAY_INTERVAL_MS / 1000)
+                # ❚❚ or Reset during the pause between steps: no step after it (it would step the
+                # paused run once more, or the new run Reset just built)
+                if not playing.value or model.value is not playing_model:
+                    break
                 do_step()
         except Exception as err:  # shown in the page, as Mesa does; the traceback goes to the server log
             error.set(str(err))
