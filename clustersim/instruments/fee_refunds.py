@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from clustersim.instruments.base import FirmTerms, FirmYear, Flow, Instrument, Offer, Term, locked_view
+from clustersim.jit import compiled
 from clustersim.params import Package
 
 
@@ -22,6 +23,23 @@ def fee_waiver_pv(package: Package, discount: list[float], depth: float, years_d
         if years_done + t <= package.fee_waiver_years:
             total += discount[t - 1] * share
     return total
+
+
+@compiled()
+def _payments(rows, package, depth, years, fee_waiver, fee_waiver_years, fees, out):
+    """The yearly fee refunds of firms ``rows`` (their table columns read in place):
+    ``min(1, depth * fee_waiver) * fees`` (:meth:`~clustersim.packages.PackageBook.refund_share`)
+    in the waiver years of their package, 0 elsewhere."""
+    for k in range(rows.size):
+        i = rows[k]
+        p = package[i]
+        if p >= 0 and years[i] + 1 <= fee_waiver_years[p]:
+            share = depth[i] * fee_waiver[p]
+            if share > 1.0:  # np.minimum(1.0, share), nan kept
+                share = 1.0
+            out[k] = share * fees[k]
+        else:
+            out[k] = 0.0
 
 
 class FeeRefunds(Instrument):
@@ -66,12 +84,9 @@ class FeeRefunds(Instrument):
         return FirmTerms(untaxed=pv * float(cs.fee_rate[j]) * self._revenue(cs, f, i, j))
 
     def payments(self, year: FirmYear) -> dict[str, np.ndarray]:
-        pkg = year.column("package").astype(np.int64)
-        depth = year.column("package_depth")
-        k = year.column("years") + 1
-        refund = np.zeros(year.rows.size)
-        waive = (pkg >= 0) & (k <= self.book.fee_waiver_years[np.maximum(pkg, 0)])
-        refund[waive] = self.book.refund_share(pkg[waive], depth[waive]) * year.fees[waive]
+        t, book, refund = year.table, self.book, np.empty(year.rows.size)
+        _payments(year.rows, t.package, t.package_depth, t.years, book.fee_waiver, book.fee_waiver_years,
+                  year.fees, refund)
         return {"fee_refunds": refund}
 
     def payment_years(self, package: int) -> int:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from clustersim.instruments.base import Arrival, FirmTerms, FirmYear, Flow, Instrument, Offer, Term, locked_view
+from clustersim.jit import compiled
 from clustersim.params import Package
 
 
@@ -40,6 +41,19 @@ def present_value(shares: list[float], discount: list[float], years_done: int = 
         if k <= len(shares):
             total += discount[t - 1] * shares[k - 1]
     return total
+
+
+@compiled()
+def _payments(rows, package, rebate_class, years, depth, schedule, county_cit_share, cit, out):
+    """The yearly rebates of firms ``rows`` (their table columns read in place): the share of
+    :meth:`~clustersim.packages.PackageBook.rebate_share` for year of residence ``years + 1``,
+    then ``depth * share * county_cit_share * cit`` in numpy's order."""
+    longest = schedule.shape[2]
+    for k in range(rows.size):
+        i = rows[k]
+        p, y = package[i], years[i]
+        share = schedule[p, rebate_class[i], y] if p >= 0 and 0 <= y < longest else 0.0
+        out[k] = depth[i] * share * county_cit_share * cit[k]
 
 
 class TaxRebates(Instrument):
@@ -91,9 +105,10 @@ class TaxRebates(Instrument):
         return {}
 
     def payments(self, year: FirmYear) -> dict[str, np.ndarray]:
-        pkg = year.column("package").astype(np.int64)
-        share = self.book.rebate_share(pkg, year.column("rebate_class").astype(np.int64), year.column("years") + 1)
-        return {"rebates": year.column("package_depth") * share * year.county_cit_share * year.cit}
+        t, out = year.table, np.empty(year.rows.size)  # = depth * book.rebate_share(...) * lambda_c * CIT
+        _payments(year.rows, t.package, t.rebate_class, t.years, t.package_depth, self.book.schedule,
+                  float(year.county_cit_share), year.cit, out)
+        return {"rebates": out}
 
     def payment_years(self, package: int) -> int:
         p = self.params[package]
