@@ -135,6 +135,27 @@ def firm_accounts(table, rows: np.ndarray, revenue_factor: np.ndarray, material:
     return FirmAccounts(rows, revenue, fees, vat, pretax, cit, profit, host_tax, payments, sent)
 
 
+@compiled()
+def _add_by_region(where, values, out):
+    """``out[where[k]] += values[k]`` in order, rows with ``where < 0`` left out: ``np.bincount``'s
+    sums (it adds in the same order), without its passes for the bounds and its allocation."""
+    n = out.size
+    for k in range(where.size):
+        j = where[k]
+        if j >= 0:
+            if j >= n:
+                raise IndexError("region index out of range")
+            out[j] += values[k]
+
+
+def by_region(values: np.ndarray, where: np.ndarray, n_regions: int) -> np.ndarray:
+    """Per-region sums of a per-firm amount (length ``n_regions``), over the rows whose region
+    ``where`` is not negative; the same sums, bit for bit, as ``np.bincount``."""
+    out = np.zeros(n_regions)
+    _add_by_region(where, np.ascontiguousarray(values, dtype=np.float64), out)
+    return out
+
+
 #: the ledger columns before and after the instruments' flows
 HEAD_FLOWS = ("taxes", "fees")
 MIDDLE_FLOWS = ("transfers", "revenue", "operations")
@@ -160,17 +181,13 @@ def region_accounts(acc: FirmAccounts, region: np.ndarray, n_regions: int, ledge
     yearly payments are added. ``public_services_share`` (per region or one value) is the share
     of the surplus left after infrastructure that is spent on public services."""
 
-    def by_region(values: np.ndarray, where: np.ndarray = region) -> np.ndarray:
-        return np.bincount(where, weights=values, minlength=n_regions)
-
-    taxes = by_region(acc.host_tax)
+    taxes = by_region(acc.host_tax, region, n_regions)
     for amount, to in acc.sent:
-        out = to >= 0
-        taxes = taxes + by_region(amount[out], to[out])
+        taxes = taxes + by_region(amount, to, n_regions)
     booked = {f.name: ledger.get(f.name, np.zeros(n_regions)) for f in flows}
     for name, amount in acc.payments.items():
-        booked[name] = booked[name] + by_region(amount)
-    fees = by_region(acc.fees)
+        booked[name] = booked[name] + by_region(amount, region, n_regions)
+    fees = by_region(acc.fees, region, n_regions)
     revenue = taxes + fees
     for f in flows:
         if f.kind == "revenue":
