@@ -150,6 +150,16 @@ class PackageBook:
         rebates beyond the horizon are not counted."""
         return self._pv_tables(discount)["rebate_pv"]
 
+    def remaining_rebate_table(self, discount: np.ndarray) -> np.ndarray:
+        """``[p, class, years done]``: the PV of the rebates still owed (what
+        :meth:`remaining_rebate_pv` gathers; its last column is 0: nothing owed)."""
+        return self._pv_tables(discount)["remaining"]
+
+    def cumulative_discount(self, discount: np.ndarray) -> np.ndarray:
+        """``[k]``: the PV of one wan a year over the next k years, k = 0..H (what
+        :meth:`remaining_waiver_years_pv` gathers)."""
+        return self._pv_tables(discount)["cum"]
+
     def remaining_rebate_pv(self, package: np.ndarray, cls: np.ndarray, years_done: np.ndarray,
                             discount: np.ndarray) -> np.ndarray:
         """PV of the rebates a resident firm is still owed after ``years_done`` years (per firm)."""

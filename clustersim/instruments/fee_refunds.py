@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from clustersim.instruments.base import FirmTerms, FirmYear, Flow, Instrument, Offer, Term, locked_view
+from clustersim.instruments.base import FirmTerms, FirmYear, Flow, Instrument, Offer, Term
 from clustersim.jit import compiled
 from clustersim.params import Package
 
@@ -42,6 +42,29 @@ def _payments(rows, package, depth, years, fee_waiver, fee_waiver_years, fees, o
             out[k] = 0.0
 
 
+@compiled()
+def _stay(package, depth, years, staying, cur, fee_waiver, fee_waiver_years, cum, fee_rate, revenue, out):
+    """What staying firms are still owed in fee refunds (wan, present value):
+    ``refund_share * remaining_waiver_years_pv * fee_rate[cur] * revenue`` in numpy's order
+    (:meth:`~clustersim.packages.PackageBook.refund_share`,
+    :meth:`~clustersim.packages.PackageBook.remaining_waiver_years_pv`), 0 for firms not staying
+    or holding no package; False if no firm holds one."""
+    horizon = cum.size - 1
+    owed = False
+    for i in range(package.size):
+        p = package[i]
+        if p >= 0 and staying[i]:
+            left = min(max(fee_waiver_years[p] - years[i], 0), horizon)  # np.clip
+            share = depth[i] * fee_waiver[p]
+            if share > 1.0:  # np.minimum(1.0, share), nan kept
+                share = 1.0
+            out[i] = share * cum[left] * fee_rate[cur[i]] * revenue[i]
+            owed = True
+        else:
+            out[i] = 0.0
+    return owed
+
+
 class FeeRefunds(Instrument):
     name = "fee_refunds"
     slot = "fee_refunds"
@@ -55,13 +78,10 @@ class FeeRefunds(Instrument):
 
     def stay(self, offer, cur, staying, revenue):
         cs, f, book = offer.cs, offer.f, self.book
-        has, _ = locked_view(f, staying)
-        if not has.any():
+        out = np.empty(f.n)
+        if not _stay(f.package, f.package_depth, f.years, staying, cur, book.fee_waiver, book.fee_waiver_years,
+                     book.cumulative_discount(cs.discount), cs.fee_rate, revenue, out):
             return None
-        p = f.package[has].astype(np.int64)
-        refund = book.remaining_waiver_years_pv(p, f.years[has], cs.discount)
-        out = np.zeros(f.n)
-        out[has] = book.refund_share(p, f.package_depth[has]) * refund * cs.fee_rate[cur[has]] * revenue[has]
         return FirmTerms(untaxed=out)
 
     def _revenue(self, cs, f, i, j) -> float:

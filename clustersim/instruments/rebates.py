@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from clustersim.instruments.base import Arrival, FirmTerms, FirmYear, Flow, Instrument, Offer, Term, locked_view
+from clustersim.instruments.base import Arrival, FirmTerms, FirmYear, Flow, Instrument, Offer, Term
 from clustersim.jit import compiled
 from clustersim.params import Package
 
@@ -56,6 +56,24 @@ def _payments(rows, package, rebate_class, years, depth, schedule, county_cit_sh
         out[k] = depth[i] * share * county_cit_share * cit[k]
 
 
+@compiled()
+def _stay(package, rebate_class, years, depth, staying, remaining, county_cit_share, out):
+    """What staying firms are still owed per wan of annual CIT, ``depth * remaining[p, class,
+    min(years, last)] * county_cit_share`` in numpy's order
+    (:meth:`~clustersim.packages.PackageBook.remaining_rebate_pv`), 0 for firms not staying or
+    holding no package; False if no firm holds one."""
+    last = remaining.shape[2] - 1
+    owed = False
+    for i in range(package.size):
+        p = package[i]
+        if p >= 0 and staying[i]:
+            out[i] = depth[i] * remaining[p, rebate_class[i], min(years[i], last)] * county_cit_share
+            owed = True
+        else:
+            out[i] = 0.0
+    return owed
+
+
 class TaxRebates(Instrument):
     name = "rebates"
     slot = "rebates"
@@ -73,13 +91,11 @@ class TaxRebates(Instrument):
 
     def stay(self, offer, cur, staying, revenue):
         cs, f = offer.cs, offer.f
-        has, _ = locked_view(f, staying)
-        if not has.any():
+        refund = np.empty(f.n)  # = depth * book.remaining_rebate_pv(...) * lambda_c where a package is locked in
+        remaining = self.book.remaining_rebate_table(cs.discount)
+        if not _stay(f.package, f.rebate_class, f.years, f.package_depth, staying, remaining,
+                     float(cs.county_cit_share), refund):
             return None
-        p = f.package[has].astype(np.int64)
-        owed = self.book.remaining_rebate_pv(p, f.rebate_class[has].astype(np.int64), f.years[has], cs.discount)
-        refund = np.zeros(f.n)
-        refund[has] = f.package_depth[has] * owed * cs.county_cit_share
         return FirmTerms(tax_refund=refund)
 
     def firm_terms(self, cs, f, i, j) -> FirmTerms:
