@@ -20,10 +20,11 @@ import json, sys
 import numba
 from numba.core.runtime.nrt import rtsys
 from clustersim import accounts, kernel, markets, moves, tally
+from clustersim.instruments import firm_passes
 from clustersim.sweep.warm import warm_up
 warm_up()
 stats = {}
-for mod in (accounts, kernel, markets, moves, tally):
+for mod in (accounts, kernel, markets, moves, tally, firm_passes):
     for name, obj in vars(mod).items():
         if isinstance(obj, numba.core.dispatcher.Dispatcher):
             s = obj.stats
@@ -45,7 +46,8 @@ def test_a_fresh_process_loads_every_compiled_function_from_the_cache_without_a_
     assert all(kind == LeanCache.__name__ for kind, _, _ in stats.values()), stats
     loaded = {name for name, (_, hits, misses) in stats.items() if hits}
     assert {"clustersim.kernel.utilities", "clustersim.kernel.draws", "clustersim.tally._tally",
-            "clustersim.moves._who_moves", "clustersim.accounts._production"} <= loaded, stats
+            "clustersim.moves._who_moves", "clustersim.accounts._production", "clustersim.accounts._add_by_region",
+            "clustersim.instruments.firm_passes.rebate_payments"} <= loaded, stats
     assert not any(misses for _, _, misses in stats.values()), stats
     # numba's refresh imports its lowering of numpy's API; loading cached code needs none of it
     assert not got["refreshed"]

@@ -10,7 +10,6 @@ from __future__ import annotations
 import numpy as np
 
 from clustersim.instruments.base import FirmTerms, FirmYear, Flow, Instrument, Offer, Term
-from clustersim.jit import compiled
 from clustersim.params import Package
 
 
@@ -25,46 +24,6 @@ def fee_waiver_pv(package: Package, discount: list[float], depth: float, years_d
     return total
 
 
-@compiled()
-def _payments(rows, package, depth, years, fee_waiver, fee_waiver_years, fees, out):
-    """The yearly fee refunds of firms ``rows`` (their table columns read in place):
-    ``min(1, depth * fee_waiver) * fees`` (:meth:`~clustersim.packages.PackageBook.refund_share`)
-    in the waiver years of their package, 0 elsewhere."""
-    for k in range(rows.size):
-        i = rows[k]
-        p = package[i]
-        if p >= 0 and years[i] + 1 <= fee_waiver_years[p]:
-            share = depth[i] * fee_waiver[p]
-            if share > 1.0:  # np.minimum(1.0, share), nan kept
-                share = 1.0
-            out[k] = share * fees[k]
-        else:
-            out[k] = 0.0
-
-
-@compiled()
-def _stay(package, depth, years, staying, cur, fee_waiver, fee_waiver_years, cum, fee_rate, revenue, out):
-    """What staying firms are still owed in fee refunds (wan, present value):
-    ``refund_share * remaining_waiver_years_pv * fee_rate[cur] * revenue`` in numpy's order
-    (:meth:`~clustersim.packages.PackageBook.refund_share`,
-    :meth:`~clustersim.packages.PackageBook.remaining_waiver_years_pv`), 0 for firms not staying
-    or holding no package; False if no firm holds one."""
-    horizon = cum.size - 1
-    owed = False
-    for i in range(package.size):
-        p = package[i]
-        if p >= 0 and staying[i]:
-            left = min(max(fee_waiver_years[p] - years[i], 0), horizon)  # np.clip
-            share = depth[i] * fee_waiver[p]
-            if share > 1.0:  # np.minimum(1.0, share), nan kept
-                share = 1.0
-            out[i] = share * cum[left] * fee_rate[cur[i]] * revenue[i]
-            owed = True
-        else:
-            out[i] = 0.0
-    return owed
-
-
 class FeeRefunds(Instrument):
     name = "fee_refunds"
     slot = "fee_refunds"
@@ -77,10 +36,13 @@ class FeeRefunds(Instrument):
         return [Term("revenue", cs.revenue_factor * waiver[None, :], "untaxed")]
 
     def stay(self, offer, cur, staying, revenue):
+        from clustersim.instruments import firm_passes
+
         cs, f, book = offer.cs, offer.f, self.book
         out = np.empty(f.n)
-        if not _stay(f.package, f.package_depth, f.years, staying, cur, book.fee_waiver, book.fee_waiver_years,
-                     book.cumulative_discount(cs.discount), cs.fee_rate, revenue, out):
+        if not firm_passes.fee_refunds_owed(f.package, f.package_depth, f.years, staying, cur, book.fee_waiver,
+                                            book.fee_waiver_years, book.cumulative_discount(cs.discount), cs.fee_rate,
+                                            revenue, out):
             return None
         return FirmTerms(untaxed=out)
 
@@ -104,9 +66,11 @@ class FeeRefunds(Instrument):
         return FirmTerms(untaxed=pv * float(cs.fee_rate[j]) * self._revenue(cs, f, i, j))
 
     def payments(self, year: FirmYear) -> dict[str, np.ndarray]:
+        from clustersim.instruments import firm_passes
+
         t, book, refund = year.table, self.book, np.empty(year.rows.size)
-        _payments(year.rows, t.package, t.package_depth, t.years, book.fee_waiver, book.fee_waiver_years,
-                  year.fees, refund)
+        firm_passes.fee_refunds(year.rows, t.package, t.package_depth, t.years, book.fee_waiver, book.fee_waiver_years,
+                                year.fees, refund)
         return {"fee_refunds": refund}
 
     def payment_years(self, package: int) -> int:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import numpy as np
 
 from clustersim.instruments.base import Arrival, FirmTerms, FirmYear, Flow, Instrument, Offer, Term
-from clustersim.jit import compiled
 from clustersim.params import Package
 
 
@@ -43,37 +42,6 @@ def present_value(shares: list[float], discount: list[float], years_done: int = 
     return total
 
 
-@compiled()
-def _payments(rows, package, rebate_class, years, depth, schedule, county_cit_share, cit, out):
-    """The yearly rebates of firms ``rows`` (their table columns read in place): the share of
-    :meth:`~clustersim.packages.PackageBook.rebate_share` for year of residence ``years + 1``,
-    then ``depth * share * county_cit_share * cit`` in numpy's order."""
-    longest = schedule.shape[2]
-    for k in range(rows.size):
-        i = rows[k]
-        p, y = package[i], years[i]
-        share = schedule[p, rebate_class[i], y] if p >= 0 and 0 <= y < longest else 0.0
-        out[k] = depth[i] * share * county_cit_share * cit[k]
-
-
-@compiled()
-def _stay(package, rebate_class, years, depth, staying, remaining, county_cit_share, out):
-    """What staying firms are still owed per wan of annual CIT, ``depth * remaining[p, class,
-    min(years, last)] * county_cit_share`` in numpy's order
-    (:meth:`~clustersim.packages.PackageBook.remaining_rebate_pv`), 0 for firms not staying or
-    holding no package; False if no firm holds one."""
-    last = remaining.shape[2] - 1
-    owed = False
-    for i in range(package.size):
-        p = package[i]
-        if p >= 0 and staying[i]:
-            out[i] = depth[i] * remaining[p, rebate_class[i], min(years[i], last)] * county_cit_share
-            owed = True
-        else:
-            out[i] = 0.0
-    return owed
-
-
 class TaxRebates(Instrument):
     name = "rebates"
     slot = "rebates"
@@ -90,11 +58,13 @@ class TaxRebates(Instrument):
         return [Term("tax", rf, "tax_refund", per_profile=True)]
 
     def stay(self, offer, cur, staying, revenue):
+        from clustersim.instruments import firm_passes
+
         cs, f = offer.cs, offer.f
         refund = np.empty(f.n)  # = depth * book.remaining_rebate_pv(...) * lambda_c where a package is locked in
         remaining = self.book.remaining_rebate_table(cs.discount)
-        if not _stay(f.package, f.rebate_class, f.years, f.package_depth, staying, remaining,
-                     float(cs.county_cit_share), refund):
+        if not firm_passes.rebates_owed(f.package, f.rebate_class, f.years, f.package_depth, staying, remaining,
+                                        float(cs.county_cit_share), refund):
             return None
         return FirmTerms(tax_refund=refund)
 
@@ -121,9 +91,11 @@ class TaxRebates(Instrument):
         return {}
 
     def payments(self, year: FirmYear) -> dict[str, np.ndarray]:
+        from clustersim.instruments import firm_passes
+
         t, out = year.table, np.empty(year.rows.size)  # = depth * book.rebate_share(...) * lambda_c * CIT
-        _payments(year.rows, t.package, t.rebate_class, t.years, t.package_depth, self.book.schedule,
-                  float(year.county_cit_share), year.cit, out)
+        firm_passes.rebate_payments(year.rows, t.package, t.rebate_class, t.years, t.package_depth, self.book.schedule,
+                                    float(year.county_cit_share), year.cit, out)
         return {"rebates": out}
 
     def payment_years(self, package: int) -> int:

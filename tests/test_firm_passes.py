@@ -1,0 +1,130 @@
+"""The compiled per-firm passes of the built-in instruments (``clustersim.instruments.firm_passes``)
+give what the numpy formulations of :class:`clustersim.packages.PackageBook` give, bit for bit
+(``np.array_equal`` and equal signs of zeros), on random firms that include the edge cases: no
+package, years of residence past the schedule and the waiver, refund shares capped at 1, tax
+below the base, packages without tax sharing, rows not in table order."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from clustersim.instruments import firm_passes
+from clustersim.packages import PackageBook
+from clustersim.scenario import load_scenario
+
+SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "district_package.toml"
+
+
+@pytest.fixture(scope="module")
+def book() -> PackageBook:
+    sc = load_scenario(SCENARIO)
+    # a second package that shares no tax, refunds more than all fees at depth 2, and one without schedule
+    extra = {**sc.packages["district"].model_dump(), "tax_sharing": None, "fee_waiver": 0.8,
+             "fee_waiver_years": 3}
+    bare = {"rebate_schedule": [], "standard_factory_rebate_schedule": []}
+    sc = sc.model_copy(update={"packages": {**sc.packages, "wide": type(sc.packages["district"])(**extra),
+                                            "bare": type(sc.packages["district"])(**bare)}})
+    return PackageBook(sc)
+
+
+def _table(book: PackageBook, n: int, seed: int) -> dict:
+    rng = np.random.default_rng(seed)
+    return {"package": rng.integers(-1, len(book), n).astype(np.int16),
+            "rebate_class": rng.integers(0, 3, n).astype(np.int8),
+            "years": rng.integers(0, book.schedule.shape[2] + 4, n).astype(np.int32),
+            "package_depth": rng.choice([0.0, 0.5, 1.0, 1.5, 2.0], n),
+            "tax_origin": rng.integers(-1, 5, n).astype(np.int32),
+            "base_tax": rng.gamma(2.0, 50.0, n) * rng.integers(0, 2, n)}
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    return np.array_equal(a, b, equal_nan=True) and np.array_equal(np.signbit(a), np.signbit(b))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_yearly_rebates_and_fee_refunds_are_the_numpy_formulas(book, seed):
+    t = _table(book, 3000, seed)
+    rng = np.random.default_rng(100 + seed)
+    rows = np.sort(rng.choice(3000, 2000, replace=False))
+    cit, fees = rng.gamma(2.0, 30.0, rows.size), rng.gamma(2.0, 10.0, rows.size)
+    cit[::7] = 0.0
+    pkg = t["package"][rows].astype(np.int64)
+
+    got = np.empty(rows.size)
+    firm_passes.rebate_payments(rows, t["package"], t["rebate_class"], t["years"], t["package_depth"], book.schedule,
+                                0.4, cit, got)
+    share = book.rebate_share(pkg, t["rebate_class"][rows].astype(np.int64), t["years"][rows] + 1)
+    assert _same(got, t["package_depth"][rows] * share * 0.4 * cit)
+
+    got = np.empty(rows.size)
+    firm_passes.fee_refunds(rows, t["package"], t["package_depth"], t["years"], book.fee_waiver,
+                            book.fee_waiver_years, fees, got)
+    want = np.zeros(rows.size)
+    waive = (pkg >= 0) & (t["years"][rows] + 1 <= book.fee_waiver_years[np.maximum(pkg, 0)])
+    want[waive] = book.refund_share(pkg[waive], t["package_depth"][rows][waive]) * fees[waive]
+    assert waive.any() and (book.refund_share(pkg[waive], t["package_depth"][rows][waive]) == 1.0).any()
+    assert _same(got, want)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_what_staying_firms_are_still_owed_is_the_numpy_formulas(book, seed):
+    t = _table(book, 1500, seed)
+    rng = np.random.default_rng(200 + seed)
+    staying = rng.random(1500) < 0.8
+    cur = rng.integers(0, 6, 1500)
+    fee_rate, revenue = rng.uniform(0.0, 0.05, 6), rng.gamma(2.0, 100.0, 1500)
+    discount = 0.95 ** np.arange(1, 11)
+    has = (t["package"] >= 0) & staying
+    p = t["package"][has].astype(np.int64)
+
+    got = np.empty(1500)
+    assert firm_passes.rebates_owed(t["package"], t["rebate_class"], t["years"], t["package_depth"], staying,
+                                    book.remaining_rebate_table(discount), 0.4, got)
+    want = np.zeros(1500)
+    owed = book.remaining_rebate_pv(p, t["rebate_class"][has].astype(np.int64), t["years"][has], discount)
+    want[has] = t["package_depth"][has] * owed * 0.4
+    assert _same(got, want)
+
+    got = np.empty(1500)
+    assert firm_passes.fee_refunds_owed(t["package"], t["package_depth"], t["years"], staying, cur, book.fee_waiver,
+                                        book.fee_waiver_years, book.cumulative_discount(discount), fee_rate,
+                                        revenue, got)
+    want = np.zeros(1500)
+    refund = book.remaining_waiver_years_pv(p, t["years"][has], discount)
+    want[has] = book.refund_share(p, t["package_depth"][has]) * refund * fee_rate[cur[has]] * revenue[has]
+    assert _same(got, want)
+
+    nobody = np.zeros(1500, bool)
+    assert not firm_passes.rebates_owed(t["package"], t["rebate_class"], t["years"], t["package_depth"], nobody,
+                                        book.remaining_rebate_table(discount), 0.4, got)
+    assert not got.any()
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_tax_split_is_the_numpy_formula(book, seed):
+    t = _table(book, 3000, seed)
+    rng = np.random.default_rng(300 + seed)
+    rows = np.sort(rng.choice(3000, 2500, replace=False))
+    retained = rng.gamma(2.0, 40.0, rows.size)
+    retained[::11] = 0.0
+    kept, sent, to = np.empty(rows.size), np.empty(rows.size), np.empty(rows.size, dtype=np.int64)
+    firm_passes.split_tax(rows, t["tax_origin"], t["package"], t["base_tax"], book.tax_sharing, retained,
+                          kept, sent, to)
+
+    # the numpy formulation (tax_sharing.split_tax before it was compiled)
+    origin, pkg = t["tax_origin"][rows], t["package"][rows]
+    at = np.flatnonzero((origin >= 0) & (pkg >= 0))
+    sigma = book.tax_sharing[pkg[at]]
+    shares = np.isfinite(sigma)
+    at, sigma = at[shares], sigma[shares]
+    want_kept, want_sent = retained.copy(), np.zeros(rows.size)
+    growth = np.maximum(0.0, retained[at] - t["base_tax"][rows[at]])
+    want_kept[at] = sigma * growth
+    want_sent[at] = retained[at] - want_kept[at]
+    want_to = np.full(rows.size, -1, dtype=np.int64)
+    want_to[at] = origin[at]
+    assert at.size and (~shares).any() and (growth == 0.0).any()
+    assert _same(kept, want_kept) and _same(sent, want_sent) and np.array_equal(to, want_to)
