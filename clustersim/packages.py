@@ -75,6 +75,11 @@ class PackageBook:
         for i, (_, prices) in enumerate(self._tiers):
             self.tier_table[i, : prices.size] = prices
         self.tier_table[:, self.sf_tier] = self.sf_price
+        #: tier_mins[p, k]: min_investment of tier k < tier_count[p] of package p (descending)
+        self.tier_mins = np.full((n_pkg, max(most, 1)), np.nan)
+        self.tier_count = np.array([mins.size for mins, _ in self._tiers], dtype=np.int64)
+        for i, (mins, _) in enumerate(self._tiers):
+            self.tier_mins[i, : mins.size] = mins
         self._by_discount: dict[bytes, dict] = {}  # present-value tables per discount vector
 
     def _pv_tables(self, discount: np.ndarray) -> dict:
@@ -111,14 +116,14 @@ class PackageBook:
     def tier_index(self, capital: np.ndarray, small: np.ndarray) -> np.ndarray:
         """Column of ``tier_table`` that sets each firm's land price under each package
         (firms x packages, int64): the tier reached, ``no_tier`` if none is reached, or
-        ``sf_tier`` (the standard-factory price) for a small firm."""
-        out = np.full((capital.size, len(self.packages)), self.no_tier, dtype=np.int64)
-        for i, (mins, _) in enumerate(self._tiers):
-            if mins.size:
-                # tiers are sorted descending; count how many thresholds K fails to reach
-                k = np.searchsorted(-mins, -capital, side="left")
-                out[:, i] = np.where(k < mins.size, k, self.no_tier)
-        out[small] = self.sf_tier
+        ``sf_tier`` (the standard-factory price) for a small firm (compiled:
+        :func:`clustersim.instruments.firm_passes.tier_index`)."""
+        from clustersim.instruments import firm_passes
+
+        capital = np.ascontiguousarray(capital, dtype=np.float64)
+        out = np.empty((capital.size, len(self.packages)), dtype=np.int64)
+        firm_passes.tier_index(capital, np.ascontiguousarray(small, dtype=bool), self.tier_mins, self.tier_count,
+                               self.no_tier, self.sf_tier, out)
         return out
 
     def tier_price(self, capital: np.ndarray, small: np.ndarray) -> np.ndarray:
@@ -130,11 +135,17 @@ class PackageBook:
         """
         return self.tier_table[np.arange(len(self.packages))[None, :], self.tier_index(capital, small)]
 
-    def rebate_class(self, capital: np.ndarray, small: np.ndarray) -> np.ndarray:
-        """Rebate class of each firm under each package (firms x packages, int8)."""
-        below = capital[:, None] < self.sf_rebate_min[None, :]
-        cls = np.where(small[:, None], np.where(below, NO_REBATE, STANDARD_FACTORY), OWN_PLOT)
-        return cls.astype(np.int8)
+    def rebate_class(self, capital: np.ndarray, small: np.ndarray, dtype: type = np.int8) -> np.ndarray:
+        """Rebate class of each firm under each package (firms x packages, int8 or ``dtype``): a
+        small firm investing less than the package's ``standard_factory_rebate_min_investment``
+        gets none, a small firm above it the standard-factory schedule, the others their own
+        plot's (compiled: :func:`clustersim.instruments.firm_passes.rebate_class`)."""
+        from clustersim.instruments import firm_passes
+
+        capital = np.ascontiguousarray(capital, dtype=np.float64)
+        out = np.empty((capital.size, len(self.packages)), dtype=dtype)
+        firm_passes.rebate_class(capital, np.ascontiguousarray(small, dtype=bool), self.sf_rebate_min, out)
+        return out
 
     def rebate_share(self, package: np.ndarray, cls: np.ndarray, year_of_residence: np.ndarray) -> np.ndarray:
         """Rebate share for firms in their ``year_of_residence`` (1 = first year), per firm."""

@@ -48,12 +48,12 @@ class TaxRebates(Instrument):
     flows = (Flow("rebates", "incentive", "rebates of retained corporate income tax"),)
 
     def profile(self, f):
-        return self.book.rebate_class(f.capital, f.small).astype(np.int64)
+        return self.book.rebate_class(f.capital, f.small, np.int64)
 
     def terms(self, offer: Offer) -> list[Term]:
         cs, rep, book = offer.cs, offer.rep, self.book
         pkg, depth = cs.package, cs.depth_offered
-        cls = book.rebate_class(rep.capital, rep.small).astype(np.int64)
+        cls = book.rebate_class(rep.capital, rep.small, np.int64)
         rf = book.rebate_pv(cs.discount)[pkg[None, :], cls[:, pkg]] * (cs.county_cit_share * depth)[None, :]
         return [Term("tax", rf, "tax_refund", per_profile=True)]
 
