@@ -138,14 +138,26 @@ def firm_accounts(table, rows: np.ndarray, revenue_factor: np.ndarray, material:
 @compiled()
 def _add_by_region(where, values, out):
     """``out[where[k]] += values[k]`` in order, rows with ``where < 0`` left out: ``np.bincount``'s
-    sums (it adds in the same order), without its passes for the bounds and its allocation."""
+    sums (it adds in the same order), without its passes for the bounds and its allocation. A
+    region's running sum stays in a register while its rows follow one another (firms placed
+    together sit in adjacent rows): the same additions, without a store and reload between them."""
     n = out.size
+    prev = -1
+    run = 0.0
     for k in range(where.size):
         j = where[k]
-        if j >= 0:
+        if j < 0:
+            continue
+        if j != prev:
             if j >= n:
                 raise IndexError("region index out of range")
-            out[j] += values[k]
+            if prev >= 0:
+                out[prev] = run
+            run = out[j]
+            prev = j
+        run += values[k]
+    if prev >= 0:
+        out[prev] = run
 
 
 def by_region(values: np.ndarray, where: np.ndarray, n_regions: int) -> np.ndarray:

@@ -153,3 +153,16 @@ def test_tier_index_and_rebate_class_are_the_numpy_formulas(book):
     got = book.rebate_class(capital, small)
     assert got.dtype == np.int8 and np.array_equal(got, want) and set(np.unique(got)) == {0, 1, 2}
     assert np.array_equal(book.rebate_class(capital, small, np.int64), want)
+
+
+def test_per_region_sums_are_np_bincount_bit_for_bit():
+    from clustersim.accounts import by_region
+
+    rng = np.random.default_rng(11)
+    where = np.repeat(rng.integers(-1, 40, 900), rng.integers(1, 30, 900))  # runs of rows in one region
+    values = rng.standard_normal(where.size) * 10.0 ** rng.integers(-3, 4, where.size)
+    got = by_region(values, where, 40)
+    keep = where >= 0
+    assert np.array_equal(got, np.bincount(where[keep], weights=values[keep], minlength=40))
+    with pytest.raises(IndexError):
+        by_region(values, where, 39)
