@@ -168,6 +168,24 @@ def by_region(values: np.ndarray, where: np.ndarray, n_regions: int) -> np.ndarr
     return out
 
 
+@compiled()
+def _book_year(rows, profit, retained, t_profit, t_retained, t_loss_years, t_years):
+    for k in range(rows.size):
+        i = rows[k]
+        t_profit[i] = profit[k]
+        t_retained[i] = retained[k]
+        t_loss_years[i] = t_loss_years[i] + 1 if profit[k] < 0 else 0
+        t_years[i] += 1
+
+
+def book_year(table, acc: FirmAccounts) -> None:
+    """Write the year into the firm table's rows of ``acc`` (distinct rows): profit, retained tax,
+    consecutive loss years (one more after a loss, else 0) and years of production in the region
+    (one more), in one compiled pass."""
+    _book_year(acc.rows, acc.profit, np.ascontiguousarray(acc.retained, dtype=np.float64), table.profit,
+               table.retained_tax, table.loss_years, table.years)
+
+
 #: the ledger columns before and after the instruments' flows
 HEAD_FLOWS = ("taxes", "fees")
 MIDDLE_FLOWS = ("transfers", "revenue", "operations")

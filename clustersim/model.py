@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from clustersim import growth, market_access, markets, measures, metrics, plugins, traits
-from clustersim.accounts import FirmAccounts, firm_accounts, ledger_columns, pretax_shares, region_accounts
+from clustersim.accounts import FirmAccounts, book_year, firm_accounts, ledger_columns, pretax_shares, region_accounts
 from clustersim.agents import REGION_FIELDS, Coast, County, FirmViews
 from clustersim.agglomeration import log_multiplier, natural_advantage, supplier_access
 from clustersim.choice import ChoiceSet, Deciders, choose
@@ -439,10 +439,7 @@ class ClusterModel(mesa.Model):
         r.balance = flows.pop("balance")
         r.flows = flows
         r.incentives_cumulative = r.incentives_cumulative + flows["incentives"]
-        t.profit[rows] = acc.profit
-        t.retained_tax[rows] = acc.retained
-        t.loss_years[rows] = np.where(acc.profit < 0, t.loss_years[rows] + 1, 0)
-        t.years[rows] += 1
+        book_year(t, acc)  # profit, retained tax, loss years, years in the region
         return acc
 
     def _exit(self, acc: FirmAccounts) -> None:
