@@ -344,9 +344,15 @@ class _Batch:
     def _stay_values(self, q: np.ndarray, sector: np.ndarray, offer: Offer) -> np.ndarray:
         """Value of staying for each incumbent (nan for newborns): no upfront cost, plus what
         the instruments still owe under the locked-in package."""
+        from clustersim import kernel
+
         cs, f, c = self.cs, self.f, self.cur
-        revenue = q * cs.revenue_factor[sector, c]
-        profit = revenue * cs.margin[sector, c] - f.employment * cs.wage[c] - cs.capital_cost_rate * f.capital
+        f64 = np.float64
+        revenue, profit = np.empty(f.n), np.empty(f.n)  # in the current region (compiled: kernel.stay_profit)
+        kernel.stay_profit(q, sector, c, np.ascontiguousarray(cs.revenue_factor, dtype=f64),
+                           np.ascontiguousarray(cs.margin, dtype=f64), np.ascontiguousarray(f.employment, dtype=f64),
+                           np.ascontiguousarray(cs.wage, dtype=f64), np.ascontiguousarray(f.capital, dtype=f64),
+                           float(cs.capital_cost_rate), revenue, profit)
         owed = [st for ins in cs.instruments if (st := ins.stay(offer, c, self.incumbent, revenue)) is not None]
         total = FirmTerms(*(_sum([getattr(st, k) for st in owed]) for k in ("taxable", "untaxed", "tax_refund")))
         if total.taxable is None:

@@ -497,3 +497,15 @@ def firm_setup(sector, capital, productivity, region, land, small, revenue_per_c
         p = sf_price[c] if small[i] and not is_origin[c] else price[c]
         const[i] = 0.0 if new else old_site_recovery * land[i] * p - moving_cost_base * capital[i]
         distance_weight[i] = 0.0 if new else capital[i]
+
+
+@compiled()
+def stay_profit(q, sector, cur, revenue_factor, margin, employment, wage, capital, capital_cost_rate, revenue, profit):
+    """Each firm's revenue ``q A[s, c]`` and pre-tax profit ``R margin[s, c] - e w_c - c K`` in
+    its current region c (wan/year), the numpy expressions of the value of staying in their
+    order."""
+    for i in range(q.shape[0]):
+        s, c = sector[i], cur[i]
+        r = q[i] * revenue_factor[s, c]
+        revenue[i] = r
+        profit[i] = r * margin[s, c] - employment[i] * wage[c] - capital_cost_rate * capital[i]

@@ -144,3 +144,19 @@ def test_kernel_with_more_slots_than_its_one_pass_takes(theta, utility):
         u = rng.random(f.n)
         np.testing.assert_array_equal(b.logit_picks(u, rule),
                                       rule.draw(rule.probabilities(value, feasible, b.scale), u))
+
+
+def test_the_value_of_staying_takes_the_numpy_steps():
+    """kernel.stay_profit (revenue and pre-tax profit in the current region, in the value of
+    staying) gives the numpy expressions' bits, on a batch of a district-package run."""
+    _, cs, f = model_state(scenario(theta=0.05, utility="linear"), years=2, seed=4)
+    sector = f.sector.astype(np.int64)
+    cur = np.maximum(f.region, 0).astype(np.int64)
+    q = cs.revenue_per_capital[sector] * f.capital * f.productivity
+    revenue = q * cs.revenue_factor[sector, cur]
+    profit = revenue * cs.margin[sector, cur] - f.employment * cs.wage[cur] - cs.capital_cost_rate * f.capital
+    got_revenue, got_profit = np.empty(f.n), np.empty(f.n)
+    kernel.stay_profit(q, sector, cur, cs.revenue_factor, cs.margin, f.employment, cs.wage, f.capital,
+                       float(cs.capital_cost_rate), got_revenue, got_profit)
+    assert np.array_equal(got_revenue, revenue) and np.array_equal(got_profit, profit)
+    assert (profit < 0).any() and (profit > 0).any() and np.unique(cur).size > 2
