@@ -28,7 +28,9 @@ and interval coverage.
    ``oracle_over_grid_expected`` = oracle_runs / grid_runs_expected (both from the same curve)
    The same truth with flat shoulders (``shouldered``: a logistic rise between a fitted floor and
    ceiling, ``optimal_design.fit_shouldered``): ``oracle_runs_shouldered`` and
-   ``grid_runs_expected_shouldered`` as above under it, and ``location_bound_runs``, the floor under
+   ``grid_runs_expected_shouldered`` as above under it (the two-parameter fit of the search and the reports);
+   ``grid_runs_expected_four_parameter``, the grid when the four-parameter curve is fitted instead (delta
+   method, ``optimal_design.shouldered_runs_needed``); and ``location_bound_runs``, the floor under
    every design and model: every run at the level where a run says most about the curve's position,
    everything else about the curve known (``optimal_design.location_bound``);
    ``location_bound_over_grid`` = location_bound_runs / runs_grid.
@@ -169,7 +171,13 @@ def dense(folder: Path, replicates: int, workers: int) -> dict:
 def oracle(counts: dict[float, list[int]]) -> dict:
     """Oracle figures from counts per depth (module docstring, 2.)."""
     from clustersim.thresholds.dose_response import Z95, dose_response
-    from clustersim.thresholds.optimal_design import fit_shouldered, location_bound, oracle_two_point, runs_needed
+    from clustersim.thresholds.optimal_design import (
+        fit_shouldered,
+        location_bound,
+        oracle_two_point,
+        runs_needed,
+        shouldered_runs_needed,
+    )
 
     x = np.array(sorted(counts), float)
     k = np.array([counts[v][0] for v in x], float)
@@ -210,10 +218,17 @@ def oracle(counts: dict[float, list[int]]) -> dict:
         "bound_runs": 4 * Z95**2 / (b1**2 * PRECISION**2),
         "grid_runs_expected": grid_expected,
         "oracle_over_grid_expected": best.runs / grid_expected,
-        "shouldered": {"floor": sh.floor, "ceiling": sh.ceiling, "slope": sh.slope, "mid": sh.mid,
-                       "x50": sh.level(0.5), "gof_pvalue": sh.gof_pvalue},
+        "shouldered": {
+            "floor": sh.floor,
+            "ceiling": sh.ceiling,
+            "slope": sh.slope,
+            "mid": sh.mid,
+            "x50": sh.level(0.5),
+            "gof_pvalue": sh.gof_pvalue,
+        },
         "oracle_runs_shouldered": oracle_two_point(fine, sh(fine), PRECISION).runs,
         "grid_runs_expected_shouldered": runs_needed(depths, np.ones(len(DEPTHS)), sh(depths), PRECISION),
+        "grid_runs_expected_four_parameter": shouldered_runs_needed(sh, depths, np.ones(len(DEPTHS)), PRECISION),
         "location_bound_runs": floor_runs,
         "location_bound_level": floor_level,
         "oracle_runs_observed_rates": raw.runs,

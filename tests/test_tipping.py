@@ -173,6 +173,43 @@ def test_fit_shouldered_recovers_the_curve_from_its_expected_counts_and_refuses_
         fit_shouldered(x[:4], n[:4] * truth(x[:4]), n[:4])
 
 
+def test_shouldered_runs_needed_is_what_the_fit_to_that_many_expected_runs_reports():
+    """An independent path to the same number: the maximum-likelihood fit (fit_shouldered) to the
+    expected counts of that many runs, its covariance from a finite-difference Hessian of the
+    binomial log-likelihood, and the delta method for x50 with a finite-difference gradient: the
+    half-width is the target (to the differences' accuracy)."""
+    from clustersim.thresholds.dose_response import Z95
+    from clustersim.thresholds.optimal_design import ShoulderedCurve, fit_shouldered, shouldered_runs_needed
+
+    truth = ShoulderedCurve(0.21, 0.77, 1.7, 1.64)
+    x = np.array([0, 0.5, 1, 2, 3, 4.0])
+    runs = shouldered_runs_needed(truth, x, np.ones(6), 0.25)
+    n = np.full(6, runs / 6)
+    k = n * truth(x)
+    fit = fit_shouldered(x, k, n)
+    th = np.array([fit.floor, fit.ceiling, fit.slope, fit.mid])
+    assert th == pytest.approx([0.21, 0.77, 1.7, 1.64], abs=1e-3)
+
+    def loglik(t):
+        pr = ShoulderedCurve(*t)(x)
+        return float((k * np.log(pr) + (n - k) * np.log1p(-pr)).sum())
+
+    eps = 1e-4
+    hess = np.empty((4, 4))
+    for i in range(4):
+        for j in range(4):
+            di, dj = np.eye(4)[i] * eps, np.eye(4)[j] * eps
+            hess[i, j] = (loglik(th + di + dj) - loglik(th + di - dj) - loglik(th - di + dj) + loglik(th - di - dj)) / (
+                4 * eps * eps
+            )
+    grad = np.array(
+        [(ShoulderedCurve(*(th + d)).level() - ShoulderedCurve(*(th - d)).level()) / (2 * eps) for d in np.eye(4) * eps]
+    )
+    se = np.sqrt(grad @ np.linalg.solve(-hess, grad))
+    assert Z95 * se == pytest.approx(0.25, rel=1e-3)
+    assert shouldered_runs_needed(truth, x[:3], np.ones(3), 0.25) == np.inf  # three levels, four parameters
+
+
 def test_next_batch_spreads_while_the_slope_is_uncertain_and_concentrates_once_it_is_known():
     """Runs so far evenly over [0, 4], the fit at the truth (x50 = 1.5, slope 2) with the covariance
     those runs give: after 16 runs the batch reaches out to measure the slope; after 1600 it sits

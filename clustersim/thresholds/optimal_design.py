@@ -16,11 +16,12 @@ about ``M^-1``, and the critical level ``x_p = (logit p - b0) / b1`` has the 95 
   the logistic model to the true curve, i.e. what a large sample of that design would give), and
   the best two-level design for a known curve: the "oracle" against which an adaptive search is
   judged;
-- :func:`fit_shouldered` and :func:`location_bound`: a logistic curve between a floor and a
-  ceiling fitted to counts (take-off rates that level off above 0 and below 1), and the fewest runs
-  any design could need when everything about the curve but its position is known (every run at
-  the level where a run says most about the position): a floor under every search, whatever
-  model it fits.
+- :func:`fit_shouldered`, :func:`shouldered_runs_needed` and :func:`location_bound`: a logistic
+  curve between a floor and a ceiling fitted to counts (take-off rates that level off above 0 and
+  below 1); the runs a design needs when that four-parameter curve is fitted instead of the
+  logistic one; and the fewest runs any design could need when everything about the curve but its
+  position is known (every run at the level where a run says most about the position): a floor
+  under every search, whatever model it fits.
 
 Levels are in the lever's unit (e.g. subsidy depth, × face value); half-widths in the same unit.
 """
@@ -45,6 +46,7 @@ __all__ = [
     "next_batch",
     "oracle_two_point",
     "runs_needed",
+    "shouldered_runs_needed",
 ]
 
 #: quasi-random standard-normal pairs for averaging the criterion over the fit's posterior; fixed so
@@ -315,10 +317,47 @@ def fit_shouldered(levels: np.ndarray, successes: np.ndarray, trials: np.ndarray
     curve = ShoulderedCurve(*(float(v) for v in best.x))
     pr = np.clip(curve(x), 1e-12, 1 - 1e-12)
     with np.errstate(divide="ignore", invalid="ignore"):
-        dev = 2.0 * float(np.sum(np.where(k > 0, k * np.log(k / (n * pr)), 0.0)
-                                 + np.where(n > k, (n - k) * np.log((n - k) / (n * (1 - pr))), 0.0)))
+        dev = 2.0 * float(
+            np.sum(
+                np.where(k > 0, k * np.log(k / (n * pr)), 0.0)
+                + np.where(n > k, (n - k) * np.log((n - k) / (n * (1 - pr))), 0.0)
+            )
+        )
     df = x.size - 4
     return ShoulderedCurve(*(float(v) for v in best.x), deviance=dev, gof_pvalue=float(stats.chi2.sf(dev, df)))
+
+
+def shouldered_runs_needed(
+    curve: ShoulderedCurve,
+    levels: np.ndarray,
+    weights: np.ndarray,
+    half_width: float,
+    p: float = 0.5,
+    z: float = Z95,
+) -> float:
+    """Runs (in all) a design needs for a 95 % delta-method half-width ``half_width`` of the level
+    where P = p when the four parameters of ``curve`` (the truth) are all estimated: n runs with a
+    share ``weights`` at each of ``levels`` give (floor, ceiling, slope, mid) the covariance
+    ``M^-1 / n``, ``M = sum w_i J_i J_i' / (P_i (1 - P_i))`` with ``J_i = dP_i / d(parameters)``,
+    and x_p = mid + logit(u) / slope, u = (p - floor) / (ceiling - floor), its variance
+    ``g' M^-1 g / n``. inf when the design cannot estimate four parameters (fewer than four
+    levels) or p is not between the shoulders."""
+    f, c, b, m = curve.floor, curve.ceiling, curve.slope, curve.mid
+    u = (p - f) / (c - f)
+    if not 0.0 < u < 1.0:
+        return math.inf
+    x = np.asarray(levels, float)
+    w = np.asarray(weights, float) / np.sum(weights)
+    e = _expit(b * (x - m))
+    pr = np.clip(f + (c - f) * e, 1e-12, 1 - 1e-12)
+    rise = (c - f) * e * (1.0 - e)
+    jac = np.stack([1.0 - e, e, rise * (x - m), -rise * b])  # dP / d(floor, ceiling, slope, mid)
+    info = (jac * (w / (pr * (1.0 - pr)))) @ jac.T
+    if np.linalg.matrix_rank(info) < 4:
+        return math.inf
+    du = u * (1.0 - u) * (c - f) ** 2 * b
+    grad = np.array([(p - c) / du, -(p - f) / du, -math.log(u / (1.0 - u)) / b**2, 1.0])
+    return float(z * z * grad @ np.linalg.solve(info, grad) / half_width**2)
 
 
 def location_bound(curve, levels: np.ndarray, half_width: float, z: float = Z95) -> tuple[float, float]:
