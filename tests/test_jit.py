@@ -1,5 +1,6 @@
 """clustersim.jit: a fresh process loads the model's compiled functions from numba's disk cache
-without numba's target-context refresh and without its runtime (the saving is measured in
+without numba's target-context refresh, without its runtime and without code generation for
+numba's empty module (the saving is measured in
 benchmarks/bench_model.py's ``peak_rss_mb``, not here); the results are numba's own
 (tests/test_digests.py)."""
 
@@ -18,6 +19,7 @@ from clustersim.jit import KEY_TAG, LeanCache
 RUN = """
 import json, sys
 import numba
+import numpy as np
 from numba.core.runtime.nrt import rtsys
 from clustersim import accounts, kernel, markets, moves, tally
 from clustersim.sweep.warm import warm_up
@@ -29,7 +31,13 @@ for mod in (accounts, kernel, markets, moves, tally):
             s = obj.stats
             stats[mod.__name__ + "." + name] = [type(obj._cache).__name__, sum(s.cache_hits.values()),
                                                 sum(s.cache_misses.values())]
-print(json.dumps({"stats": stats, "refreshed": "numba.np.arraymath" in sys.modules, "runtime": rtsys._init}))
+codegen = numba.core.registry.cpu_target.target_context.codegen()
+empty_in_engine = codegen._llvm_module in codegen._engine._ee._modules
+runtime, refreshed = rtsys._init, "numba.np.arraymath" in sys.modules
+# a function compiled afresh in the same process (with numba's runtime: it allocates) still works
+fresh = numba.njit(lambda n: int(np.arange(n).sum()))(10)
+print(json.dumps({"stats": stats, "refreshed": refreshed, "runtime": runtime,
+                  "empty_in_engine": empty_in_engine, "fresh": fresh}))
 """
 
 
@@ -50,6 +58,9 @@ def test_a_fresh_process_loads_every_compiled_function_from_the_cache_without_a_
     # numba's refresh imports its lowering of numpy's API; loading cached code needs none of it
     assert not got["refreshed"]
     assert not got["runtime"]  # numba's runtime (NRT) is never compiled: no function uses it
+    # LLVM never generates code for numba's empty module, and code compiled afterwards still runs
+    assert not got["empty_in_engine"]
+    assert got["fresh"] == 45
 
 
 def test_entries_of_functions_compiled_with_numbas_runtime_are_never_loaded():
