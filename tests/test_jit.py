@@ -1,6 +1,6 @@
 """clustersim.jit: a fresh process loads the model's compiled functions from numba's disk cache
-without numba's target-context refresh, without its runtime and without code generation for
-numba's empty module (the saving is measured in
+without numba's target-context refresh, without its runtime, without code generation for
+numba's empty module and without parsing the functions' bitcode (the saving is measured in
 benchmarks/bench_model.py's ``peak_rss_mb``, not here); the results are numba's own
 (tests/test_digests.py)."""
 
@@ -14,7 +14,7 @@ import numba
 from numba.core.caching import FunctionCache
 
 from clustersim import tally
-from clustersim.jit import KEY_TAG, LeanCache
+from clustersim.jit import KEY_TAG, LazyLinkingLibrary, LeanCache
 
 RUN = """
 import json, sys
@@ -24,20 +24,29 @@ from numba.core.runtime.nrt import rtsys
 from clustersim import accounts, kernel, markets, moves, tally
 from clustersim.sweep.warm import warm_up
 warm_up()
-stats = {}
+stats, libraries = {}, []
 for mod in (accounts, kernel, markets, moves, tally):
     for name, obj in vars(mod).items():
         if isinstance(obj, numba.core.dispatcher.Dispatcher):
             s = obj.stats
             stats[mod.__name__ + "." + name] = [type(obj._cache).__name__, sum(s.cache_hits.values()),
                                                 sum(s.cache_misses.values())]
+            libraries += [type(c.library).__name__ + (" parsed" if c.library._lazy_bitcode is None else "")
+                          for c in obj.overloads.values()]
 codegen = numba.core.registry.cpu_target.target_context.codegen()
 empty_in_engine = codegen._llvm_module in codegen._engine._ee._modules
 runtime, refreshed = rtsys._init, "numba.np.arraymath" in sys.modules
-# a function compiled afresh in the same process (with numba's runtime: it allocates) still works
+a = np.array([1.0, 5.0, 2.0])
+top = kernel._row_max(a)
+row_max = kernel._row_max.overloads[(numba.typeof(a),)].library
+unparsed = row_max._lazy_bitcode is not None
+# functions compiled afresh in the same process still work: one with numba's runtime (it allocates),
+# one that calls a function loaded from the cache (numba links that function's bitcode into it)
 fresh = numba.njit(lambda n: int(np.arange(n).sum()))(10)
-print(json.dumps({"stats": stats, "refreshed": refreshed, "runtime": runtime,
-                  "empty_in_engine": empty_in_engine, "fresh": fresh}))
+linked = numba.njit(lambda x: kernel._row_max(x) + 1.0)(a)
+print(json.dumps({"stats": stats, "refreshed": refreshed, "runtime": runtime, "libraries": libraries,
+                  "empty_in_engine": empty_in_engine, "fresh": fresh, "top": top, "unparsed": unparsed,
+                  "linked": linked, "parsed_when_linked": row_max._lazy_bitcode is None}))
 """
 
 
@@ -61,6 +70,10 @@ def test_a_fresh_process_loads_every_compiled_function_from_the_cache_without_a_
     # LLVM never generates code for numba's empty module, and code compiled afterwards still runs
     assert not got["empty_in_engine"]
     assert got["fresh"] == 45
+    # each function's bitcode stays unparsed until a compilation links it
+    assert got["libraries"] and set(got["libraries"]) == {LazyLinkingLibrary.__name__}, got["libraries"]
+    assert got["top"] == 5.0 and got["unparsed"]
+    assert got["linked"] == 6.0 and got["parsed_when_linked"]
 
 
 def test_entries_of_functions_compiled_with_numbas_runtime_are_never_loaded():
