@@ -31,8 +31,11 @@ results are numba's own):
 Measured on the 2-core development machine with a run of :mod:`clustersim.sweep.warm`'s small
 world in a fresh process (peak RSS; CPU time of the run, which loads the functions): 259.4-259.5
 MB and 0.34-0.37 s with numba's loading, 246.1-246.4 MB and 0.10 s without the refresh,
-225.9-226.0 MB and 0.07-0.09 s without the runtime too. ``tests/test_jit.py`` checks, in a
-fresh process, that a model run loads every compiled function from the cache with neither.
+225.9-226.0 MB and 0.07-0.09 s without the runtime too; later (other modules had changed in
+between), 225.3-225.4 MB and 0.06-0.07 s without the empty module's removal and the unparsed
+bitcode, 214.2-214.4 MB and 0.04-0.05 s with them (three alternating pairs).
+``tests/test_jit.py`` checks, in a fresh process, that a model run loads every compiled function
+from the cache without the refresh, the runtime, the empty module or parsed bitcode.
 
 The cache lives in ``__pycache__`` beside the modules, or, where that folder is not writable
 (an installed package), under ``~/.cache/clustersim/numba`` (``NUMBA_CACHE_DIR`` overrides
