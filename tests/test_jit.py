@@ -84,3 +84,26 @@ def test_entries_of_functions_compiled_with_numbas_runtime_are_never_loaded():
     ours = tally._tally._cache._index_key(sig, codegen)
     plain = FunctionCache(tally._tally.py_func)._index_key(sig, codegen)
     assert ours != plain and ours[:len(plain)] == plain and ours[-1] == KEY_TAG
+
+
+PLAIN = """
+import json, sys
+import numpy as np
+sys.path.insert(0, sys.argv[1])
+from clustersim import kernel
+import plain_numba  # a user's own module: plain numba.njit(cache=True), with numba's runtime
+kernel._row_max(np.array([1.0, 5.0, 2.0]))  # clustersim's loading is in place from here on
+print(json.dumps({"total": plain_numba.total(7), "hits": sum(plain_numba.total.stats.cache_hits.values())}))
+"""
+
+
+def test_plain_numba_functions_cached_beside_still_load_and_run(tmp_path):
+    """clustersim's codegen changes are process-wide: a user's own ``numba.njit(cache=True)``
+    function, compiled in one process and loaded from numba's own cache entries in the next,
+    still runs (numba's serialization kinds are unserialized by numba's code)."""
+    (tmp_path / "plain_numba.py").write_text("import numba\nimport numpy as np\n\n\n@numba.njit(cache=True)\n"
+                                             "def total(n):\n    return int(np.arange(n).sum())\n")
+    runs = [json.loads(subprocess.run([sys.executable, "-c", PLAIN, str(tmp_path)], capture_output=True, text=True,
+                                      timeout=600, check=True).stdout.splitlines()[-1]) for _ in range(2)]
+    assert [r["total"] for r in runs] == [21, 21]
+    assert runs[1]["hits"] == 1  # the second process loaded it from the cache
