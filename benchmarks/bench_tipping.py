@@ -25,7 +25,17 @@ and interval coverage.
    clustersim/thresholds/optimal_design.py); ``bound_runs``, the Cramér–Rao bound with the slope
    known (every run at the critical depth, 4 z² / (b1² h²)); ``grid_runs_expected``, the same
    calculation for the six-depth grid. ``oracle_over_grid`` = oracle_runs / runs_grid (measured),
-   ``oracle_over_grid_expected`` = oracle_runs / grid_runs_expected (both from the same curve).
+   ``oracle_over_grid_expected`` = oracle_runs / grid_runs_expected (both from the same curve)
+   The same truth with flat shoulders (``shouldered``: a logistic rise between a fitted floor and
+   ceiling, ``optimal_design.fit_shouldered``): ``oracle_runs_shouldered`` and
+   ``grid_runs_expected_shouldered`` as above under it (the two-parameter fit of the search and the reports);
+   ``grid_runs_expected_four_parameter``, the grid when the four-parameter curve is fitted instead (delta
+   method, ``optimal_design.shouldered_runs_needed``), and ``four_parameter_designs``, oracle designs for
+   that fit (a share of the runs at each end of [0, 4], the rest just below and above the true critical
+   depth); and ``location_bound_runs``, the floor under
+   every design and model: every run at the level where a run says most about the curve's position,
+   everything else about the curve known (``optimal_design.location_bound``);
+   ``location_bound_over_grid`` = location_bound_runs / runs_grid.
 3. **Coverage** on two synthetic curves over [0, 4], half-width 0.25, both crossing 1/2 at 1.5: the
    logistic P = expit(2 (x - 1.5)) (``coverage``), where the search's model is exact, and a curve with
    flat shoulders like the demo world's, P = 0.25 + 0.5 expit(4 (x - 1.5)) (``coverage_shoulder``),
@@ -163,7 +173,13 @@ def dense(folder: Path, replicates: int, workers: int) -> dict:
 def oracle(counts: dict[float, list[int]]) -> dict:
     """Oracle figures from counts per depth (module docstring, 2.)."""
     from clustersim.thresholds.dose_response import Z95, dose_response
-    from clustersim.thresholds.optimal_design import oracle_two_point, runs_needed
+    from clustersim.thresholds.optimal_design import (
+        fit_shouldered,
+        location_bound,
+        oracle_two_point,
+        runs_needed,
+        shouldered_runs_needed,
+    )
 
     x = np.array(sorted(counts), float)
     k = np.array([counts[v][0] for v in x], float)
@@ -184,6 +200,10 @@ def oracle(counts: dict[float, list[int]]) -> dict:
     # observed rates (optimistic: the minimum over pairs picks up sampling noise)
     big = n >= 32
     raw = oracle_two_point(x[big], k[big] / n[big], PRECISION)
+    # the shouldered truth (floor and ceiling fitted too), and the floor under every design it implies
+    sh = fit_shouldered(x, k, n)
+    depths = np.array(DEPTHS, float)
+    floor_runs, floor_level = location_bound(sh, fine, PRECISION)
     x, k, n = x[big], k[big], n[big]
     return {
         "truth_runs": int(n_all),
@@ -200,6 +220,25 @@ def oracle(counts: dict[float, list[int]]) -> dict:
         "bound_runs": 4 * Z95**2 / (b1**2 * PRECISION**2),
         "grid_runs_expected": grid_expected,
         "oracle_over_grid_expected": best.runs / grid_expected,
+        "shouldered": {
+            "floor": sh.floor,
+            "ceiling": sh.ceiling,
+            "slope": sh.slope,
+            "mid": sh.mid,
+            "x50": sh.level(0.5),
+            "gof_pvalue": sh.gof_pvalue,
+        },
+        "oracle_runs_shouldered": oracle_two_point(fine, sh(fine), PRECISION).runs,
+        "grid_runs_expected_shouldered": runs_needed(depths, np.ones(len(DEPTHS)), sh(depths), PRECISION),
+        "grid_runs_expected_four_parameter": shouldered_runs_needed(sh, depths, np.ones(len(DEPTHS)), PRECISION),
+        # oracle designs for the four-parameter fit: a share s at each end of [0, 4], the rest at x50 -/+ d
+        "four_parameter_designs": [
+            {"ends_share_each": s, "spread": d, "runs": shouldered_runs_needed(
+                sh, [0.0, 4.0, sh.level() - d, sh.level() + d], [s, s, 0.5 - s, 0.5 - s], PRECISION)}
+            for s in (0.025, 0.05, 0.1, 0.2) for d in (0.1, 0.3, 0.6)
+        ],
+        "location_bound_runs": floor_runs,
+        "location_bound_level": floor_level,
         "oracle_runs_observed_rates": raw.runs,
         "oracle_levels_observed_rates": list(raw.levels),
     }
@@ -337,6 +376,7 @@ def main() -> None:
         "target_ratio": TARGET_RATIO,
         "oracle_over_grid": orc["oracle_runs"] / rg,
         "adaptive_over_oracle": ra / orc["oracle_runs"],
+        "location_bound_over_grid": orc["location_bound_runs"] / rg,
         "truth_from": f"dense grid, 12 depths x {args.dense}" if args.dense else "the benchmark's own runs, pooled",
         **orc,
         "grid_reached_precision": all(d["grid"]["reached"] for d in detail if "grid" in d),

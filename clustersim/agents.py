@@ -123,11 +123,10 @@ class FirmViews:
 
     def __init__(self, model: ClusterModel) -> None:
         self.model = model
-        self.of_row: list[Firm | None] = []  # the agent of each table row (None: not made, or dead)
+        # the agents made so far, by table row (a dict, not a list over all rows: a run that never
+        # asks for its agents holds none, and the rows of 100,000 firms would take 0.8 MB)
+        self.of_row: dict[int, Firm] = {}
         self.pending = 0  # admitted firms without an agent (an upper bound: some may have exited)
-
-    def grow(self, size: int) -> None:
-        self.of_row.extend([None] * (size - len(self.of_row)))
 
     def admit(self, rows) -> None:
         """Give newly placed firms their ids (their agents are made on first use)."""
@@ -145,7 +144,7 @@ class FirmViews:
         t = m.firms
         n = t.size
         rows = np.flatnonzero(t.alive[:n] & (t.region[:n] >= 0))
-        missing = [r for r in rows.tolist() if self.of_row[r] is None]
+        missing = [r for r in rows.tolist() if r not in self.of_row]
         missing.sort(key=lambda r: t.firm_id[r])
         counter = m.agent_id_counter
         try:
@@ -159,15 +158,17 @@ class FirmViews:
     def remove(self, rows) -> None:
         """Firms that exit: remove their agents (those that were made)."""
         for row in rows:
-            agent = self.of_row[row]
+            agent = self.of_row.pop(row, None)
             if agent is not None:
                 agent.remove()
-                self.of_row[row] = None
 
     def compact(self, keep) -> None:
         """The table dropped its dead rows (``keep``: old index of each kept row): re-point."""
-        agents = [self.of_row[i] for i in keep]
-        for new_row, agent in enumerate(agents):
-            if agent is not None:
-                agent.row = new_row
+        agents = {}
+        if self.of_row:
+            for new_row, old_row in enumerate(keep):
+                agent = self.of_row.get(old_row)
+                if agent is not None:
+                    agent.row = new_row
+                    agents[new_row] = agent
         self.of_row = agents

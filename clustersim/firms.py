@@ -3,7 +3,9 @@
 The Mesa :class:`~clustersim.agents.Firm` agents are thin views onto rows of this table, so
 that decisions and accounts run on whole columns at once.
 
-Columns (all arrays of length ``capacity``; only rows with ``alive`` are firms):
+Columns (all arrays of length ``capacity``; only rows with ``alive`` are firms; the rows from
+``size`` on are the reserve, holding no firm (``alive`` False; the other columns' values are
+meaningless until :meth:`FirmTable.append` resets them to their fill values)):
 
 =================  ========  ====================================================
 column             unit      meaning
@@ -81,13 +83,12 @@ COLUMNS: dict[str, Column] = {
 PUBLIC_COLUMNS = tuple(name for name, c in COLUMNS.items() if c.public)
 
 
-def _filled(n: int, c: Column) -> np.ndarray:
-    """A column of ``n`` empty rows. Zero fills come from ``np.zeros``, whose untouched pages
-    the operating system maps lazily: the rows a table holds in reserve for later births cost
-    no resident memory until they are used."""
-    if c.fill == 0:
-        return np.zeros(n, dtype=c.dtype)
-    return np.full(n, c.fill, dtype=c.dtype)
+def _reserve(n: int, c: Column) -> np.ndarray:
+    """A column of ``n`` reserve rows, from ``np.zeros``, whose untouched pages the operating
+    system maps lazily: the rows a table holds in reserve for later births cost no resident
+    memory until :meth:`FirmTable.append` fills them (also in the columns whose fill is not zero,
+    which is why the reserve is not filled ahead)."""
+    return np.zeros(n, dtype=c.dtype)
 
 
 class FirmTable:
@@ -102,14 +103,14 @@ class FirmTable:
         self.capacity = max(16, int(capacity))
         self.size = 0  # rows in use (alive or dead)
         for name, c in self.columns.items():
-            setattr(self, name, _filled(self.capacity, c))
+            setattr(self, name, _reserve(self.capacity, c))
 
     def _grow(self, need: int) -> None:
         new = max(need, 2 * self.capacity)
         for name, c in self.columns.items():
             old = getattr(self, name)
-            arr = _filled(new, c)
-            arr[: self.capacity] = old
+            arr = _reserve(new, c)
+            arr[: self.size] = old[: self.size]
             setattr(self, name, arr)
         self.capacity = new
 

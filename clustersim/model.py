@@ -203,7 +203,6 @@ class ClusterModel(mesa.Model):
         t.born[at] = self.year
         for ins in self.instruments:
             ins.born(Birth(t, rows, self.year, self.rng, self.config))
-        self._firm_views.grow(t.size)
         return rows
 
     def _place_initial_firms(self) -> None:

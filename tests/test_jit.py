@@ -1,5 +1,6 @@
 """clustersim.jit: a fresh process loads the model's compiled functions from numba's disk cache
-without numba's target-context refresh and without its runtime (the saving is measured in
+without numba's target-context refresh, without its runtime, without code generation for
+numba's empty module and without parsing the functions' bitcode (the saving is measured in
 benchmarks/bench_model.py's ``peak_rss_mb``, not here); the results are numba's own
 (tests/test_digests.py)."""
 
@@ -13,24 +14,40 @@ import numba
 from numba.core.caching import FunctionCache
 
 from clustersim import tally
-from clustersim.jit import KEY_TAG, LeanCache
+from clustersim.jit import KEY_TAG, LazyLinkingLibrary, LeanCache
 
 RUN = """
 import json, sys
 import numba
+import numpy as np
 from numba.core.runtime.nrt import rtsys
 from clustersim import accounts, kernel, markets, moves, tally
 from clustersim.instruments import firm_passes
 from clustersim.sweep.warm import warm_up
 warm_up()
-stats = {}
+stats, libraries = {}, []
 for mod in (accounts, kernel, markets, moves, tally, firm_passes):
     for name, obj in vars(mod).items():
         if isinstance(obj, numba.core.dispatcher.Dispatcher):
             s = obj.stats
             stats[mod.__name__ + "." + name] = [type(obj._cache).__name__, sum(s.cache_hits.values()),
                                                 sum(s.cache_misses.values())]
-print(json.dumps({"stats": stats, "refreshed": "numba.np.arraymath" in sys.modules, "runtime": rtsys._init}))
+            libraries += [type(c.library).__name__ + (" parsed" if c.library._lazy_bitcode is None else "")
+                          for c in obj.overloads.values()]
+codegen = numba.core.registry.cpu_target.target_context.codegen()
+empty_in_engine = codegen._llvm_module in codegen._engine._ee._modules
+runtime, refreshed = rtsys._init, "numba.np.arraymath" in sys.modules
+a = np.array([1.0, 5.0, 2.0])
+top = kernel._row_max(a)
+row_max = kernel._row_max.overloads[(numba.typeof(a),)].library
+unparsed = row_max._lazy_bitcode is not None
+# functions compiled afresh in the same process still work: one with numba's runtime (it allocates),
+# one that calls a function loaded from the cache (numba links that function's bitcode into it)
+fresh = numba.njit(lambda n: int(np.arange(n).sum()))(10)
+linked = numba.njit(lambda x: kernel._row_max(x) + 1.0)(a)
+print(json.dumps({"stats": stats, "refreshed": refreshed, "runtime": runtime, "libraries": libraries,
+                  "empty_in_engine": empty_in_engine, "fresh": fresh, "top": top, "unparsed": unparsed,
+                  "linked": linked, "parsed_when_linked": row_max._lazy_bitcode is None}))
 """
 
 
@@ -52,6 +69,13 @@ def test_a_fresh_process_loads_every_compiled_function_from_the_cache_without_a_
     # numba's refresh imports its lowering of numpy's API; loading cached code needs none of it
     assert not got["refreshed"]
     assert not got["runtime"]  # numba's runtime (NRT) is never compiled: no function uses it
+    # LLVM never generates code for numba's empty module, and code compiled afterwards still runs
+    assert not got["empty_in_engine"]
+    assert got["fresh"] == 45
+    # each function's bitcode stays unparsed until a compilation links it
+    assert got["libraries"] and set(got["libraries"]) == {LazyLinkingLibrary.__name__}, got["libraries"]
+    assert got["top"] == 5.0 and got["unparsed"]
+    assert got["linked"] == 6.0 and got["parsed_when_linked"]
 
 
 def test_entries_of_functions_compiled_with_numbas_runtime_are_never_loaded():
@@ -62,3 +86,26 @@ def test_entries_of_functions_compiled_with_numbas_runtime_are_never_loaded():
     ours = tally._tally._cache._index_key(sig, codegen)
     plain = FunctionCache(tally._tally.py_func)._index_key(sig, codegen)
     assert ours != plain and ours[:len(plain)] == plain and ours[-1] == KEY_TAG
+
+
+PLAIN = """
+import json, sys
+import numpy as np
+sys.path.insert(0, sys.argv[1])
+from clustersim import kernel
+import plain_numba  # a user's own module: plain numba.njit(cache=True), with numba's runtime
+kernel._row_max(np.array([1.0, 5.0, 2.0]))  # clustersim's loading is in place from here on
+print(json.dumps({"total": plain_numba.total(7), "hits": sum(plain_numba.total.stats.cache_hits.values())}))
+"""
+
+
+def test_plain_numba_functions_cached_beside_still_load_and_run(tmp_path):
+    """clustersim's codegen changes are process-wide: a user's own ``numba.njit(cache=True)``
+    function, compiled in one process and loaded from numba's own cache entries in the next,
+    still runs (numba's serialization kinds are unserialized by numba's code)."""
+    (tmp_path / "plain_numba.py").write_text("import numba\nimport numpy as np\n\n\n@numba.njit(cache=True)\n"
+                                             "def total(n):\n    return int(np.arange(n).sum())\n")
+    runs = [json.loads(subprocess.run([sys.executable, "-c", PLAIN, str(tmp_path)], capture_output=True, text=True,
+                                      timeout=600, check=True).stdout.splitlines()[-1]) for _ in range(2)]
+    assert [r["total"] for r in runs] == [21, 21]
+    assert runs[1]["hits"] == 1  # the second process loaded it from the cache

@@ -139,6 +139,77 @@ def test_oracle_lies_between_the_known_slope_bound_and_the_grid():
     assert best.levels[0] < -b0 / b1 < best.levels[1] and best.x == pytest.approx(-b0 / b1)
 
 
+def test_location_bound_of_a_logistic_is_the_known_slope_bound_at_x50():
+    """With floor 0 and ceiling 1 the curve is the logistic expit(b (x - m)), whose information about
+    its location per binary run is P'(x)² / (P (1 - P)) = b² P (1 - P), largest (b² / 4) at x = m
+    (Wu 1985, "Efficient sequential designs with binary data", JASA 80: 974-984, section 2): the
+    bound is 4 z² / (b² h²) runs, at m. With shoulders at 0.25 and 0.75 and the same slope the
+    derivative halves and P (1 - P) at m is still 1/4, so the bound quadruples."""
+    from clustersim.thresholds.dose_response import Z95
+    from clustersim.thresholds.optimal_design import ShoulderedCurve, location_bound
+
+    fine = np.linspace(0, 4, 401)
+    runs, at = location_bound(ShoulderedCurve(0.0, 1.0, 2.0, 1.5), fine, 0.25)
+    assert runs == pytest.approx(4 * Z95**2 / (2.0**2 * 0.25**2), rel=1e-9) and at == pytest.approx(1.5)
+    runs_sh, at_sh = location_bound(ShoulderedCurve(0.25, 0.75, 2.0, 1.5), fine, 0.25)
+    assert runs_sh == pytest.approx(4 * runs, rel=1e-9) and at_sh == pytest.approx(1.5)
+
+
+def test_fit_shouldered_recovers_the_curve_from_its_expected_counts_and_refuses_too_few_levels():
+    """Counts exactly n P(x) of a known shouldered curve (no noise): the maximum-likelihood fit is the
+    curve itself, its deviance 0 and its 50 % level the curve's; four levels cannot test the fit."""
+    from clustersim.thresholds.optimal_design import ShoulderedCurve, fit_shouldered
+
+    truth = ShoulderedCurve(0.21, 0.77, 1.7, 1.64)
+    x = np.array([0, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2, 2.5, 3, 4.0])
+    n = np.full(x.size, 1000.0)
+    fit = fit_shouldered(x, n * truth(x), n)
+    got = np.array([fit.floor, fit.ceiling, fit.slope, fit.mid])
+    assert got == pytest.approx([0.21, 0.77, 1.7, 1.64], abs=2e-3)
+    assert fit.deviance == pytest.approx(0.0, abs=1e-4) and fit.gof_pvalue > 0.99
+    assert fit.level(0.5) == pytest.approx(truth.level(0.5), abs=2e-3)
+    assert np.isnan(truth.level(0.8))  # above the ceiling: never reached
+    with pytest.raises(ValueError, match="5 or more levels, not 4"):
+        fit_shouldered(x[:4], n[:4] * truth(x[:4]), n[:4])
+
+
+def test_shouldered_runs_needed_is_what_the_fit_to_that_many_expected_runs_reports():
+    """An independent path to the same number: the maximum-likelihood fit (fit_shouldered) to the
+    expected counts of that many runs, its covariance from a finite-difference Hessian of the
+    binomial log-likelihood, and the delta method for x50 with a finite-difference gradient: the
+    half-width is the target (to the differences' accuracy)."""
+    from clustersim.thresholds.dose_response import Z95
+    from clustersim.thresholds.optimal_design import ShoulderedCurve, fit_shouldered, shouldered_runs_needed
+
+    truth = ShoulderedCurve(0.21, 0.77, 1.7, 1.64)
+    x = np.array([0, 0.5, 1, 2, 3, 4.0])
+    runs = shouldered_runs_needed(truth, x, np.ones(6), 0.25)
+    n = np.full(6, runs / 6)
+    k = n * truth(x)
+    fit = fit_shouldered(x, k, n)
+    th = np.array([fit.floor, fit.ceiling, fit.slope, fit.mid])
+    assert th == pytest.approx([0.21, 0.77, 1.7, 1.64], abs=1e-3)
+
+    def loglik(t):
+        pr = ShoulderedCurve(*t)(x)
+        return float((k * np.log(pr) + (n - k) * np.log1p(-pr)).sum())
+
+    eps = 1e-4
+    hess = np.empty((4, 4))
+    for i in range(4):
+        for j in range(4):
+            di, dj = np.eye(4)[i] * eps, np.eye(4)[j] * eps
+            hess[i, j] = (loglik(th + di + dj) - loglik(th + di - dj) - loglik(th - di + dj) + loglik(th - di - dj)) / (
+                4 * eps * eps
+            )
+    grad = np.array(
+        [(ShoulderedCurve(*(th + d)).level() - ShoulderedCurve(*(th - d)).level()) / (2 * eps) for d in np.eye(4) * eps]
+    )
+    se = np.sqrt(grad @ np.linalg.solve(-hess, grad))
+    assert Z95 * se == pytest.approx(0.25, rel=1e-3)
+    assert shouldered_runs_needed(truth, x[:3], np.ones(3), 0.25) == np.inf  # three levels, four parameters
+
+
 def test_next_batch_spreads_while_the_slope_is_uncertain_and_concentrates_once_it_is_known():
     """Runs so far evenly over [0, 4], the fit at the truth (x50 = 1.5, slope 2) with the covariance
     those runs give: after 16 runs the batch reaches out to measure the slope; after 1600 it sits

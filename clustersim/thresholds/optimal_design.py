@@ -15,7 +15,13 @@ about ``M^-1``, and the critical level ``x_p = (logit p - b0) / b1`` has the 95 
   half-width when the true take-off probability is known at each level (the expected-data fit of
   the logistic model to the true curve, i.e. what a large sample of that design would give), and
   the best two-level design for a known curve: the "oracle" against which an adaptive search is
-  judged.
+  judged;
+- :func:`fit_shouldered`, :func:`shouldered_runs_needed` and :func:`location_bound`: a logistic
+  curve between a floor and a ceiling fitted to counts (take-off rates that level off above 0 and
+  below 1); the runs a design needs when that four-parameter curve is fitted instead of the
+  logistic one; and the fewest runs any design could need when everything about the curve but its
+  position is known (every run at the level where a run says most about the position): a floor
+  under every search, whatever model it fits.
 
 Levels are in the lever's unit (e.g. subsidy depth, × face value); half-widths in the same unit.
 """
@@ -30,7 +36,18 @@ from scipy import stats
 
 from clustersim.thresholds.dose_response import Z95
 
-__all__ = ["OracleDesign", "fieller_half_width", "information", "next_batch", "oracle_two_point", "runs_needed"]
+__all__ = [
+    "OracleDesign",
+    "ShoulderedCurve",
+    "fieller_half_width",
+    "fit_shouldered",
+    "information",
+    "location_bound",
+    "next_batch",
+    "oracle_two_point",
+    "runs_needed",
+    "shouldered_runs_needed",
+]
 
 #: quasi-random standard-normal pairs for averaging the criterion over the fit's posterior; fixed so
 #: that a batch's levels depend only on the runs before it (a resumed search plans the same batch)
@@ -237,3 +254,127 @@ def oracle_two_point(
 def _pairs(i: np.ndarray, j: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every (pair, share) combination, flattened."""
     return np.repeat(i, s.size), np.repeat(j, s.size), np.tile(s, i.size)
+
+
+# ------------------------------------------------------------------------------ the floor under every design
+@dataclass(frozen=True)
+class ShoulderedCurve:
+    """``P(x) = floor + (ceiling - floor) expit(slope (x - mid))``: a logistic rise between two
+    shoulders (the four-parameter logistic of bioassay). ``deviance`` and ``gof_pvalue``: the fit's
+    deviance against the saturated model and its chi-squared p-value (levels - 4 degrees of freedom)."""
+
+    floor: float
+    ceiling: float
+    slope: float
+    mid: float
+    deviance: float = math.nan
+    gof_pvalue: float = math.nan
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return self.floor + (self.ceiling - self.floor) * _expit(self.slope * (np.asarray(x, float) - self.mid))
+
+    def derivative(self, x: np.ndarray) -> np.ndarray:
+        e = _expit(self.slope * (np.asarray(x, float) - self.mid))
+        return (self.ceiling - self.floor) * self.slope * e * (1.0 - e)
+
+    def level(self, p: float = 0.5) -> float:
+        """The level at which P = p (nan when p is not between the shoulders)."""
+        u = (p - self.floor) / (self.ceiling - self.floor)
+        if not 0.0 < u < 1.0:
+            return math.nan
+        return self.mid + math.log(u / (1.0 - u)) / self.slope
+
+
+def fit_shouldered(levels: np.ndarray, successes: np.ndarray, trials: np.ndarray) -> ShoulderedCurve:
+    """Maximum-likelihood fit of :class:`ShoulderedCurve` to counts per level (binomial
+    likelihood, scipy's bounded L-BFGS-B from a grid of starting points; the rise is increasing,
+    0 <= floor < ceiling <= 1). Needs at least five levels, so that the goodness of fit has a
+    degree of freedom."""
+    from scipy import optimize
+
+    x, k, n = (np.asarray(a, float) for a in (levels, successes, trials))
+    keep = n > 0
+    x, k, n = x[keep], k[keep], n[keep]
+    if np.unique(x).size < 5:
+        raise ValueError(f"fit_shouldered needs runs at 5 or more levels, not {np.unique(x).size}")
+    span = float(x.max() - x.min())
+
+    def nll(th: np.ndarray) -> float:
+        pr = np.clip(ShoulderedCurve(*th)(x), 1e-12, 1 - 1e-12)
+        return float(-(k * np.log(pr) + (n - k) * np.log1p(-pr)).sum())
+
+    rate = k / n
+    bounds = [(0.0, 1.0), (0.0, 1.0), (1e-3 / span, 100.0 / span), (x.min() - span, x.max() + span)]
+    best = None
+    for mid in np.linspace(x.min(), x.max(), 9):
+        for slope in (1.0 / span, 4.0 / span, 16.0 / span):
+            start = [max(0.0, rate.min() - 0.01), min(1.0, rate.max() + 0.01), slope, mid]
+            r = optimize.minimize(nll, start, method="L-BFGS-B", bounds=bounds)
+            if r.x[1] > r.x[0] and (best is None or r.fun < best.fun):
+                best = r
+    if best is None:
+        raise ValueError("fit_shouldered: no increasing rise fits these counts")
+    curve = ShoulderedCurve(*(float(v) for v in best.x))
+    pr = np.clip(curve(x), 1e-12, 1 - 1e-12)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dev = 2.0 * float(
+            np.sum(
+                np.where(k > 0, k * np.log(k / (n * pr)), 0.0)
+                + np.where(n > k, (n - k) * np.log((n - k) / (n * (1 - pr))), 0.0)
+            )
+        )
+    df = x.size - 4
+    return ShoulderedCurve(*(float(v) for v in best.x), deviance=dev, gof_pvalue=float(stats.chi2.sf(dev, df)))
+
+
+def shouldered_runs_needed(
+    curve: ShoulderedCurve,
+    levels: np.ndarray,
+    weights: np.ndarray,
+    half_width: float,
+    p: float = 0.5,
+    z: float = Z95,
+) -> float:
+    """Runs (in all) a design needs for a 95 % delta-method half-width ``half_width`` of the level
+    where P = p when the four parameters of ``curve`` (the truth) are all estimated: n runs with a
+    share ``weights`` at each of ``levels`` give (floor, ceiling, slope, mid) the covariance
+    ``M^-1 / n``, ``M = sum w_i J_i J_i' / (P_i (1 - P_i))`` with ``J_i = dP_i / d(parameters)``,
+    and x_p = mid + logit(u) / slope, u = (p - floor) / (ceiling - floor), its variance
+    ``g' M^-1 g / n``. inf when the design cannot estimate four parameters (fewer than four
+    levels) or p is not between the shoulders."""
+    f, c, b, m = curve.floor, curve.ceiling, curve.slope, curve.mid
+    u = (p - f) / (c - f)
+    if not 0.0 < u < 1.0:
+        return math.inf
+    x = np.asarray(levels, float)
+    w = np.asarray(weights, float) / np.sum(weights)
+    e = _expit(b * (x - m))
+    pr = np.clip(f + (c - f) * e, 1e-12, 1 - 1e-12)
+    rise = (c - f) * e * (1.0 - e)
+    jac = np.stack([1.0 - e, e, rise * (x - m), -rise * b])  # dP / d(floor, ceiling, slope, mid)
+    info = (jac * (w / (pr * (1.0 - pr)))) @ jac.T
+    if np.linalg.matrix_rank(info) < 4:
+        return math.inf
+    du = u * (1.0 - u) * (c - f) ** 2 * b
+    grad = np.array([(p - c) / du, -(p - f) / du, -math.log(u / (1.0 - u)) / b**2, 1.0])
+    return float(z * z * grad @ np.linalg.solve(info, grad) / half_width**2)
+
+
+def location_bound(curve, levels: np.ndarray, half_width: float, z: float = Z95) -> tuple[float, float]:
+    """``(runs, level)``: the fewest runs for a 95 % half-width ``half_width`` of the critical level
+    when everything about the true curve ``curve`` (a :class:`ShoulderedCurve`, or anything with
+    ``__call__`` and ``derivative``) is known except where it lies (a shift of the whole curve), and
+    every run goes to the candidate ``level`` where one run says most about the shift.
+
+    A binomial run at x carries Fisher information ``P'(x)² / (P (1 - P))`` about the shift, so n
+    runs there give a standard error of ``1 / sqrt(n I(x))`` and the half-width ``z / sqrt(n I)``:
+    ``runs = z² / (h² max I)``. Every real design must also learn the rest of the curve and find
+    the level first, so it needs more (for the logistic ``expit(b (x - m))`` this is the
+    known-slope bound ``4 z² / (b² h²)`` at x = m)."""
+    x = np.asarray(levels, float)
+    pr = np.clip(curve(x), 1e-12, 1 - 1e-12)
+    info = curve.derivative(x) ** 2 / (pr * (1.0 - pr))
+    k = int(np.argmax(info))
+    if info[k] <= 0:
+        return math.inf, math.nan
+    return float(z * z / (half_width * half_width * info[k])), float(x[k])
