@@ -52,6 +52,7 @@ class FirmAccounts:
     host_tax: np.ndarray  # retained tax kept by the host region
     payments: dict[str, np.ndarray] = field(default_factory=dict)
     sent: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)  # (amount, region; -1 none)
+    region: np.ndarray | None = None  # each row's host region
 
     @property
     def rebate(self) -> np.ndarray:
@@ -98,6 +99,17 @@ def _production(rows, sector, region, capital, productivity, employment, revenue
         pretax[k] = r * kept - v - wage[j] * employment[i] - capital_cost_rate * cap
 
 
+@compiled()
+def _after_tax(pretax, cit_rate, cit, profit):
+    """``cit = cit_rate * np.maximum(pretax, 0.0)`` (nan kept, as np.maximum keeps it) and
+    ``profit = pretax - cit``."""
+    for k in range(pretax.size):
+        p = pretax[k]
+        c = cit_rate * (p if p > 0.0 or p != p else 0.0)
+        cit[k] = c
+        profit[k] = p - c
+
+
 def firm_accounts(table, rows: np.ndarray, revenue_factor: np.ndarray, material: np.ndarray,
                   fee_rate: np.ndarray, governance: np.ndarray, wage: np.ndarray,
                   revenue_per_capital: np.ndarray, instruments: list[Instrument], *, vat_rate: float,
@@ -118,9 +130,9 @@ def firm_accounts(table, rows: np.ndarray, revenue_factor: np.ndarray, material:
             payments[name] = amount
             pretax = pretax + amount if kinds[name] == "incentive" else pretax - amount
     year.pretax = pretax
-    cit = cit_rate * np.maximum(pretax, 0.0)
+    cit, profit = np.empty(rows.size), np.empty(rows.size)  # t_c max(Pi, 0) and Pi - CIT, in one pass
+    _after_tax(np.ascontiguousarray(pretax, dtype=np.float64), float(cit_rate), cit, profit)
     year.cit = cit
-    profit = pretax - cit
     for ins in instruments:
         for name, amount in ins.payments(year).items():
             payments[name] = amount
@@ -132,7 +144,7 @@ def firm_accounts(table, rows: np.ndarray, revenue_factor: np.ndarray, material:
         if split is not None:
             host_tax, amount, to = split
             sent.append((amount, to))
-    return FirmAccounts(rows, revenue, fees, vat, pretax, cit, profit, host_tax, payments, sent)
+    return FirmAccounts(rows, revenue, fees, vat, pretax, cit, profit, host_tax, payments, sent, j)
 
 
 @compiled()

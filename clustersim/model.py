@@ -432,7 +432,7 @@ class ClusterModel(mesa.Model):
             county_cit_share=tx.county_cit_share, county_vat_share=tx.county_vat_share,
             friction=cfg.choice.governance_friction, capital_cost_rate=cfg.firms.capital_cost_rate)
         flows = region_accounts(
-            acc, t.region[rows], r.n, self._ledger, self.flows, r.operations, r.transfer, r.balance,
+            acc, acc.region, r.n, self._ledger, self.flows, r.operations, r.transfer, r.balance,
             r.infrastructure_share, cfg.counties.debt_interest,
             np.where(r.is_county, cfg.counties.public_services_share, 0.0))
         r.balance = flows.pop("balance")

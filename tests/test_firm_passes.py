@@ -166,3 +166,15 @@ def test_per_region_sums_are_np_bincount_bit_for_bit():
     assert np.array_equal(got, np.bincount(where[keep], weights=values[keep], minlength=40))
     with pytest.raises(IndexError):
         by_region(values, where, 39)
+
+
+def test_corporate_income_tax_and_profit_are_the_numpy_formulas():
+    from clustersim.accounts import _after_tax
+
+    rng = np.random.default_rng(12)
+    pretax = np.concatenate([rng.standard_normal(500) * 100.0, [0.0, -0.0, np.nan, np.inf, -np.inf, 1e-300]])
+    cit, profit = np.empty(pretax.size), np.empty(pretax.size)
+    _after_tax(pretax, 0.25, cit, profit)
+    want = 0.25 * np.maximum(pretax, 0.0)
+    with np.errstate(invalid="ignore"):  # inf - inf: nan, as in the pass
+        assert _same(cit, want) and _same(profit, pretax - want)
