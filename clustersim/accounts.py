@@ -110,6 +110,13 @@ def _after_tax(pretax, cit_rate, cit, profit):
         profit[k] = p - c
 
 
+@compiled()
+def _host_tax(cit, vat, county_cit_share, county_vat_share, out):
+    """The retained tax ``county_cit_share * cit + county_vat_share * vat``, numpy's steps."""
+    for k in range(cit.size):
+        out[k] = county_cit_share * cit[k] + county_vat_share * vat[k]
+
+
 def firm_accounts(table, rows: np.ndarray, revenue_factor: np.ndarray, material: np.ndarray,
                   fee_rate: np.ndarray, governance: np.ndarray, wage: np.ndarray,
                   revenue_per_capital: np.ndarray, instruments: list[Instrument], *, vat_rate: float,
@@ -136,8 +143,13 @@ def firm_accounts(table, rows: np.ndarray, revenue_factor: np.ndarray, material:
     for ins in instruments:
         for name, amount in ins.payments(year).items():
             payments[name] = amount
-            profit = profit + amount if kinds[name] == "incentive" else profit - amount
-    host_tax = county_cit_share * cit + county_vat_share * vat
+            if kinds[name] == "incentive":  # in place: profit is this function's own array
+                profit += amount
+            else:
+                profit -= amount
+    host_tax = np.empty(rows.size)  # county_cit_share * cit + county_vat_share * vat, in one pass
+    _host_tax(cit, np.ascontiguousarray(vat, dtype=np.float64), float(county_cit_share), float(county_vat_share),
+              host_tax)
     sent = []
     for ins in instruments:
         split = ins.split_tax(year, host_tax)

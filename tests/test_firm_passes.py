@@ -169,7 +169,7 @@ def test_per_region_sums_are_np_bincount_bit_for_bit():
 
 
 def test_corporate_income_tax_and_profit_are_the_numpy_formulas():
-    from clustersim.accounts import _after_tax
+    from clustersim.accounts import _after_tax, _host_tax
 
     rng = np.random.default_rng(12)
     pretax = np.concatenate([rng.standard_normal(500) * 100.0, [0.0, -0.0, np.nan, np.inf, -np.inf, 1e-300]])
@@ -178,3 +178,7 @@ def test_corporate_income_tax_and_profit_are_the_numpy_formulas():
     want = 0.25 * np.maximum(pretax, 0.0)
     with np.errstate(invalid="ignore"):  # inf - inf: nan, as in the pass
         assert _same(cit, want) and _same(profit, pretax - want)
+    vat = np.abs(rng.standard_normal(pretax.size)) * 30.0
+    host = np.empty(pretax.size)
+    _host_tax(cit, vat, 0.4, 0.5, host)
+    assert _same(host, 0.4 * cit + 0.5 * vat)
