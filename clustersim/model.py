@@ -96,6 +96,7 @@ class ClusterModel(mesa.Model):
         self.births = self.entries = self.exits = self.moves = self.unplaced = 0
         self._moves_log: list[np.ndarray] = []  # this year's moves, per batch: origin * R + destination
         self._last_moves: np.ndarray | None = None
+        self._recount_due = True  # firms changed since the last recount (see step())
         self._place_initial_firms()
         self._refresh()
         self._check_initial_land()
@@ -277,6 +278,7 @@ class ClusterModel(mesa.Model):
                 self.firms, is_county, self.revenue_per_capital, len(self.sector_names),
                 cfg.agglomeration.measure == "firms")
             self.access = supplier_access(self.output, self.io, self.decay, self.reference_output)
+            self._recount_due = False
         m = cfg.markets
         r.land_price, r.sf_price, r.wage = markets.prices(
             r.base_price, r.land_used, r.land_supply, r.sf_used, r.sf_supply, is_county, m.land_congestion,
@@ -326,7 +328,10 @@ class ClusterModel(mesa.Model):
         self._last_moves = None
         self._coastal_drivers()
         newborn = self._births()
-        self._refresh()
+        # the firms' counts carry over from the last recount unless the model changed firms after it
+        # (moves, production's instrument hooks, exits, growth, compaction: _recount_due); newborns
+        # have no region yet. The firm table is the model's: firms change only within step().
+        self._refresh(recount=self._recount_due)
         if self._choose_locations(newborn):
             self._refresh(margins=False)
         acc = self._produce()
@@ -420,10 +425,12 @@ class ClusterModel(mesa.Model):
         if entries < moved.size:
             relocated = old >= 0
             self._moves_log.append(old[relocated] * r.n + dest[relocated])
+        self._recount_due = True
         return True
 
     def _produce(self) -> FirmAccounts:
         t, r, cfg = self.firms, self.regions, self.config
+        self._recount_due = True  # the instruments' yearly hooks may change firm columns; exits follow
         rows = self._placed()
         tx = cfg.taxes
         acc = firm_accounts(
@@ -457,6 +464,7 @@ class ClusterModel(mesa.Model):
         if self.exits:
             self._refresh(margins=False)  # the free land after exits
         growth.grow(self, acc)
+        self._recount_due = True
         return True
 
     def _county_policy(self) -> None:
@@ -470,6 +478,7 @@ class ClusterModel(mesa.Model):
         t = self.firms
         if t.size > 4096 and t.alive[: t.size].sum() < 0.5 * t.size:
             keep = t.compact()
+            self._recount_due = True
             self._firm_views.compact(keep.tolist())
 
     # ------------------------------------------------------------------ outputs

@@ -94,3 +94,29 @@ def test_production_equals_the_numpy_accounts():
         assert np.array_equal(acc.revenue, revenue) and np.array_equal(acc.vat, vat)
         assert np.array_equal(acc.fees, r.fee_rate[j] * revenue)
         assert np.array_equal(acc.pretax, revenue * kept - vat - r.wage[j] * t.employment[rows] - 0.08 * cap)
+
+
+def test_the_counts_a_step_carries_over_are_a_fresh_recount():
+    """step() recounts the firms at its start only when the model changed firms after its last
+    recount: whenever a refresh keeps the counts (recount=False: at the start of a year, and after
+    the county rules), the region counts, output and localisation must equal a recount of the firm
+    table bit for bit, in every year of every shipped scenario; and some years must start so."""
+    carried = 0
+    for path in sorted(SCENARIOS.glob("*.toml")):
+        model = ClusterModel(load_scenario(path), base_dir=SCENARIOS, seed=3)
+        r, n_s = model.regions, len(model.sector_names)
+        by_firms = model.config.agglomeration.measure == "firms"
+        refresh = model._refresh
+
+        def checked(recount=True, margins=True, model=model, r=r, n_s=n_s, by_firms=by_firms, refresh=refresh):
+            nonlocal carried
+            if not recount:
+                fresh = tally(model.firms, r.is_county, model.revenue_per_capital, n_s, by_firms)
+                now = (r.land_used, r.sf_used, r.employment, r.firms, model.output, model.localisation)
+                assert all(np.array_equal(a, b) for a, b in zip(now, fresh, strict=True)), (model.year, margins)
+                carried += margins  # the start of a year
+            refresh(recount, margins)
+
+        model._refresh = checked
+        model.run(12)
+    assert carried > 0
