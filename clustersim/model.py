@@ -270,7 +270,7 @@ class ClusterModel(mesa.Model):
         stand; ``margins=False``: fee rates and governance have not changed since the last
         refresh, so the pre-tax margins stand (only the county rules call it so, within a year: a fee
         or governance set from outside, by the UI or a ramp, takes effect at the next ``step()``,
-        which begins with a full refresh)."""
+        which begins with a refresh of prices and margins)."""
         r, cfg = self.regions, self.config
         is_county = r.is_county
         if recount:
