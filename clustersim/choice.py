@@ -44,7 +44,7 @@ import numpy as np
 
 from clustersim.decision import DecisionRule, Logit, choice_probabilities, draw
 from clustersim.firms import COLUMNS
-from clustersim.instruments.base import TERM_COLUMNS, FirmTerms, Offer, Term
+from clustersim.instruments.base import TERM_COLUMNS, Offer, Term
 
 if TYPE_CHECKING:
     from clustersim.instruments.base import Instrument
@@ -313,9 +313,9 @@ class _Batch:
                           self.distance_weight)
 
         instruments = cs.instruments
-        keys = [k for ins in instruments if (k := ins.profile(f)) is not None]
-        self.profile, first = _profiles(keys, n)
-        offer = Offer(cs, f, self.profile, first)
+        keys = {id(ins): k for ins in instruments if (k := ins.profile(f)) is not None}
+        self.profile, first = _profiles(list(keys.values()), n)
+        offer = Offer(cs, f, self.profile, first, keys=keys)
         core = [Term("revenue", a * (cs.revenue_factor * cs.margin), "taxable"),
                 Term("employment", -a * cs.wage, "taxable"),
                 Term("capital", np.full(n_r, -a * cs.capital_cost_rate), "taxable")]
@@ -345,22 +345,28 @@ class _Batch:
         """Value of staying for each incumbent (nan for newborns): no upfront cost, plus what
         the instruments still owe under the locked-in package."""
         cs, f, c = self.cs, self.f, self.cur
-        revenue = q * cs.revenue_factor[sector, c]
-        profit = revenue * cs.margin[sector, c] - f.employment * cs.wage[c] - cs.capital_cost_rate * f.capital
-        owed = [st for ins in cs.instruments if (st := ins.stay(offer, c, self.incumbent, revenue)) is not None]
-        total = FirmTerms(*(_sum([getattr(st, k) for st in owed]) for k in ("taxable", "untaxed", "tax_refund")))
-        if total.taxable is None:
+        at = sector * cs.n_regions + c  # [sector, current region], one flat gather per table
+        revenue = q * cs.revenue_factor.ravel().take(at)
+        wages = f.employment * cs.wage.take(c)
+        profit = revenue * cs.margin.ravel().take(at) - wages - cs.capital_cost_rate * f.capital
+        taxable = untaxed = refund = None  # the instruments' stay terms, added in their order
+        for ins in cs.instruments:
+            st = ins.stay(offer, c, self.incumbent, revenue)
+            if st is not None:
+                taxable, untaxed, refund = (_plus(taxable, st.taxable), _plus(untaxed, st.untaxed),
+                                            _plus(refund, st.tax_refund))
+        if taxable is None:
             tax = cs.cit * np.maximum(profit, 0.0)
             stay = cs.annuity * (profit - tax)
         else:  # taxable terms (present values) are taxed with the profit they add to
-            pre = cs.annuity * profit + total.taxable
+            pre = cs.annuity * profit + taxable
             tax = cs.cit * np.maximum(pre, 0.0) / cs.annuity
             stay = pre - cs.annuity * tax
         extra = None
-        if total.tax_refund is not None:
-            extra = total.tax_refund * tax
-        if total.untaxed is not None:
-            extra = total.untaxed if extra is None else extra + total.untaxed
+        if refund is not None:
+            extra = refund * tax
+        if untaxed is not None:
+            extra = untaxed if extra is None else extra + untaxed
         if extra is not None:
             stay += extra
         return np.where(self.incumbent, stay, np.nan)
@@ -433,11 +439,9 @@ class _Batch:
         return value, feasible
 
 
-def _sum(arrays: list) -> np.ndarray | None:
-    """The sum of per-firm arrays, in order (``None`` for none): zero terms are left out."""
-    out = None
-    for x in arrays:
-        if x is None or (np.ndim(x) == 0 and x == 0.0):
-            continue
-        out = x if out is None else out + x
-    return out
+def _plus(total: np.ndarray | None, x) -> np.ndarray | None:
+    """``total + x`` for per-firm arrays, ``None`` standing for no term: a zero term (``None`` or
+    the scalar 0) is left out."""
+    if x is None or (np.ndim(x) == 0 and x == 0.0):
+        return total
+    return x if total is None else total + x

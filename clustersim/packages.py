@@ -75,6 +75,16 @@ class PackageBook:
         for i, (_, prices) in enumerate(self._tiers):
             self.tier_table[i, : prices.size] = prices
         self.tier_table[:, self.sf_tier] = self.sf_price
+        # the tier columns as a step function of K: the thresholds of every package, ascending
+        # (``_steps``), and the column of each package on each step (``_step_tier``, the first row
+        # below the lowest threshold): a firm's columns are one search and one row gather
+        self._steps = np.unique(np.concatenate([np.zeros(0), *(mins for mins, _ in self._tiers)]))
+        self._step_tier = np.full((self._steps.size + 1, n_pkg), self.no_tier, dtype=np.int64)
+        for i, (mins, _) in enumerate(self._tiers):
+            for b in range(1, self._steps.size + 1):  # K in [steps[b - 1], steps[b]): mins above K
+                k = int((mins > self._steps[b - 1]).sum())
+                if k < mins.size:
+                    self._step_tier[b, i] = k
         self._by_discount: dict[bytes, dict] = {}  # present-value tables per discount vector
 
     def _pv_tables(self, discount: np.ndarray) -> dict:
@@ -92,9 +102,9 @@ class PackageBook:
                 idx = done + ahead - 1
                 ok = idx < longest
                 remaining[:, :, ok] += discount[ahead - 1] * self.schedule[:, :, idx[ok]]
-            tables = {"rebate_pv": self.schedule[:, :, :k] @ discount[:k],
-                      "cum": np.concatenate([[0.0], np.cumsum(discount)]),
-                      "remaining": remaining}
+            cum = np.concatenate([[0.0], np.cumsum(discount)])
+            tables = {"rebate_pv": self.schedule[:, :, :k] @ discount[:k], "cum": cum, "remaining": remaining,
+                      "waiver_pv": cum[np.clip(self.fee_waiver_years, 0, discount.size)]}
             self._by_discount[key] = tables
         return tables
 
@@ -112,12 +122,9 @@ class PackageBook:
         """Column of ``tier_table`` that sets each firm's land price under each package
         (firms x packages, int64): the tier reached, ``no_tier`` if none is reached, or
         ``sf_tier`` (the standard-factory price) for a small firm."""
-        out = np.full((capital.size, len(self.packages)), self.no_tier, dtype=np.int64)
-        for i, (mins, _) in enumerate(self._tiers):
-            if mins.size:
-                # tiers are sorted descending; count how many thresholds K fails to reach
-                k = np.searchsorted(-mins, -capital, side="left")
-                out[:, i] = np.where(k < mins.size, k, self.no_tier)
+        # tiers run from the highest min_investment down: the tier reached is the number of
+        # thresholds above K; all of them above: none reached (a row of ``_step_tier``)
+        out = self._step_tier.take(np.searchsorted(self._steps, capital, side="right"), axis=0)
         out[small] = self.sf_tier
         return out
 
@@ -130,11 +137,24 @@ class PackageBook:
         """
         return self.tier_table[np.arange(len(self.packages))[None, :], self.tier_index(capital, small)]
 
+    def tier_price_under(self, capital: np.ndarray, small: np.ndarray, package: np.ndarray) -> np.ndarray:
+        """:meth:`tier_price` of each firm under its own ``package`` only (per firm, wan/mu)."""
+        col = self._step_tier[np.searchsorted(self._steps, capital, side="right"), package]
+        col[small] = self.sf_tier
+        return self.tier_table[package, col]
+
     def rebate_class(self, capital: np.ndarray, small: np.ndarray) -> np.ndarray:
         """Rebate class of each firm under each package (firms x packages, int8)."""
-        below = capital[:, None] < self.sf_rebate_min[None, :]
-        cls = np.where(small[:, None], np.where(below, NO_REBATE, STANDARD_FACTORY), OWN_PLOT)
-        return cls.astype(np.int8)
+        # NO_REBATE = STANDARD_FACTORY + 1 (below the threshold), OWN_PLOT = 0 (not small)
+        cls = (capital[:, None] < self.sf_rebate_min[None, :]).view(np.int8) + np.int8(STANDARD_FACTORY)
+        cls *= small[:, None]
+        return cls
+
+    def rebate_class_under(self, capital: np.ndarray, small: np.ndarray, package: np.ndarray) -> np.ndarray:
+        """:meth:`rebate_class` of each firm under its own ``package`` only (per firm, int8)."""
+        cls = (capital < self.sf_rebate_min[package]).view(np.int8) + np.int8(STANDARD_FACTORY)
+        cls *= small
+        return cls
 
     def rebate_share(self, package: np.ndarray, cls: np.ndarray, year_of_residence: np.ndarray) -> np.ndarray:
         """Rebate share for firms in their ``year_of_residence`` (1 = first year), per firm."""
@@ -154,8 +174,11 @@ class PackageBook:
                             discount: np.ndarray) -> np.ndarray:
         """PV of the rebates a resident firm is still owed after ``years_done`` years (per firm)."""
         remaining = self._pv_tables(discount)["remaining"]
-        done = np.minimum(years_done, remaining.shape[2] - 1)  # the last column: nothing owed
-        return np.where(package >= 0, remaining[package, cls, done], 0.0)
+        _, n_cls, width = remaining.shape
+        done = np.minimum(years_done, width - 1)  # the last column: nothing owed
+        held = package >= 0
+        flat = (np.where(held, package, 0) * np.int64(n_cls) + cls) * width + done  # [p, class, done]: one flat gather
+        return np.where(held, remaining.ravel().take(flat), 0.0)
 
     def refund_share(self, package: np.ndarray, depth: np.ndarray) -> np.ndarray:
         """Share of fees refunded, ``min(1, depth * fee_waiver)``: a county cannot refund more
@@ -165,11 +188,11 @@ class PackageBook:
     def waiver_years_pv(self, discount: np.ndarray) -> np.ndarray:
         """PV of one wan a year over each package's fee-waiver years (per package), for a firm
         that has not yet produced under it."""
-        return self.remaining_waiver_years_pv(np.arange(len(self)), np.zeros(len(self), np.int64), discount)
+        return self._pv_tables(discount)["waiver_pv"]
 
     def remaining_waiver_years_pv(self, package: np.ndarray, years_done: np.ndarray,
                                   discount: np.ndarray) -> np.ndarray:
         """PV of one wan a year over the fee-waiver years still ahead of firms that have produced
         ``years_done`` years under ``package`` (per firm)."""
-        left = np.clip(self.fee_waiver_years[package] - years_done, 0, discount.size)
+        left = np.minimum(np.maximum(self.fee_waiver_years[package] - years_done, 0), discount.size)
         return self._pv_tables(discount)["cum"][left]

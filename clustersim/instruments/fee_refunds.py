@@ -29,22 +29,30 @@ class FeeRefunds(Instrument):
     slot = "fee_refunds"
     flows = (Flow("fee_refunds", "incentive", "fees refunded to firms"),)
 
+    def __init__(self, params, book):
+        super().__init__(params, book)
+        #: whether any package refunds anything (a share and years): otherwise every term and stay
+        #: value is 0 and the instrument adds none to the location value
+        self.active = bool(((book.fee_waiver > 0) & (book.fee_waiver_years > 0)).any())
+
     def terms(self, offer: Offer) -> list[Term]:
+        if not self.active:
+            return []
         cs, book = offer.cs, self.book
         pkg, depth = cs.package, cs.depth_offered
         waiver = book.refund_share(pkg, depth) * book.waiver_years_pv(cs.discount)[pkg] * cs.fee_rate
         return [Term("revenue", cs.revenue_factor * waiver[None, :], "untaxed")]
 
     def stay(self, offer, cur, staying, revenue):
+        if not self.active:
+            return None
         cs, f, book = offer.cs, offer.f, self.book
-        has, _ = locked_view(f, staying)
+        has, p = locked_view(f, staying)
         if not has.any():
             return None
-        p = f.package[has].astype(np.int64)
-        refund = book.remaining_waiver_years_pv(p, f.years[has], cs.discount)
-        out = np.zeros(f.n)
-        out[has] = book.refund_share(p, f.package_depth[has]) * refund * cs.fee_rate[cur[has]] * revenue[has]
-        return FirmTerms(untaxed=out)
+        refund = book.remaining_waiver_years_pv(p, f.years, cs.discount)
+        out = book.refund_share(p, f.package_depth) * refund * cs.fee_rate[cur] * revenue
+        return FirmTerms(untaxed=np.where(has, out, 0.0))
 
     def _revenue(self, cs, f, i, j) -> float:
         q = float(cs.revenue_per_capital[int(f.sector[i])]) * float(f.capital[i]) * float(f.productivity[i])

@@ -53,7 +53,7 @@ class LandPurchase(Instrument):
         self.liquidity = self.traits.cash_median is not None
 
     def profile(self, f):
-        keys = [f.small.astype(np.int64), self.book.tier_index(f.capital, f.small)]
+        keys = [f.small, self.book.tier_index(f.capital, f.small)]  # (n, 1 + P)
         if self.liquidity:
             keys.append(firm_traits.cash_class(f.cash_per_mu, self.traits)[:, None])
         return np.column_stack(keys)
@@ -75,13 +75,13 @@ class LandPurchase(Instrument):
         return float(f.cash_per_mu[i]) < price + self.traits.plant_cost
 
     def terms(self, offer: Offer) -> list[Term]:
-        cs, rep, book = offer.cs, offer.rep, self.book
+        cs, book = offer.cs, self.book
         pkg, depth = cs.package, cs.depth_offered
-        small_g = rep.small.astype(np.int64)
-        pools = np.vstack([cs.price, np.where(cs.is_origin, cs.price, cs.sf_price)])  # [small]
-        price_g = pools[small_g]  # (G, R)
-        tier = book.tier_index(rep.capital, rep.small)
-        tier_g = book.tier_table[pkg[None, :], tier[:, pkg]]
+        key = offer.rep_key(self)  # (G, 1 + P): small, then the tier reached under every package
+        small_g = key[:, :1] > 0
+        price_g = np.where(small_g, np.where(cs.is_origin, cs.price, cs.sf_price), cs.price)  # (G, R)
+        table = book.tier_table
+        tier_g = table.ravel().take(pkg * table.shape[1] + key[:, 1:][:, pkg])
         p_eff = effective_land_price(price_g, tier_g, depth[None, :])
         if not self.all_used:
             p_eff[:, ~self.used()[pkg]] = 0.0
@@ -101,7 +101,7 @@ class LandPurchase(Instrument):
         t, rows, dest, cs = arrival.table, arrival.rows, arrival.dest, arrival.cs
         price, land = arrival.price, t.land[rows]
         pkg = cs.package[dest]
-        tier = self.book.tier_price(t.capital[rows], t.small[rows])[np.arange(rows.size), pkg]
+        tier = self.book.tier_price_under(t.capital[rows], t.small[rows], pkg)
         discount = price - effective_land_price(price, tier, cs.depth_offered[dest])
         sales, awards = land * price, land * discount
         if not self.all_used:

@@ -48,25 +48,23 @@ class TaxRebates(Instrument):
     flows = (Flow("rebates", "incentive", "rebates of retained corporate income tax"),)
 
     def profile(self, f):
-        return self.book.rebate_class(f.capital, f.small).astype(np.int64)
+        return self.book.rebate_class(f.capital, f.small)
 
     def terms(self, offer: Offer) -> list[Term]:
-        cs, rep, book = offer.cs, offer.rep, self.book
+        cs, book = offer.cs, self.book
         pkg, depth = cs.package, cs.depth_offered
-        cls = book.rebate_class(rep.capital, rep.small).astype(np.int64)
-        rf = book.rebate_pv(cs.discount)[pkg[None, :], cls[:, pkg]] * (cs.county_cit_share * depth)[None, :]
+        cls = offer.rep_key(self)  # (G, P): the rebate class of each profile under every package
+        pv = book.rebate_pv(cs.discount)  # (P, 3)
+        rf = pv.ravel().take(pkg * pv.shape[1] + cls[:, pkg]) * (cs.county_cit_share * depth)[None, :]
         return [Term("tax", rf, "tax_refund", per_profile=True)]
 
     def stay(self, offer, cur, staying, revenue):
         cs, f = offer.cs, offer.f
-        has, _ = locked_view(f, staying)
+        has, p = locked_view(f, staying)
         if not has.any():
             return None
-        p = f.package[has].astype(np.int64)
-        owed = self.book.remaining_rebate_pv(p, f.rebate_class[has].astype(np.int64), f.years[has], cs.discount)
-        refund = np.zeros(f.n)
-        refund[has] = f.package_depth[has] * owed * cs.county_cit_share
-        return FirmTerms(tax_refund=refund)
+        owed = self.book.remaining_rebate_pv(p, f.rebate_class, f.years, cs.discount)
+        return FirmTerms(tax_refund=np.where(has, f.package_depth * owed * cs.county_cit_share, 0.0))
 
     def firm_terms(self, cs, f, i, j) -> FirmTerms:
         package = self.params[int(cs.package[j])]
@@ -87,7 +85,7 @@ class TaxRebates(Instrument):
     def arrive(self, arrival: Arrival) -> dict[str, np.ndarray]:
         t, rows = arrival.table, arrival.rows
         pkg = arrival.cs.package[arrival.dest]
-        t.rebate_class[rows] = self.book.rebate_class(t.capital[rows], t.small[rows])[np.arange(rows.size), pkg]
+        t.rebate_class[rows] = self.book.rebate_class_under(t.capital[rows], t.small[rows], pkg)
         return {}
 
     def payments(self, year: FirmYear) -> dict[str, np.ndarray]:

@@ -13,7 +13,13 @@ class RelocationAward(Instrument):
     slot = "relocation_award"
     flows = (Flow("relocation_awards", "incentive", "awards paid to arriving firms"),)
 
+    def __init__(self, params, book):
+        super().__init__(params, book)
+        self.active = bool((book.award > 0).any())  # otherwise the term is 0 everywhere: none is added
+
     def terms(self, offer: Offer) -> list[Term]:
+        if not self.active:
+            return []
         cs = offer.cs
         return [Term("capital", cs.depth_offered * self.book.award[cs.package], "untaxed")]
 
