@@ -85,6 +85,9 @@ class PackageBook:
                 k = int((mins > self._steps[b - 1]).sum())
                 if k < mins.size:
                     self._step_tier[b, i] = k
+        # the same with the small-firm flag first (the land instrument's profile key, :meth:`tier_key`)
+        self._step_key = np.hstack([np.zeros((self._steps.size + 1, 1), dtype=np.int64), self._step_tier])
+        self._small_key = np.array([1] + [self.sf_tier] * n_pkg, dtype=np.int64)
         self._by_discount: dict[bytes, dict] = {}  # present-value tables per discount vector
 
     def _pv_tables(self, discount: np.ndarray) -> dict:
@@ -126,6 +129,13 @@ class PackageBook:
         # thresholds above K; all of them above: none reached (a row of ``_step_tier``)
         out = self._step_tier.take(np.searchsorted(self._steps, capital, side="right"), axis=0)
         out[small] = self.sf_tier
+        return out
+
+    def tier_key(self, capital: np.ndarray, small: np.ndarray) -> np.ndarray:
+        """Whether each firm is small (0/1), then its :meth:`tier_index` under every package
+        (firms x (1 + packages), int64)."""
+        out = self._step_key.take(np.searchsorted(self._steps, capital, side="right"), axis=0)
+        out[small] = self._small_key
         return out
 
     def tier_price(self, capital: np.ndarray, small: np.ndarray) -> np.ndarray:

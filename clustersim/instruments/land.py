@@ -53,10 +53,10 @@ class LandPurchase(Instrument):
         self.liquidity = self.traits.cash_median is not None
 
     def profile(self, f):
-        keys = [f.small, self.book.tier_index(f.capital, f.small)]  # (n, 1 + P)
+        key = self.book.tier_key(f.capital, f.small)  # (n, 1 + P): small, then the tier under every package
         if self.liquidity:
-            keys.append(firm_traits.cash_class(f.cash_per_mu, self.traits)[:, None])
-        return np.column_stack(keys)
+            key = np.column_stack([key, firm_traits.cash_class(f.cash_per_mu, self.traits)])
+        return key
 
     def refused(self, offer: Offer):
         """Cells of county sites under this purchase whose upfront cost the profile's cash misses."""

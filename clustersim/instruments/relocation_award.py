@@ -30,6 +30,8 @@ class RelocationAward(Instrument):
         return FirmTerms(untaxed=float(cs.depth_offered[j]) * package.relocation_award * float(f.capital[i]))
 
     def arrive(self, arrival: Arrival) -> dict[str, np.ndarray]:
+        if not self.active:
+            return {"relocation_awards": np.zeros(arrival.n_regions)}
         cs, dest = arrival.cs, arrival.dest
         award = cs.depth_offered[dest] * self.book.award[cs.package[dest]] * arrival.table.capital[arrival.rows]
         return {"relocation_awards": arrival.by_region(award)}
