@@ -74,6 +74,8 @@ class FeeRefunds(Instrument):
         return FirmTerms(untaxed=pv * float(cs.fee_rate[j]) * self._revenue(cs, f, i, j))
 
     def payments(self, year: FirmYear) -> dict[str, np.ndarray]:
+        if not self.active:
+            return {"fee_refunds": np.zeros(year.rows.size)}
         pkg = year.column("package").astype(np.int64)
         depth = year.column("package_depth")
         k = year.column("years") + 1

@@ -63,7 +63,7 @@ class TaxRebates(Instrument):
         has, p = locked_view(f, staying)
         if not has.any():
             return None
-        owed = self.book.remaining_rebate_pv(p, f.rebate_class, f.years, cs.discount)
+        owed = self.book.owed_rebate_pv(p, f.rebate_class, f.years, cs.discount)  # (p = 0 where none is held)
         return FirmTerms(tax_refund=np.where(has, f.package_depth * owed * cs.county_cit_share, 0.0))
 
     def firm_terms(self, cs, f, i, j) -> FirmTerms:
