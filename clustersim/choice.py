@@ -298,7 +298,7 @@ class _Batch:
         self.land = np.ascontiguousarray(f.land, dtype=f64)
         self.small = np.ascontiguousarray(f.small, dtype=bool)
         capital = np.ascontiguousarray(f.capital, dtype=f64)
-        q, self.scale, const, self.distance_weight = (np.empty(n) for _ in range(4))
+        q, self.scale, const, self.distance_weight = np.empty((4, n))  # (rows of one array: one allocation)
         self.cur = np.empty(n, dtype=np.int64)
         self.incumbent = np.empty(n, dtype=bool)
         kernel.firm_setup(sector, capital, np.ascontiguousarray(f.productivity, dtype=f64),
@@ -339,9 +339,7 @@ class _Batch:
         self.linear_x, self.linear_at, self.linear_rows = _layout(
             untaxed, f, sector, q, self.profile, n_g, n_s, n_r, extra=(const, 1.0))
         self.distance = cs.moving_cost_per_km * cs.distance
-        self.free = np.empty((2, n_r))  # by pool: [small]
-        self.free[0] = cs.free_land
-        self.free[1] = np.where(cs.is_origin, cs.free_land, cs.free_sf_land)
+        self.free = np.array([cs.free_land, np.where(cs.is_origin, cs.free_land, cs.free_sf_land)])  # by pool: [small]
         self.stay = self._stay_values(q, sector, offer)
 
     def _stay_values(self, q: np.ndarray, sector: np.ndarray, offer: Offer) -> np.ndarray:
