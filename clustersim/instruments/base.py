@@ -155,7 +155,7 @@ class Offer:
         are per firm, so the two agree). An instrument whose terms follow from its key (a tier,
         a rebate class) reads it here instead of deriving it again."""
         key = None if self.keys is None else self.keys.get(id(instrument))
-        return instrument.profile(self.rep) if key is None else key[self.first]
+        return instrument.profile(self.rep) if key is None else np.asarray(key)[self.first]
 
     @property
     def n_profiles(self) -> int:
