@@ -443,6 +443,6 @@ class _Batch:
 def _plus(total: np.ndarray | None, x) -> np.ndarray | None:
     """``total + x`` for per-firm arrays, ``None`` standing for no term: a zero term (``None`` or
     the scalar 0) is left out."""
-    if x is None or (np.ndim(x) == 0 and x == 0.0):
+    if x is None or ((type(x) is not np.ndarray or x.ndim == 0) and x == 0.0):  # (np.ndim(x) == 0, cheaper)
         return total
     return x if total is None else total + x

@@ -85,6 +85,11 @@ class PackageBook:
                 k = int((mins > self._steps[b - 1]).sum())
                 if k < mins.size:
                     self._step_tier[b, i] = k
+        # rebate classes the same way: a small firm's class under each package on each step of K
+        # (below the package's threshold: NO_REBATE); firms that are not small: OWN_PLOT (0)
+        self._class_steps = np.unique(self.sf_rebate_min)
+        below = self.sf_rebate_min[None, :] > np.concatenate([[-np.inf], self._class_steps])[:, None]
+        self._step_class = np.where(below, NO_REBATE, STANDARD_FACTORY).astype(np.int8)
         # the same with the small-firm flag first (the land instrument's profile key, :meth:`tier_key`)
         self._step_key = np.hstack([np.zeros((self._steps.size + 1, 1), dtype=np.int64), self._step_tier])
         self._small_key = np.array([1] + [self.sf_tier] * n_pkg, dtype=np.int64)
@@ -155,14 +160,13 @@ class PackageBook:
 
     def rebate_class(self, capital: np.ndarray, small: np.ndarray) -> np.ndarray:
         """Rebate class of each firm under each package (firms x packages, int8)."""
-        # NO_REBATE = STANDARD_FACTORY + 1 (below the threshold), OWN_PLOT = 0 (not small)
-        cls = (capital[:, None] < self.sf_rebate_min[None, :]).view(np.int8) + np.int8(STANDARD_FACTORY)
-        cls *= small[:, None]
+        cls = self._step_class.take(np.searchsorted(self._class_steps, capital, side="right"), axis=0)
+        cls *= small[:, None]  # OWN_PLOT = 0 where not small
         return cls
 
     def rebate_class_under(self, capital: np.ndarray, small: np.ndarray, package: np.ndarray) -> np.ndarray:
         """:meth:`rebate_class` of each firm under its own ``package`` only (per firm, int8)."""
-        cls = (capital < self.sf_rebate_min[package]).view(np.int8) + np.int8(STANDARD_FACTORY)
+        cls = self._step_class[np.searchsorted(self._class_steps, capital, side="right"), package]
         cls *= small
         return cls
 
