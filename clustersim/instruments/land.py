@@ -101,10 +101,16 @@ class LandPurchase(Instrument):
         t, rows, dest, cs = arrival.table, arrival.rows, arrival.dest, arrival.cs
         price, land = arrival.price, t.land[rows]
         pkg = cs.package[dest]
-        tier = self.book.tier_price_under(t.capital[rows], t.small[rows], pkg)
-        discount = price - effective_land_price(price, tier, cs.depth_offered[dest])
-        sales, awards = land * price, land * discount
+        depth = cs.depth_offered[dest]
+        sales = land * price
+        if not depth.any():  # no package granted: no discount, every award is 0 (as computed below)
+            awards = None
+        else:
+            tier = self.book.tier_price_under(t.capital[rows], t.small[rows], pkg)
+            awards = land * (price - effective_land_price(price, tier, depth))
         if not self.all_used:
             here = self.used()[pkg]
-            sales, awards = np.where(here, sales, 0.0), np.where(here, awards, 0.0)
-        return {"land_sales": arrival.by_region(sales), "land_awards": arrival.by_region(awards)}
+            sales = np.where(here, sales, 0.0)
+            awards = None if awards is None else np.where(here, awards, 0.0)
+        return {"land_sales": arrival.by_region(sales),
+                "land_awards": np.zeros(arrival.n_regions) if awards is None else arrival.by_region(awards)}
