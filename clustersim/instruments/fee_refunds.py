@@ -36,10 +36,10 @@ class FeeRefunds(Instrument):
         self.active = bool(((book.fee_waiver > 0) & (book.fee_waiver_years > 0)).any())
 
     def terms(self, offer: Offer) -> list[Term]:
-        if not self.active:
-            return []
         cs, book = offer.cs, self.book
         pkg, depth = cs.package, cs.depth_offered
+        if not self.active or not depth.any():  # nothing refunded anywhere (no share, or depth 0): no term
+            return []
         waiver = book.refund_share(pkg, depth) * book.waiver_years_pv(cs.discount)[pkg] * cs.fee_rate
         return [Term("revenue", cs.revenue_factor * waiver[None, :], "untaxed")]
 

@@ -53,6 +53,8 @@ class TaxRebates(Instrument):
     def terms(self, offer: Offer) -> list[Term]:
         cs, book = offer.cs, self.book
         pkg, depth = cs.package, cs.depth_offered
+        if not depth.any():  # no package offered: the refund is 0 everywhere (depth 0), no term
+            return []
         cls = offer.rep_key(self)  # (G, P): the rebate class of each profile under every package
         pv = book.rebate_pv(cs.discount)  # (P, 3)
         rf = pv.ravel().take(pkg * pv.shape[1] + cls[:, pkg]) * (cs.county_cit_share * depth)[None, :]

@@ -18,9 +18,9 @@ class RelocationAward(Instrument):
         self.active = bool((book.award > 0).any())  # otherwise the term is 0 everywhere: none is added
 
     def terms(self, offer: Offer) -> list[Term]:
-        if not self.active:
-            return []
         cs = offer.cs
+        if not self.active or not cs.depth_offered.any():  # 0 everywhere: no term
+            return []
         return [Term("capital", cs.depth_offered * self.book.award[cs.package], "untaxed")]
 
     def firm_terms(self, cs, f, i, j) -> FirmTerms:
