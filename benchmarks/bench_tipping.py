@@ -30,7 +30,9 @@ and interval coverage.
    ceiling, ``optimal_design.fit_shouldered``): ``oracle_runs_shouldered`` and
    ``grid_runs_expected_shouldered`` as above under it (the two-parameter fit of the search and the reports);
    ``grid_runs_expected_four_parameter``, the grid when the four-parameter curve is fitted instead (delta
-   method, ``optimal_design.shouldered_runs_needed``); and ``location_bound_runs``, the floor under
+   method, ``optimal_design.shouldered_runs_needed``), and ``four_parameter_designs``, oracle designs for
+   that fit (a share of the runs at each end of [0, 4], the rest just below and above the true critical
+   depth); and ``location_bound_runs``, the floor under
    every design and model: every run at the level where a run says most about the curve's position,
    everything else about the curve known (``optimal_design.location_bound``);
    ``location_bound_over_grid`` = location_bound_runs / runs_grid.
@@ -229,6 +231,12 @@ def oracle(counts: dict[float, list[int]]) -> dict:
         "oracle_runs_shouldered": oracle_two_point(fine, sh(fine), PRECISION).runs,
         "grid_runs_expected_shouldered": runs_needed(depths, np.ones(len(DEPTHS)), sh(depths), PRECISION),
         "grid_runs_expected_four_parameter": shouldered_runs_needed(sh, depths, np.ones(len(DEPTHS)), PRECISION),
+        # oracle designs for the four-parameter fit: a share s at each end of [0, 4], the rest at x50 -/+ d
+        "four_parameter_designs": [
+            {"ends_share_each": s, "spread": d, "runs": shouldered_runs_needed(
+                sh, [0.0, 4.0, sh.level() - d, sh.level() + d], [s, s, 0.5 - s, 0.5 - s], PRECISION)}
+            for s in (0.025, 0.05, 0.1, 0.2) for d in (0.1, 0.3, 0.6)
+        ],
         "location_bound_runs": floor_runs,
         "location_bound_level": floor_level,
         "oracle_runs_observed_rates": raw.runs,
