@@ -44,7 +44,7 @@ import numpy as np
 
 from clustersim.decision import DecisionRule, Logit, choice_probabilities, draw
 from clustersim.firms import COLUMNS
-from clustersim.instruments.base import TERM_COLUMNS, FirmTerms, Offer, Term
+from clustersim.instruments.base import TERM_COLUMNS, Offer
 
 if TYPE_CHECKING:
     from clustersim.instruments.base import Instrument
@@ -184,8 +184,9 @@ def _profiles(keys: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
     no re-numbering) runs compiled (:func:`clustersim.kernel.profile_index`)."""
     from clustersim import kernel
 
-    if keys:
-        stacked = np.concatenate([np.asarray(k, dtype=np.int64).reshape(n, -1) for k in keys], axis=1)
+    if keys:  # (the cast of np.asarray(k, dtype=np.int64), in the concatenation)
+        stacked = np.concatenate([np.asarray(k).reshape(n, -1) for k in keys], axis=1, dtype=np.int64,
+                                 casting="unsafe")
     else:
         stacked = np.zeros((n, 0), dtype=np.int64)
     profile = np.empty(n, dtype=np.int64)
@@ -223,10 +224,11 @@ _GROUP_ORDER = {(column, per_profile): 2 * k + per_profile for k, column in enum
                 for per_profile in (False, True)}  # the layout's column groups, in order
 
 
-def _layout(terms: list[Term], f: Deciders, sector: np.ndarray, q: np.ndarray, profile: np.ndarray,
-            n_profiles: int, n_sectors: int, n_regions: int,
-            extra: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The terms as firm columns times region rows, gathered: ``(x, at, rows)``.
+def _layout(terms: list[tuple[str, bool, np.ndarray]], f: Deciders, sector: np.ndarray, q: np.ndarray,
+            profile: np.ndarray, n_profiles: int, n_sectors: int, n_regions: int,
+            extra: tuple[np.ndarray, float] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The terms ``(column, per_profile, rows)`` as firm columns times region rows, gathered:
+    ``(x, at, rows)``.
 
     ``rows`` (k, R) holds the region rows in :data:`TERM_COLUMNS` order (plain, then per profile;
     the revenue column has one row per sector, a per-profile term one row per profile); terms on
@@ -236,31 +238,26 @@ def _layout(terms: list[Term], f: Deciders, sector: np.ndarray, q: np.ndarray, p
     (:func:`_dense_columns`), slot s of firm i is entry ``[i, at[i, s]]`` and every other entry is
     0, so ``dense @ rows`` is the value; the compiled kernel adds the slots' rows in slot order
     without building it. ``extra``: one more slot (a firm column and its row), last."""
-    n = f.n
-    by_group: dict[tuple[str, bool], list[Term]] = {}
-    for t in terms:
-        by_group.setdefault((t.column, t.per_profile), []).append(t)
-    groups = []
-    for column, per_profile in sorted(by_group, key=_GROUP_ORDER.__getitem__):
-        width = n_sectors if column == "revenue" else (n_profiles if per_profile else 1)
-        groups.append((column, per_profile, by_group[column, per_profile], width))
+    summed: dict[int, np.ndarray] = {}  # group -> its rows, added in the terms' order
+    for column, per_profile, y in terms:
+        g = _GROUP_ORDER[column, per_profile]
+        summed[g] = y if g not in summed else summed[g] + y
+    groups = sorted(summed)
+    widths = [n_sectors if g < 2 else (n_profiles if g & 1 else 1) for g in groups]  # groups 0, 1: revenue
     n_slots = len(groups) + (extra is not None)
-    k = sum(g[3] for g in groups) + (extra is not None)
-    x = np.empty((n, n_slots))
-    at = np.empty((n, n_slots), dtype=np.int64)
-    rows = np.empty((k, n_regions))
+    x = np.empty((f.n, n_slots))
+    at = np.empty((f.n, n_slots), dtype=np.int64)
+    rows = np.empty((sum(widths) + (extra is not None), n_regions))
     top = 0
-    for s, (column, per_profile, group, width) in enumerate(groups):
-        y = group[0].rows
-        for t in group[1:]:
-            y = y + t.rows
-        rows[top:top + width] = y
+    for s, (g, width) in enumerate(zip(groups, widths, strict=True)):
+        rows[top:top + width] = summed[g]
+        column = TERM_COLUMNS[g >> 1]
         if column == "revenue":
             x[:, s] = q
             at[:, s] = top + sector
         else:
             x[:, s] = 1.0 if column == "one" else getattr(f, column)
-            at[:, s] = top + profile if per_profile else top
+            at[:, s] = top + profile if g & 1 else top
         top += width
     if extra is not None:
         x[:, -1], rows[top] = extra
@@ -301,7 +298,7 @@ class _Batch:
         self.land = np.ascontiguousarray(f.land, dtype=f64)
         self.small = np.ascontiguousarray(f.small, dtype=bool)
         capital = np.ascontiguousarray(f.capital, dtype=f64)
-        q, self.scale, const, self.distance_weight = (np.empty(n) for _ in range(4))
+        q, self.scale, const, self.distance_weight = np.empty((4, n))  # (rows of one array: one allocation)
         self.cur = np.empty(n, dtype=np.int64)
         self.incumbent = np.empty(n, dtype=bool)
         kernel.firm_setup(sector, capital, np.ascontiguousarray(f.productivity, dtype=f64),
@@ -313,32 +310,36 @@ class _Batch:
                           self.distance_weight)
 
         instruments = cs.instruments
-        keys = [k for ins in instruments if (k := ins.profile(f)) is not None]
-        self.profile, first = _profiles(keys, n)
-        offer = Offer(cs, f, self.profile, first)
-        core = [Term("revenue", a * (cs.revenue_factor * cs.margin), "taxable"),
-                Term("employment", -a * cs.wage, "taxable"),
-                Term("capital", np.full(n_r, -a * cs.capital_cost_rate), "taxable")]
-        terms = core + [t for ins in instruments for t in ins.terms(offer)]
+        keys = {id(ins): k for ins in instruments if (k := ins.profile(f)) is not None}
+        self.profile, first = _profiles(list(keys.values()), n)
+        offer = Offer(cs, f, self.profile, first, keys=keys)
+        # the core terms (a_H times pre-tax profit), then the instruments' by kind: (column, per_profile, rows)
+        taxable = [("revenue", False, a * (cs.revenue_factor * cs.margin)), ("employment", False, -a * cs.wage),
+                   ("capital", False, np.full(n_r, -a * cs.capital_cost_rate))]
+        untaxed, refunds = [], []
+        for ins in instruments:
+            for t in ins.terms(offer):
+                kind = t.kind
+                if kind == "tax_refund":
+                    refunds.append(t.rows if t.per_profile else t.rows[None, :])
+                else:
+                    (taxable if kind == "taxable" else untaxed).append((t.column, t.per_profile, t.rows))
         n_g = first.size
-        refunds = [t for t in terms if t.kind == "tax_refund"]
-        rf = np.zeros((1, n_r))
-        for t in refunds:
-            rf = rf + (t.rows if t.per_profile else t.rows[None, :])
         if len(refunds) == 1:
-            rf = refunds[0].rows if refunds[0].per_profile else refunds[0].rows[None, :]
+            rf = refunds[0]
+        else:
+            rf = np.zeros((1, n_r))
+            for rows in refunds:
+                rf = rf + rows
         self.tax_rows = np.ascontiguousarray(cs.cit * (1.0 - rf / a), dtype=f64)  # share of max(P, 0) lost to net tax
         refused = [r for ins in instruments if (r := ins.refused(offer)) is not None]
         self.refused = np.logical_or.reduce(refused) if refused else None
 
-        self.profit_x, self.profit_at, self.profit_rows = _layout(
-            [t for t in terms if t.kind == "taxable"], f, sector, q, self.profile, n_g, n_s, n_r)
+        self.profit_x, self.profit_at, self.profit_rows = _layout(taxable, f, sector, q, self.profile, n_g, n_s, n_r)
         self.linear_x, self.linear_at, self.linear_rows = _layout(
-            [t for t in terms if t.kind == "untaxed"], f, sector, q, self.profile, n_g, n_s, n_r, extra=(const, 1.0))
+            untaxed, f, sector, q, self.profile, n_g, n_s, n_r, extra=(const, 1.0))
         self.distance = cs.moving_cost_per_km * cs.distance
-        self.free = np.empty((2, n_r))  # by pool: [small]
-        self.free[0] = cs.free_land
-        self.free[1] = np.where(cs.is_origin, cs.free_land, cs.free_sf_land)
+        self.free = np.array([cs.free_land, np.where(cs.is_origin, cs.free_land, cs.free_sf_land)])  # by pool: [small]
         self.stay = self._stay_values(q, sector, offer)
 
     def _stay_values(self, q: np.ndarray, sector: np.ndarray, offer: Offer) -> np.ndarray:
@@ -353,20 +354,24 @@ class _Batch:
                            np.ascontiguousarray(cs.margin, dtype=f64), np.ascontiguousarray(f.employment, dtype=f64),
                            np.ascontiguousarray(cs.wage, dtype=f64), np.ascontiguousarray(f.capital, dtype=f64),
                            float(cs.capital_cost_rate), revenue, profit)
-        owed = [st for ins in cs.instruments if (st := ins.stay(offer, c, self.incumbent, revenue)) is not None]
-        total = FirmTerms(*(_sum([getattr(st, k) for st in owed]) for k in ("taxable", "untaxed", "tax_refund")))
-        if total.taxable is None:
+        taxable = untaxed = refund = None  # the instruments' stay terms, added in their order
+        for ins in cs.instruments:
+            st = ins.stay(offer, c, self.incumbent, revenue)
+            if st is not None:
+                taxable, untaxed, refund = (_plus(taxable, st.taxable), _plus(untaxed, st.untaxed),
+                                            _plus(refund, st.tax_refund))
+        if taxable is None:
             tax = cs.cit * np.maximum(profit, 0.0)
             stay = cs.annuity * (profit - tax)
         else:  # taxable terms (present values) are taxed with the profit they add to
-            pre = cs.annuity * profit + total.taxable
+            pre = cs.annuity * profit + taxable
             tax = cs.cit * np.maximum(pre, 0.0) / cs.annuity
             stay = pre - cs.annuity * tax
         extra = None
-        if total.tax_refund is not None:
-            extra = total.tax_refund * tax
-        if total.untaxed is not None:
-            extra = total.untaxed if extra is None else extra + total.untaxed
+        if refund is not None:
+            extra = refund * tax
+        if untaxed is not None:
+            extra = untaxed if extra is None else extra + untaxed
         if extra is not None:
             stay += extra
         return np.where(self.incumbent, stay, np.nan)
@@ -439,11 +444,9 @@ class _Batch:
         return value, feasible
 
 
-def _sum(arrays: list) -> np.ndarray | None:
-    """The sum of per-firm arrays, in order (``None`` for none): zero terms are left out."""
-    out = None
-    for x in arrays:
-        if x is None or (np.ndim(x) == 0 and x == 0.0):
-            continue
-        out = x if out is None else out + x
-    return out
+def _plus(total: np.ndarray | None, x) -> np.ndarray | None:
+    """``total + x`` for per-firm arrays, ``None`` standing for no term: a zero term (``None`` or
+    the scalar 0) is left out."""
+    if x is None or ((type(x) is not np.ndarray or x.ndim == 0) and x == 0.0):  # (np.ndim(x) == 0, cheaper)
+        return total
+    return x if total is None else total + x

@@ -75,11 +75,24 @@ class PackageBook:
         for i, (_, prices) in enumerate(self._tiers):
             self.tier_table[i, : prices.size] = prices
         self.tier_table[:, self.sf_tier] = self.sf_price
-        #: tier_mins[p, k]: min_investment of tier k < tier_count[p] of package p (descending)
-        self.tier_mins = np.full((n_pkg, max(most, 1)), np.nan)
-        self.tier_count = np.array([mins.size for mins, _ in self._tiers], dtype=np.int64)
+        # the tier columns as a step function of K: the thresholds of every package, ascending
+        # (``_steps``), and the column of each package on each step (``_step_tier``, the first row
+        # below the lowest threshold): a firm's columns are one search and one row gather
+        self._steps = np.unique(np.concatenate([np.zeros(0), *(mins for mins, _ in self._tiers)]))
+        self._step_tier = np.full((self._steps.size + 1, n_pkg), self.no_tier, dtype=np.int64)
         for i, (mins, _) in enumerate(self._tiers):
-            self.tier_mins[i, : mins.size] = mins
+            for b in range(1, self._steps.size + 1):  # K in [steps[b - 1], steps[b]): mins above K
+                k = int((mins > self._steps[b - 1]).sum())
+                if k < mins.size:
+                    self._step_tier[b, i] = k
+        # rebate classes the same way: a small firm's class under each package on each step of K
+        # (below the package's threshold: NO_REBATE); firms that are not small: OWN_PLOT (0)
+        self._class_steps = np.unique(self.sf_rebate_min)
+        below = self.sf_rebate_min[None, :] > np.concatenate([[-np.inf], self._class_steps])[:, None]
+        self._step_class = np.where(below, NO_REBATE, STANDARD_FACTORY).astype(np.int8)
+        # the same with the small-firm flag first (the land instrument's profile key, :meth:`tier_key`)
+        self._step_key = np.hstack([np.zeros((self._steps.size + 1, 1), dtype=np.int64), self._step_tier])
+        self._small_key = np.array([1] + [self.sf_tier] * n_pkg, dtype=np.int64)
         self._by_discount: dict[bytes, dict] = {}  # present-value tables per discount vector
 
     def _pv_tables(self, discount: np.ndarray) -> dict:
@@ -97,9 +110,9 @@ class PackageBook:
                 idx = done + ahead - 1
                 ok = idx < longest
                 remaining[:, :, ok] += discount[ahead - 1] * self.schedule[:, :, idx[ok]]
-            tables = {"rebate_pv": self.schedule[:, :, :k] @ discount[:k],
-                      "cum": np.concatenate([[0.0], np.cumsum(discount)]),
-                      "remaining": remaining}
+            cum = np.concatenate([[0.0], np.cumsum(discount)])
+            tables = {"rebate_pv": self.schedule[:, :, :k] @ discount[:k], "cum": cum, "remaining": remaining,
+                      "waiver_pv": cum[np.clip(self.fee_waiver_years, 0, discount.size)]}
             self._by_discount[key] = tables
         return tables
 
@@ -116,14 +129,18 @@ class PackageBook:
     def tier_index(self, capital: np.ndarray, small: np.ndarray) -> np.ndarray:
         """Column of ``tier_table`` that sets each firm's land price under each package
         (firms x packages, int64): the tier reached, ``no_tier`` if none is reached, or
-        ``sf_tier`` (the standard-factory price) for a small firm (compiled:
-        :func:`clustersim.instruments.firm_passes.tier_index`)."""
-        from clustersim.instruments import firm_passes
+        ``sf_tier`` (the standard-factory price) for a small firm."""
+        # tiers run from the highest min_investment down: the tier reached is the number of
+        # thresholds above K; all of them above: none reached (a row of ``_step_tier``)
+        out = self._step_tier.take(np.searchsorted(self._steps, capital, side="right"), axis=0)
+        out[small] = self.sf_tier
+        return out
 
-        capital = np.ascontiguousarray(capital, dtype=np.float64)
-        out = np.empty((capital.size, len(self.packages)), dtype=np.int64)
-        firm_passes.tier_index(capital, np.ascontiguousarray(small, dtype=bool), self.tier_mins, self.tier_count,
-                               self.no_tier, self.sf_tier, out)
+    def tier_key(self, capital: np.ndarray, small: np.ndarray) -> np.ndarray:
+        """Whether each firm is small (0/1), then its :meth:`tier_index` under every package
+        (firms x (1 + packages), int64)."""
+        out = self._step_key.take(np.searchsorted(self._steps, capital, side="right"), axis=0)
+        out[small] = self._small_key
         return out
 
     def tier_price(self, capital: np.ndarray, small: np.ndarray) -> np.ndarray:
@@ -135,17 +152,23 @@ class PackageBook:
         """
         return self.tier_table[np.arange(len(self.packages))[None, :], self.tier_index(capital, small)]
 
-    def rebate_class(self, capital: np.ndarray, small: np.ndarray, dtype: type = np.int8) -> np.ndarray:
-        """Rebate class of each firm under each package (firms x packages, int8 or ``dtype``): a
-        small firm investing less than the package's ``standard_factory_rebate_min_investment``
-        gets none, a small firm above it the standard-factory schedule, the others their own
-        plot's (compiled: :func:`clustersim.instruments.firm_passes.rebate_class`)."""
-        from clustersim.instruments import firm_passes
+    def tier_price_under(self, capital: np.ndarray, small: np.ndarray, package: np.ndarray) -> np.ndarray:
+        """:meth:`tier_price` of each firm under its own ``package`` only (per firm, wan/mu)."""
+        col = self._step_tier[np.searchsorted(self._steps, capital, side="right"), package]
+        col[small] = self.sf_tier
+        return self.tier_table[package, col]
 
-        capital = np.ascontiguousarray(capital, dtype=np.float64)
-        out = np.empty((capital.size, len(self.packages)), dtype=dtype)
-        firm_passes.rebate_class(capital, np.ascontiguousarray(small, dtype=bool), self.sf_rebate_min, out)
-        return out
+    def rebate_class(self, capital: np.ndarray, small: np.ndarray) -> np.ndarray:
+        """Rebate class of each firm under each package (firms x packages, int8)."""
+        cls = self._step_class.take(np.searchsorted(self._class_steps, capital, side="right"), axis=0)
+        cls *= small[:, None]  # OWN_PLOT = 0 where not small
+        return cls
+
+    def rebate_class_under(self, capital: np.ndarray, small: np.ndarray, package: np.ndarray) -> np.ndarray:
+        """:meth:`rebate_class` of each firm under its own ``package`` only (per firm, int8)."""
+        cls = self._step_class[np.searchsorted(self._class_steps, capital, side="right"), package]
+        cls *= small
+        return cls
 
     def rebate_share(self, package: np.ndarray, cls: np.ndarray, year_of_residence: np.ndarray) -> np.ndarray:
         """Rebate share for firms in their ``year_of_residence`` (1 = first year), per firm."""
@@ -174,9 +197,16 @@ class PackageBook:
     def remaining_rebate_pv(self, package: np.ndarray, cls: np.ndarray, years_done: np.ndarray,
                             discount: np.ndarray) -> np.ndarray:
         """PV of the rebates a resident firm is still owed after ``years_done`` years (per firm)."""
+        held = package >= 0
+        return np.where(held, self.owed_rebate_pv(np.where(held, package, 0), cls, years_done, discount), 0.0)
+
+    def owed_rebate_pv(self, package: np.ndarray, cls: np.ndarray, years_done: np.ndarray,
+                       discount: np.ndarray) -> np.ndarray:
+        """:meth:`remaining_rebate_pv` of firms that all hold a package (``package >= 0``)."""
         remaining = self._pv_tables(discount)["remaining"]
-        done = np.minimum(years_done, remaining.shape[2] - 1)  # the last column: nothing owed
-        return np.where(package >= 0, remaining[package, cls, done], 0.0)
+        _, n_cls, width = remaining.shape
+        done = np.minimum(years_done, width - 1)  # the last column: nothing owed
+        return remaining.ravel().take((package * np.int64(n_cls) + cls) * width + done)  # [p, class, done]
 
     def refund_share(self, package: np.ndarray, depth: np.ndarray) -> np.ndarray:
         """Share of fees refunded, ``min(1, depth * fee_waiver)``: a county cannot refund more
@@ -186,11 +216,11 @@ class PackageBook:
     def waiver_years_pv(self, discount: np.ndarray) -> np.ndarray:
         """PV of one wan a year over each package's fee-waiver years (per package), for a firm
         that has not yet produced under it."""
-        return self.remaining_waiver_years_pv(np.arange(len(self)), np.zeros(len(self), np.int64), discount)
+        return self._pv_tables(discount)["waiver_pv"]
 
     def remaining_waiver_years_pv(self, package: np.ndarray, years_done: np.ndarray,
                                   discount: np.ndarray) -> np.ndarray:
         """PV of one wan a year over the fee-waiver years still ahead of firms that have produced
         ``years_done`` years under ``package`` (per firm)."""
-        left = np.clip(self.fee_waiver_years[package] - years_done, 0, discount.size)
+        left = np.minimum(np.maximum(self.fee_waiver_years[package] - years_done, 0), discount.size)
         return self._pv_tables(discount)["cum"][left]

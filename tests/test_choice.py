@@ -115,6 +115,42 @@ def test_fast_path_equals_reference(utility, theta):
     assert_matches_reference(cs, f)
 
 
+def test_fast_path_equals_reference_without_fee_refunds_or_awards():
+    """With no package refunding fees or paying a relocation award, those instruments add no
+    terms (their terms would be 0 everywhere): the fast path still equals the reference, which
+    reads the packages firm by firm."""
+    rival = {"land_tiers": [{"min_investment": 8000, "price": 9.0}], "standard_factory_price": 12.0,
+             "rebate_schedule": [0.5] * 12}
+    sc = scenario(award=0.0, rival=rival)
+    sc = sc.model_copy(update={"packages": {**sc.packages, "district": sc.packages["district"].model_copy(
+        update={"fee_waiver": 0.0})}})
+    _, cs, f = model_state(sc, years=1, seed=3)
+    active = {type(ins).__name__: getattr(ins, "active", True) for ins in cs.instruments}
+    assert active["FeeRefunds"] is False and active["RelocationAward"] is False
+    assert ((f.package >= 0) & (f.region >= 0)).any(), "incumbents that stay under a package"
+    assert_matches_reference(cs, f)
+
+
+def test_recorded_profile_keys_give_the_terms_of_the_profiles_first_firms():
+    """An instrument reads its key of the profiles' first firms from the offer (``rep_key``):
+    the rows of the key it gave for all deciders, which equal its key of those firms, so its
+    terms are the same either way."""
+    from clustersim.choice import _profiles
+    from clustersim.instruments import Offer
+
+    _, cs, f = model_state(scenario(), years=1, seed=3)
+    keys = {id(ins): k for ins in cs.instruments if (k := ins.profile(f)) is not None}
+    assert len(keys) >= 2
+    profile, first = _profiles(list(keys.values()), f.n)
+    recorded, derived = Offer(cs, f, profile, first, keys=keys), Offer(cs, f, profile, first)
+    for ins in cs.instruments:
+        if id(ins) in keys:
+            np.testing.assert_array_equal(recorded.rep_key(ins), derived.rep_key(ins))
+        for a, b in zip(ins.terms(recorded), ins.terms(derived), strict=True):
+            assert (a.column, a.kind, a.per_profile) == (b.column, b.kind, b.per_profile)
+            np.testing.assert_array_equal(a.rows, b.rows)
+
+
 def test_offer_closed_after_duration():
     """District package runs years 1-2: in year 4 no county offers it; locked-in firms keep theirs."""
     m, cs, f = model_state(scenario(), years=3, seed=5)

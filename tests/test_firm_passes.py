@@ -130,31 +130,6 @@ def test_the_tax_split_is_the_numpy_formula(book, seed):
     assert _same(kept, want_kept) and _same(sent, want_sent) and np.array_equal(to, want_to)
 
 
-def test_tier_index_and_rebate_class_are_the_numpy_formulas(book):
-    rng = np.random.default_rng(7)
-    mins = np.concatenate([m for m, _ in book._tiers])
-    capital = np.concatenate([rng.lognormal(7.0, 1.5, 3000), mins, np.nextafter(mins, 0.0), [np.nan, 0.0]])
-    capital = np.concatenate([capital, book.sf_rebate_min, np.nextafter(book.sf_rebate_min, 0.0)])
-    small = rng.random(capital.size) < 0.3
-
-    # the numpy formulations (PackageBook before they were compiled)
-    want = np.full((capital.size, len(book)), book.no_tier, dtype=np.int64)
-    for i, (m, _) in enumerate(book._tiers):
-        if m.size:
-            k = np.searchsorted(-m, -capital, side="left")
-            want[:, i] = np.where(k < m.size, k, book.no_tier)
-    want[small] = book.sf_tier
-    got = book.tier_index(capital, small)
-    assert got.dtype == np.int64 and np.array_equal(got, want)
-    assert {0, book.no_tier, book.sf_tier} <= set(np.unique(got))
-
-    below = capital[:, None] < book.sf_rebate_min[None, :]
-    want = np.where(small[:, None], np.where(below, 2, 1), 0).astype(np.int8)
-    got = book.rebate_class(capital, small)
-    assert got.dtype == np.int8 and np.array_equal(got, want) and set(np.unique(got)) == {0, 1, 2}
-    assert np.array_equal(book.rebate_class(capital, small, np.int64), want)
-
-
 def test_per_region_sums_are_np_bincount_bit_for_bit():
     from clustersim.accounts import by_region
 

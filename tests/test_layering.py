@@ -88,3 +88,18 @@ def test_no_private_helper_is_imported_across_packages() -> None:
                                 "clustersim.sweep.report.prose")
     assert _private_imports(ast.parse("from clustersim.scenario import _apply_plain"), "clustersim.overrides")
     assert not _private_imports(ast.parse("from clustersim import __version__"), "clustersim.api")
+
+
+def test_the_command_line_parser_loads_no_statistics_or_optimisers() -> None:
+    """``clustersim --help`` and every subcommand's parsing build all the subcommands' parsers; the
+    libraries that fit (scipy.stats, scipy.optimize, statsmodels) load only in the handlers that fit,
+    so a command starts in about a second, not three (a fresh interpreter: what a user's shell runs)."""
+    import json
+    import subprocess
+    import sys
+
+    heavy = ("scipy.stats", "scipy.optimize", "statsmodels")
+    code = ("import json, sys; from clustersim.cli import build_parser; build_parser(); "
+            f"print(json.dumps(sorted(m for m in {heavy!r} if m in sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert json.loads(out.splitlines()[-1]) == []

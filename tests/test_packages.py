@@ -211,3 +211,49 @@ def test_fee_refunds_never_exceed_the_fees_of_the_refunded_firms(depth):
             assert refunds == pytest.approx(min(1.0, depth) * fees, rel=1e-12)
         else:
             assert refunds <= min(1.0, depth) * fees * (1 + 1e-12)
+
+
+def test_vectorised_tiers_and_classes_match_the_package_firm_by_firm():
+    """The book's vectorised tier columns (a search over every package's thresholds), rebate
+    classes and owed rebates, for every package at once and under each firm's own package, equal
+    what each package's fields give firm by firm (the per-firm readers of the instruments), on
+    packages with different tiers, at and around every threshold."""
+    from clustersim.instruments.land import tier_price
+    from clustersim.instruments.rebates import present_value, rebate_class_schedule, rebate_schedule
+
+    packages = {
+        "district": tomllib.loads(DISTRICT_TOML)["packages"]["district"],
+        "two_tiers": {"land_tiers": [{"min_investment": 8000, "price": 9.0}, {"min_investment": 3000, "price": 11.0}],
+                      "rebate_schedule": [0.5, 0.5], "standard_factory_rebate_schedule": [0.3],
+                      "standard_factory_rebate_min_investment": 4000},
+        "one_tier": {"land_tiers": [{"min_investment": 12000, "price": 6.0}], "standard_factory_price": 7.0},
+        "plain": {"rebate_schedule": [1.0]},
+    }
+    book = PackageBook(Scenario.model_validate({"packages": packages}))
+    thresholds = [20000, 10000, 5000, 8000, 3000, 12000, 2025, 4000]
+    capital = np.array([x + d for x in thresholds for d in (-0.01, 0.0, 0.01)] + [1.0, 1e6])
+    capital = np.concatenate([capital, capital])
+    small = np.repeat([False, True], capital.size // 2)
+    n, n_p = capital.size, len(book)
+    prices, classes = book.tier_price(capital, small), book.rebate_class(capital, small)
+    key = book.tier_key(capital, small)
+    np.testing.assert_array_equal(key[:, 0], small)
+    np.testing.assert_array_equal(key[:, 1:], book.tier_index(capital, small))
+    rng = np.random.default_rng(3)
+    own = rng.integers(0, n_p, n)
+    discount = 0.9 ** np.arange(1, 11)
+    years = rng.integers(0, 8, n)
+    owed = book.owed_rebate_pv(own, classes[np.arange(n), own].astype(np.int64), years, discount)
+    for i in range(n):
+        for p, package in enumerate(book.packages):
+            want = tier_price(package, float(capital[i]), bool(small[i]))
+            got = float(prices[i, p])
+            assert (np.isnan(got) and want is None) or got == want, (capital[i], small[i], book.names[p])
+            assert rebate_class_schedule(package, int(classes[i, p])) == rebate_schedule(
+                package, float(capital[i]), bool(small[i]))
+    np.testing.assert_array_equal(book.tier_price_under(capital, small, own), prices[np.arange(n), own])
+    np.testing.assert_array_equal(book.rebate_class_under(capital, small, own), classes[np.arange(n), own])
+    for i in range(n):
+        p = int(own[i])
+        shares = rebate_class_schedule(book.packages[p], int(classes[i, p]))
+        assert owed[i] == pytest.approx(present_value(shares, list(discount), int(years[i])), rel=1e-12, abs=1e-15)

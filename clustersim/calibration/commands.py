@@ -19,14 +19,16 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from clustersim.calibration import msm
 from clustersim.calibration.targets import Targets, load_targets
 from clustersim.scenario import ScenarioError
+
+if TYPE_CHECKING:
+    from clustersim.calibration import msm
 
 RUN_FN = "clustersim.calibration.moments:simulate"
 
@@ -111,6 +113,8 @@ def calibrate(targets: Targets | str | Path, out: Path, *, workers: int | None =
         df = load_results(out / f"stage{stage}")
         lo = np.array([box[n][0] for n in names])
         hi = np.array([box[n][1] for n in names])
+        from clustersim.calibration import msm  # scipy's optimisers and stats, only when a stage is fitted
+
         try:
             est = msm.estimate(names, lo, hi, full_lo, full_hi, df[names].to_numpy(float),
                                df["point_id"].to_numpy(), df[moments].to_numpy(float), target, moments)

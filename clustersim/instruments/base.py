@@ -132,19 +132,30 @@ class Flow:
 class Offer:
     """What :meth:`Instrument.terms` sees: the choice set, the deciding firms and their
     profiles. ``profile`` is each firm's profile index, ``first`` the first firm of each profile
-    (``rep`` = those firms), so per-profile rows are computed from ``rep``."""
+    (``rep`` = those firms), so per-profile rows are computed from ``rep``. ``keys``: what each
+    instrument's :meth:`Instrument.profile` returned for the deciders (by ``id`` of the
+    instrument; read it with :meth:`rep_key`)."""
 
     cs: ChoiceSet
     f: Deciders
     profile: np.ndarray
     first: np.ndarray
     _rep: Deciders | None = field(default=None, repr=False)
+    keys: dict[int, np.ndarray] | None = field(default=None, repr=False)
 
     @property
     def rep(self) -> Deciders:
         if self._rep is None:
             self._rep = self.f.take(self.first)
         return self._rep
+
+    def rep_key(self, instrument: Instrument) -> np.ndarray:
+        """``instrument``'s profile key of the profiles' first firms (G rows): the rows ``first``
+        of the key it gave for the deciders, or its key of ``rep`` where none was recorded (keys
+        are per firm, so the two agree). An instrument whose terms follow from its key (a tier,
+        a rebate class) reads it here instead of deriving it again."""
+        key = None if self.keys is None else self.keys.get(id(instrument))
+        return instrument.profile(self.rep) if key is None else np.asarray(key)[self.first]
 
     @property
     def n_profiles(self) -> int:

@@ -29,15 +29,25 @@ class FeeRefunds(Instrument):
     slot = "fee_refunds"
     flows = (Flow("fee_refunds", "incentive", "fees refunded to firms"),)
 
+    def __init__(self, params, book):
+        super().__init__(params, book)
+        #: whether any package refunds anything (a share and years): otherwise every term and stay
+        #: value is 0 and the instrument adds none to the location value
+        self.active = bool(((book.fee_waiver > 0) & (book.fee_waiver_years > 0)).any())
+
     def terms(self, offer: Offer) -> list[Term]:
         cs, book = offer.cs, self.book
         pkg, depth = cs.package, cs.depth_offered
+        if not self.active or not depth.any():  # nothing refunded anywhere (no share, or depth 0): no term
+            return []
         waiver = book.refund_share(pkg, depth) * book.waiver_years_pv(cs.discount)[pkg] * cs.fee_rate
         return [Term("revenue", cs.revenue_factor * waiver[None, :], "untaxed")]
 
     def stay(self, offer, cur, staying, revenue):
         from clustersim.instruments import firm_passes
 
+        if not self.active:
+            return None
         cs, f, book = offer.cs, offer.f, self.book
         out = np.empty(f.n)
         if not firm_passes.fee_refunds_owed(f.package, f.package_depth, f.years, staying, cur, book.fee_waiver,
@@ -68,6 +78,8 @@ class FeeRefunds(Instrument):
     def payments(self, year: FirmYear) -> dict[str, np.ndarray]:
         from clustersim.instruments import firm_passes
 
+        if not self.active:
+            return {"fee_refunds": np.zeros(year.rows.size)}
         t, book, refund = year.table, self.book, np.empty(year.rows.size)
         firm_passes.fee_refunds(year.rows, t.package, t.package_depth, t.years, book.fee_waiver, book.fee_waiver_years,
                                 year.fees, refund)

@@ -99,35 +99,3 @@ def split_tax(rows, tax_origin, package, base_tax, sigma_of, retained, kept, sen
         else:
             kept[k], sent[k], to[k] = r, 0.0, -1
 
-
-@compiled()
-def tier_index(capital, small, tier_mins, tier_count, no_tier, sf_tier, out):
-    """:meth:`~clustersim.packages.PackageBook.tier_index` into ``out`` (firms x packages): the
-    number of package p's ``tier_count[p]`` tiers (``tier_mins[p]``, descending) whose threshold
-    exceeds K, as ``np.searchsorted(-mins, -K)`` counts it (a nan K reaches none), ``no_tier``
-    where that is all of them, ``sf_tier`` for a small firm."""
-    for i in range(capital.size):
-        k_cap = capital[i]
-        for p in range(tier_count.size):
-            if small[i]:
-                out[i, p] = sf_tier
-                continue
-            size = tier_count[p]
-            k = size  # a nan K
-            if k_cap == k_cap:
-                k = 0
-                while k < size and tier_mins[p, k] > k_cap:
-                    k += 1
-            out[i, p] = k if k < size else no_tier
-
-
-@compiled()
-def rebate_class(capital, small, sf_rebate_min, out):
-    """:meth:`~clustersim.packages.PackageBook.rebate_class` into ``out`` (firms x packages): 0
-    own plot, 1 standard factory, 2 a small firm below the package's threshold (none)."""
-    for i in range(capital.size):
-        for p in range(sf_rebate_min.size):
-            if not small[i]:
-                out[i, p] = 0
-            else:
-                out[i, p] = 2 if capital[i] < sf_rebate_min[p] else 1

@@ -53,10 +53,10 @@ class LandPurchase(Instrument):
         self.liquidity = self.traits.cash_median is not None
 
     def profile(self, f):
-        keys = [f.small.astype(np.int64), self.book.tier_index(f.capital, f.small)]
+        key = self.book.tier_key(f.capital, f.small)  # (n, 1 + P): small, then the tier under every package
         if self.liquidity:
-            keys.append(firm_traits.cash_class(f.cash_per_mu, self.traits)[:, None])
-        return np.column_stack(keys)
+            key = np.column_stack([key, firm_traits.cash_class(f.cash_per_mu, self.traits)])
+        return key
 
     def refused(self, offer: Offer):
         """Cells of county sites under this purchase whose upfront cost the profile's cash misses."""
@@ -75,13 +75,13 @@ class LandPurchase(Instrument):
         return float(f.cash_per_mu[i]) < price + self.traits.plant_cost
 
     def terms(self, offer: Offer) -> list[Term]:
-        cs, rep, book = offer.cs, offer.rep, self.book
+        cs, book = offer.cs, self.book
         pkg, depth = cs.package, cs.depth_offered
-        small_g = rep.small.astype(np.int64)
-        pools = np.vstack([cs.price, np.where(cs.is_origin, cs.price, cs.sf_price)])  # [small]
-        price_g = pools[small_g]  # (G, R)
-        tier = book.tier_index(rep.capital, rep.small)
-        tier_g = book.tier_table[pkg[None, :], tier[:, pkg]]
+        key = offer.rep_key(self)  # (G, 1 + P): small, then the tier reached under every package
+        small_g = key[:, :1] > 0
+        price_g = np.where(small_g, np.where(cs.is_origin, cs.price, cs.sf_price), cs.price)  # (G, R)
+        table = book.tier_table
+        tier_g = table.ravel().take(pkg * table.shape[1] + key[:, 1:][:, pkg])
         p_eff = effective_land_price(price_g, tier_g, depth[None, :])
         if not self.all_used:
             p_eff[:, ~self.used()[pkg]] = 0.0
@@ -101,10 +101,16 @@ class LandPurchase(Instrument):
         t, rows, dest, cs = arrival.table, arrival.rows, arrival.dest, arrival.cs
         price, land = arrival.price, t.land[rows]
         pkg = cs.package[dest]
-        tier = self.book.tier_price(t.capital[rows], t.small[rows])[np.arange(rows.size), pkg]
-        discount = price - effective_land_price(price, tier, cs.depth_offered[dest])
-        sales, awards = land * price, land * discount
+        depth = cs.depth_offered[dest]
+        sales = land * price
+        if not depth.any():  # no package granted: no discount, every award is 0 (as computed below)
+            awards = None
+        else:
+            tier = self.book.tier_price_under(t.capital[rows], t.small[rows], pkg)
+            awards = land * (price - effective_land_price(price, tier, depth))
         if not self.all_used:
             here = self.used()[pkg]
-            sales, awards = np.where(here, sales, 0.0), np.where(here, awards, 0.0)
-        return {"land_sales": arrival.by_region(sales), "land_awards": arrival.by_region(awards)}
+            sales = np.where(here, sales, 0.0)
+            awards = None if awards is None else np.where(here, awards, 0.0)
+        return {"land_sales": arrival.by_region(sales),
+                "land_awards": np.zeros(arrival.n_regions) if awards is None else arrival.by_region(awards)}

@@ -48,13 +48,16 @@ class TaxRebates(Instrument):
     flows = (Flow("rebates", "incentive", "rebates of retained corporate income tax"),)
 
     def profile(self, f):
-        return self.book.rebate_class(f.capital, f.small, np.int64)
+        return self.book.rebate_class(f.capital, f.small)
 
     def terms(self, offer: Offer) -> list[Term]:
-        cs, rep, book = offer.cs, offer.rep, self.book
+        cs, book = offer.cs, self.book
         pkg, depth = cs.package, cs.depth_offered
-        cls = book.rebate_class(rep.capital, rep.small, np.int64)
-        rf = book.rebate_pv(cs.discount)[pkg[None, :], cls[:, pkg]] * (cs.county_cit_share * depth)[None, :]
+        if not depth.any():  # no package offered: the refund is 0 everywhere (depth 0), no term
+            return []
+        cls = offer.rep_key(self)  # (G, P): the rebate class of each profile under every package
+        pv = book.rebate_pv(cs.discount)  # (P, 3)
+        rf = pv.ravel().take(pkg * pv.shape[1] + cls[:, pkg]) * (cs.county_cit_share * depth)[None, :]
         return [Term("tax", rf, "tax_refund", per_profile=True)]
 
     def stay(self, offer, cur, staying, revenue):
@@ -87,7 +90,7 @@ class TaxRebates(Instrument):
     def arrive(self, arrival: Arrival) -> dict[str, np.ndarray]:
         t, rows = arrival.table, arrival.rows
         pkg = arrival.cs.package[arrival.dest]
-        t.rebate_class[rows] = self.book.rebate_class(t.capital[rows], t.small[rows])[np.arange(rows.size), pkg]
+        t.rebate_class[rows] = self.book.rebate_class_under(t.capital[rows], t.small[rows], pkg)
         return {}
 
     def payments(self, year: FirmYear) -> dict[str, np.ndarray]:

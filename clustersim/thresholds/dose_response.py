@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from clustersim.sweep.report.stats import Z95
 
@@ -276,7 +276,7 @@ def dose_response(
     cov = np.asarray(res.cov_params(), float)
     a0 = b[0] - _logit(p)
     df = int(u.size - 2)
-    gof = float(stats.chi2.sf(res.deviance, df)) if df > 0 else math.nan
+    gof = float(special.chdtrc(df, res.deviance)) if df > 0 else math.nan
     fit = {
         "coef": (float(b[0]), float(b[1])),
         "cov": cov,
@@ -413,7 +413,7 @@ def dose_response_curve(
     b = np.asarray(res.params, float)
     cov = np.asarray(res.cov_params(), float)
     df = int(x.size - b.size)
-    gof = float(stats.chi2.sf(res.deviance, df)) if df > 0 else math.nan
+    gof = float(special.chdtrc(df, res.deviance)) if df > 0 else math.nan
     lp = _logit(p)
     xs, ses, lo, hi, kinds = [], [], [], [], []
     for zv in grid:
