@@ -16,7 +16,7 @@ class TaxSharing(Instrument):
     slot = "tax_sharing"
 
     def arrive(self, arrival: Arrival) -> dict[str, np.ndarray]:
-        t, rows, new = arrival.table, arrival.rows, arrival.old < 0
+        t, rows, new = arrival.table, arrival.rows, arrival.new
         t.base_tax[rows] = np.where(new, 0.0, t.retained_tax[rows])
         t.tax_origin[rows] = np.where(new, -1, arrival.old)
         return {}
