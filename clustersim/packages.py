@@ -196,17 +196,14 @@ class PackageBook:
 
     def remaining_rebate_pv(self, package: np.ndarray, cls: np.ndarray, years_done: np.ndarray,
                             discount: np.ndarray) -> np.ndarray:
-        """PV of the rebates a resident firm is still owed after ``years_done`` years (per firm)."""
+        """PV of the rebates a resident firm is still owed after ``years_done`` years (per firm; 0
+        for firms holding no package)."""
         held = package >= 0
-        return np.where(held, self.owed_rebate_pv(np.where(held, package, 0), cls, years_done, discount), 0.0)
-
-    def owed_rebate_pv(self, package: np.ndarray, cls: np.ndarray, years_done: np.ndarray,
-                       discount: np.ndarray) -> np.ndarray:
-        """:meth:`remaining_rebate_pv` of firms that all hold a package (``package >= 0``)."""
         remaining = self._pv_tables(discount)["remaining"]
         _, n_cls, width = remaining.shape
         done = np.minimum(years_done, width - 1)  # the last column: nothing owed
-        return remaining.ravel().take((package * np.int64(n_cls) + cls) * width + done)  # [p, class, done]
+        flat = (np.where(held, package, 0) * np.int64(n_cls) + cls) * width + done  # [p, class, done]
+        return np.where(held, remaining.ravel().take(flat), 0.0)
 
     def refund_share(self, package: np.ndarray, depth: np.ndarray) -> np.ndarray:
         """Share of fees refunded, ``min(1, depth * fee_waiver)``: a county cannot refund more

@@ -243,7 +243,7 @@ def test_vectorised_tiers_and_classes_match_the_package_firm_by_firm():
     own = rng.integers(0, n_p, n)
     discount = 0.9 ** np.arange(1, 11)
     years = rng.integers(0, 8, n)
-    owed = book.owed_rebate_pv(own, classes[np.arange(n), own].astype(np.int64), years, discount)
+    owed = book.remaining_rebate_pv(own, classes[np.arange(n), own].astype(np.int64), years, discount)
     for i in range(n):
         for p, package in enumerate(book.packages):
             want = tier_price(package, float(capital[i]), bool(small[i]))
