@@ -192,17 +192,15 @@ def oracle(counts: dict[float, list[int]]) -> dict:
         return 1.0 / (1.0 + np.exp(-(b0 + b1 * v)))
 
     fine = np.round(np.linspace(0.0, 4.0, 81), 6)
+    depths = np.array(DEPTHS, float)
     best = oracle_two_point(fine, curve(fine), PRECISION)
-    grid_expected = runs_needed(
-        np.array(DEPTHS, float), np.ones(len(DEPTHS)), curve(np.array(DEPTHS, float)), PRECISION
-    )
+    grid_expected = runs_needed(depths, np.ones(len(DEPTHS)), curve(depths), PRECISION)
     # without the logistic curve: the best pair of the depths measured with at least 32 runs, at their
     # observed rates (optimistic: the minimum over pairs picks up sampling noise)
     big = n >= 32
     raw = oracle_two_point(x[big], k[big] / n[big], PRECISION)
     # the shouldered truth (floor and ceiling fitted too), and the floor under every design it implies
     sh = fit_shouldered(x, k, n)
-    depths = np.array(DEPTHS, float)
     floor_runs, floor_level = location_bound(sh, fine, PRECISION)
     x, k, n = x[big], k[big], n[big]
     return {

@@ -41,11 +41,14 @@ def logistic_simulator(level: float, slope: float) -> Callable[[np.ndarray, np.r
 def shouldered_simulator(
     level: float, slope: float, floor: float = 0.25, ceiling: float = 0.75
 ) -> Callable[[np.ndarray, np.random.Generator], np.ndarray]:
-    """``simulate(levels, rng)`` -> 0/1 outcomes with P = floor + (ceiling - floor) expit(slope (x - level))."""
+    """``simulate(levels, rng)`` -> 0/1 outcomes with P = floor + (ceiling - floor) expit(slope (x - level))
+    (the :class:`~clustersim.thresholds.optimal_design.ShoulderedCurve` of those parameters)."""
+    from clustersim.thresholds.optimal_design import ShoulderedCurve
+
+    curve = ShoulderedCurve(floor, ceiling, slope, level)
 
     def simulate(levels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        pr = floor + (ceiling - floor) * probability(levels, level, slope)
-        return (rng.random(np.size(levels)) < pr).astype(float)
+        return (rng.random(np.size(levels)) < curve(levels)).astype(float)
 
     return simulate
 
