@@ -66,15 +66,19 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def _run(exp, out: Path, **kwargs) -> int:
+    from clustersim.sweep import store
     from clustersim.sweep.design import build_design
-    from clustersim.sweep.runner import run_sweep
+    from clustersim.sweep.runner import run_sweep, start_local_workers
 
-    for line in build_design(exp).meta["package_warnings"]:
+    if not store.part_paths(out):  # a new sweep: its workers start importing while the design is built
+        start_local_workers(kwargs.get("backend", "local"), kwargs.get("workers"))
+    design = build_design(exp)
+    for line in design.meta["package_warnings"]:
         print(f"warning   {line}")
     t0 = time.perf_counter()
     previous = signal.signal(signal.SIGTERM, _terminate)  # a kill (SIGTERM) stops the sweep as Ctrl-C does
     try:
-        summary = run_sweep(exp, out, **kwargs)
+        summary = run_sweep(exp, out, design=design, **kwargs)
     except KeyboardInterrupt as stop:
         how = " by SIGTERM" if isinstance(stop, Terminated) else ""
         print(f"\ninterrupted{how} after {time.perf_counter() - t0:.0f} s; the finished runs are saved in {out}/: "

@@ -294,6 +294,8 @@ def run_sweep(exp: Experiment, out: Path, *, workers: int | None = None, backend
     resolve_run_fn(run_fn)  # fail now, not in every worker
     workers = workers or os.cpu_count() or 1
     out = Path(out)
+    if pool is None and not store.part_paths(out):
+        start_local_workers(backend, workers)  # the fork server imports while the design is built
 
     design = build_design(exp) if design is None else design
     source = exp.document if exp.document is not None else exp.path
@@ -303,6 +305,8 @@ def run_sweep(exp: Experiment, out: Path, *, workers: int | None = None, backend
     pending = [(row, attempts_before.get(row["run_id"], 0) + 1) for row in design_rows
                if row["run_id"] not in ok_before]
     columns = [*design.runs.columns, *store.RUN_COLUMNS, *exp.outcomes]
+    if pending and pool is None:
+        start_local_workers(backend, workers)  # (a resumed sweep: only now is it known that runs remain)
     sink = _Sink(out, columns, total=len(pending), progress=progress, flush_seconds=flush_seconds)
     run = _Loop(exp, run_fn, sink, max_attempts)
     try:
@@ -505,6 +509,33 @@ def open_pool(backend: str, workers: int | None, scheduler: str | None = None) -
             yield executor, n
 
 
+def start_local_workers(backend: str, workers: int | None) -> bool:
+    """Start the local pool's fork server now, if a sweep with these settings would use it
+    (``backend`` "local", more than one worker), and return whether it did (or was running).
+
+    The server imports :data:`PRELOAD` (~1.5 s) in its own process; the pool's first task waits
+    for that. Starting it before the sweep's own set-up (building the design, checking its
+    packages, opening the results folder) lets the two overlap. The call returns at once; the
+    pool (:class:`_Pool`) reuses the running server."""
+    workers = workers or os.cpu_count() or 1
+    if backend != "local" or workers < 2:
+        return False
+    _fork_server_context()
+    return True
+
+
+def _fork_server_context() -> Any:
+    import multiprocessing
+    import multiprocessing.forkserver
+
+    ctx = multiprocessing.get_context("forkserver")
+    # the fork server imports these once; workers fork from it with them loaded
+    ctx.set_forkserver_preload(list(PRELOAD))
+    with one_thread_env():
+        multiprocessing.forkserver.ensure_running()
+    return ctx
+
+
 class _Pool:
     """A local process pool that can be rebuilt when a worker dies."""
 
@@ -515,14 +546,7 @@ class _Pool:
         self.executor = self._start()
 
     def _start(self) -> cf.ProcessPoolExecutor:
-        import multiprocessing
-        import multiprocessing.forkserver
-
-        ctx = multiprocessing.get_context("forkserver")
-        # the fork server imports these once; workers fork from it with them loaded
-        ctx.set_forkserver_preload(list(PRELOAD))
-        with one_thread_env():
-            multiprocessing.forkserver.ensure_running()
+        ctx = _fork_server_context()
         return cf.ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=worker_init,
                                       initargs=(os.getpid(),))
 
