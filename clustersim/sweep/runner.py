@@ -162,6 +162,18 @@ def _now() -> str:
 def _preload(modules: Sequence[str]) -> None:
     for name in modules:
         importlib.import_module(name)
+    _freeze_heap()
+
+
+def _freeze_heap() -> None:
+    """Move every object the worker holds before its first task (the imported modules: ~140,000
+    objects) out of the garbage collector's reach. They live as long as the worker, so scanning
+    them finds nothing, but each full collection scanned them all (65-130 ms, about once in 30-70
+    runs of the demo: ~2 ms a run). Runs allocate the same, collect the same garbage, and give the
+    same results."""
+    import gc
+
+    gc.freeze()
 
 
 def worker_init(main_pid: int) -> None:
@@ -187,6 +199,7 @@ def worker_init(main_pid: int) -> None:
     except (AttributeError, OSError):  # no pidfd (not Linux >= 5.3): poll instead
         fd = None
     threading.Thread(target=_exit_with, args=(main_pid, fd), daemon=True, name="exit-with-sweep").start()
+    _freeze_heap()
 
 
 def _exit_with(pid: int, fd: int | None) -> None:
