@@ -143,17 +143,19 @@ def focal_fiscal_series(model: ClusterModel, frame: pd.DataFrame | None = None) 
 
 
 def focal_fiscal_return(model: ClusterModel, counterfactual: ClusterModel | None = None, *,
-                        frame: pd.DataFrame | None = None) -> metrics.FiscalReturn:
+                        frame: pd.DataFrame | None = None,
+                        counterfactual_frame: pd.DataFrame | None = None) -> metrics.FiscalReturn:
     """Fiscal return of the focal county's policy over the run.
 
     Baseline: the ``counterfactual`` run's revenue and jobs year by year when given (same
     scenario and seed, the focal county without its package); otherwise the initial state
-    (year 0: no production yet, so no revenue, and the initial jobs). ``frame``: the model's
-    ``model_frame()`` if the caller already built it."""
+    (year 0: no production yet, so no revenue, and the initial jobs). ``frame`` and
+    ``counterfactual_frame``: the two models' ``model_frame()`` (or the columns of it that
+    :func:`focal_fiscal_series` reads) if the caller already built them."""
     own = focal_fiscal_series(model, frame)
     base_rev = base_jobs = None
     if counterfactual is not None:
-        base = focal_fiscal_series(counterfactual)
+        base = focal_fiscal_series(counterfactual, counterfactual_frame)
         if not np.array_equal(base["year"].to_numpy(), own["year"].to_numpy()):
             raise ValueError("the counterfactual run must cover the same years as the run")
         base_rev, base_jobs = base["revenue"].to_numpy(), base["jobs"].to_numpy()

@@ -93,7 +93,9 @@ def measure(model: ClusterModel, counterfactual: ClusterModel | None = None, *,
     frame = _outcome_frame(model)
     last = frame.iloc[-1]
     verdict = outputs.focal_take_off(model, frame)
-    fiscal = outputs.focal_fiscal_return(model, counterfactual, frame=frame)
+    baseline_frame = None if counterfactual is None else frame if counterfactual is model \
+        else _outcome_frame(counterfactual)
+    fiscal = outputs.focal_fiscal_return(model, counterfactual, frame=frame, counterfactual_frame=baseline_frame)
     r = model.regions
     counties = np.flatnonzero(r.is_county)
     county_firms = r.firms[counties].astype(float)
