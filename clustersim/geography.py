@@ -31,6 +31,7 @@ for the polygon sources. ``[[regions]]`` overrides in the scenario are applied l
 
 from __future__ import annotations
 
+import copy
 import csv
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -94,8 +95,80 @@ class RegionLayout:
         return self.distances()[:, self.is_origin].min(axis=1)
 
 
+    def copy(self) -> RegionLayout:
+        """A copy whose lists, arrays, traits and provenance can be changed without changing this
+        one (the polygons, immutable, are shared)."""
+        def arr(a: np.ndarray | None) -> np.ndarray | None:
+            return None if a is None else a.copy()
+
+        def seq(x: list | None) -> list | None:
+            return None if x is None else list(x)
+
+        return RegionLayout(names=list(self.names), is_origin=self.is_origin.copy(), x_km=self.x_km.copy(),
+                            y_km=self.y_km.copy(), traits=[t.model_copy() for t in self.traits], codes=seq(self.codes),
+                            labels=seq(self.labels), lon=arr(self.lon), lat=arr(self.lat),
+                            area_km2=arr(self.area_km2), shapes=seq(self.shapes),
+                            provenance=copy.deepcopy(self.provenance), road_factor=self.road_factor)
+
+
+#: the layouts of the geographies built in this process, before ``[[regions]]`` overrides (see
+#: :func:`build_layout`), newest last
+_WORLDS: dict[tuple, RegionLayout] = {}
+WORLDS_KEPT = 8
+
+
 def build_layout(scenario: Scenario, base_dir: Path | None = None) -> RegionLayout:
-    """Regions of a scenario, with its ``[[regions]]`` overrides applied."""
+    """Regions of a scenario, with its ``[[regions]]`` overrides applied.
+
+    What the ``[geography]`` table builds (the regions, their places and default traits: for real
+    geography, polygons selected, projected and labelled, tens of milliseconds) is kept for the
+    process, keyed on the whole table, ``base_dir`` and the size and modification time of the files
+    it reads, so the runs of a sweep, and a model's construction after its scenario's checks, build
+    their world once; any change to the table or its files builds it again. Each call returns its
+    own copy, with the scenario's ``[[regions]]`` overrides applied."""
+    key = _world_key(scenario, base_dir)
+    world = _WORLDS.get(key) if key is not None else None
+    if world is None:
+        world = _build_world(scenario, base_dir)
+        if key is not None:
+            _WORLDS[key] = world.copy()  # its own traits: not the scenario's objects
+            while len(_WORLDS) > WORLDS_KEPT:
+                del _WORLDS[next(iter(_WORLDS))]
+    layout = world.copy()
+    index = {name: i for i, name in enumerate(layout.names)}
+    for override in scenario.regions:
+        if override.name not in index:
+            raise RegionFileError(Path("regions"), "name", override.name,
+                                  f"no region has this name; regions are {_preview(layout.names)}")
+        i = index[override.name]
+        changes = override.model_dump(exclude={"name"}, exclude_none=True)
+        layout.traits[i] = layout.traits[i].model_copy(update=changes)
+    return layout
+
+
+def _world_key(scenario: Scenario, base_dir: Path | None) -> tuple | None:
+    """What :func:`_build_world` reads: the ``[geography]`` table, ``base_dir``, and the identity,
+    size and modification time of its source's files (None when one cannot be read: no key, so
+    the build reports the problem)."""
+    geo = scenario.geography
+    files = {"generated": (), "csv": ("csv",), "china": ("traits_csv",),
+             "geojson": ("geojson", "traits_csv")}[geo.source]
+    stamps = []
+    for name in files:
+        path = getattr(geo, name)
+        if path is None:
+            continue
+        path = path if path.is_absolute() or base_dir is None else base_dir / path
+        try:
+            st = path.stat()
+        except OSError:
+            return None
+        stamps.append((str(path), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns))
+    return geo.model_dump_json(), None if base_dir is None else str(base_dir), tuple(stamps)
+
+
+def _build_world(scenario: Scenario, base_dir: Path | None) -> RegionLayout:
+    """The regions ``[geography]`` builds, before ``[[regions]]`` overrides."""
     geo = scenario.geography
     if geo.source == "generated":
         layout = _generated(scenario)
@@ -112,14 +185,6 @@ def build_layout(scenario: Scenario, base_dir: Path | None = None) -> RegionLayo
         scenario = _resolved(scenario, base_dir)
         layout = geojson_layout(scenario, scenario.geography.geojson)
     layout.road_factor = geo.road_factor
-    index = {name: i for i, name in enumerate(layout.names)}
-    for override in scenario.regions:
-        if override.name not in index:
-            raise RegionFileError(Path("regions"), "name", override.name,
-                                  f"no region has this name; regions are {_preview(layout.names)}")
-        i = index[override.name]
-        changes = override.model_dump(exclude={"name"}, exclude_none=True)
-        layout.traits[i] = layout.traits[i].model_copy(update=changes)
     return layout
 
 

@@ -96,7 +96,7 @@ class RegionState:
         dist = layout.distances()
         return cls(
             names=list(layout.names), is_origin=layout.is_origin.copy(), x_km=layout.x_km.copy(),
-            y_km=layout.y_km.copy(), distance=dist, market_distance=layout.market_distance(),
+            y_km=layout.y_km.copy(), distance=dist, market_distance=dist[:, layout.is_origin].min(axis=1),
             land_supply=col("land_supply"), sf_supply=col("standard_factory_supply"),
             base_price=col("land_price"), base_wage=col("wage"), labour_pool=col("labour_pool"),
             infrastructure=col("infrastructure"), governance=col("governance"), fee_rate=col("fee_rate"),
