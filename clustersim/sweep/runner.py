@@ -9,8 +9,10 @@ One loop drives every backend through standard ``concurrent.futures`` futures:
   Plain ``fork`` would copy this process with whatever threads it runs (the progress bar's
   monitor, the executor's manager thread, BLAS pools), which can deadlock a child and is
   deprecated in Python 3.12; ``spawn`` would make every worker (and every replacement for
-  a dead one) pay the ~1.5 s import. Workers exit when this process dies, however it dies
-  (see :func:`worker_init`);
+  a dead one) pay the ~1.5 s import. The server is started before the sweep's own set-up
+  (:func:`start_local_workers`), so that its import overlaps the design's build; workers freeze
+  the heap they start with out of the garbage collector's scans (:func:`_freeze_heap`). Workers
+  exit when this process dies, however it dies (see :func:`worker_init`);
 - ``dask``: a ``distributed`` LocalCluster (one single-threaded worker process per worker)
   or the scheduler at ``scheduler`` (e.g. a dask-jobqueue cluster on SLURM).
 
