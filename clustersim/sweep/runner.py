@@ -72,9 +72,11 @@ LOCAL_CLUSTER_CONFIG = {
     "distributed.admin.system-monitor.interval": "2s",
     "distributed.worker.memory.monitor-interval": "2s",
 }
-#: imported by every worker before its first task (the model, Mesa, pandas: ~1.5 s; then a small
-#: warm-up run that loads the compiled functions, :mod:`clustersim.sweep.warm`)
-PRELOAD = ("clustersim.sweep.runner", "clustersim.model", "clustersim.sweep.outcomes", "clustersim.sweep.warm")
+#: imported by every worker before its first task (the model, Mesa, pandas: ~1.5 s; what unpickling an
+#: experiment and a run's counterfactual import: ~25 ms; then a small warm-up run that loads the compiled
+#: functions, :mod:`clustersim.sweep.warm`)
+PRELOAD = ("clustersim.sweep.runner", "clustersim.model", "clustersim.sweep.outcomes", "clustersim.sweep.experiment",
+           "clustersim.counterfactual", "clustersim.sweep.warm")
 
 
 # ------------------------------------------------------------------------------ one run
