@@ -97,15 +97,20 @@ class RegionLayout:
 
     def copy(self) -> RegionLayout:
         """A copy whose lists, arrays, traits and provenance can be changed without changing this
-        one (the polygons, immutable, are shared)."""
+        one (the polygons, immutable, are shared). Regions that share a traits object here (the
+        defaults of their kind) share its copy."""
         def arr(a: np.ndarray | None) -> np.ndarray | None:
             return None if a is None else a.copy()
 
         def seq(x: list | None) -> list | None:
             return None if x is None else list(x)
 
+        copies: dict[int, RegionTraits] = {}
+        for t in self.traits:
+            if id(t) not in copies:
+                copies[id(t)] = t.model_copy()
         return RegionLayout(names=list(self.names), is_origin=self.is_origin.copy(), x_km=self.x_km.copy(),
-                            y_km=self.y_km.copy(), traits=[t.model_copy() for t in self.traits], codes=seq(self.codes),
+                            y_km=self.y_km.copy(), traits=[copies[id(t)] for t in self.traits], codes=seq(self.codes),
                             labels=seq(self.labels), lon=arr(self.lon), lat=arr(self.lat),
                             area_km2=arr(self.area_km2), shapes=seq(self.shapes),
                             provenance=copy.deepcopy(self.provenance), road_factor=self.road_factor)
