@@ -93,6 +93,15 @@ class PackageBook:
         # the same with the small-firm flag first (the land instrument's profile key, :meth:`tier_key`)
         self._step_key = np.hstack([np.zeros((self._steps.size + 1, 1), dtype=np.int64), self._step_tier])
         self._small_key = np.array([1] + [self.sf_tier] * n_pkg, dtype=np.int64)
+        # the profile keys as one code per firm (:meth:`tier_code`, :meth:`class_code`): the index of
+        # its key row among the distinct rows, which np.unique sorts as the rows' packed codes sort
+        # (lexicographically), so firms get the same profiles, in the same order, as from the rows
+        self.tier_code_rows, codes = np.unique(np.vstack([self._step_key, self._small_key]), axis=0,
+                                               return_inverse=True)
+        self._step_tier_code, self._small_tier_code = codes[:-1].astype(np.int64), int(codes[-1])
+        self.class_code_rows, codes = np.unique(
+            np.vstack([np.full((1, n_pkg), OWN_PLOT, dtype=np.int8), self._step_class]), axis=0, return_inverse=True)
+        self._own_plot_code, self._step_class_code = int(codes[0]), codes[1:].astype(np.int64)
         self._by_discount: dict[bytes, dict] = {}  # present-value tables per discount vector
 
     def _pv_tables(self, discount: np.ndarray) -> dict:
@@ -142,6 +151,18 @@ class PackageBook:
         out = self._step_key.take(np.searchsorted(self._steps, capital, side="right"), axis=0)
         out[small] = self._small_key
         return out
+
+    def tier_code(self, capital: np.ndarray, small: np.ndarray) -> np.ndarray:
+        """Each firm's :meth:`tier_key` as one code (int64): the index of its row in
+        ``tier_code_rows``, whose rows are the distinct keys in ascending order."""
+        return np.where(small, self._small_tier_code,
+                        self._step_tier_code.take(np.searchsorted(self._steps, capital, side="right")))
+
+    def class_code(self, capital: np.ndarray, small: np.ndarray) -> np.ndarray:
+        """Each firm's :meth:`rebate_class` row as one code (int64): the index of its row in
+        ``class_code_rows``, whose rows are the distinct class rows in ascending order."""
+        return np.where(small, self._step_class_code.take(np.searchsorted(self._class_steps, capital, side="right")),
+                        self._own_plot_code)
 
     def tier_price(self, capital: np.ndarray, small: np.ndarray) -> np.ndarray:
         """Land price each firm would pay under each package, wan/mu (firms x packages).

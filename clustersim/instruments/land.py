@@ -53,7 +53,7 @@ class LandPurchase(Instrument):
         self.liquidity = self.traits.cash_median is not None
 
     def profile(self, f):
-        key = self.book.tier_key(f.capital, f.small)  # (n, 1 + P): small, then the tier under every package
+        key = self.book.tier_code(f.capital, f.small)  # the row of book.tier_code_rows: small, then the tiers
         if self.liquidity:
             key = np.column_stack([key, firm_traits.cash_class(f.cash_per_mu, self.traits)])
         return key
@@ -77,7 +77,8 @@ class LandPurchase(Instrument):
     def terms(self, offer: Offer) -> list[Term]:
         cs, book = offer.cs, self.book
         pkg, depth = cs.package, cs.depth_offered
-        key = offer.rep_key(self)  # (G, 1 + P): small, then the tier reached under every package
+        code = offer.rep_key(self)
+        key = book.tier_code_rows[code if code.ndim == 1 else code[:, 0]]  # (G, 1 + P): small, then the tiers
         small_g = key[:, :1] > 0
         price_g = np.where(small_g, np.where(cs.is_origin, cs.price, cs.sf_price), cs.price)  # (G, R)
         table = book.tier_table

@@ -48,14 +48,14 @@ class TaxRebates(Instrument):
     flows = (Flow("rebates", "incentive", "rebates of retained corporate income tax"),)
 
     def profile(self, f):
-        return self.book.rebate_class(f.capital, f.small)
+        return self.book.class_code(f.capital, f.small)  # the row of book.class_code_rows
 
     def terms(self, offer: Offer) -> list[Term]:
         cs, book = offer.cs, self.book
         pkg, depth = cs.package, cs.depth_offered
         if not depth.any():  # no package offered: the refund is 0 everywhere (depth 0), no term
             return []
-        cls = offer.rep_key(self)  # (G, P): the rebate class of each profile under every package
+        cls = book.class_code_rows[offer.rep_key(self)]  # (G, P): each profile's rebate class under every package
         pv = book.rebate_pv(cs.discount)  # (P, 3)
         rf = pv.ravel().take(pkg * pv.shape[1] + cls[:, pkg]) * (cs.county_cit_share * depth)[None, :]
         return [Term("tax", rf, "tax_refund", per_profile=True)]
