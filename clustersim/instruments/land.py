@@ -78,11 +78,10 @@ class LandPurchase(Instrument):
         cs, book = offer.cs, self.book
         pkg, depth = cs.package, cs.depth_offered
         code = offer.rep_key(self)
-        key = book.tier_code_rows[code if code.ndim == 1 else code[:, 0]]  # (G, 1 + P): small, then the tiers
-        small_g = key[:, :1] > 0
+        code = code if code.ndim == 1 else code[:, 0]  # (G,) the tier code of each profile
+        small_g = book.tier_code_small[code][:, None]
         price_g = np.where(small_g, np.where(cs.is_origin, cs.price, cs.sf_price), cs.price)  # (G, R)
-        table = book.tier_table
-        tier_g = table.ravel().take(pkg * table.shape[1] + key[:, 1:][:, pkg])
+        tier_g = book.tier_code_price[code][:, pkg]  # the tier price under each region's package (nan: none)
         p_eff = effective_land_price(price_g, tier_g, depth[None, :])
         if not self.all_used:
             p_eff[:, ~self.used()[pkg]] = 0.0

@@ -55,9 +55,8 @@ class TaxRebates(Instrument):
         pkg, depth = cs.package, cs.depth_offered
         if not depth.any():  # no package offered: the refund is 0 everywhere (depth 0), no term
             return []
-        cls = book.class_code_rows[offer.rep_key(self)]  # (G, P): each profile's rebate class under every package
-        pv = book.rebate_pv(cs.discount)  # (P, 3)
-        rf = pv.ravel().take(pkg * pv.shape[1] + cls[:, pkg]) * (cs.county_cit_share * depth)[None, :]
+        pv = book.rebate_pv_by_code(cs.discount)[offer.rep_key(self)]  # (G, P): each profile's PV under every package
+        rf = pv[:, pkg] * (cs.county_cit_share * depth)[None, :]
         return [Term("tax", rf, "tax_refund", per_profile=True)]
 
     def stay(self, offer, cur, staying, revenue):
