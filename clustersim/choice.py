@@ -45,6 +45,7 @@ import numpy as np
 from clustersim.decision import DecisionRule, Logit, choice_probabilities, draw
 from clustersim.firms import COLUMNS
 from clustersim.instruments.base import TERM_COLUMNS, Offer
+from clustersim.threads import decision_threads, run_split
 
 if TYPE_CHECKING:
     from clustersim.instruments.base import Instrument
@@ -384,7 +385,6 @@ class _Batch:
         two blocks per thread is split over ``threads`` threads (default
         :func:`clustersim.threads.decision_threads`); the picks are the same for any number."""
         from clustersim import kernel
-        from clustersim.threads import decision_threads, run_split
 
         f, n_r = self.f, self.cs.n_regions
         if n_r > kernel.MAX_REGIONS:
@@ -414,8 +414,9 @@ class _Batch:
                     np.exp(ub, out=ub)
                 kernel.draws(ub, bb, ab, one_hot, uniforms, lo, pick, block_cum)
 
-        parts = min(decision_threads() if threads is None else threads, f.n // (2 * step))
-        run_split(picks, f.n, max(1, parts))
+        most = f.n // (2 * step)  # at least two blocks per thread
+        parts = 1 if most < 2 else min(decision_threads() if threads is None else threads, most)
+        run_split(picks, f.n, parts)
         return pick
 
     def values(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:

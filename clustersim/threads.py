@@ -18,8 +18,10 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
 
 __all__ = ["ENV", "decision_threads", "run_split", "set_decision_threads"]
 
@@ -68,6 +70,8 @@ def run_split(fn: Callable[[int, int], Any], n: int, parts: int) -> None:
     if parts <= 1:
         fn(0, n)
         return
+    from concurrent.futures import ThreadPoolExecutor
+
     global _pool, _pool_size
     with _lock:
         if _pool is None or _pool_size < parts - 1:
