@@ -79,7 +79,19 @@ class RegionLayout:
 
     def distances(self) -> np.ndarray:
         """Distance between every pair of regions, km (R x R): great-circle between centroids
-        when they are known, else straight-line in the plane; times the road factor."""
+        when they are known, else straight-line in the plane; times the road factor. The matrices
+        of the last few sets of places are kept (keyed on the coordinates and the road factor
+        themselves): each call returns its own copy."""
+        places = (self.lon, self.lat, self.x_km, self.y_km)
+        key = (*(None if a is None else (a.dtype.str, a.shape, a.tobytes()) for a in places), self.road_factor)
+        kept = _DISTANCES.get(key)
+        if kept is None:
+            kept = _DISTANCES[key] = self._distances()
+            while len(_DISTANCES) > WORLDS_KEPT:
+                del _DISTANCES[next(iter(_DISTANCES))]
+        return kept.copy()
+
+    def _distances(self) -> np.ndarray:
         if self.lon is not None and self.lat is not None:
             from clustersim.geo.spherical import haversine_km
 
@@ -117,8 +129,9 @@ class RegionLayout:
 
 
 #: the layouts of the geographies built in this process, before ``[[regions]]`` overrides (see
-#: :func:`build_layout`), newest last
+#: :func:`build_layout`), newest last; and their distance matrices (:meth:`RegionLayout.distances`)
 _WORLDS: dict[tuple, RegionLayout] = {}
+_DISTANCES: dict[tuple, np.ndarray] = {}
 WORLDS_KEPT = 8
 
 

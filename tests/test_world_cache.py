@@ -67,3 +67,21 @@ def test_the_cache_is_bounded():
     for k in range(geography.WORLDS_KEPT + 3):
         build_layout(apply_overrides(Scenario(), {"geography.layout_seed": 1000 + k}))
     assert len(geography._WORLDS) <= geography.WORLDS_KEPT
+
+
+def test_distances_are_kept_per_set_of_places_and_each_callers_own():
+    from clustersim.geo.spherical import haversine_km
+
+    layout = build_layout(Scenario())
+    fresh = np.hypot(layout.x_km[:, None] - layout.x_km[None, :], layout.y_km[:, None] - layout.y_km[None, :])
+    first = layout.distances()
+    np.testing.assert_array_equal(first, fresh * layout.road_factor)
+    first[0, 1] = -1.0
+    assert layout.distances()[0, 1] == fresh[0, 1] * layout.road_factor
+    moved = layout.copy()
+    moved.x_km[1] += 10.0
+    assert moved.distances()[0, 1] != layout.distances()[0, 1]
+    moved.road_factor = 2.0
+    np.testing.assert_array_equal(moved.distances(), moved._distances())
+    moved.lon, moved.lat = np.linspace(110, 112, moved.n), np.linspace(25, 27, moved.n)
+    np.testing.assert_array_equal(moved.distances(), haversine_km(moved.lon, moved.lat) * 2.0)
