@@ -106,7 +106,6 @@ class RegionLayout:
         """Distance from each region to the nearest origin (the coastal market), km."""
         return self.distances()[:, self.is_origin].min(axis=1)
 
-
     def copy(self) -> RegionLayout:
         """A copy whose lists, arrays, traits and provenance can be changed without changing this
         one (the polygons, immutable, are shared). Regions that share a traits object here (the
