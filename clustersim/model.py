@@ -22,9 +22,11 @@ import numpy as np
 import pandas as pd
 
 from clustersim import growth, market_access, markets, measures, metrics, plugins, traits
-from clustersim.accounts import FirmAccounts, book_year, firm_accounts, ledger_columns, pretax_shares, region_accounts
+from clustersim.accounts import FirmAccounts, book_year, firm_accounts, ledger_columns, region_accounts
 from clustersim.agents import REGION_FIELDS, Coast, County, FirmViews
-from clustersim.agglomeration import log_multiplier, natural_advantage, supplier_access
+from clustersim.agglomeration import natural_advantage, supplier_access
+from clustersim.aggregates import Refresher
+from clustersim.aggregates import margin as pretax_margin
 from clustersim.choice import ChoiceSet, Deciders, choose
 from clustersim.collect import RegionCollector
 from clustersim.configs import model_configuration
@@ -259,6 +261,8 @@ class ClusterModel(mesa.Model):
             views.materialise()
 
     # ------------------------------------------------------------------ aggregates
+    _refresher: Refresher | None = None  # what the refresh keeps between calls (made at the first)
+
     def _placed(self) -> np.ndarray:
         t = self.firms
         n = t.size
@@ -271,27 +275,30 @@ class ClusterModel(mesa.Model):
         refresh, so the pre-tax margins stand (only the county rules call it so, within a year: a fee
         or governance set from outside, by the UI or a ramp, takes effect at the next ``step()``,
         which begins with a refresh of prices and margins)."""
+        # the numpy formulation (agglomeration.log_multiplier, market_access.log_pull,
+        # accounts.pretax_shares) in a few compiled passes: clustersim.aggregates
         r, cfg = self.regions, self.config
         is_county = r.is_county
+        ag = cfg.agglomeration
+        refresher = self._refresher
+        if refresher is None:
+            refresher = self._refresher = Refresher(len(self.sector_names), r.n)
         if recount:
             r.land_used, r.sf_used, r.employment, r.firms, self.output, self.localisation = tally(
-                self.firms, is_county, self.revenue_per_capital, len(self.sector_names),
-                cfg.agglomeration.measure == "firms")
+                self.firms, is_county, self.revenue_per_capital, len(self.sector_names), ag.measure == "firms")
             self.access = supplier_access(self.output, self.io, self.decay, self.reference_output)
             self._recount_due = False
+        if recount or refresher.stale(ag, ag.market > 0):  # the demand pull: clustersim.market_access
+            refresher.logs(self.localisation, self.access, self.market_access() if ag.market > 0 else None, ag,
+                           self.advantage)
         m = cfg.markets
         r.land_price, r.sf_price, r.wage = markets.prices(
             r.base_price, r.land_used, r.land_supply, r.sf_used, r.sf_supply, is_county, m.land_congestion,
             r.base_wage, r.employment, r.labour_pool, m.wage_pressure)
-        log_agglomeration = log_multiplier(self.localisation, self.access, r.infrastructure,
-                                           cfg.agglomeration, self.advantage)
-        if cfg.agglomeration.market > 0:  # the demand pull (clustersim.market_access)
-            log_agglomeration += market_access.log_pull(self.market_access(), cfg.agglomeration.market)
-        self.revenue_factor = np.exp(log_agglomeration) * self.market_factor[None, :]
+        self.revenue_factor = refresher.revenue_factor(r.infrastructure, ag, self.advantage, self.market_factor)
         if margins:
-            kept, vat = pretax_shares(self.material[:, None], r.fee_rate[None, :], r.governance[None, :],
-                                      cfg.choice.governance_friction, cfg.taxes.value_added)
-            self.margin = kept - vat
+            self.margin = pretax_margin(self.material, r.fee_rate, r.governance, cfg.choice.governance_friction,
+                                        cfg.taxes.value_added)
 
     def market_access(self) -> np.ndarray:
         """Market access MA (sectors x regions): purchases of each sector's output by firms nearby
