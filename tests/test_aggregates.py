@@ -12,8 +12,8 @@ import pytest
 
 from clustersim import market_access
 from clustersim.accounts import pretax_shares
-from clustersim.aggregates import Refresher, margin
 from clustersim.agglomeration import log_multiplier
+from clustersim.aggregates import Refresher, margin
 from clustersim.model import ClusterModel
 from clustersim.params import Agglomeration
 from clustersim.scenario import load_scenario
@@ -85,7 +85,7 @@ def test_random_worlds_equal_numpy(form, counts):
         advantage = rng.normal(0.0, 2.0, (n_s, n_r)) if rng.random() < 0.5 else None
         mf = np.maximum(0.0, 1.0 - rng.random(n_r) * 0.6)
         ref = Refresher(n_s, n_r)
-        for year in range(3):
+        for _ in range(3):
             loc, access, market = random_world(rng, n_s, n_r, counts=counts)
             ref.logs(loc, access, market if params.market > 0 else None, params, advantage)
             infrastructure = rng.random(n_r)
