@@ -35,6 +35,7 @@ __all__ = [
     "largest_share",
     "locational_gini",
     "take_off",
+    "take_off_of_lists",
 ]
 
 
@@ -510,6 +511,30 @@ def take_off(
         years_held_after_end=held,
         final_share=float(sh[-1]),
     )
+
+
+def take_off_of_lists(years: list, share: list, incentives_end: float, threshold: float,
+                      hold_years: int) -> TakeOff:
+    """:func:`take_off` of short plain lists (the model's last ``hold_years`` observations, every
+    year), the same result without numpy's per-call cost: the same comparisons on the same
+    float64 values. Inputs :func:`take_off` would refuse go to it, for its error."""
+    yrs = [float(y) for y in years]
+    sh = [float(x) for x in share]
+    n = len(yrs)
+    valid = (n >= 1 and n == len(sh) and hold_years >= 1 and not math.isnan(incentives_end)
+             and all(math.isfinite(y) for y in yrs) and all(math.isfinite(x) for x in sh)
+             and all(yrs[k] < yrs[k + 1] for k in range(n - 1)))
+    if not valid:
+        return take_off(years, share, incentives_end, threshold, hold_years)
+    held = 0
+    for y, x in zip(reversed(yrs), reversed(sh), strict=True):
+        if not (x >= threshold and y >= incentives_end):
+            break
+        held += 1
+    observable = sum(y >= incentives_end for y in yrs) >= hold_years
+    first = next((y for y, x in zip(yrs, sh, strict=True) if x >= threshold), math.nan)
+    return TakeOff(took_off=observable and held >= hold_years, observable=observable,
+                   first_year_at_threshold=first, years_held_after_end=held, final_share=sh[-1])
 
 
 @dataclass(frozen=True)

@@ -516,7 +516,7 @@ class ClusterModel(mesa.Model):
         key = (years, shares, self.incentives_end_year(), rule.threshold, n)
         cached = self.__dict__.get("_take_off_cache")
         if cached is None or cached[0] != key:  # the two take-off reporters of one year ask alike
-            cached = self._take_off_cache = (key, metrics.take_off(years, shares, *key[2:]))
+            cached = self._take_off_cache = (key, metrics.take_off_of_lists(years, shares, *key[2:]))
         return cached[1]
 
     def _region_fields(self) -> tuple[str, ...]:

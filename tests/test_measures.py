@@ -79,3 +79,24 @@ def test_invalid_amounts_raise_as_the_metrics_functions_do(bad):
     with pytest.raises(ValueError) as error:
         measures.year_measures(model, tuple(eg))
     assert str(error.value) == str(numpy_error.value)
+
+
+def test_take_off_of_lists_equals_take_off():
+    from clustersim.metrics import take_off, take_off_of_lists
+
+    rng = np.random.default_rng(13)
+    for _ in range(3000):
+        n = int(rng.integers(1, 8))
+        years = (int(rng.integers(0, 30)) + np.cumsum(rng.integers(1, 3, n))).tolist()
+        shares = rng.choice([0.0, 0.1, 0.15, 0.1500001, 0.3, 1.0], n).tolist()
+        end = float(rng.choice([0.0, 5.0, float(years[n // 2]), 40.0, np.inf]))
+        threshold, hold = float(rng.choice([0.15, 0.0, 1.0])), int(rng.integers(1, 6))
+        assert take_off_of_lists(years, shares, end, threshold, hold) == take_off(years, shares, end, threshold, hold)
+    for bad in (([1, 1], [0.2, 0.2], 0.0, 0.15, 1), ([1, 2], [np.nan, 0.2], 0.0, 0.15, 1),
+                ([1], [0.2], np.nan, 0.15, 1), ([1], [0.2], 0.0, 0.15, 0), ([], [], 0.0, 0.15, 1),
+                ([1, 2], [0.2], 0.0, 0.15, 1)):
+        with pytest.raises(ValueError) as numpy_error:
+            take_off(*bad)
+        with pytest.raises(ValueError) as error:
+            take_off_of_lists(*bad)
+        assert str(error.value) == str(numpy_error.value)
