@@ -21,7 +21,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from clustersim import growth, market_access, markets, measures, metrics, plugins, traits
+from clustersim import births, growth, market_access, markets, measures, metrics, plugins, traits
 from clustersim.accounts import FirmAccounts, book_year, firm_accounts, ledger_columns, region_accounts
 from clustersim.agents import REGION_FIELDS, Coast, County, FirmViews
 from clustersim.agglomeration import natural_advantage, supplier_access
@@ -184,26 +184,24 @@ class ClusterModel(mesa.Model):
             mask[i] = True
         return mask
 
+    _sector_draw = births.SectorDraw()  # rng.choice of the birth shares, its checks made once
+
     def _new_firms(self, n: int, sector: np.ndarray | None = None) -> np.ndarray:
         """Draw n firms (not yet placed: region -1). Returns their rows."""
         fcfg = self.config.firms
         t = self.firms
         rows = t.append(n)
+        start = t.size - n  # the new rows are contiguous
+        # K_med exp(sigma_K z1), land K / k_s, employment K / (K per worker)_s, productivity
+        # exp(sigma_z z2 - sigma_z^2 / 2), small-firm rule: clustersim.births, numpy's arithmetic
         if sector is None:
-            sector = self.rng.choice(len(self.sector_names), size=n, p=self.birth_share)
-        cap = fcfg.capital_median * np.exp(fcfg.capital_sigma * self.rng.standard_normal(n))
-        sig = fcfg.productivity_sigma
-        at = slice(t.size - n, t.size)  # the new rows (contiguous)
-        t.sector[at] = sector
-        t.capital[at] = cap
-        t.land[at] = cap / self.intensity[sector]
-        t.employment[at] = cap / self.capital_per_worker[sector]
-        t.productivity[at] = np.exp(sig * self.rng.standard_normal(n) - 0.5 * sig * sig)
+            sector = self._sector_draw(self.rng, len(self.sector_names), self.birth_share, n)
+        growth, productivity = births.lognormal_factors(self.rng, n, fcfg.capital_sigma, fcfg.productivity_sigma)
+        births.write(t, start, sector, growth, productivity, fcfg.capital_median, self.intensity,
+                     self.capital_per_worker)
         if traits.any_on(fcfg.traits):
             traits.draw(fcfg.traits, t, rows, self.rng)
-        t.small[at] = (cap < fcfg.small_firm_investment) | (t.land[at] < fcfg.small_firm_land)
-        t.region[at] = -1
-        t.born[at] = self.year
+        births.finish(t, start, n, self.year, fcfg.small_firm_investment, fcfg.small_firm_land)
         for ins in self.instruments:
             ins.born(Birth(t, rows, self.year, self.rng, self.config))
         return rows
