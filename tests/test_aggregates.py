@@ -1,5 +1,6 @@
-"""The compiled refresh (clustersim.aggregates) gives the numpy formulation's revenue multiplier
-and margins bit for bit: ``exp(log_multiplier(...) + log_pull(...)) * market_factor`` and
+"""The compiled refresh (clustersim.aggregates, clustersim.markets.prices) gives the numpy
+formulation's prices, revenue multiplier and margins bit for bit: ``markets.land_price``,
+``markets.wage``, ``exp(log_multiplier(...) + log_pull(...)) * market_factor`` and
 ``kept - vat`` of ``pretax_shares``, after every refresh of every shipped scenario, and on random
 worlds of both forms with every term on and off."""
 
@@ -10,7 +11,7 @@ import itertools
 import numpy as np
 import pytest
 
-from clustersim import market_access
+from clustersim import market_access, markets
 from clustersim.accounts import pretax_shares
 from clustersim.agglomeration import log_multiplier
 from clustersim.aggregates import Refresher, margin
@@ -45,6 +46,12 @@ def test_every_refresh_of_a_shipped_scenario_equals_numpy(path):
         want = numpy_factor(model.localisation, model.access, r.infrastructure, cfg.agglomeration, model.advantage,
                             model.market_access(), model.market_factor)
         assert np.array_equal(model.revenue_factor, want), (model.year, recount, margins)
+        main = markets.land_price(r.base_price, r.land_used, r.land_supply, cfg.markets.land_congestion)
+        sf = np.where(r.is_county, markets.land_price(r.base_price, r.sf_used, r.sf_supply,
+                                                      cfg.markets.land_congestion), main)
+        wage = markets.wage(r.base_wage, r.employment, r.labour_pool, cfg.markets.wage_pressure)
+        for a, b in zip((r.land_price, r.sf_price, r.wage), (main, sf, wage), strict=True):
+            assert a.tobytes() == b.tobytes()
         if margins:
             assert np.array_equal(model.margin, numpy_margin(model.material, r.fee_rate, r.governance,
                                                              cfg.choice.governance_friction, cfg.taxes.value_added))
