@@ -185,6 +185,31 @@ def _add_by_region(where, values, out):
         out[prev] = run
 
 
+@compiled()
+def _add_columns_by_region(where, values, rows, out):
+    """``out[rows[v], where[k]] += values[v][k]`` for every array v of the tuple ``values``, rows
+    with ``where < 0`` left out: :func:`_add_by_region` of each array (each sum adds in row order,
+    so the same bits), in one pass over the rows."""
+    n = out.shape[1]
+    for k in range(where.size):
+        j = where[k]
+        if j < 0:
+            continue
+        if j >= n:
+            raise IndexError("region index out of range")
+        for v in range(len(values)):
+            out[rows[v], j] += values[v][k]
+
+
+@functools.lru_cache(maxsize=64)
+def _host_rows(n_sent: int, n_pay: int) -> np.ndarray:
+    """The rows of :func:`region_accounts`' sums that the host region's sums go to: the host tax
+    (0), the fees (1) and the payments (after the sent taxes). Read-only."""
+    rows = np.array([0, 1, *range(2 + n_sent, 2 + n_sent + n_pay)], dtype=np.int64)
+    rows.flags.writeable = False
+    return rows
+
+
 def by_region(values: np.ndarray, where: np.ndarray, n_regions: int) -> np.ndarray:
     """Per-region sums of a per-firm amount (length ``n_regions``), over the rows whose region
     ``where`` is not negative; the same sums, bit for bit, as ``np.bincount``."""
@@ -243,14 +268,12 @@ def region_accounts(acc: FirmAccounts, region: np.ndarray, n_regions: int, ledge
     where = {name: k for k, name in enumerate(names)}
     n_sent, n_pay = len(acc.sent), len(acc.payments)
     sums = np.zeros((2 + n_sent + n_pay, n_regions))  # host tax, fees, the sent taxes, the payments
-    _add_by_region(region, np.ascontiguousarray(acc.host_tax, dtype=np.float64), sums[0])
-    _add_by_region(region, np.ascontiguousarray(acc.fees, dtype=np.float64), sums[1])
     for k, (amount, to) in enumerate(acc.sent):
         _add_by_region(to, np.ascontiguousarray(amount, dtype=np.float64), sums[2 + k])
-    paid = np.empty(n_pay, dtype=np.int64)  # the flow of each payment row
-    for k, (name, amount) in enumerate(acc.payments.items()):
-        _add_by_region(region, np.ascontiguousarray(amount, dtype=np.float64), sums[2 + n_sent + k])
-        paid[k] = where[name]
+    paid = np.array([where[name] for name in acc.payments], dtype=np.int64)  # the flow of each payment row
+    by_host = (acc.host_tax, acc.fees, *acc.payments.values())  # summed by the host region in one pass
+    _add_columns_by_region(region, tuple(np.ascontiguousarray(v, dtype=np.float64) for v in by_host),
+                           _host_rows(n_sent, n_pay), sums)
     booked = np.zeros((len(flows), n_regions))
     for k, name in enumerate(names):
         if name in ledger:
