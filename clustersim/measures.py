@@ -51,15 +51,16 @@ def _concentration(firms, employment, is_origin, focal, by_employment, firms_by_
     :func:`~clustersim.npsum.np_sum`: the caller computes them with numpy."""
     n_r = firms.size
     n_s = eg_total.size
-    if n_s * n_r > MAX_RUN:
+    if n_r > MAX_RUN:
         return False
     # the parts of scratch (views would need numba's runtime): offsets of runs of n_r floats
-    emp_c, firms_c, work, shares, ratio, firms_o = 0, n_r, 2 * n_r, 3 * n_r, 4 * n_r, 5 * n_r
+    # (np.int64(0), not 0: a literal would compile np_sum once more for its literal type)
+    emp_c, firms_c, work, shares, ratio, firms_o = np.int64(0), n_r, 2 * n_r, 3 * n_r, 4 * n_r, 5 * n_r
     by_sector = 6 * n_r  # n_s x n_c
     sector_totals = by_sector + n_s * n_r  # n_s
     sc = scratch
-    n_c = 0
-    n_o = 0
+    n_c = np.int64(0)
+    n_o = np.int64(0)
     for j in range(n_r):
         if is_origin[j]:
             sc[firms_o + n_o] = firms[j]
@@ -78,9 +79,9 @@ def _concentration(firms, employment, is_origin, focal, by_employment, firms_by_
         v = firms_by_sector[k]
         if not (v >= 0.0 and v < np.inf):
             return False
-    firms_all = np_sum(firms, 0, n_r)
+    firms_all = np_sum(firms, emp_c, n_r)  # (emp_c is 0)
     firms_in_counties = np_sum(sc, firms_c, n_c)
-    emp_all = np_sum(employment, 0, n_r)
+    emp_all = np_sum(employment, emp_c, n_r)
     emp_in_counties = np_sum(sc, emp_c, n_c)
     out[0] = firms_all
     out[1] = firms_in_counties
@@ -146,7 +147,10 @@ def _concentration(firms, employment, is_origin, focal, by_employment, firms_by_
                 break
     out[9] = held
     # Ellison–Glaeser gamma of each sector (metrics.ellison_glaeser_from_sums), nan where undefined
-    if np_sum(firms_by_sector, 0, n_s * n_r) > 0:
+    some_firm = False  # np.sum(firms_by_sector) > 0: of amounts checked finite and non-negative, iff one is > 0
+    for k in range(n_s * n_r):
+        some_firm |= firms_by_sector[k] > 0.0
+    if some_firm:
         for j in range(n_r):
             x = employment[j] / emp_all
             sc[ratio + j] = x
