@@ -125,3 +125,19 @@ def test_margin_equals_numpy():
         friction, vat = float(rng.random() * 0.2), float(rng.choice([0.0, 0.13]))
         got = margin(material, fee, gov, friction, vat)
         assert got.tobytes() == numpy_margin(material, fee, gov, friction, vat).tobytes()
+
+
+def test_access_terms_are_the_matmul_products():
+    """supplier_access and market_access take their BLAS products with np.dot: the same bits as
+    the ``@`` formulation, on random worlds of 1-11 sectors and 1-150 regions."""
+    from clustersim.agglomeration import supplier_access
+
+    rng = np.random.default_rng(19)
+    for _ in range(1500):
+        n_s, n_r = int(rng.integers(1, 12)), int(rng.integers(1, 150))
+        output = rng.random((n_s, n_r)) * 10.0 ** rng.integers(0, 6, (n_s, n_r)) * (rng.random((n_s, n_r)) < 0.7)
+        decay = np.exp(-rng.random((n_r, n_r)) * 3.0)
+        io = rng.random((n_s, n_s)) * 0.3
+        ref = float(rng.random() * 1e5 + 1.0)
+        assert supplier_access(output, io, decay, ref).tobytes() == (io.T @ (output @ decay) / ref).tobytes()
+        assert market_access.market_access(output, io, decay, ref).tobytes() == (io @ (output @ decay) / ref).tobytes()
