@@ -6,7 +6,9 @@ Prints progress lines, then one JSON object on the last line:
   set-up, then the compiled kernel of :mod:`clustersim.kernel`: values, logit and draw) per firm
   and region, on one mini-batch of a warmed-up 20,000-firm, 123-region model: best wall time of
   the repetitions (the timeit convention; ``_median`` and ``_cpu`` are the median wall and CPU
-  times, which a shared machine inflates); ``ns_per_firm_region_unchunked``: the numpy path
+  times, which a shared machine inflates), with the process's decision threads
+  (:mod:`clustersim.threads`: ``decision_threads``, by default the CPUs it may use; a batch this
+  size is split over them), and ``_1_thread`` on one thread; ``ns_per_firm_region_unchunked``: the numpy path
   (firm_values + choice_probabilities + draw) on the whole mini-batch;
 * ``reference_ratio``: the per-agent reference (:mod:`clustersim.reference`, values and
   probabilities only) per firm and region, divided by the fast path's (with the draw);
@@ -44,6 +46,7 @@ from clustersim.model import ClusterModel
 from clustersim.params import Scenario
 from clustersim.reference import reference_decisions
 from clustersim.scenario import load_scenario
+from clustersim.threads import decision_threads, set_decision_threads
 
 DISTRICT_TOML = Path(__file__).resolve().parents[1] / "scenarios" / "district_package.toml"
 DEMO_TOML = Path(__file__).resolve().parents[1] / "scenarios" / "held_package.toml"
@@ -111,6 +114,9 @@ def measure_decision(m: ClusterModel, repeat: int, ref_firms: int) -> dict:
     u = np.random.default_rng(0).random(f.n)
     cells = f.n * cs.n_regions
     fast = timed(lambda: choose(cs, f, u), repeat)
+    set_decision_threads(1)
+    one = timed(lambda: choose(cs, f, u), repeat)
+    set_decision_threads(None)
 
     def unchunked():
         value, feasible, scale = firm_values(cs, f)
@@ -126,6 +132,8 @@ def measure_decision(m: ClusterModel, repeat: int, ref_firms: int) -> dict:
             "ns_per_firm_region": per_cell["min"],
             "ns_per_firm_region_median": per_cell["median"],
             "ns_per_firm_region_cpu": per_cell["cpu"],
+            "ns_per_firm_region_1_thread": one["min"] / cells * 1e9,
+            "decision_threads": decision_threads(),
             "ns_per_firm_region_unchunked": whole["min"] / cells * 1e9,
             "reference_ns_per_firm_region": ref_ns,
             "reference_ratio": ref_ns / per_cell["min"]}
@@ -220,7 +228,8 @@ def main() -> None:
 
     print("decision on one mini-batch ...", flush=True)
     result.update(measure_decision(m, repeat=10 if quick else 50, ref_firms=40 if quick else 150))
-    print(f"  ns_per_firm_region = {result['ns_per_firm_region']:.2f}, "
+    print(f"  ns_per_firm_region = {result['ns_per_firm_region']:.2f} ({result['decision_threads']} decision "
+          f"threads; {result['ns_per_firm_region_1_thread']:.2f} on one), "
           f"reference_ratio = {result['reference_ratio']:.0f}", flush=True)
 
     print("model years ...", flush=True)

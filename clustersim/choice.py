@@ -45,6 +45,7 @@ import numpy as np
 from clustersim.decision import DecisionRule, Logit, choice_probabilities, draw
 from clustersim.firms import COLUMNS
 from clustersim.instruments.base import TERM_COLUMNS, Offer
+from clustersim.threads import decision_threads, run_split
 
 if TYPE_CHECKING:
     from clustersim.instruments.base import Instrument
@@ -376,37 +377,46 @@ class _Batch:
             stay += extra
         return np.where(self.incumbent, stay, np.nan)
 
-    def logit_picks(self, uniforms: np.ndarray, rule: Logit, chunk_cells: int = CHUNK_CELLS) -> np.ndarray:
+    def logit_picks(self, uniforms: np.ndarray, rule: Logit, chunk_cells: int = CHUNK_CELLS,
+                    threads: int | None = None) -> np.ndarray:
         """The picks of the shipped logit for every firm of the batch, by the compiled kernel
         (:mod:`clustersim.kernel`), on blocks of about ``chunk_cells`` cells: utilities (one
-        pass over the cells), numpy's ``exp`` on the block, then the draw."""
+        pass over the cells), numpy's ``exp`` on the block, then the draw. A batch of at least
+        two blocks per thread is split over ``threads`` threads (default
+        :func:`clustersim.threads.decision_threads`); the picks are the same for any number."""
         from clustersim import kernel
 
         f, n_r = self.f, self.cs.n_regions
         if n_r > kernel.MAX_REGIONS:
             raise ValueError(f"the compiled kernel takes at most {kernel.MAX_REGIONS} regions, not {n_r}")
-        f64 = np.float64
         refused = self.refused if self.refused is not None else np.zeros((0, n_r), dtype=bool)
         args = (self.profit_x, self.profit_at, self.profit_rows, self.linear_x, self.linear_at, self.linear_rows,
                 self.tax_rows, self.profile, self.cur, self.incumbent, self.distance, self.distance_weight,
                 self.free, self.land, self.small, np.ascontiguousarray(refused, dtype=bool), self.stay, self.scale,
                 float(rule.theta), rule.utility == "log")
-        uniforms = np.ascontiguousarray(uniforms, dtype=f64)
+        uniforms = np.ascontiguousarray(uniforms, dtype=np.float64)
         one_hot = rule.theta == 0
         pick = np.empty(f.n, dtype=np.int64)
         step = max(1, chunk_cells // max(1, n_r))
-        u = np.empty((min(step, f.n), n_r))
-        best = np.empty(u.shape[0])
-        arg = np.empty(u.shape[0], dtype=np.int64)
-        scratch = kernel.utility_scratch(n_r, self.profit_x.shape[1], self.linear_x.shape[1])
-        block_cum = np.empty((n_r + kernel.DRAW_BLOCK - 1) // kernel.DRAW_BLOCK)
-        for lo in range(0, f.n, step):
-            m = min(step, f.n - lo)
-            ub, bb, ab = u[:m], best[:m], arg[:m]
-            kernel.utilities(*args, lo, ub, bb, ab, *scratch)
-            if not one_hot:  # numpy's exp of u - max, as choice_probabilities takes it
-                np.exp(ub, out=ub)
-            kernel.draws(ub, bb, ab, one_hot, uniforms, lo, pick, block_cum)
+        slots = (self.profit_x.shape[1], self.linear_x.shape[1])
+
+        def picks(first: int, stop: int) -> None:  # firms first:stop, block by block, with their own scratch
+            u = np.empty((min(step, stop - first), n_r))
+            best = np.empty(u.shape[0])
+            arg = np.empty(u.shape[0], dtype=np.int64)
+            scratch = kernel.utility_scratch(n_r, *slots)
+            block_cum = np.empty((n_r + kernel.DRAW_BLOCK - 1) // kernel.DRAW_BLOCK)
+            for lo in range(first, stop, step):
+                m = min(step, stop - lo)
+                ub, bb, ab = u[:m], best[:m], arg[:m]
+                kernel.utilities(*args, lo, ub, bb, ab, *scratch)
+                if not one_hot:  # numpy's exp of u - max, as choice_probabilities takes it
+                    np.exp(ub, out=ub)
+                kernel.draws(ub, bb, ab, one_hot, uniforms, lo, pick, block_cum)
+
+        most = f.n // (2 * step)  # at least two blocks per thread
+        parts = 1 if most < 2 else min(decision_threads() if threads is None else threads, most)
+        run_split(picks, f.n, parts)
         return pick
 
     def values(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:

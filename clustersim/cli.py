@@ -24,12 +24,14 @@ from clustersim.arguments import parse_assignments, whole_number
 from clustersim.counterfactual import without_focal_package
 from clustersim.params import Scenario
 from clustersim.scenario import ScenarioError, apply_overrides, build_model, load_scenario
+from clustersim.threads import decision_threads
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        decision_threads()  # a bad CLUSTERSIM_THREADS is reported before any work starts
         return int(args.handler(args) or 0)
     except ScenarioError as err:
         print(str(err), file=sys.stderr)

@@ -93,6 +93,18 @@ class PackageBook:
         # the same with the small-firm flag first (the land instrument's profile key, :meth:`tier_key`)
         self._step_key = np.hstack([np.zeros((self._steps.size + 1, 1), dtype=np.int64), self._step_tier])
         self._small_key = np.array([1] + [self.sf_tier] * n_pkg, dtype=np.int64)
+        # the profile keys as one code per firm (:meth:`tier_code`, :meth:`class_code`): the index of
+        # its key row among the distinct rows, which np.unique sorts as the rows' packed codes sort
+        # (lexicographically), so firms get the same profiles, in the same order, as from the rows
+        self.tier_code_rows, codes = np.unique(np.vstack([self._step_key, self._small_key]), axis=0,
+                                               return_inverse=True)
+        self._step_tier_code, self._small_tier_code = codes[:-1].astype(np.int64), int(codes[-1])
+        self.class_code_rows, codes = np.unique(
+            np.vstack([np.full((1, n_pkg), OWN_PLOT, dtype=np.int8), self._step_class]), axis=0, return_inverse=True)
+        self._own_plot_code, self._step_class_code = int(codes[0]), codes[1:].astype(np.int64)
+        #: by tier code: whether the firm is small, and its tier price under every package (codes x P)
+        self.tier_code_small = self.tier_code_rows[:, 0] > 0
+        self.tier_code_price = self.tier_table[np.arange(n_pkg)[None, :], self.tier_code_rows[:, 1:]]
         self._by_discount: dict[bytes, dict] = {}  # present-value tables per discount vector
 
     def _pv_tables(self, discount: np.ndarray) -> dict:
@@ -111,8 +123,10 @@ class PackageBook:
                 ok = idx < longest
                 remaining[:, :, ok] += discount[ahead - 1] * self.schedule[:, :, idx[ok]]
             cum = np.concatenate([[0.0], np.cumsum(discount)])
-            tables = {"rebate_pv": self.schedule[:, :, :k] @ discount[:k], "cum": cum, "remaining": remaining,
-                      "waiver_pv": cum[np.clip(self.fee_waiver_years, 0, discount.size)]}
+            rebate_pv = self.schedule[:, :, :k] @ discount[:k]
+            tables = {"rebate_pv": rebate_pv, "cum": cum, "remaining": remaining,
+                      "waiver_pv": cum[np.clip(self.fee_waiver_years, 0, discount.size)],
+                      "rebate_pv_by_code": rebate_pv[np.arange(len(self.packages))[None, :], self.class_code_rows]}
             self._by_discount[key] = tables
         return tables
 
@@ -142,6 +156,18 @@ class PackageBook:
         out = self._step_key.take(np.searchsorted(self._steps, capital, side="right"), axis=0)
         out[small] = self._small_key
         return out
+
+    def tier_code(self, capital: np.ndarray, small: np.ndarray) -> np.ndarray:
+        """Each firm's :meth:`tier_key` as one code (int64): the index of its row in
+        ``tier_code_rows``, whose rows are the distinct keys in ascending order."""
+        return np.where(small, self._small_tier_code,
+                        self._step_tier_code.take(np.searchsorted(self._steps, capital, side="right")))
+
+    def class_code(self, capital: np.ndarray, small: np.ndarray) -> np.ndarray:
+        """Each firm's :meth:`rebate_class` row as one code (int64): the index of its row in
+        ``class_code_rows``, whose rows are the distinct class rows in ascending order."""
+        return np.where(small, self._step_class_code.take(np.searchsorted(self._class_steps, capital, side="right")),
+                        self._own_plot_code)
 
     def tier_price(self, capital: np.ndarray, small: np.ndarray) -> np.ndarray:
         """Land price each firm would pay under each package, wan/mu (firms x packages).
@@ -183,6 +209,11 @@ class PackageBook:
         (packages x 3). ``discount[k]`` is delta^(k+1) for the H years of the decision horizon;
         rebates beyond the horizon are not counted."""
         return self._pv_tables(discount)["rebate_pv"]
+
+    def rebate_pv_by_code(self, discount: np.ndarray) -> np.ndarray:
+        """:meth:`rebate_pv` of the rebate class of each class code (:meth:`class_code`) under
+        every package (codes x packages)."""
+        return self._pv_tables(discount)["rebate_pv_by_code"]
 
     def remaining_rebate_table(self, discount: np.ndarray) -> np.ndarray:
         """``[p, class, years done]``: the PV of the rebates still owed (what

@@ -41,3 +41,12 @@ def die_once_for_one(exp: Any, row: Mapping[str, Any]) -> dict[str, Any]:
         marker.touch()
         os._exit(3)
     return run_point(exp, row)
+
+
+def one_thread_or_fail(exp: Any, row: Mapping[str, Any]) -> dict[str, Any]:
+    """Raises unless the worker's decisions run on one thread (its pool is one worker per core)."""
+    from clustersim.threads import decision_threads
+
+    if decision_threads() != 1:
+        raise RuntimeError(f"a sweep worker would use {decision_threads()} decision threads")
+    return run_point(exp, row)

@@ -80,6 +80,24 @@ def test_kernel_on_many_regions_and_small_blocks():
                                       choose(cs, f, u, compiled=False))
 
 
+@pytest.mark.parametrize("threads", [1, 2, 3, 7])
+def test_a_batch_split_over_threads_draws_the_same_picks(threads):
+    """A batch split over decision threads (contiguous ranges of firms, each in blocks) draws what
+    the numpy path draws, however many threads and wherever the ranges and blocks end."""
+    from clustersim.choice import _Batch
+
+    _, cs, f = model_state(scenario(theta=0.05, utility="linear"), years=2, seed=9)
+    batch, rule = _Batch(cs, f), cs.decision_rule
+    value, feasible = batch.values(0, f.n)
+    rng = np.random.default_rng(11)
+    for chunk in (3 * cs.n_regions, 7 * cs.n_regions):
+        assert f.n // (2 * (chunk // cs.n_regions)) >= threads  # the batch is large enough to be split
+        for _ in range(DRAWS):
+            u = rng.random(f.n)
+            np.testing.assert_array_equal(batch.logit_picks(u, rule, chunk_cells=chunk, threads=threads),
+                                          rule.draw(rule.probabilities(value, feasible, batch.scale), u))
+
+
 def test_pairwise_sums_are_numpys():
     rng = np.random.default_rng(9)
     for n in [*range(0, 40), 127, 128, 129, 255, 256, 257, 1000, 5000]:

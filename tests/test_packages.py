@@ -239,6 +239,18 @@ def test_vectorised_tiers_and_classes_match_the_package_firm_by_firm():
     key = book.tier_key(capital, small)
     np.testing.assert_array_equal(key[:, 0], small)
     np.testing.assert_array_equal(key[:, 1:], book.tier_index(capital, small))
+    # the one-column codes the instruments key profiles on stand for exactly these rows, in their order
+    tier_code, class_code = book.tier_code(capital, small), book.class_code(capital, small)
+    np.testing.assert_array_equal(book.tier_code_rows[tier_code], key)
+    np.testing.assert_array_equal(book.class_code_rows[class_code], classes)
+    np.testing.assert_array_equal(book.tier_code_small[tier_code], small)
+    np.testing.assert_array_equal(book.tier_code_price[tier_code], prices)  # nan where no tier price, as there
+    pv = book.rebate_pv(0.9 ** np.arange(1, 11))
+    np.testing.assert_array_equal(book.rebate_pv_by_code(0.9 ** np.arange(1, 11))[class_code],
+                                  pv[np.arange(n_p)[None, :], classes])
+    for codes, rows in ((tier_code, key), (class_code, classes)):
+        _, by_rows = np.unique(rows, axis=0, return_inverse=True)
+        assert np.array_equal(np.unique(codes, return_inverse=True)[1], by_rows)  # same profiles, same order
     rng = np.random.default_rng(3)
     own = rng.integers(0, n_p, n)
     discount = 0.9 ** np.arange(1, 11)

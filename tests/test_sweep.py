@@ -188,6 +188,15 @@ def test_a_worker_that_dies_once_is_replaced_and_the_run_retried(tmp_path, refer
     assert (parts["status"] == "ok").all() and (parts["attempt"] == 1).all() and len(parts) == 8
 
 
+def test_pool_workers_decide_on_one_thread_whatever_the_parent_uses(tmp_path, monkeypatch):
+    """Workers are one per core: each runs its decisions on one thread (CLUSTERSIM_THREADS=1 in
+    the processes the pool starts), even where the sweep's own process would use several."""
+    monkeypatch.setenv("CLUSTERSIM_THREADS", "2")
+    exp = load_experiment(write_experiment(tmp_path))
+    summary = run_sweep(exp, tmp_path / "out", workers=2, progress=False, run_fn="sweep_faults:one_thread_or_fail")
+    assert (summary.ok, summary.failed) == (8, 0)
+
+
 # ------------------------------------------------------------------------------ resume and refusals
 def test_resume_of_a_finished_sweep_runs_nothing(tmp_path):
     exp = load_experiment(write_experiment(tmp_path))

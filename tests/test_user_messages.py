@@ -172,3 +172,22 @@ def test_readme_timings_say_what_machine_and_make_says_what_it_installs():
     lines = makefile.splitlines()
     quiet = next(i for i, line in enumerate(lines) if "pip install --quiet -e" in line)
     assert any(line.strip().startswith('@echo "setup: installing clustersim') for line in lines[:quiet])
+
+
+# ------------------------------------------------------------------------------ decision threads
+@pytest.mark.parametrize("value", ["0", "two", "1.5", "-3"])
+def test_a_bad_thread_count_in_the_environment_is_refused_before_any_work(tmp_path, capsys, monkeypatch, value):
+    monkeypatch.setenv("CLUSTERSIM_THREADS", value)
+    assert cli_error(capsys, "run", HELD, "--years", "1", "--out", tmp_path / "out") == \
+        f"environment: CLUSTERSIM_THREADS = {value!r}: a whole number of threads, at least 1"
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_bad_thread_count_from_python_names_the_call():
+    from clustersim.scenario import ScenarioError
+    from clustersim.threads import set_decision_threads
+
+    refused = r"^set_decision_threads\(\): n = .*: a whole number of threads, at least 1"
+    for value in (0, 2.0, True):
+        with pytest.raises(ScenarioError, match=refused):
+            set_decision_threads(value)

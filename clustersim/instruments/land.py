@@ -53,7 +53,7 @@ class LandPurchase(Instrument):
         self.liquidity = self.traits.cash_median is not None
 
     def profile(self, f):
-        key = self.book.tier_key(f.capital, f.small)  # (n, 1 + P): small, then the tier under every package
+        key = self.book.tier_code(f.capital, f.small)  # the row of book.tier_code_rows: small, then the tiers
         if self.liquidity:
             key = np.column_stack([key, firm_traits.cash_class(f.cash_per_mu, self.traits)])
         return key
@@ -77,11 +77,11 @@ class LandPurchase(Instrument):
     def terms(self, offer: Offer) -> list[Term]:
         cs, book = offer.cs, self.book
         pkg, depth = cs.package, cs.depth_offered
-        key = offer.rep_key(self)  # (G, 1 + P): small, then the tier reached under every package
-        small_g = key[:, :1] > 0
+        code = offer.rep_key(self)
+        code = code if code.ndim == 1 else code[:, 0]  # (G,) the tier code of each profile
+        small_g = book.tier_code_small[code][:, None]
         price_g = np.where(small_g, np.where(cs.is_origin, cs.price, cs.sf_price), cs.price)  # (G, R)
-        table = book.tier_table
-        tier_g = table.ravel().take(pkg * table.shape[1] + key[:, 1:][:, pkg])
+        tier_g = book.tier_code_price[code][:, pkg]  # the tier price under each region's package (nan: none)
         p_eff = effective_land_price(price_g, tier_g, depth[None, :])
         if not self.all_used:
             p_eff[:, ~self.used()[pkg]] = 0.0

@@ -48,16 +48,15 @@ class TaxRebates(Instrument):
     flows = (Flow("rebates", "incentive", "rebates of retained corporate income tax"),)
 
     def profile(self, f):
-        return self.book.rebate_class(f.capital, f.small)
+        return self.book.class_code(f.capital, f.small)  # the row of book.class_code_rows
 
     def terms(self, offer: Offer) -> list[Term]:
         cs, book = offer.cs, self.book
         pkg, depth = cs.package, cs.depth_offered
         if not depth.any():  # no package offered: the refund is 0 everywhere (depth 0), no term
             return []
-        cls = offer.rep_key(self)  # (G, P): the rebate class of each profile under every package
-        pv = book.rebate_pv(cs.discount)  # (P, 3)
-        rf = pv.ravel().take(pkg * pv.shape[1] + cls[:, pkg]) * (cs.county_cit_share * depth)[None, :]
+        pv = book.rebate_pv_by_code(cs.discount)[offer.rep_key(self)]  # (G, P): each profile's PV under every package
+        rf = pv[:, pkg] * (cs.county_cit_share * depth)[None, :]
         return [Term("tax", rf, "tax_refund", per_profile=True)]
 
     def stay(self, offer, cur, staying, revenue):

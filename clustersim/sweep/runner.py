@@ -539,8 +539,9 @@ class _Pool:
 
 @contextlib.contextmanager
 def one_thread_env() -> Iterator[None]:
-    """BLAS/OpenMP pools of one thread in processes started inside (one worker per core already)."""
-    keys = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+    """BLAS/OpenMP pools and decisions (:mod:`clustersim.threads`) of one thread in processes
+    started inside (one worker per core already)."""
+    keys = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "CLUSTERSIM_THREADS")
     saved = {k: os.environ.get(k) for k in keys}
     os.environ.update({k: "1" for k in keys})
     try:
@@ -591,7 +592,7 @@ def _dask_executor(workers: int, scheduler: str | None) -> Iterator[tuple[_DaskP
         # Each worker's statistical profiler samples every thread's stack every 10 ms, and its
         # system and memory monitors poll every 0.5 s and 0.1 s: on 2 cores that alone slowed
         # runs by ~10 %. A sweep reads none of them (no dashboard), so they are turned off or slowed.
-        with dask.config.set(LOCAL_CLUSTER_CONFIG):
+        with dask.config.set(LOCAL_CLUSTER_CONFIG), one_thread_env():
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
         client = Client(cluster)
     else:
