@@ -75,14 +75,14 @@ def _scale(z, factor, shift):
 
 
 @compiled()
-def _write(start, sector, growth, productivity, capital_median, intensity, capital_per_worker, t_sector,
+def _write(start, sector, capital_factor, productivity, capital_median, intensity, capital_per_worker, t_sector,
            t_capital, t_land, t_employment, t_productivity):
-    """Rows ``start ..`` of the table: sector, capital ``K_med * growth``, land ``K / k_s``,
+    """Rows ``start ..`` of the table: sector, capital ``K_med * capital_factor``, land ``K / k_s``,
     employment ``K / (K per worker)_s`` and productivity."""
     for k in range(sector.size):
         i = start + k
         s = sector[k]
-        cap = capital_median * growth[k]
+        cap = capital_median * capital_factor[k]
         t_sector[i] = s
         t_capital[i] = cap
         t_land[i] = cap / intensity[s]
@@ -103,20 +103,20 @@ def lognormal_factors(rng: np.random.Generator, n: int, capital_sigma: float,
                       productivity_sigma: float) -> tuple[np.ndarray, np.ndarray]:
     """``(exp(sigma_K z1), exp(sigma_z z2 - sigma_z^2 / 2))`` of two standard-normal draws of n,
     in this order, as numpy computes them."""
-    growth = rng.standard_normal(n)
-    _scale(growth, float(capital_sigma), 0.0)
-    np.exp(growth, out=growth)
+    capital_factor = rng.standard_normal(n)
+    _scale(capital_factor, float(capital_sigma), 0.0)
+    np.exp(capital_factor, out=capital_factor)
     sig = productivity_sigma
     prod = rng.standard_normal(n)
     _scale(prod, float(sig), 0.5 * sig * sig)
     np.exp(prod, out=prod)
-    return growth, prod
+    return capital_factor, prod
 
 
-def write(table, start: int, sector: np.ndarray, growth: np.ndarray, productivity: np.ndarray,
+def write(table, start: int, sector: np.ndarray, capital_factor: np.ndarray, productivity: np.ndarray,
           capital_median: float, intensity: np.ndarray, capital_per_worker: np.ndarray) -> None:
     """The new rows' sector, capital, land, employment and productivity."""
-    _write(start, np.ascontiguousarray(sector), growth, productivity, float(capital_median), intensity,
+    _write(start, np.ascontiguousarray(sector), capital_factor, productivity, float(capital_median), intensity,
            capital_per_worker, table.sector, table.capital, table.land, table.employment, table.productivity)
 
 

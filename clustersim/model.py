@@ -196,8 +196,9 @@ class ClusterModel(mesa.Model):
         # exp(sigma_z z2 - sigma_z^2 / 2), small-firm rule: clustersim.births, numpy's arithmetic
         if sector is None:
             sector = self._sector_draw(self.rng, len(self.sector_names), self.birth_share, n)
-        growth, productivity = births.lognormal_factors(self.rng, n, fcfg.capital_sigma, fcfg.productivity_sigma)
-        births.write(t, start, sector, growth, productivity, fcfg.capital_median, self.intensity,
+        capital_factor, productivity = births.lognormal_factors(self.rng, n, fcfg.capital_sigma,
+                                                                fcfg.productivity_sigma)
+        births.write(t, start, sector, capital_factor, productivity, fcfg.capital_median, self.intensity,
                      self.capital_per_worker)
         if traits.any_on(fcfg.traits):
             traits.draw(fcfg.traits, t, rows, self.rng)
