@@ -96,16 +96,44 @@ def _level5(a, start, n):
     return _level4(a, start, n2) + _level4(a, start + n2, n - n2)
 
 
+@compiled()
+def _level6(a, start, n):
+    if n <= PW_BLOCKSIZE:
+        return _block_sum(a, start, n)
+    n2 = n // 2
+    n2 -= n2 % 8
+    return _level5(a, start, n2) + _level5(a, start + n2, n - n2)
+
+
+@compiled()
+def _level7(a, start, n):
+    if n <= PW_BLOCKSIZE:
+        return _block_sum(a, start, n)
+    n2 = n // 2
+    n2 -= n2 % 8
+    return _level6(a, start, n2) + _level6(a, start + n2, n - n2)
+
+
+@compiled()
+def _level8(a, start, n):
+    if n <= PW_BLOCKSIZE:
+        return _block_sum(a, start, n)
+    n2 = n // 2
+    n2 -= n2 % 8
+    return _level7(a, start, n2) + _level7(a, start + n2, n - n2)
+
+
 #: the longest run :func:`pairwise_sum` sums as numpy does: a level taking runs up to m long takes
-#: up to 2 (m - 8) above it, from 128 over five levels (every county of China is about 2,800)
-MAX_RUN = 3_600
+#: up to 2 (m - 8) above it, from 128 over eight levels (every county of China is about 2,800;
+#: the decision kernel sums rows of regions with it, :data:`clustersim.kernel.MAX_REGIONS`)
+MAX_RUN = 28_688
 
 
 @compiled()
 def pairwise_sum(a, start, n):
     """numpy's pairwise sum of the run ``a[start:start + n]`` (1-D, ``n <= MAX_RUN``), without
     the identity: ``np.sum(a[start:start + n])`` is ``0.0 + pairwise_sum(a, start, n)``."""
-    return _level5(a, start, n)
+    return _level8(a, start, n)
 
 
 @compiled()

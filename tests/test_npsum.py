@@ -45,12 +45,12 @@ def test_the_longest_runs():
     from clustersim.npsum import MAX_RUN
 
     m = 128
-    for _ in range(5):
+    for _ in range(8):
         m = 2 * (m - 8)
     assert m == MAX_RUN
     rng = np.random.default_rng(9)
     a = rng.normal(0.0, 1.0, MAX_RUN + 5) * 10.0 ** rng.integers(-6, 6, MAX_RUN + 5)
-    lengths = np.array([MAX_RUN, MAX_RUN - 1, MAX_RUN - 7, 1_808, 1_809, 912, 913])
+    lengths = np.array([MAX_RUN, MAX_RUN - 1, MAX_RUN - 7, 14_352, 14_353, 3_600, 3_601])
     starts = np.array([0, 3, 5, 11, 2, 1, 0])
     out = np.empty(lengths.size)
     _sums(a, starts, lengths, out)
