@@ -85,11 +85,12 @@ class PackageBook:
                 k = int((mins > self._steps[b - 1]).sum())
                 if k < mins.size:
                     self._step_tier[b, i] = k
-        # rebate classes the same way: a small firm's class under each package on each step of K
-        # (below the package's threshold: NO_REBATE); firms that are not small: OWN_PLOT (0)
-        self._class_steps = np.unique(self.sf_rebate_min)
-        below = self.sf_rebate_min[None, :] > np.concatenate([[-np.inf], self._class_steps])[:, None]
-        self._step_class = np.where(below, NO_REBATE, STANDARD_FACTORY).astype(np.int8)
+        #: rebate classes the same way: a small firm's class under each package on each step of K
+        #: (``step_class[b, p]``, b the thresholds ``class_steps`` at or below K; below the package's
+        #: threshold: NO_REBATE); firms that are not small: OWN_PLOT (0)
+        self.class_steps = np.unique(self.sf_rebate_min)
+        below = self.sf_rebate_min[None, :] > np.concatenate([[-np.inf], self.class_steps])[:, None]
+        self.step_class = np.where(below, NO_REBATE, STANDARD_FACTORY).astype(np.int8)
         # the same with the small-firm flag first (the land instrument's profile key, :meth:`tier_key`)
         self._step_key = np.hstack([np.zeros((self._steps.size + 1, 1), dtype=np.int64), self._step_tier])
         self._small_key = np.array([1] + [self.sf_tier] * n_pkg, dtype=np.int64)
@@ -100,7 +101,7 @@ class PackageBook:
                                                return_inverse=True)
         self._step_tier_code, self._small_tier_code = codes[:-1].astype(np.int64), int(codes[-1])
         self.class_code_rows, codes = np.unique(
-            np.vstack([np.full((1, n_pkg), OWN_PLOT, dtype=np.int8), self._step_class]), axis=0, return_inverse=True)
+            np.vstack([np.full((1, n_pkg), OWN_PLOT, dtype=np.int8), self.step_class]), axis=0, return_inverse=True)
         self._own_plot_code, self._step_class_code = int(codes[0]), codes[1:].astype(np.int64)
         #: by tier code: whether the firm is small, and its tier price under every package (codes x P)
         self.tier_code_small = self.tier_code_rows[:, 0] > 0
@@ -166,7 +167,7 @@ class PackageBook:
     def class_code(self, capital: np.ndarray, small: np.ndarray) -> np.ndarray:
         """Each firm's :meth:`rebate_class` row as one code (int64): the index of its row in
         ``class_code_rows``, whose rows are the distinct class rows in ascending order."""
-        return np.where(small, self._step_class_code.take(np.searchsorted(self._class_steps, capital, side="right")),
+        return np.where(small, self._step_class_code.take(np.searchsorted(self.class_steps, capital, side="right")),
                         self._own_plot_code)
 
     def tier_price(self, capital: np.ndarray, small: np.ndarray) -> np.ndarray:
@@ -186,13 +187,13 @@ class PackageBook:
 
     def rebate_class(self, capital: np.ndarray, small: np.ndarray) -> np.ndarray:
         """Rebate class of each firm under each package (firms x packages, int8)."""
-        cls = self._step_class.take(np.searchsorted(self._class_steps, capital, side="right"), axis=0)
+        cls = self.step_class.take(np.searchsorted(self.class_steps, capital, side="right"), axis=0)
         cls *= small[:, None]  # OWN_PLOT = 0 where not small
         return cls
 
     def rebate_class_under(self, capital: np.ndarray, small: np.ndarray, package: np.ndarray) -> np.ndarray:
         """:meth:`rebate_class` of each firm under its own ``package`` only (per firm, int8)."""
-        cls = self._step_class[np.searchsorted(self._class_steps, capital, side="right"), package]
+        cls = self.step_class[np.searchsorted(self.class_steps, capital, side="right"), package]
         cls *= small
         return cls
 

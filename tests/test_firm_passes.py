@@ -157,3 +157,39 @@ def test_corporate_income_tax_and_profit_are_the_numpy_formulas():
     host = np.empty(pretax.size)
     _host_tax(cit, vat, 0.4, 0.5, host)
     assert _same(host, 0.4 * cit + 0.5 * vat)
+
+
+def test_arrivals_lock_in_what_the_numpy_formulations_give():
+    """firm_passes.tax_sharing_arrive and rebate_class_arrive against the numpy expressions they
+    replace (TaxSharing.arrive, TaxRebates.arrive with PackageBook.rebate_class_under), on random
+    arrivals of newborns and moved firms, small and not, at and around every threshold."""
+    from clustersim.instruments import firm_passes
+    from clustersim.packages import PackageBook
+    from clustersim.params import Scenario
+
+    book = PackageBook(Scenario.model_validate({"packages": {
+        "a": {"standard_factory_rebate_min_investment": 4000, "standard_factory_rebate_schedule": [0.3]},
+        "b": {"standard_factory_rebate_min_investment": 2000, "rebate_schedule": [1.0]},
+        "c": {}}}))
+    rng = np.random.default_rng(21)
+    n, size = 300, 120
+    capital = np.concatenate([rng.choice([1999.0, 2000.0, 2001.0, 3999.0, 4000.0, 4001.0, 0.0, np.nan], 40),
+                              rng.uniform(0, 9000, n - 40)])
+    small = rng.random(n) < 0.6
+    retained = rng.normal(100.0, 50.0, n)
+    rows = rng.choice(n, size, replace=False)
+    old = np.where(rng.random(size) < 0.3, -1, rng.integers(0, 9, size))
+    package = rng.integers(0, len(book), size)
+
+    base, origin = np.full(n, 7.0), np.full(n, -5, dtype=np.int32)
+    firm_passes.tax_sharing_arrive(rows, old, retained, base, origin)
+    want_base, want_origin = np.full(n, 7.0), np.full(n, -5, dtype=np.int32)
+    want_base[rows] = np.where(old < 0, 0.0, retained[rows])
+    want_origin[rows] = np.where(old < 0, -1, old)
+    assert base.tobytes() == want_base.tobytes() and np.array_equal(origin, want_origin)
+
+    cls = np.full(n, 9, dtype=np.int8)
+    firm_passes.rebate_class_arrive(rows, package, capital, small, book.class_steps, book.step_class, cls)
+    want = np.full(n, 9, dtype=np.int8)
+    want[rows] = book.rebate_class_under(capital[rows], small[rows], package)
+    assert np.array_equal(cls, want) and set(np.unique(want[rows])) == {0, 1, 2}

@@ -99,3 +99,38 @@ def split_tax(rows, tax_origin, package, base_tax, sigma_of, retained, kept, sen
         else:
             kept[k], sent[k], to[k] = r, 0.0, -1
 
+
+
+@compiled()
+def tax_sharing_arrive(rows, old, retained_tax, base_tax, tax_origin):
+    """Arriving firms ``rows`` record their tax-sharing base and origin: a moved firm (``old`` >= 0)
+    its retained tax and the region it came from, a newborn 0 and -1."""
+    for k in range(rows.size):
+        i = rows[k]
+        if old[k] < 0:
+            base_tax[i] = 0.0
+            tax_origin[i] = -1
+        else:
+            base_tax[i] = retained_tax[i]
+            tax_origin[i] = old[k]
+
+
+@compiled()
+def rebate_class_arrive(rows, package, capital, small, class_steps, step_class, rebate_class):
+    """Arriving firms ``rows`` lock in their rebate class under the package of their destination
+    (``package``, per arriving firm): :meth:`~clustersim.packages.PackageBook.rebate_class_under`,
+    the step of their capital (``np.searchsorted(class_steps, capital, side="right")``, nan last)
+    in ``step_class``, 0 (own plot) for firms that are not small."""
+    n_steps = class_steps.size
+    for k in range(rows.size):
+        i = rows[k]
+        if not small[i]:
+            rebate_class[i] = 0
+            continue
+        x = capital[i]
+        b = n_steps
+        if x == x:  # the steps at or below x (nan: past every step, as numpy sorts it)
+            b = 0
+            while b < n_steps and class_steps[b] <= x:
+                b += 1
+        rebate_class[i] = step_class[b, package[k]]
