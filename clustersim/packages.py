@@ -76,15 +76,15 @@ class PackageBook:
             self.tier_table[i, : prices.size] = prices
         self.tier_table[:, self.sf_tier] = self.sf_price
         # the tier columns as a step function of K: the thresholds of every package, ascending
-        # (``_steps``), and the column of each package on each step (``_step_tier``, the first row
+        # (``steps``), and the column of each package on each step (``step_tier``, the first row
         # below the lowest threshold): a firm's columns are one search and one row gather
-        self._steps = np.unique(np.concatenate([np.zeros(0), *(mins for mins, _ in self._tiers)]))
-        self._step_tier = np.full((self._steps.size + 1, n_pkg), self.no_tier, dtype=np.int64)
+        self.steps = np.unique(np.concatenate([np.zeros(0), *(mins for mins, _ in self._tiers)]))
+        self.step_tier = np.full((self.steps.size + 1, n_pkg), self.no_tier, dtype=np.int64)
         for i, (mins, _) in enumerate(self._tiers):
-            for b in range(1, self._steps.size + 1):  # K in [steps[b - 1], steps[b]): mins above K
-                k = int((mins > self._steps[b - 1]).sum())
+            for b in range(1, self.steps.size + 1):  # K in [steps[b - 1], steps[b]): mins above K
+                k = int((mins > self.steps[b - 1]).sum())
                 if k < mins.size:
-                    self._step_tier[b, i] = k
+                    self.step_tier[b, i] = k
         #: rebate classes the same way: a small firm's class under each package on each step of K
         #: (``step_class[b, p]``, b the thresholds ``class_steps`` at or below K; below the package's
         #: threshold: NO_REBATE); firms that are not small: OWN_PLOT (0)
@@ -92,7 +92,7 @@ class PackageBook:
         below = self.sf_rebate_min[None, :] > np.concatenate([[-np.inf], self.class_steps])[:, None]
         self.step_class = np.where(below, NO_REBATE, STANDARD_FACTORY).astype(np.int8)
         # the same with the small-firm flag first (the land instrument's profile key, :meth:`tier_key`)
-        self._step_key = np.hstack([np.zeros((self._steps.size + 1, 1), dtype=np.int64), self._step_tier])
+        self._step_key = np.hstack([np.zeros((self.steps.size + 1, 1), dtype=np.int64), self.step_tier])
         self._small_key = np.array([1] + [self.sf_tier] * n_pkg, dtype=np.int64)
         # the profile keys as one code per firm (:meth:`tier_code`, :meth:`class_code`): the index of
         # its key row among the distinct rows, which np.unique sorts as the rows' packed codes sort
@@ -147,14 +147,14 @@ class PackageBook:
         ``sf_tier`` (the standard-factory price) for a small firm."""
         # tiers run from the highest min_investment down: the tier reached is the number of
         # thresholds above K; all of them above: none reached (a row of ``_step_tier``)
-        out = self._step_tier.take(np.searchsorted(self._steps, capital, side="right"), axis=0)
+        out = self.step_tier.take(np.searchsorted(self.steps, capital, side="right"), axis=0)
         out[small] = self.sf_tier
         return out
 
     def tier_key(self, capital: np.ndarray, small: np.ndarray) -> np.ndarray:
         """Whether each firm is small (0/1), then its :meth:`tier_index` under every package
         (firms x (1 + packages), int64)."""
-        out = self._step_key.take(np.searchsorted(self._steps, capital, side="right"), axis=0)
+        out = self._step_key.take(np.searchsorted(self.steps, capital, side="right"), axis=0)
         out[small] = self._small_key
         return out
 
@@ -162,7 +162,7 @@ class PackageBook:
         """Each firm's :meth:`tier_key` as one code (int64): the index of its row in
         ``tier_code_rows``, whose rows are the distinct keys in ascending order."""
         return np.where(small, self._small_tier_code,
-                        self._step_tier_code.take(np.searchsorted(self._steps, capital, side="right")))
+                        self._step_tier_code.take(np.searchsorted(self.steps, capital, side="right")))
 
     def class_code(self, capital: np.ndarray, small: np.ndarray) -> np.ndarray:
         """Each firm's :meth:`rebate_class` row as one code (int64): the index of its row in
@@ -181,7 +181,7 @@ class PackageBook:
 
     def tier_price_under(self, capital: np.ndarray, small: np.ndarray, package: np.ndarray) -> np.ndarray:
         """:meth:`tier_price` of each firm under its own ``package`` only (per firm, wan/mu)."""
-        col = self._step_tier[np.searchsorted(self._steps, capital, side="right"), package]
+        col = self.step_tier[np.searchsorted(self.steps, capital, side="right"), package]
         col[small] = self.sf_tier
         return self.tier_table[package, col]
 

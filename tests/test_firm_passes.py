@@ -193,3 +193,55 @@ def test_arrivals_lock_in_what_the_numpy_formulations_give():
     want = np.full(n, 9, dtype=np.int8)
     want[rows] = book.rebate_class_under(capital[rows], small[rows], package)
     assert np.array_equal(cls, want) and set(np.unique(want[rows])) == {0, 1, 2}
+
+
+def _land_arrive_numpy(book, used, rows, dest, price, land, capital, small, region_package, region_depth, n_r):
+    """LandPurchase.arrive as numpy expressions (the oracle of firm_passes.land_arrive)."""
+    from clustersim.packages import effective_land_price
+
+    pkg, depth = region_package[dest], region_depth[dest]
+    sales = land[rows] * price
+    awards = None
+    if depth.any():
+        tier = book.tier_price_under(capital[rows], small[rows], pkg)
+        awards = land[rows] * (price - effective_land_price(price, tier, depth))
+    if not used.all():
+        here = used[pkg]
+        sales = np.where(here, sales, 0.0)
+        awards = None if awards is None else np.where(here, awards, 0.0)
+    return (np.bincount(dest, weights=sales, minlength=n_r),
+            np.zeros(n_r) if awards is None else np.bincount(dest, weights=awards, minlength=n_r))
+
+
+@pytest.mark.parametrize("depths", ["none", "some"])
+@pytest.mark.parametrize("used", [(True, True, True, True), (False, True, False, True)])
+def test_land_purchases_book_what_the_numpy_formulation_gives(depths, used):
+    """firm_passes.land_arrive against LandPurchase.arrive's numpy expressions: sales and awards by
+    destination, every tier threshold, small firms, a nan capital, packages without the purchase,
+    destinations without depth; bit for bit."""
+    from clustersim.instruments import firm_passes
+    from clustersim.packages import PackageBook
+    from clustersim.params import Scenario
+
+    book = PackageBook(Scenario.model_validate({"packages": {
+        "a": {"land_tiers": [{"min_investment": 8000, "price": 9.0}, {"min_investment": 3000, "price": 11.0}],
+              "standard_factory_price": 7.0},
+        "b": {"land_tiers": [{"min_investment": 12000, "price": 6.0}]},
+        "c": {}}}))
+    rng = np.random.default_rng(23)
+    n, size, n_r = 400, 150, 9
+    capital = np.concatenate([rng.choice([2999.0, 3000.0, 7999.0, 8000.0, 12000.0, 0.0, np.nan], 60),
+                              rng.uniform(0, 20000, n - 60)])
+    small, land = rng.random(n) < 0.4, rng.uniform(5, 60, n)
+    rows, dest = rng.choice(n, size, replace=False), rng.integers(0, n_r, size)
+    price = rng.uniform(5, 25, size)
+    region_package = rng.integers(0, len(book), n_r)
+    region_depth = np.zeros(n_r) if depths == "none" else np.where(rng.random(n_r) < 0.7, rng.uniform(0, 3, n_r), 0.0)
+    used = np.array(used)
+    sales, awards = np.zeros(n_r), np.zeros(n_r)
+    firm_passes.land_arrive(rows, dest, price, land, capital, small, region_package, region_depth, used,
+                            bool(used.all()), book.steps, book.step_tier, book.sf_tier, book.tier_table, sales, awards)
+    want_sales, want_awards = _land_arrive_numpy(book, used, rows, dest, price, land, capital, small,
+                                                 region_package, region_depth, n_r)
+    assert sales.tobytes() == want_sales.tobytes() and awards.tobytes() == want_awards.tobytes()
+    assert (awards > 0).any() == (depths == "some")
