@@ -28,6 +28,7 @@ services (counties only) get ``public_services_share`` of what is left of it, an
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -184,6 +185,31 @@ def _add_by_region(where, values, out):
         out[prev] = run
 
 
+@compiled()
+def _add_columns_by_region(where, values, rows, out):
+    """``out[rows[v], where[k]] += values[v][k]`` for every array v of the tuple ``values``, rows
+    with ``where < 0`` left out: :func:`_add_by_region` of each array (each sum adds in row order,
+    so the same bits), in one pass over the rows."""
+    n = out.shape[1]
+    for k in range(where.size):
+        j = where[k]
+        if j < 0:
+            continue
+        if j >= n:
+            raise IndexError("region index out of range")
+        for v in range(len(values)):
+            out[rows[v], j] += values[v][k]
+
+
+@functools.lru_cache(maxsize=64)
+def _host_rows(n_sent: int, n_pay: int) -> np.ndarray:
+    """The rows of :func:`region_accounts`' sums that the host region's sums go to: the host tax
+    (0), the fees (1) and the payments (after the sent taxes). Read-only."""
+    rows = np.array([0, 1, *range(2 + n_sent, 2 + n_sent + n_pay)], dtype=np.int64)
+    rows.flags.writeable = False
+    return rows
+
+
 def by_region(values: np.ndarray, where: np.ndarray, n_regions: int) -> np.ndarray:
     """Per-region sums of a per-firm amount (length ``n_regions``), over the rows whose region
     ``where`` is not negative; the same sums, bit for bit, as ``np.bincount``."""
@@ -233,7 +259,130 @@ def region_accounts(acc: FirmAccounts, region: np.ndarray, n_regions: int, ledge
     balance under ``"balance"``. ``region`` is the host region of each row of ``acc``; ``ledger``
     what the instruments booked on arrival this year (by flow, per region), to which the firms'
     yearly payments are added. ``public_services_share`` (per region or one value) is the share
-    of the surplus left after infrastructure that is spent on public services."""
+    of the surplus left after infrastructure that is spent on public services.
+
+    The numbers of :func:`region_accounts_numpy`, bit for bit: the same sums by region
+    (:func:`by_region`), then every flow of every region in one compiled pass
+    (:func:`_region_flows`), its additions in numpy's order. The flows are rows of one array."""
+    names = [f.name for f in flows]
+    where = {name: k for k, name in enumerate(names)}
+    n_sent, n_pay = len(acc.sent), len(acc.payments)
+    sums = np.zeros((2 + n_sent + n_pay, n_regions))  # host tax, fees, the sent taxes, the payments
+    for k, (amount, to) in enumerate(acc.sent):
+        _add_by_region(to, np.ascontiguousarray(amount, dtype=np.float64), sums[2 + k])
+    paid = np.array([where[name] for name in acc.payments], dtype=np.int64)  # the flow of each payment row
+    by_host = (acc.host_tax, acc.fees, *acc.payments.values())  # summed by the host region in one pass
+    _add_columns_by_region(region, tuple(np.ascontiguousarray(v, dtype=np.float64) for v in by_host),
+                           _host_rows(n_sent, n_pay), sums)
+    booked = np.zeros((len(flows), n_regions))
+    for k, name in enumerate(names):
+        if name in ledger:
+            booked[k] = ledger[name]
+    columns, kinds, rows = _layout(tuple((f.name, f.kind) for f in flows))
+    out = np.empty((len(columns) + 1, n_regions))  # the columns, then the new balance
+    if np.ndim(public_services_share) == 0:
+        public_services_share = np.full(n_regions, float(public_services_share))
+    _region_flows(sums, n_sent, paid, booked, kinds, np.ascontiguousarray(transfers, dtype=np.float64),
+                  np.ascontiguousarray(operations, dtype=np.float64), np.ascontiguousarray(balance, dtype=np.float64),
+                  np.ascontiguousarray(infrastructure_share, dtype=np.float64), float(debt_interest),
+                  np.ascontiguousarray(public_services_share, dtype=np.float64), rows, out)
+    result = dict(zip(columns, out, strict=False))
+    result["balance"] = out[-1]
+    return result
+
+
+#: the code of each flow kind in :func:`_region_flows`
+_KIND_CODES = {"revenue": 0, "incentive": 1, "outlay": 2}
+
+
+@functools.lru_cache(maxsize=64)
+def _layout(flows: tuple[tuple[str, str], ...]) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
+    """For the flows ``(name, kind)``: :func:`ledger_columns`, each flow's kind code and where
+    :func:`_region_flows` writes each of its results among the columns: taxes, fees, transfers,
+    revenue, operations, incentives, interest, infrastructure, public services, spending, then each
+    flow in flows order (the new balance goes to the row after the columns). Read-only arrays."""
+    columns = ledger_columns([Flow(name, kind) for name, kind in flows])
+    fixed = ("taxes", "fees", "transfers", "revenue", "operations", "incentives", "interest",
+             "infrastructure_spending", "public_services", "spending")
+    kinds = np.array([_KIND_CODES[kind] for _, kind in flows], dtype=np.int64)
+    rows = np.array([columns.index(c) for c in (*fixed, *(name for name, _ in flows))], dtype=np.int64)
+    kinds.flags.writeable = rows.flags.writeable = False
+    return columns, kinds, rows
+
+
+@compiled(inline="always")
+def _max0(x):
+    """``np.maximum(0.0, x)``: x where they are equal (so -0.0 stays -0.0) and where x is nan."""
+    return 0.0 if x < 0.0 else x
+
+
+@compiled()
+def _region_flows(sums, n_sent, paid, booked, kinds, transfers, operations, balance, infrastructure_share,
+                  debt_interest, public_services_share, rows, out):
+    """The flows of :func:`region_accounts_numpy` for every region, its operations in its order:
+    ``sums`` holds the by-region sums of the host tax, the fees, the sent taxes and the payments
+    (``paid[k]`` the flow of payment k); ``booked`` what arrivals booked per flow (``kinds``:
+    0 revenue, 1 incentive, 2 outlay); ``rows`` where each result goes in ``out``."""
+    n_r = out.shape[1]
+    n_f = kinds.size
+    n_pay = paid.size
+    bal = out.shape[0] - 1
+    for j in range(n_r):
+        taxes = sums[0, j]
+        for k in range(n_sent):
+            taxes = taxes + sums[2 + k, j]
+        for f in range(n_f):
+            b = booked[f, j]
+            for k in range(n_pay):
+                if paid[k] == f:
+                    b = b + sums[2 + n_sent + k, j]
+            out[rows[10 + f], j] = b
+        fees = sums[1, j]
+        revenue = taxes + fees
+        for f in range(n_f):
+            if kinds[f] == 0:
+                revenue = revenue + out[rows[10 + f], j]
+        revenue = revenue + transfers[j]
+        incentives = 0.0
+        outlays = 0.0
+        for f in range(n_f):
+            if kinds[f] == 1:
+                incentives = incentives + out[rows[10 + f], j]
+            elif kinds[f] == 2:
+                outlays = outlays + out[rows[10 + f], j]
+        incentives = incentives + 0.0
+        outlays = outlays + 0.0
+        ops = operations[j]
+        interest = debt_interest * _max0(-balance[j])
+        surplus = revenue - ops - incentives - outlays - interest
+        infra = infrastructure_share[j] * _max0(surplus)
+        services = public_services_share[j] * (_max0(surplus) - infra)
+        spending = ops + incentives + outlays + interest + infra + services
+        out[rows[0], j] = taxes
+        out[rows[1], j] = fees
+        out[rows[2], j] = transfers[j]
+        out[rows[3], j] = revenue
+        out[rows[4], j] = ops
+        out[rows[5], j] = incentives
+        out[rows[6], j] = interest
+        out[rows[7], j] = infra
+        out[rows[8], j] = services
+        out[rows[9], j] = spending
+        out[bal, j] = balance[j] + revenue - spending
+
+
+def region_accounts_numpy(acc: FirmAccounts, region: np.ndarray, n_regions: int, ledger: dict[str, np.ndarray],
+                    flows: list[Flow], operations: np.ndarray, transfers: np.ndarray, balance: np.ndarray,
+                    infrastructure_share: np.ndarray, debt_interest: float,
+                    public_services_share: np.ndarray | float = 0.0) -> dict[str, np.ndarray]:
+    """One year's fiscal flows of every region (wan/year, arrays of length R), and the new
+    balance under ``"balance"``. ``region`` is the host region of each row of ``acc``; ``ledger``
+    what the instruments booked on arrival this year (by flow, per region), to which the firms'
+    yearly payments are added. ``public_services_share`` (per region or one value) is the share
+    of the surplus left after infrastructure that is spent on public services.
+
+    :func:`region_accounts` computes the same numbers in one compiled pass; this numpy
+    formulation is its reference (``tests/test_accounting.py``)."""
 
     taxes = by_region(acc.host_tax, region, n_regions)
     for amount, to in acc.sent:

@@ -42,117 +42,13 @@ from __future__ import annotations
 import numpy as np
 
 from clustersim.jit import compiled
+from clustersim.npsum import MAX_RUN, pairwise_sum
 
 DRAW_BLOCK = 16  # must equal clustersim.decision.DRAW_BLOCK
-_PW_BLOCK = 128  # numpy's PW_BLOCKSIZE
 
 
-@compiled()
-def _pw_leaf(a, lo, n):
-    """numpy's pairwise sum of a[lo:lo + n] for n <= 128 (eight running sums, then the rest)."""
-    if n < 8:
-        res = 0.0
-        for i in range(n):
-            res += a[lo + i]
-        return res
-    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
-    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
-    i = 8
-    stop = n - n % 8
-    while i < stop:
-        r0 += a[lo + i]
-        r1 += a[lo + i + 1]
-        r2 += a[lo + i + 2]
-        r3 += a[lo + i + 3]
-        r4 += a[lo + i + 4]
-        r5 += a[lo + i + 5]
-        r6 += a[lo + i + 6]
-        r7 += a[lo + i + 7]
-        i += 8
-    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-    while i < n:
-        res += a[lo + i]
-        i += 1
-    return res
-
-
-# numpy halves longer runs recursively; numba's on-disk cache mishandles recursive functions, so
-# the recursion is unrolled into levels, each handling twice the length of the one below
-
-@compiled()
-def _pw1(a, lo, n):
-    if n <= _PW_BLOCK:
-        return _pw_leaf(a, lo, n)
-    n2 = n // 2
-    n2 -= n2 % 8
-    return _pw_leaf(a, lo, n2) + _pw_leaf(a, lo + n2, n - n2)
-
-
-@compiled()
-def _pw2(a, lo, n):
-    if n <= _PW_BLOCK:
-        return _pw_leaf(a, lo, n)
-    n2 = n // 2
-    n2 -= n2 % 8
-    return _pw1(a, lo, n2) + _pw1(a, lo + n2, n - n2)
-
-
-@compiled()
-def _pw3(a, lo, n):
-    if n <= _PW_BLOCK:
-        return _pw_leaf(a, lo, n)
-    n2 = n // 2
-    n2 -= n2 % 8
-    return _pw2(a, lo, n2) + _pw2(a, lo + n2, n - n2)
-
-
-@compiled()
-def _pw4(a, lo, n):
-    if n <= _PW_BLOCK:
-        return _pw_leaf(a, lo, n)
-    n2 = n // 2
-    n2 -= n2 % 8
-    return _pw3(a, lo, n2) + _pw3(a, lo + n2, n - n2)
-
-
-@compiled()
-def _pw5(a, lo, n):
-    if n <= _PW_BLOCK:
-        return _pw_leaf(a, lo, n)
-    n2 = n // 2
-    n2 -= n2 % 8
-    return _pw4(a, lo, n2) + _pw4(a, lo + n2, n - n2)
-
-
-@compiled()
-def _pw6(a, lo, n):
-    if n <= _PW_BLOCK:
-        return _pw_leaf(a, lo, n)
-    n2 = n // 2
-    n2 -= n2 % 8
-    return _pw5(a, lo, n2) + _pw5(a, lo + n2, n - n2)
-
-
-@compiled()
-def _pw7(a, lo, n):
-    if n <= _PW_BLOCK:
-        return _pw_leaf(a, lo, n)
-    n2 = n // 2
-    n2 -= n2 % 8
-    return _pw6(a, lo, n2) + _pw6(a, lo + n2, n - n2)
-
-
-@compiled()
-def _pw8(a, lo, n):
-    if n <= _PW_BLOCK:
-        return _pw_leaf(a, lo, n)
-    n2 = n // 2
-    n2 -= n2 % 8
-    return _pw7(a, lo, n2) + _pw7(a, lo + n2, n - n2)
-
-
-_pairwise = _pw8  # numpy's pairwise sum for runs up to about 128 * 2**8 = 32,768 regions
-MAX_REGIONS = 30_000
+_pairwise = pairwise_sum  # numpy's pairwise sum (clustersim.npsum), for rows of up to MAX_REGIONS regions
+MAX_REGIONS = MAX_RUN
 
 
 @compiled()

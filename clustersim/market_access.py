@@ -28,8 +28,8 @@ import numpy as np
 def market_access(output: np.ndarray, io: np.ndarray, decay: np.ndarray, reference_output: float) -> np.ndarray:
     """MA (sectors x regions) from output Y (sectors x regions, wan/year), the input-output matrix
     ``io[r, s]`` and ``decay[k, j] = exp(-tau d_kj)``."""
-    reach = output @ decay  # reach[s, j] = sum_k Y[s, k] decay[k, j]
-    return io @ reach / reference_output
+    reach = np.dot(output, decay)  # reach[s, j] = sum_k Y[s, k] decay[k, j] (np.dot: as for supplier access)
+    return np.dot(io, reach) / reference_output
 
 
 def log_pull(access: np.ndarray, strength: float) -> np.ndarray:

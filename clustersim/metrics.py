@@ -35,6 +35,7 @@ __all__ = [
     "largest_share",
     "locational_gini",
     "take_off",
+    "take_off_of_lists",
 ]
 
 
@@ -510,6 +511,36 @@ def take_off(
         years_held_after_end=held,
         final_share=float(sh[-1]),
     )
+
+
+def take_off_of_lists(years: list, share: list, incentives_end: float, threshold: float,
+                      hold_years: int) -> TakeOff:
+    """:func:`take_off` of short plain lists (the model's last ``hold_years`` observations, every
+    year), the same result without numpy's per-call cost: the same comparisons on the same
+    float64 values. Inputs :func:`take_off` would refuse go to it, for its error."""
+    n = len(years)
+    if n == 0 or n != len(share) or hold_years < 1 or incentives_end != incentives_end:
+        return take_off(years, share, incentives_end, threshold, hold_years)
+    yrs = [float(y) for y in years]
+    sh = [float(x) for x in share]
+    previous = -math.inf
+    observed = 0  # observations in or after incentives_end
+    first = math.nan
+    for y, x in zip(yrs, sh, strict=True):
+        if not (previous < y < math.inf and -math.inf < x < math.inf):  # ascending, finite (nan fails)
+            return take_off(years, share, incentives_end, threshold, hold_years)
+        previous = y
+        observed += y >= incentives_end
+        if first != first and x >= threshold:
+            first = y
+    held = 0
+    for k in range(n - 1, -1, -1):
+        if not (sh[k] >= threshold and yrs[k] >= incentives_end):
+            break
+        held += 1
+    observable = observed >= hold_years
+    return TakeOff(took_off=observable and held >= hold_years, observable=observable,
+                   first_year_at_threshold=first, years_held_after_end=held, final_share=sh[-1])
 
 
 @dataclass(frozen=True)

@@ -21,10 +21,12 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from clustersim import growth, market_access, markets, measures, metrics, plugins, traits
-from clustersim.accounts import FirmAccounts, book_year, firm_accounts, ledger_columns, pretax_shares, region_accounts
+from clustersim import births, growth, market_access, markets, measures, metrics, plugins, traits
+from clustersim.accounts import FirmAccounts, book_year, firm_accounts, ledger_columns, region_accounts
 from clustersim.agents import REGION_FIELDS, Coast, County, FirmViews
-from clustersim.agglomeration import log_multiplier, natural_advantage, supplier_access
+from clustersim.agglomeration import natural_advantage, supplier_access
+from clustersim.aggregates import Refresher
+from clustersim.aggregates import margin as pretax_margin
 from clustersim.choice import ChoiceSet, Deciders, choose
 from clustersim.collect import RegionCollector
 from clustersim.configs import model_configuration
@@ -182,26 +184,25 @@ class ClusterModel(mesa.Model):
             mask[i] = True
         return mask
 
+    _sector_draw = births.SectorDraw()  # rng.choice of the birth shares, its checks made once
+
     def _new_firms(self, n: int, sector: np.ndarray | None = None) -> np.ndarray:
         """Draw n firms (not yet placed: region -1). Returns their rows."""
         fcfg = self.config.firms
         t = self.firms
         rows = t.append(n)
+        start = t.size - n  # the new rows are contiguous
+        # K_med exp(sigma_K z1), land K / k_s, employment K / (K per worker)_s, productivity
+        # exp(sigma_z z2 - sigma_z^2 / 2), small-firm rule: clustersim.births, numpy's arithmetic
         if sector is None:
-            sector = self.rng.choice(len(self.sector_names), size=n, p=self.birth_share)
-        cap = fcfg.capital_median * np.exp(fcfg.capital_sigma * self.rng.standard_normal(n))
-        sig = fcfg.productivity_sigma
-        at = slice(t.size - n, t.size)  # the new rows (contiguous)
-        t.sector[at] = sector
-        t.capital[at] = cap
-        t.land[at] = cap / self.intensity[sector]
-        t.employment[at] = cap / self.capital_per_worker[sector]
-        t.productivity[at] = np.exp(sig * self.rng.standard_normal(n) - 0.5 * sig * sig)
+            sector = self._sector_draw(self.rng, len(self.sector_names), self.birth_share, n)
+        capital_factor, productivity = births.lognormal_factors(self.rng, n, fcfg.capital_sigma,
+                                                                fcfg.productivity_sigma)
+        births.write(t, start, sector, capital_factor, productivity, fcfg.capital_median, self.intensity,
+                     self.capital_per_worker)
         if traits.any_on(fcfg.traits):
             traits.draw(fcfg.traits, t, rows, self.rng)
-        t.small[at] = (cap < fcfg.small_firm_investment) | (t.land[at] < fcfg.small_firm_land)
-        t.region[at] = -1
-        t.born[at] = self.year
+        births.finish(t, start, n, self.year, fcfg.small_firm_investment, fcfg.small_firm_land)
         for ins in self.instruments:
             ins.born(Birth(t, rows, self.year, self.rng, self.config))
         return rows
@@ -259,6 +260,8 @@ class ClusterModel(mesa.Model):
             views.materialise()
 
     # ------------------------------------------------------------------ aggregates
+    _refresher: Refresher | None = None  # what the refresh keeps between calls (made at the first)
+
     def _placed(self) -> np.ndarray:
         t = self.firms
         n = t.size
@@ -271,27 +274,30 @@ class ClusterModel(mesa.Model):
         refresh, so the pre-tax margins stand (only the county rules call it so, within a year: a fee
         or governance set from outside, by the UI or a ramp, takes effect at the next ``step()``,
         which begins with a refresh of prices and margins)."""
+        # the numpy formulation (agglomeration.log_multiplier, market_access.log_pull,
+        # accounts.pretax_shares) in a few compiled passes: clustersim.aggregates
         r, cfg = self.regions, self.config
         is_county = r.is_county
+        ag = cfg.agglomeration
+        refresher = self._refresher
+        if refresher is None:
+            refresher = self._refresher = Refresher(len(self.sector_names), r.n)
         if recount:
             r.land_used, r.sf_used, r.employment, r.firms, self.output, self.localisation = tally(
-                self.firms, is_county, self.revenue_per_capital, len(self.sector_names),
-                cfg.agglomeration.measure == "firms")
+                self.firms, is_county, self.revenue_per_capital, len(self.sector_names), ag.measure == "firms")
             self.access = supplier_access(self.output, self.io, self.decay, self.reference_output)
             self._recount_due = False
+        if recount or refresher.stale(ag, ag.market > 0):  # the demand pull: clustersim.market_access
+            refresher.logs(self.localisation, self.access, self.market_access() if ag.market > 0 else None, ag,
+                           self.advantage)
         m = cfg.markets
         r.land_price, r.sf_price, r.wage = markets.prices(
             r.base_price, r.land_used, r.land_supply, r.sf_used, r.sf_supply, is_county, m.land_congestion,
             r.base_wage, r.employment, r.labour_pool, m.wage_pressure)
-        log_agglomeration = log_multiplier(self.localisation, self.access, r.infrastructure,
-                                           cfg.agglomeration, self.advantage)
-        if cfg.agglomeration.market > 0:  # the demand pull (clustersim.market_access)
-            log_agglomeration += market_access.log_pull(self.market_access(), cfg.agglomeration.market)
-        self.revenue_factor = np.exp(log_agglomeration) * self.market_factor[None, :]
+        self.revenue_factor = refresher.revenue_factor(r.infrastructure, ag, self.advantage, self.market_factor)
         if margins:
-            kept, vat = pretax_shares(self.material[:, None], r.fee_rate[None, :], r.governance[None, :],
-                                      cfg.choice.governance_friction, cfg.taxes.value_added)
-            self.margin = kept - vat
+            self.margin = pretax_margin(self.material, r.fee_rate, r.governance, cfg.choice.governance_friction,
+                                        cfg.taxes.value_added)
 
     def market_access(self) -> np.ndarray:
         """Market access MA (sectors x regions): purchases of each sector's output by firms nearby
@@ -509,7 +515,7 @@ class ClusterModel(mesa.Model):
         key = (years, shares, self.incentives_end_year(), rule.threshold, n)
         cached = self.__dict__.get("_take_off_cache")
         if cached is None or cached[0] != key:  # the two take-off reporters of one year ask alike
-            cached = self._take_off_cache = (key, metrics.take_off(years, shares, *key[2:]))
+            cached = self._take_off_cache = (key, metrics.take_off_of_lists(years, shares, *key[2:]))
         return cached[1]
 
     def _region_fields(self) -> tuple[str, ...]:
@@ -525,7 +531,7 @@ class ClusterModel(mesa.Model):
         cols += [r.flows[f] for f in self._flow_fields]
         for k in range(len(self.sector_names)):
             cols += [self.firms_by_sector[k], self.employment_by_sector[k]]
-        return np.array(cols, dtype=np.float64).T
+        return np.concatenate(cols, dtype=np.float64).reshape(len(cols), r.n).T  # np.array(cols).T, faster
 
     def _collect(self) -> None:
         self._report = self._measure()

@@ -76,22 +76,23 @@ class PackageBook:
             self.tier_table[i, : prices.size] = prices
         self.tier_table[:, self.sf_tier] = self.sf_price
         # the tier columns as a step function of K: the thresholds of every package, ascending
-        # (``_steps``), and the column of each package on each step (``_step_tier``, the first row
+        # (``steps``), and the column of each package on each step (``step_tier``, the first row
         # below the lowest threshold): a firm's columns are one search and one row gather
-        self._steps = np.unique(np.concatenate([np.zeros(0), *(mins for mins, _ in self._tiers)]))
-        self._step_tier = np.full((self._steps.size + 1, n_pkg), self.no_tier, dtype=np.int64)
+        self.steps = np.unique(np.concatenate([np.zeros(0), *(mins for mins, _ in self._tiers)]))
+        self.step_tier = np.full((self.steps.size + 1, n_pkg), self.no_tier, dtype=np.int64)
         for i, (mins, _) in enumerate(self._tiers):
-            for b in range(1, self._steps.size + 1):  # K in [steps[b - 1], steps[b]): mins above K
-                k = int((mins > self._steps[b - 1]).sum())
+            for b in range(1, self.steps.size + 1):  # K in [steps[b - 1], steps[b]): mins above K
+                k = int((mins > self.steps[b - 1]).sum())
                 if k < mins.size:
-                    self._step_tier[b, i] = k
-        # rebate classes the same way: a small firm's class under each package on each step of K
-        # (below the package's threshold: NO_REBATE); firms that are not small: OWN_PLOT (0)
-        self._class_steps = np.unique(self.sf_rebate_min)
-        below = self.sf_rebate_min[None, :] > np.concatenate([[-np.inf], self._class_steps])[:, None]
-        self._step_class = np.where(below, NO_REBATE, STANDARD_FACTORY).astype(np.int8)
+                    self.step_tier[b, i] = k
+        #: rebate classes the same way: a small firm's class under each package on each step of K
+        #: (``step_class[b, p]``, b the thresholds ``class_steps`` at or below K; below the package's
+        #: threshold: NO_REBATE); firms that are not small: OWN_PLOT (0)
+        self.class_steps = np.unique(self.sf_rebate_min)
+        below = self.sf_rebate_min[None, :] > np.concatenate([[-np.inf], self.class_steps])[:, None]
+        self.step_class = np.where(below, NO_REBATE, STANDARD_FACTORY).astype(np.int8)
         # the same with the small-firm flag first (the land instrument's profile key, :meth:`tier_key`)
-        self._step_key = np.hstack([np.zeros((self._steps.size + 1, 1), dtype=np.int64), self._step_tier])
+        self._step_key = np.hstack([np.zeros((self.steps.size + 1, 1), dtype=np.int64), self.step_tier])
         self._small_key = np.array([1] + [self.sf_tier] * n_pkg, dtype=np.int64)
         # the profile keys as one code per firm (:meth:`tier_code`, :meth:`class_code`): the index of
         # its key row among the distinct rows, which np.unique sorts as the rows' packed codes sort
@@ -100,7 +101,7 @@ class PackageBook:
                                                return_inverse=True)
         self._step_tier_code, self._small_tier_code = codes[:-1].astype(np.int64), int(codes[-1])
         self.class_code_rows, codes = np.unique(
-            np.vstack([np.full((1, n_pkg), OWN_PLOT, dtype=np.int8), self._step_class]), axis=0, return_inverse=True)
+            np.vstack([np.full((1, n_pkg), OWN_PLOT, dtype=np.int8), self.step_class]), axis=0, return_inverse=True)
         self._own_plot_code, self._step_class_code = int(codes[0]), codes[1:].astype(np.int64)
         #: by tier code: whether the firm is small, and its tier price under every package (codes x P)
         self.tier_code_small = self.tier_code_rows[:, 0] > 0
@@ -146,14 +147,14 @@ class PackageBook:
         ``sf_tier`` (the standard-factory price) for a small firm."""
         # tiers run from the highest min_investment down: the tier reached is the number of
         # thresholds above K; all of them above: none reached (a row of ``_step_tier``)
-        out = self._step_tier.take(np.searchsorted(self._steps, capital, side="right"), axis=0)
+        out = self.step_tier.take(np.searchsorted(self.steps, capital, side="right"), axis=0)
         out[small] = self.sf_tier
         return out
 
     def tier_key(self, capital: np.ndarray, small: np.ndarray) -> np.ndarray:
         """Whether each firm is small (0/1), then its :meth:`tier_index` under every package
         (firms x (1 + packages), int64)."""
-        out = self._step_key.take(np.searchsorted(self._steps, capital, side="right"), axis=0)
+        out = self._step_key.take(np.searchsorted(self.steps, capital, side="right"), axis=0)
         out[small] = self._small_key
         return out
 
@@ -161,12 +162,12 @@ class PackageBook:
         """Each firm's :meth:`tier_key` as one code (int64): the index of its row in
         ``tier_code_rows``, whose rows are the distinct keys in ascending order."""
         return np.where(small, self._small_tier_code,
-                        self._step_tier_code.take(np.searchsorted(self._steps, capital, side="right")))
+                        self._step_tier_code.take(np.searchsorted(self.steps, capital, side="right")))
 
     def class_code(self, capital: np.ndarray, small: np.ndarray) -> np.ndarray:
         """Each firm's :meth:`rebate_class` row as one code (int64): the index of its row in
         ``class_code_rows``, whose rows are the distinct class rows in ascending order."""
-        return np.where(small, self._step_class_code.take(np.searchsorted(self._class_steps, capital, side="right")),
+        return np.where(small, self._step_class_code.take(np.searchsorted(self.class_steps, capital, side="right")),
                         self._own_plot_code)
 
     def tier_price(self, capital: np.ndarray, small: np.ndarray) -> np.ndarray:
@@ -180,19 +181,19 @@ class PackageBook:
 
     def tier_price_under(self, capital: np.ndarray, small: np.ndarray, package: np.ndarray) -> np.ndarray:
         """:meth:`tier_price` of each firm under its own ``package`` only (per firm, wan/mu)."""
-        col = self._step_tier[np.searchsorted(self._steps, capital, side="right"), package]
+        col = self.step_tier[np.searchsorted(self.steps, capital, side="right"), package]
         col[small] = self.sf_tier
         return self.tier_table[package, col]
 
     def rebate_class(self, capital: np.ndarray, small: np.ndarray) -> np.ndarray:
         """Rebate class of each firm under each package (firms x packages, int8)."""
-        cls = self._step_class.take(np.searchsorted(self._class_steps, capital, side="right"), axis=0)
+        cls = self.step_class.take(np.searchsorted(self.class_steps, capital, side="right"), axis=0)
         cls *= small[:, None]  # OWN_PLOT = 0 where not small
         return cls
 
     def rebate_class_under(self, capital: np.ndarray, small: np.ndarray, package: np.ndarray) -> np.ndarray:
         """:meth:`rebate_class` of each firm under its own ``package`` only (per firm, int8)."""
-        cls = self._step_class[np.searchsorted(self._class_steps, capital, side="right"), package]
+        cls = self.step_class[np.searchsorted(self.class_steps, capital, side="right"), package]
         cls *= small
         return cls
 

@@ -157,3 +157,91 @@ def test_corporate_income_tax_and_profit_are_the_numpy_formulas():
     host = np.empty(pretax.size)
     _host_tax(cit, vat, 0.4, 0.5, host)
     assert _same(host, 0.4 * cit + 0.5 * vat)
+
+
+def test_arrivals_lock_in_what_the_numpy_formulations_give():
+    """firm_passes.tax_sharing_arrive and rebate_class_arrive against the numpy expressions they
+    replace (TaxSharing.arrive, TaxRebates.arrive with PackageBook.rebate_class_under), on random
+    arrivals of newborns and moved firms, small and not, at and around every threshold."""
+    from clustersim.instruments import firm_passes
+    from clustersim.packages import PackageBook
+    from clustersim.params import Scenario
+
+    book = PackageBook(Scenario.model_validate({"packages": {
+        "a": {"standard_factory_rebate_min_investment": 4000, "standard_factory_rebate_schedule": [0.3]},
+        "b": {"standard_factory_rebate_min_investment": 2000, "rebate_schedule": [1.0]},
+        "c": {}}}))
+    rng = np.random.default_rng(21)
+    n, size = 300, 120
+    capital = np.concatenate([rng.choice([1999.0, 2000.0, 2001.0, 3999.0, 4000.0, 4001.0, 0.0, np.nan], 40),
+                              rng.uniform(0, 9000, n - 40)])
+    small = rng.random(n) < 0.6
+    retained = rng.normal(100.0, 50.0, n)
+    rows = rng.choice(n, size, replace=False)
+    old = np.where(rng.random(size) < 0.3, -1, rng.integers(0, 9, size))
+    package = rng.integers(0, len(book), size)
+
+    base, origin = np.full(n, 7.0), np.full(n, -5, dtype=np.int32)
+    firm_passes.tax_sharing_arrive(rows, old, retained, base, origin)
+    want_base, want_origin = np.full(n, 7.0), np.full(n, -5, dtype=np.int32)
+    want_base[rows] = np.where(old < 0, 0.0, retained[rows])
+    want_origin[rows] = np.where(old < 0, -1, old)
+    assert base.tobytes() == want_base.tobytes() and np.array_equal(origin, want_origin)
+
+    cls = np.full(n, 9, dtype=np.int8)
+    firm_passes.rebate_class_arrive(rows, package, capital, small, book.class_steps, book.step_class, cls)
+    want = np.full(n, 9, dtype=np.int8)
+    want[rows] = book.rebate_class_under(capital[rows], small[rows], package)
+    assert np.array_equal(cls, want) and set(np.unique(want[rows])) == {0, 1, 2}
+
+
+def _land_arrive_numpy(book, used, rows, dest, price, land, capital, small, region_package, region_depth, n_r):
+    """LandPurchase.arrive as numpy expressions (the oracle of firm_passes.land_arrive)."""
+    from clustersim.packages import effective_land_price
+
+    pkg, depth = region_package[dest], region_depth[dest]
+    sales = land[rows] * price
+    awards = None
+    if depth.any():
+        tier = book.tier_price_under(capital[rows], small[rows], pkg)
+        awards = land[rows] * (price - effective_land_price(price, tier, depth))
+    if not used.all():
+        here = used[pkg]
+        sales = np.where(here, sales, 0.0)
+        awards = None if awards is None else np.where(here, awards, 0.0)
+    return (np.bincount(dest, weights=sales, minlength=n_r),
+            np.zeros(n_r) if awards is None else np.bincount(dest, weights=awards, minlength=n_r))
+
+
+@pytest.mark.parametrize("depths", ["none", "some"])
+@pytest.mark.parametrize("used", [(True, True, True, True), (False, True, False, True)])
+def test_land_purchases_book_what_the_numpy_formulation_gives(depths, used):
+    """firm_passes.land_arrive against LandPurchase.arrive's numpy expressions: sales and awards by
+    destination, every tier threshold, small firms, a nan capital, packages without the purchase,
+    destinations without depth; bit for bit."""
+    from clustersim.instruments import firm_passes
+    from clustersim.packages import PackageBook
+    from clustersim.params import Scenario
+
+    book = PackageBook(Scenario.model_validate({"packages": {
+        "a": {"land_tiers": [{"min_investment": 8000, "price": 9.0}, {"min_investment": 3000, "price": 11.0}],
+              "standard_factory_price": 7.0},
+        "b": {"land_tiers": [{"min_investment": 12000, "price": 6.0}]},
+        "c": {}}}))
+    rng = np.random.default_rng(23)
+    n, size, n_r = 400, 150, 9
+    capital = np.concatenate([rng.choice([2999.0, 3000.0, 7999.0, 8000.0, 12000.0, 0.0, np.nan], 60),
+                              rng.uniform(0, 20000, n - 60)])
+    small, land = rng.random(n) < 0.4, rng.uniform(5, 60, n)
+    rows, dest = rng.choice(n, size, replace=False), rng.integers(0, n_r, size)
+    price = rng.uniform(5, 25, size)
+    region_package = rng.integers(0, len(book), n_r)
+    region_depth = np.zeros(n_r) if depths == "none" else np.where(rng.random(n_r) < 0.7, rng.uniform(0, 3, n_r), 0.0)
+    used = np.array(used)
+    sales, awards = np.zeros(n_r), np.zeros(n_r)
+    firm_passes.land_arrive(rows, dest, price, land, capital, small, region_package, region_depth, used,
+                            bool(used.all()), book.steps, book.step_tier, book.sf_tier, book.tier_table, sales, awards)
+    want_sales, want_awards = _land_arrive_numpy(book, used, rows, dest, price, land, capital, small,
+                                                 region_package, region_depth, n_r)
+    assert sales.tobytes() == want_sales.tobytes() and awards.tobytes() == want_awards.tobytes()
+    assert (awards > 0).any() == (depths == "some")

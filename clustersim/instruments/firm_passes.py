@@ -99,3 +99,79 @@ def split_tax(rows, tax_origin, package, base_tax, sigma_of, retained, kept, sen
         else:
             kept[k], sent[k], to[k] = r, 0.0, -1
 
+
+
+@compiled()
+def tax_sharing_arrive(rows, old, retained_tax, base_tax, tax_origin):
+    """Arriving firms ``rows`` record their tax-sharing base and origin: a moved firm (``old`` >= 0)
+    its retained tax and the region it came from, a newborn 0 and -1."""
+    for k in range(rows.size):
+        i = rows[k]
+        if old[k] < 0:
+            base_tax[i] = 0.0
+            tax_origin[i] = -1
+        else:
+            base_tax[i] = retained_tax[i]
+            tax_origin[i] = old[k]
+
+
+@compiled()
+def rebate_class_arrive(rows, package, capital, small, class_steps, step_class, rebate_class):
+    """Arriving firms ``rows`` lock in their rebate class under the package of their destination
+    (``package``, per arriving firm): :meth:`~clustersim.packages.PackageBook.rebate_class_under`,
+    the step of their capital (``np.searchsorted(class_steps, capital, side="right")``, nan last)
+    in ``step_class``, 0 (own plot) for firms that are not small."""
+    n_steps = class_steps.size
+    for k in range(rows.size):
+        i = rows[k]
+        if not small[i]:
+            rebate_class[i] = 0
+            continue
+        x = capital[i]
+        b = n_steps
+        if x == x:  # the steps at or below x (nan: past every step, as numpy sorts it)
+            b = 0
+            while b < n_steps and class_steps[b] <= x:
+                b += 1
+        rebate_class[i] = step_class[b, package[k]]
+
+
+@compiled()
+def land_arrive(rows, dest, price, land, capital, small, region_package, region_depth, used, all_used, steps,
+                step_tier, sf_tier, tier_table, sales, awards):
+    """Arriving firms ``rows`` (destination ``dest``, market price ``price`` wan/mu, per arriving
+    firm) buy their land: ``sales`` and ``awards`` (per region, zero on entry) add up ``l p`` and
+    the award ``l (p - p_eff)`` by destination, in the order of the arrivals (np.bincount's).
+    ``p_eff`` is :func:`~clustersim.packages.effective_land_price` of the tier price under the
+    destination's package (:meth:`~clustersim.packages.PackageBook.tier_price_under`: the step of
+    the capital in ``steps``, nan last, or ``sf_tier`` for a small firm); packages that do not use
+    the purchase (``used`` False) book neither. With no depth offered at any destination every
+    award is 0 and ``awards`` stays zero. The maxima take numpy's steps on arrays: a nan gap gives
+    no discount, a nan price stays nan, a signed zero gives +0.0."""
+    n_steps = steps.size
+    any_depth = False
+    for k in range(rows.size):
+        if region_depth[dest[k]] != 0.0:
+            any_depth = True
+    for k in range(rows.size):
+        i, j = rows[k], dest[k]
+        p = region_package[j]
+        here = all_used or used[p]
+        sales[j] += land[i] * price[k] if here else 0.0
+        if not any_depth:
+            continue
+        if small[i]:
+            col = sf_tier
+        else:
+            x = capital[i]
+            b = n_steps
+            if x == x:
+                b = 0
+                while b < n_steps and steps[b] <= x:
+                    b += 1
+            col = step_tier[b, p]
+        gap = price[k] - tier_table[p, col]
+        gap = gap if gap > 0.0 else 0.0  # np.fmax(gap, 0.0): nan (no tier price) gives 0
+        p_eff = price[k] - region_depth[j] * gap
+        p_eff = p_eff if (p_eff > 0.0 or p_eff != p_eff) else 0.0  # np.maximum(p_eff, 0.0)
+        awards[j] += land[i] * (price[k] - p_eff) if here else 0.0

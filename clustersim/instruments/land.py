@@ -47,7 +47,8 @@ class LandPurchase(Instrument):
 
     def __init__(self, params, book):
         super().__init__(params, book)
-        self.all_used = bool(self.used().all())
+        self._used = self.used()
+        self.all_used = bool(self._used.all())
         scenario = getattr(book, "scenario", None)
         self.traits: Traits = scenario.firms.traits if scenario is not None else Traits()
         self.liquidity = self.traits.cash_median is not None
@@ -98,19 +99,11 @@ class LandPurchase(Instrument):
         return FirmTerms(untaxed=-land * max(0.0, price - discount_per_mu))
 
     def arrive(self, arrival: Arrival) -> dict[str, np.ndarray]:
-        t, rows, dest, cs = arrival.table, arrival.rows, arrival.dest, arrival.cs
-        price, land = arrival.price, t.land[rows]
-        pkg = cs.package[dest]
-        depth = cs.depth_offered[dest]
-        sales = land * price
-        if not depth.any():  # no package granted: no discount, every award is 0 (as computed below)
-            awards = None
-        else:
-            tier = self.book.tier_price_under(t.capital[rows], t.small[rows], pkg)
-            awards = land * (price - effective_land_price(price, tier, depth))
-        if not self.all_used:
-            here = self.used()[pkg]
-            sales = np.where(here, sales, 0.0)
-            awards = None if awards is None else np.where(here, awards, 0.0)
-        return {"land_sales": arrival.by_region(sales),
-                "land_awards": np.zeros(arrival.n_regions) if awards is None else arrival.by_region(awards)}
+        from clustersim.instruments import firm_passes
+
+        t, cs, book = arrival.table, arrival.cs, self.book
+        sales, awards = np.zeros(arrival.n_regions), np.zeros(arrival.n_regions)
+        firm_passes.land_arrive(arrival.rows, arrival.dest, arrival.price, t.land, t.capital, t.small,
+                                np.asarray(cs.package, dtype=np.int64), cs.depth_offered, self._used, self.all_used,
+                                book.steps, book.step_tier, book.sf_tier, book.tier_table, sales, awards)
+        return {"land_sales": sales, "land_awards": awards}

@@ -87,9 +87,11 @@ class TaxRebates(Instrument):
         return FirmTerms(tax_refund=float(f.package_depth[i]) * pv * cs.county_cit_share)
 
     def arrive(self, arrival: Arrival) -> dict[str, np.ndarray]:
-        t, rows = arrival.table, arrival.rows
-        pkg = arrival.cs.package[arrival.dest]
-        t.rebate_class[rows] = self.book.rebate_class_under(t.capital[rows], t.small[rows], pkg)
+        from clustersim.instruments import firm_passes
+
+        t, book = arrival.table, self.book  # the class under the destination's package (book.rebate_class_under)
+        firm_passes.rebate_class_arrive(arrival.rows, np.asarray(arrival.cs.package, dtype=np.int64)[arrival.dest],
+                                        t.capital, t.small, book.class_steps, book.step_class, t.rebate_class)
         return {}
 
     def payments(self, year: FirmYear) -> dict[str, np.ndarray]:

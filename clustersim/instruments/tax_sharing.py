@@ -16,9 +16,10 @@ class TaxSharing(Instrument):
     slot = "tax_sharing"
 
     def arrive(self, arrival: Arrival) -> dict[str, np.ndarray]:
-        t, rows, new = arrival.table, arrival.rows, arrival.new
-        t.base_tax[rows] = np.where(new, 0.0, t.retained_tax[rows])
-        t.tax_origin[rows] = np.where(new, -1, arrival.old)
+        from clustersim.instruments import firm_passes
+
+        t = arrival.table  # moved firms: their retained tax and origin; newborns: 0 and -1
+        firm_passes.tax_sharing_arrive(arrival.rows, arrival.old, t.retained_tax, t.base_tax, t.tax_origin)
         return {}
 
     def split_tax(self, year: FirmYear, host_tax: np.ndarray):
