@@ -133,13 +133,15 @@ def focal_fiscal_series(model: ClusterModel, frame: pd.DataFrame | None = None) 
     """The focal county's yearly ``incentives`` paid, ``revenue`` from firms (retained taxes +
     fees + land sales) and ``jobs`` (employment), wan/year and persons, from year 0.
     ``frame``: the model's ``model_frame()`` if the caller already built it."""
+    year, incentives, revenue, jobs = _fiscal_columns(model, frame)
+    return pd.DataFrame({"year": year, "incentives": incentives, "revenue": revenue, "jobs": jobs})
+
+
+def _fiscal_columns(model: ClusterModel, frame: pd.DataFrame | None) -> tuple[np.ndarray, ...]:
+    """The columns of :func:`focal_fiscal_series`: year, incentives, revenue, jobs."""
     df = model.model_frame() if frame is None else frame
-    return pd.DataFrame({
-        "year": df["year"].to_numpy(),
-        "incentives": df["focal_incentives"].to_numpy(float),
-        "revenue": df["focal_firm_revenue"].to_numpy(float),
-        "jobs": df["focal_employment"].to_numpy(float),
-    })
+    return (df["year"].to_numpy(), df["focal_incentives"].to_numpy(float), df["focal_firm_revenue"].to_numpy(float),
+            df["focal_employment"].to_numpy(float))
 
 
 def focal_fiscal_return(model: ClusterModel, counterfactual: ClusterModel | None = None, *,
@@ -152,15 +154,13 @@ def focal_fiscal_return(model: ClusterModel, counterfactual: ClusterModel | None
     (year 0: no production yet, so no revenue, and the initial jobs). ``frame`` and
     ``counterfactual_frame``: the two models' ``model_frame()`` (or the columns of it that
     :func:`focal_fiscal_series` reads) if the caller already built them."""
-    own = focal_fiscal_series(model, frame)
+    year, incentives, revenue, jobs = _fiscal_columns(model, frame)
     base_rev = base_jobs = None
     if counterfactual is not None:
-        base = focal_fiscal_series(counterfactual, counterfactual_frame)
-        if not np.array_equal(base["year"].to_numpy(), own["year"].to_numpy()):
+        base_year, _, base_rev, base_jobs = _fiscal_columns(counterfactual, counterfactual_frame)
+        if not np.array_equal(base_year, year):
             raise ValueError("the counterfactual run must cover the same years as the run")
-        base_rev, base_jobs = base["revenue"].to_numpy(), base["jobs"].to_numpy()
-    return metrics.fiscal_return(own["year"].to_numpy(float), own["incentives"].to_numpy(),
-                                 own["revenue"].to_numpy(), own["jobs"].to_numpy(),
+    return metrics.fiscal_return(year.astype(float), incentives, revenue, jobs,
                                  baseline_revenue=base_rev, baseline_jobs=base_jobs)
 
 

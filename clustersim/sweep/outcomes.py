@@ -77,7 +77,9 @@ def _outcome_frame(model: ClusterModel) -> pd.DataFrame:
     built from the collected lists directly: the whole frame costs a few percent of a run)."""
     history = model.datacollector.model_vars
     names = [*FRAME_COLUMNS, *(f"eg_{s}" for s in model.sector_names)]
-    return pd.DataFrame({name: np.asarray(history[name], dtype=np.float64) for name in names})
+    # one float block (one array per column would make pandas check and consolidate each)
+    return pd.DataFrame(np.column_stack([np.asarray(history[name], dtype=np.float64) for name in names]),
+                        columns=names)
 
 
 def measure(model: ClusterModel, counterfactual: ClusterModel | None = None, *,
