@@ -306,14 +306,23 @@ class ClusterModel(mesa.Model):
 
     def choice_set(self) -> ChoiceSet:
         """What reviewing firms see this mini-batch (see :mod:`clustersim.choice`)."""
-        r, cfg = self.regions, self.config
+        return self._choice_set(self._depth_offered())
+
+    def _depth_offered(self) -> np.ndarray:
+        """Each region's subsidy depth if its package is offered this year, else 0 (the same for
+        every mini-batch of a year: county rules change depths and packages after the choices)."""
+        r = self.regions
         offered = self.packages.offered(self.year)[r.package] & (r.package > 0)
+        return np.where(offered, r.depth, 0.0)
+
+    def _choice_set(self, depth_offered: np.ndarray) -> ChoiceSet:
+        r, cfg = self.regions, self.config
         free = np.maximum(0.0, r.land_supply - r.land_used)
         free_sf = np.where(r.is_county, np.maximum(0.0, r.sf_supply - r.sf_used), free)
         return ChoiceSet(
             revenue_factor=self.revenue_factor, margin=self.margin, wage=r.wage, fee_rate=r.fee_rate,
             price=r.land_price, sf_price=r.sf_price, free_land=free, free_sf_land=free_sf,
-            is_origin=r.is_origin, package=r.package, depth_offered=np.where(offered, r.depth, 0.0),
+            is_origin=r.is_origin, package=r.package, depth_offered=depth_offered,
             distance=r.distance, revenue_per_capital=self.revenue_per_capital, annuity=self.annuity,
             discount=self.discount, cit=cfg.taxes.corporate_income,
             county_cit_share=cfg.taxes.county_cit_share, capital_cost_rate=cfg.firms.capital_cost_rate,
@@ -377,17 +386,22 @@ class ClusterModel(mesa.Model):
         is_new[newborn_rows] = True
         rows = rows[self.rng.permutation(rows.size)]
         n_batches = max(1, min(cfg.batches, rows.size))
-        moved = False
-        for k, batch in enumerate(np.array_split(rows, n_batches)):
+        size, extra = divmod(rows.size, n_batches)  # np.array_split's batches: the first `extra` one longer
+        depth_offered = self._depth_offered()
+        moved, cs, lo = False, None, 0
+        for k in range(n_batches):
+            batch = rows[lo:lo + size + (k < extra)]
+            lo += batch.size
             if batch.size == 0:
                 continue
-            cs = self.choice_set()
+            if cs is None:  # a new choice set after every refresh (nothing it holds changes otherwise)
+                cs = self._choice_set(depth_offered)
             f = Deciders.from_table(self.firms, batch, is_new[batch])
             pick = choose(cs, f, self.rng.random(batch.size))
             moved = self._move(batch, f, pick, cs)
             if moved and k + 1 < n_batches:  # step() refreshes after the last batch
                 self._refresh(margins=False)
-                moved = False
+                moved, cs = False, None
         unplaced = newborn_rows[self.firms.region[newborn_rows] < 0]
         self.firms.alive[unplaced] = False
         self.not_entered += unplaced.size
