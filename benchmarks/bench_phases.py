@@ -9,8 +9,9 @@ least disturbed by other jobs on a shared machine) and prints the milliseconds e
   ``--years`` years after two warm-up years.
 
 Phases nest: ``step`` holds everything; ``_choose_locations`` holds ``choose`` (the decision),
-``_move``, ``choice_set``, ``from_table`` (the deciders' columns) and the refreshes between
-mini-batches (``_refresh`` counts every refresh); ``_collect`` holds ``_measure``.
+``_move``, ``_choice_set`` (the choice set, built again after each refresh), ``from_table`` (the
+deciders' columns) and the refreshes between mini-batches (``_refresh`` counts every refresh);
+``_collect`` holds ``_measure``.
 
 Then, on a finished demo model, the pieces (:func:`pieces`, ``timeit`` best of 5): one decision
 batch of 130 firms, its set-up and the compiled kernel apart; and the compiled recount of the
@@ -37,7 +38,7 @@ import clustersim.model as model_module
 from clustersim.scenario import load_scenario
 
 PHASES = ("step", "_choose_locations", "_refresh", "_move", "_produce", "_exit", "_county_policy", "_collect",
-          "_measure", "_births", "choice_set")
+          "_measure", "_births", "_choice_set")
 
 
 class Clock:
