@@ -124,7 +124,7 @@ def test_sigterm_to_a_sweep_says_how_to_resume(tmp_path):
     experiment.write_text(f'''name = "long"
 base_scenario = "{HELD}"
 years = 40
-replicates = 50
+replicates = 400
 sweep_seed = 5
 [levers.depth]
 parameter = "focal.subsidy_depth"
@@ -137,7 +137,9 @@ values = [0, 1]
     try:
         deadline = time.monotonic() + 60
         # mid-sweep: the workers are up and the first runs are written (a signal while the pool is still
-        # starting can catch a worker half-spawned; see the report's notes)
+        # starting can catch a worker half-spawned; see the report's notes). The 800 runs take far longer
+        # than the first flush (FLUSH_SECONDS or FLUSH_RUNS): with fewer, a fast machine could finish the
+        # sweep, and write its only part, before the signal.
         while not list((out / "runs").glob("part-*.parquet")) and time.monotonic() < deadline:
             time.sleep(0.1)
         proc.send_signal(signal.SIGTERM)
@@ -154,7 +156,7 @@ def test_demo_help_gives_the_demo_replicates(capsys):
     with pytest.raises(SystemExit):
         main(["demo", "--help"])
     text = " ".join(capsys.readouterr().out.split())
-    assert "replicates per design point (default: 16, fewer than the experiment's, to finish in about two minutes)" \
+    assert "replicates per design point (default: 16, fewer than the experiment's, to finish in under a minute)" \
         in text
     assert "(default: the experiment's)" not in text
 

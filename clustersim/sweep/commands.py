@@ -101,15 +101,15 @@ def _terminate(signum: int, frame: object) -> None:
 # ------------------------------------------------------------------------------ demo
 def add_demo(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "demo", help="the main job in about two minutes: the take-off sweep and its report",
+        "demo", help="the main job in under a minute: the take-off sweep and its report",
         description=f"Run {DEMO_EXPERIMENT} (subsidy depth x fee level for a focal county among rivals) "
                     f"with {DEMO_REPLICATES} replicates per point, then write its report (take-off "
                     "probability heatmap, final share, net fiscal return). Run it from the repository "
                     "folder. An existing demo folder with the same design is reused (only missing runs run).")
     p.add_argument("--out", type=Path, default=Path("results") / "demo", metavar="DIR",
                    help="results folder (default: results/demo/); the report goes to DIR/report/")
-    _add_execution_arguments(p, replicates=f"{DEMO_REPLICATES}, fewer than the experiment's, to finish in about "
-                                           "two minutes")
+    _add_execution_arguments(p, replicates=f"{DEMO_REPLICATES}, fewer than the experiment's, to finish in under "
+                                           "a minute")
     p.set_defaults(handler=cmd_demo, replicates=DEMO_REPLICATES)
 
 
