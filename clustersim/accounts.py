@@ -375,14 +375,8 @@ def region_accounts_numpy(acc: FirmAccounts, region: np.ndarray, n_regions: int,
                     flows: list[Flow], operations: np.ndarray, transfers: np.ndarray, balance: np.ndarray,
                     infrastructure_share: np.ndarray, debt_interest: float,
                     public_services_share: np.ndarray | float = 0.0) -> dict[str, np.ndarray]:
-    """One year's fiscal flows of every region (wan/year, arrays of length R), and the new
-    balance under ``"balance"``. ``region`` is the host region of each row of ``acc``; ``ledger``
-    what the instruments booked on arrival this year (by flow, per region), to which the firms'
-    yearly payments are added. ``public_services_share`` (per region or one value) is the share
-    of the surplus left after infrastructure that is spent on public services.
-
-    :func:`region_accounts` computes the same numbers in one compiled pass; this numpy
-    formulation is its reference (``tests/test_accounting.py``)."""
+    """:func:`region_accounts` (same arguments, same result) as numpy expressions: the reference
+    of its compiled pass (``tests/test_accounting.py``, ``tests/test_region_accounts.py``)."""
 
     taxes = by_region(acc.host_tax, region, n_regions)
     for amount, to in acc.sent:

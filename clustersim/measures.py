@@ -186,20 +186,29 @@ def year_measures(model: ClusterModel, eg_sums: tuple[np.ndarray, np.ndarray, np
                         np.empty((6 + n_s) * n_r + n_s), np.empty(n_r, dtype=np.int64), values)
     if not ok:
         return year_measures_numpy(model, eg_sums)
-    (firms, firms_c, emp, emp_c, origin_share, focal_share_, hhi, gini, largest, clusters,
-     *eg) = values.tolist()
+    values = values.tolist()
+    return _year_row(model, dict(zip(_COMPUTED, values, strict=False)), values[len(_COMPUTED):])
+
+
+def _year_row(model: ClusterModel, computed: dict[str, float], eg: list[float]) -> dict[str, float]:
+    """The year's measures in their column order: the counts and the focal county's state, the
+    concentration measures ``computed`` (by their :data:`_COMPUTED` names), each sector's
+    Ellison–Glaeser gamma ``eg``, then the growth measures and the instruments' reports."""
+    r, focal = model.regions, model.focal
     flows = r.flows
     own_revenue = flows["taxes"][focal] + flows["fees"][focal]
     for f in model.flows:
         if f.kind == "revenue":
             own_revenue = own_revenue + flows[f.name][focal]
+    c = computed
     out: dict[str, float] = {
         "year": model.year,
-        "firms": firms, "firms_in_counties": firms_c, "employment": emp, "employment_in_counties": emp_c,
+        "firms": c["firms"], "firms_in_counties": c["firms_in_counties"], "employment": c["employment"],
+        "employment_in_counties": c["employment_in_counties"],
         "births": model.births, "entries": model.entries, "not_entered": model.unplaced, "moves": model.moves,
         "exits": model.exits,
         "entered_total": model.entered, "exited_total": model.exited,
-        "origin_share": origin_share, "focal_share": focal_share_,
+        "origin_share": c["origin_share"], "focal_share": c["focal_share"],
         "focal_firms": float(r.firms[focal]),
         "focal_employment": float(r.employment[focal]),
         "focal_depth": float(r.depth[focal]),
@@ -210,7 +219,7 @@ def year_measures(model: ClusterModel, eg_sums: tuple[np.ndarray, np.ndarray, np
         "focal_incentives": float(flows["incentives"][focal]),
         "focal_firm_revenue": float(own_revenue),
         "focal_balance": float(r.balance[focal]),
-        "hhi": hhi, "gini": gini, "largest_share": largest, "clusters": clusters,
+        "hhi": c["hhi"], "gini": c["gini"], "largest_share": c["largest_share"], "clusters": c["clusters"],
     }
     for name, g in zip(model.sector_names, eg, strict=True):
         out[f"eg_{name}"] = g
@@ -225,38 +234,20 @@ def year_measures(model: ClusterModel, eg_sums: tuple[np.ndarray, np.ndarray, np
 def year_measures_numpy(model: ClusterModel, eg_sums: tuple[np.ndarray, np.ndarray, np.ndarray]) -> dict[str, float]:
     """:func:`year_measures` as numpy expressions on the validated metrics functions (the
     reference of the compiled pass, ``tests/test_measures.py``)."""
-    r, focal = model.regions, model.focal
+    r = model.regions
     county = r.is_county
     emp_c = r.employment[county]
-    firms_c = r.firms[county]
-    own_revenue = r.flows["taxes"][focal] + r.flows["fees"][focal]
-    for f in model.flows:
-        if f.kind == "revenue":
-            own_revenue = own_revenue + r.flows[f.name][focal]
-    out: dict[str, float] = {
-        "year": model.year,
+    # HHI 0 while no firm is in a county; the Gini of an empty industry is undefined (nan):
+    # before the first arrival it is reported as 0
+    hhi, gini, largest = metrics.county_concentration(emp_c)
+    computed = {
         "firms": float(r.firms.sum()),
-        "firms_in_counties": float(firms_c.sum()),
+        "firms_in_counties": float(r.firms[county].sum()),
         "employment": float(r.employment.sum()),
         "employment_in_counties": float(emp_c.sum()),
-        "births": model.births, "entries": model.entries, "not_entered": model.unplaced, "moves": model.moves,
-        "exits": model.exits,
-        "entered_total": model.entered, "exited_total": model.exited,
         "origin_share": float(r.firms[r.is_origin].sum() / max(r.firms.sum(), 1.0)),
         "focal_share": focal_share(model),
-        "focal_firms": float(r.firms[focal]),
-        "focal_employment": float(r.employment[focal]),
-        "focal_depth": float(r.depth[focal]),
-        "focal_fee_rate": float(r.fee_rate[focal]),
-        "focal_governance": float(r.governance[focal]),
-        "focal_land_price": float(r.land_price[focal]),
-        "focal_wage": float(r.wage[focal]),
-        "focal_incentives": float(r.flows["incentives"][focal]),
-        "focal_firm_revenue": float(own_revenue),
-        "focal_balance": float(r.balance[focal]),
-        # HHI 0 while no firm is in a county; the Gini of an empty industry is undefined (nan):
-        # before the first arrival it is reported as 0
-        **dict(zip(("hhi", "gini", "largest_share"), metrics.county_concentration(emp_c), strict=True)),
+        "hhi": hhi, "gini": gini, "largest_share": largest,
         "clusters": float(metrics.clusters(model.firms_by_sector[:, county], min_share=CLUSTER_MIN_SHARE,
                                            min_size=CLUSTER_MIN_SIZE)),
     }
@@ -266,11 +257,4 @@ def year_measures_numpy(model: ClusterModel, eg_sums: tuple[np.ndarray, np.ndarr
         eg = metrics.ellison_glaeser_from_sums(total, h, s.reshape(n_s, r.n), r.employment / r.employment.sum())
     else:
         eg = np.full(n_s, np.nan)
-    for name, g in zip(model.sector_names, eg, strict=True):
-        out[f"eg_{name}"] = float(g)
-    if model.config.firms.traits.growth_mean is not None:
-        from clustersim import growth
-        out.update(growth.measures(model))
-    for ins in model.instruments:
-        out.update(ins.report(model))
-    return out
+    return _year_row(model, computed, [float(g) for g in eg])
