@@ -164,7 +164,7 @@ def test_demo_help_gives_the_demo_replicates(capsys):
 def test_readme_timings_say_what_machine_and_make_says_what_it_installs():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     # the main job's time names the machine and its load
-    assert re.search(r"\(~?[\d ]+min[^)]* on (an idle|a) 2-core machine[^)]*see Speed; first setup adds ~1 min\)",
+    assert re.search(r"\(~?[\d ]+(min|s)[^)]* on (an idle|a) 2-core machine[^)]*see Speed; first setup adds ~1 min\)",
                      readme)
     assert "about 20 s on the same idle 2-core machine" in readme
     assert "Every timing in this README was measured on the 2-core development machine (AMD EPYC,\nx86-64 Linux" \
