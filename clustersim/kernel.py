@@ -47,8 +47,7 @@ from clustersim.npsum import MAX_RUN, pairwise_sum
 DRAW_BLOCK = 16  # must equal clustersim.decision.DRAW_BLOCK
 
 
-_pairwise = pairwise_sum  # numpy's pairwise sum (clustersim.npsum), for rows of up to MAX_REGIONS regions
-MAX_REGIONS = MAX_RUN
+MAX_REGIONS = MAX_RUN  # rows of regions are summed in numpy's pairwise order (clustersim.npsum)
 
 
 @compiled()
@@ -267,7 +266,7 @@ def _block_sums(prob, sums):
         sums[b] = prob[s] + t
     if full < sums.shape[0]:
         s = full * DRAW_BLOCK
-        sums[full] = prob[s] + _pairwise(prob, s + 1, n_r - s - 1)
+        sums[full] = prob[s] + pairwise_sum(prob, s + 1, n_r - s - 1)
 
 
 @compiled()
@@ -293,7 +292,7 @@ def draws(weight, best, arg, one_hot, uniforms, lo, pick, block_cum):
             for b in range(n_blocks):
                 block_cum[b] = 1.0 if b * DRAW_BLOCK + DRAW_BLOCK > a else 0.0
         else:
-            total = _pairwise(prob, 0, n_r)
+            total = pairwise_sum(prob, 0, n_r)
             for j in range(n_r):
                 prob[j] /= total
             _block_sums(prob, block_cum)

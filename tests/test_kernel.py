@@ -18,6 +18,7 @@ import pytest
 from clustersim import kernel
 from clustersim.choice import Deciders, choose
 from clustersim.model import ClusterModel
+from clustersim.npsum import pairwise_sum
 from clustersim.params import Scenario
 from clustersim.scenario import load_scenario
 
@@ -81,34 +82,55 @@ def test_kernel_on_many_regions_and_small_blocks():
 
 
 @pytest.mark.parametrize("threads", [1, 2, 3, 7])
-def test_a_batch_split_over_threads_draws_the_same_picks(threads):
+def test_a_batch_split_over_threads_draws_the_same_picks(threads, monkeypatch):
     """A batch split over decision threads (contiguous ranges of firms, each in blocks) draws what
-    the numpy path draws, however many threads and wherever the ranges and blocks end."""
+    the numpy path draws, however many threads and wherever the ranges and blocks end; the batch is
+    cut into that many ranges, run on the calling thread and the pool's."""
+    import threading
+
+    from clustersim import choice
     from clustersim.choice import _Batch
 
+    seen: list[tuple[int, set[int]]] = []
+    split = choice.run_split
+
+    def recording(fn, n, parts):
+        idents: set[int] = set()
+
+        def ranged(lo, hi):
+            idents.add(threading.get_ident())
+            fn(lo, hi)
+
+        split(ranged, n, parts)
+        seen.append((parts, idents))
+
+    monkeypatch.setattr(choice, "run_split", recording)
     _, cs, f = model_state(scenario(theta=0.05, utility="linear"), years=2, seed=9)
     batch, rule = _Batch(cs, f), cs.decision_rule
     value, feasible = batch.values(0, f.n)
     rng = np.random.default_rng(11)
+    seen.clear()  # (the model's own decisions while it ran: small batches, one range)
     for chunk in (3 * cs.n_regions, 7 * cs.n_regions):
         assert f.n // (2 * (chunk // cs.n_regions)) >= threads  # the batch is large enough to be split
         for _ in range(DRAWS):
             u = rng.random(f.n)
             np.testing.assert_array_equal(batch.logit_picks(u, rule, chunk_cells=chunk, threads=threads),
                                           rule.draw(rule.probabilities(value, feasible, batch.scale), u))
+    # the calling thread takes the first range, the pool the others (an idle pool thread may take two)
+    assert seen and all(parts == threads and (len(idents) >= 2) == (threads > 1) for parts, idents in seen)
 
 
 def test_pairwise_sums_are_numpys():
     rng = np.random.default_rng(9)
     for n in [*range(0, 40), 127, 128, 129, 255, 256, 257, 1000, 5000]:
         a = rng.random(n) ** 3
-        assert kernel._pairwise(a, 0, n) == np.sum(a)
+        assert pairwise_sum(a, 0, n) == np.sum(a)
         starts = np.arange(0, n, kernel.DRAW_BLOCK)
         if n:
             sums = np.add.reduceat(a, starts)
             for b, lo in enumerate(starts):
                 size = min(kernel.DRAW_BLOCK, n - lo)
-                assert a[lo] + kernel._pairwise(a, lo + 1, size - 1) == sums[b]
+                assert a[lo] + pairwise_sum(a, lo + 1, size - 1) == sums[b]
 
 
 def test_plug_in_decision_rules_take_the_numpy_path():

@@ -47,8 +47,8 @@ class LandPurchase(Instrument):
 
     def __init__(self, params, book):
         super().__init__(params, book)
-        self._used = self.used()
-        self.all_used = bool(self._used.all())
+        self.uses = self.used()  # (per package; fixed for the book)
+        self.all_used = bool(self.uses.all())
         scenario = getattr(book, "scenario", None)
         self.traits: Traits = scenario.firms.traits if scenario is not None else Traits()
         self.liquidity = self.traits.cash_median is not None
@@ -66,7 +66,7 @@ class LandPurchase(Instrument):
         cs, rep = offer.cs, offer.rep
         pools = np.vstack([cs.price, np.where(cs.is_origin, cs.price, cs.sf_price)])
         need = pools[rep.small.astype(np.int64)] + self.traits.plant_cost  # (G, R) wan/mu
-        applies = ~cs.is_origin & self.used()[cs.package]
+        applies = ~cs.is_origin & self.uses[cs.package]
         return applies[None, :] & (rep.cash_per_mu[:, None] < need)
 
     def firm_refused(self, cs, f, i, j) -> bool:
@@ -85,7 +85,7 @@ class LandPurchase(Instrument):
         tier_g = book.tier_code_price[code][:, pkg]  # the tier price under each region's package (nan: none)
         p_eff = effective_land_price(price_g, tier_g, depth[None, :])
         if not self.all_used:
-            p_eff[:, ~self.used()[pkg]] = 0.0
+            p_eff[:, ~self.uses[pkg]] = 0.0
         return [Term("land", -p_eff, "untaxed", per_profile=True)]
 
     def firm_terms(self, cs, f, i, j) -> FirmTerms:
@@ -104,6 +104,6 @@ class LandPurchase(Instrument):
         t, cs, book = arrival.table, arrival.cs, self.book
         sales, awards = np.zeros(arrival.n_regions), np.zeros(arrival.n_regions)
         firm_passes.land_arrive(arrival.rows, arrival.dest, arrival.price, t.land, t.capital, t.small,
-                                np.asarray(cs.package, dtype=np.int64), cs.depth_offered, self._used, self.all_used,
+                                np.asarray(cs.package, dtype=np.int64), cs.depth_offered, self.uses, self.all_used,
                                 book.steps, book.step_tier, book.sf_tier, book.tier_table, sales, awards)
         return {"land_sales": sales, "land_awards": awards}
