@@ -44,6 +44,7 @@ import numpy as np
 
 from clustersim.decision import DecisionRule, Logit, choice_probabilities, draw
 from clustersim.firms import COLUMNS
+from clustersim.instruments import builtin_batch
 from clustersim.instruments.base import TERM_COLUMNS, Offer
 from clustersim.threads import decision_threads, run_split
 
@@ -288,16 +289,25 @@ class _Batch:
     instrument refuses are infeasible.
     """
 
-    def __init__(self, cs: ChoiceSet, f: Deciders):
+    def __init__(self, cs: ChoiceSet, f: Deciders, builtin: bool | None = None):
+        """``builtin``: None (default) lays out the shipped instruments' terms in one compiled call
+        where they are all there is (:mod:`clustersim.instruments.builtin_batch`: the same arrays);
+        False always asks the instruments (the protocol, and the oracle of that call)."""
         from clustersim import kernel
 
         self.cs, self.f = cs, f
+        self.distance = cs.moving_cost_per_km * cs.distance
+        self.free = np.array([cs.free_land, np.where(cs.is_origin, cs.free_land, cs.free_sf_land)])  # by pool: [small]
+        self.land = np.ascontiguousarray(f.land, dtype=np.float64)
+        self.small = np.ascontiguousarray(f.small, dtype=bool)
+        self.refused = None
+        if builtin is not False and builtin_batch.applies(cs.instruments):
+            self.__dict__.update(builtin_batch.build(cs, f))
+            return
         a, n_r = cs.annuity, cs.n_regions
         n, n_s = f.n, cs.revenue_factor.shape[0]
         f64 = np.float64
         sector = np.asarray(f.sector, dtype=np.int64)
-        self.land = np.ascontiguousarray(f.land, dtype=f64)
-        self.small = np.ascontiguousarray(f.small, dtype=bool)
         capital = np.ascontiguousarray(f.capital, dtype=f64)
         q, self.scale, const, self.distance_weight = np.empty((4, n))  # (rows of one array: one allocation)
         self.cur = np.empty(n, dtype=np.int64)
@@ -339,8 +349,6 @@ class _Batch:
         self.profit_x, self.profit_at, self.profit_rows = _layout(taxable, f, sector, q, self.profile, n_g, n_s, n_r)
         self.linear_x, self.linear_at, self.linear_rows = _layout(
             untaxed, f, sector, q, self.profile, n_g, n_s, n_r, extra=(const, 1.0))
-        self.distance = cs.moving_cost_per_km * cs.distance
-        self.free = np.array([cs.free_land, np.where(cs.is_origin, cs.free_land, cs.free_sf_land)])  # by pool: [small]
         self.stay = self._stay_values(q, sector, offer)
 
     def _stay_values(self, q: np.ndarray, sector: np.ndarray, offer: Offer) -> np.ndarray:

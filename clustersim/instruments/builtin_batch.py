@@ -1,0 +1,274 @@
+"""The built-in instruments' part of a decision batch, in one compiled pass.
+
+A decision batch (:class:`clustersim.choice._Batch`) asks every instrument for its profile keys,
+its terms and what it still owes a firm that stays, then lays the terms out for the kernel. With
+the shipped instruments only (:data:`clustersim.instruments.BUILTIN`, bound in that order, no
+plug-in, no liquidity trait) that is about a hundred small numpy calls a batch, which at the
+demo's size (about 130 firms and 9 regions) cost several times the decision itself.
+:func:`build` makes the same arrays in one compiled call: the profiles (rebate class code, then
+tier code), the tax rows of the rebates, the untaxed rows of the fee refunds, the relocation
+award and the land price net of the land award, the layouts of the taxable and untaxed terms
+(:func:`clustersim.choice._layout`) and the stay values (:meth:`clustersim.choice._Batch._stay_values`).
+
+Every number is computed with the same floating-point operations in the same order as the
+instruments' numpy code, so the arrays are equal bit for bit; the generic path stays as the
+fallback for everything else and as the oracle: ``tests/test_builtin_batch.py`` compares the two
+on batches from every shipped scenario. What each term means is in the instruments' modules
+(:mod:`~clustersim.instruments.rebates`, :mod:`~clustersim.instruments.fee_refunds`,
+:mod:`~clustersim.instruments.land`, :mod:`~clustersim.instruments.relocation_award`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from clustersim import kernel
+from clustersim.instruments.fee_refunds import FeeRefunds
+from clustersim.instruments.land import LandPurchase
+from clustersim.instruments.rebates import TaxRebates
+from clustersim.instruments.relocation_award import RelocationAward
+from clustersim.instruments.tax_sharing import TaxSharing
+from clustersim.jit import compiled
+
+if TYPE_CHECKING:
+    from clustersim.choice import ChoiceSet, Deciders
+    from clustersim.instruments.base import Instrument
+
+__all__ = ["applies", "build"]
+
+_SHIPPED = (TaxRebates, FeeRefunds, LandPurchase, RelocationAward, TaxSharing)  # BUILTIN, in ledger order
+
+
+def applies(instruments: list[Instrument]) -> bool:
+    """Whether :func:`build` gives a batch of these instruments: exactly the built-ins, in their
+    order (no plug-in, no subclass), and no liquidity trait (whose refusals the generic path
+    computes)."""
+    return (len(instruments) == len(_SHIPPED)
+            and all(type(ins) is cls for ins, cls in zip(instruments, _SHIPPED, strict=True))
+            and not instruments[2].liquidity)
+
+
+def build(cs: ChoiceSet, f: Deciders) -> dict[str, np.ndarray]:
+    """The arrays of a :class:`~clustersim.choice._Batch` of ``f`` against ``cs`` for the built-in
+    instruments (:func:`applies`): ``profile``, ``q``, ``scale``, ``cur``, ``incumbent``,
+    ``distance_weight``, the layouts ``profit_x``, ``profit_at``, ``profit_rows``, ``linear_x``,
+    ``linear_at``, ``linear_rows``, ``tax_rows`` and ``stay``."""
+    rebates, fees, land, award, _ = cs.instruments
+    book = land.book
+    n, n_r = f.n, cs.n_regions
+    n_s = cs.revenue_factor.shape[0]
+    depth = cs.depth_offered
+    offered = bool(depth.any())
+    fee_on = offered and fees.active
+    award_on = offered and award.active
+    n_tier = book.tier_code_rows.shape[0]
+    n_class = rebates.book.class_code_rows.shape[0]
+    most = min(n, n_tier * n_class)  # profiles at most
+    n_lin = 2 + fee_on + award_on  # (fee refunds) (award) land, const
+    i64 = np.int64
+    per_firm = np.empty((9, n))  # q, scale, const, distance weight, stay; revenue, profit, refund, fee refund
+    profile, cur = np.empty(n, i64), np.empty(n, i64)
+    incumbent = np.empty(n, np.bool_)
+    profit_x, profit_at = np.empty((n, 3)), np.empty((n, 3), i64)
+    linear_x, linear_at = np.empty((n, n_lin)), np.empty((n, n_lin), i64)
+    profit_rows = np.empty((n_s + 2, n_r))
+    linear_rows = np.empty((n_s * fee_on + award_on + most + 1, n_r))
+    tax_rows = np.empty((max(most, 1), n_r))
+    scratch = np.empty(n + 2 * n_tier * n_class, i64)
+    discount = cs.discount
+    rebate_tables = rebates.book
+    g = _build(
+        f.sector, f.capital, f.productivity, f.region, f.land, f.small, f.employment, f.package, f.rebate_class,
+        f.years, f.package_depth,
+        cs.revenue_per_capital, cs.is_origin, cs.price, cs.sf_price, cs.revenue_factor, cs.margin, cs.wage,
+        cs.fee_rate, depth, np.asarray(cs.package, dtype=i64),
+        float(cs.annuity), float(cs.old_site_recovery), float(cs.moving_cost_base), float(cs.capital_cost_rate),
+        float(cs.cit), float(cs.county_cit_share),
+        book.steps, book._step_tier_code, book._small_tier_code, book.tier_code_small, book.tier_code_price,
+        land.uses, land.all_used,
+        rebate_tables.class_steps, rebate_tables._step_class_code, rebate_tables._own_plot_code,
+        rebate_tables.rebate_pv_by_code(discount), rebate_tables.remaining_rebate_table(discount), offered,
+        fees.book.fee_waiver, fees.book.fee_waiver_years, fees.book.waiver_years_pv(discount),
+        fees.book.cumulative_discount(discount), fees.active, fee_on,
+        award.book.award, award_on,
+        per_firm, profile, cur, incumbent, profit_x, profit_at, profit_rows, linear_x, linear_at, linear_rows,
+        tax_rows, scratch)
+    _, scale, _, distance_weight, stay = per_firm[:5]
+    return {"profile": profile, "scale": scale, "cur": cur, "incumbent": incumbent,
+            "distance_weight": distance_weight, "stay": stay,
+            "profit_x": profit_x, "profit_at": profit_at, "profit_rows": profit_rows,
+            "linear_x": linear_x, "linear_at": linear_at, "linear_rows": linear_rows[:n_s * fee_on + award_on + g + 1],
+            "tax_rows": tax_rows[:g if offered else 1]}
+
+
+@compiled()
+def _count_at_or_below(steps, x):
+    """np.searchsorted(steps, x, side="right") for ascending ``steps``."""
+    lo, hi = 0, steps.shape[0]
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if steps[mid] <= x:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@compiled()
+def _build(sector, capital, productivity, region, land, small, employment, package, rebate_class, years,
+           package_depth, revenue_per_capital, is_origin, price, sf_price, revenue_factor, margin, wage, fee_rate,
+           depth, pkg, annuity, old_site_recovery, moving_cost_base, capital_cost_rate, cit, county_cit_share,
+           steps, step_tier_code, small_tier_code, tier_code_small, tier_code_price, uses, all_used,
+           class_steps, step_class_code, own_plot_code, rebate_pv_by_code, remaining, offered,
+           fee_waiver, fee_waiver_years, waiver_pv, cum, fees_active, fee_on, award, award_on,
+           per_firm, profile, cur, incumbent, profit_x, profit_at, profit_rows, linear_x, linear_at, linear_rows,
+           tax_rows, scratch):
+    n = sector.shape[0]
+    n_s, n_r = revenue_factor.shape
+    n_tier = tier_code_small.shape[0]
+    a = annuity
+    q, scale, const, distance_weight, stay = per_firm[0], per_firm[1], per_firm[2], per_firm[3], per_firm[4]
+    revenue, profit, refund, fee_refund = per_firm[5], per_firm[6], per_firm[7], per_firm[8]
+    kernel.firm_setup(sector, capital, productivity, region, land, small, revenue_per_capital, is_origin, price,
+                      sf_price, a, old_site_recovery, moving_cost_base, q, scale, cur, incumbent, const,
+                      distance_weight)
+
+    # profiles: rebate class code, then tier code (the instruments' order), numbered by the pair
+    # in ascending order, as clustersim.choice._profiles numbers their packed codes
+    m = (scratch.shape[0] - n) // 2  # tier codes x class codes
+    code, rank, rep = scratch[:n], scratch[n:n + m], scratch[n + m:]
+    for c in range(rank.shape[0]):
+        rank[c] = 0
+    for i in range(n):
+        if small[i]:
+            cls = step_class_code[_count_at_or_below(class_steps, capital[i])]
+            tier = small_tier_code
+        else:
+            cls = own_plot_code
+            tier = step_tier_code[_count_at_or_below(steps, capital[i])]
+        c = cls * n_tier + tier
+        code[i] = c
+        rank[c] = 1
+    g = 0
+    for c in range(rank.shape[0]):
+        if rank[c]:
+            rank[c] = g
+            rep[g] = c
+            g += 1
+    for i in range(n):
+        profile[i] = rank[code[i]]
+
+    # the taxable terms: a_H times pre-tax profit (revenue by sector, employment, capital)
+    for s in range(n_s):
+        for j in range(n_r):
+            profit_rows[s, j] = a * (revenue_factor[s, j] * margin[s, j])
+    for j in range(n_r):
+        profit_rows[n_s, j] = -a * wage[j]
+        profit_rows[n_s + 1, j] = -a * capital_cost_rate
+    for i in range(n):
+        profit_x[i, 0] = q[i]
+        profit_at[i, 0] = sector[i]
+        profit_x[i, 1] = employment[i]
+        profit_at[i, 1] = n_s
+        profit_x[i, 2] = capital[i]
+        profit_at[i, 2] = n_s + 1
+
+    # the rebates' tax rows: cit (1 - D lambda_c PV / a_H) per profile; without an offer, one row
+    if offered:
+        for p in range(g):
+            cls = rep[p] // n_tier
+            for j in range(n_r):
+                rf = rebate_pv_by_code[cls, pkg[j]] * (county_cit_share * depth[j])
+                tax_rows[p, j] = cit * (1.0 - rf / a)
+    else:
+        for j in range(n_r):
+            tax_rows[0, j] = cit * (1.0 - 0.0 / a)
+
+    # the untaxed terms in layout order: fee refunds (revenue), award (capital), land (per profile), const
+    top = 0
+    slot = 0
+    if fee_on:
+        for s in range(n_s):
+            for j in range(n_r):
+                share = depth[j] * fee_waiver[pkg[j]]
+                if share > 1.0:  # np.minimum(1.0, share), nan kept
+                    share = 1.0
+                linear_rows[s, j] = revenue_factor[s, j] * ((share * waiver_pv[pkg[j]]) * fee_rate[j])
+        for i in range(n):
+            linear_x[i, slot] = q[i]
+            linear_at[i, slot] = sector[i]
+        top += n_s
+        slot += 1
+    if award_on:
+        for j in range(n_r):
+            linear_rows[top, j] = depth[j] * award[pkg[j]]
+        for i in range(n):
+            linear_x[i, slot] = capital[i]
+            linear_at[i, slot] = top
+        top += 1
+        slot += 1
+    for p in range(g):
+        tier = rep[p] % n_tier
+        for j in range(n_r):
+            x = price[j]
+            if tier_code_small[tier] and not is_origin[j]:
+                x = sf_price[j]
+            gap = x - tier_code_price[tier, pkg[j]]
+            if not gap >= 0.0:  # np.fmax(gap, 0.0): a nan gap (no tier price) gives 0
+                gap = 0.0
+            p_eff = x - depth[j] * gap
+            if not (p_eff >= 0.0 or p_eff != p_eff):  # np.maximum(p_eff, 0.0)
+                p_eff = 0.0
+            if not all_used and not uses[pkg[j]]:
+                p_eff = 0.0
+            linear_rows[top + p, j] = -p_eff
+    for i in range(n):
+        linear_x[i, slot] = land[i]
+        linear_at[i, slot] = top + profile[i]
+        linear_x[i, slot + 1] = const[i]
+        linear_at[i, slot + 1] = top + g
+    for j in range(n_r):
+        linear_rows[top + g, j] = 1.0
+
+    # staying: profit in the current region, plus the rebates and fee refunds still owed
+    kernel.stay_profit(q, sector, cur, revenue_factor, margin, employment, wage, capital, capital_cost_rate,
+                       revenue, profit)
+    last = remaining.shape[2] - 1
+    horizon = cum.shape[0] - 1
+    rebates_owed = False
+    fees_owed = False
+    for i in range(n):
+        p = package[i]
+        held = p >= 0 and incumbent[i]
+        if held:
+            refund[i] = package_depth[i] * remaining[p, rebate_class[i], min(years[i], last)] * county_cit_share
+            rebates_owed = True
+        else:
+            refund[i] = 0.0
+        if fees_active:
+            if held:
+                left = min(max(fee_waiver_years[p] - years[i], 0), horizon)
+                share = package_depth[i] * fee_waiver[p]
+                if share > 1.0:  # np.minimum(1.0, share), nan kept
+                    share = 1.0
+                fee_refund[i] = share * cum[left] * fee_rate[cur[i]] * revenue[i]
+                fees_owed = True
+            else:
+                fee_refund[i] = 0.0
+    for i in range(n):
+        if not incumbent[i]:
+            stay[i] = np.nan
+            continue
+        pi = profit[i]
+        tax = cit * (pi if (pi >= 0.0 or pi != pi) else 0.0)
+        v = a * (pi - tax)
+        if rebates_owed and fees_owed:
+            v += refund[i] * tax + fee_refund[i]
+        elif rebates_owed:
+            v += refund[i] * tax
+        elif fees_owed:
+            v += fee_refund[i]
+        stay[i] = v
+    return g

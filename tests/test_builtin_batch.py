@@ -1,0 +1,93 @@
+"""The built-in instruments' batch in one compiled call (clustersim.instruments.builtin_batch)
+makes exactly the arrays the instruments' protocol makes (``_Batch(..., builtin=False)``: profile
+keys, terms, layouts, stay values): every array equal bit for bit, signs of zero included, on
+every mini-batch of real runs of every shipped scenario, and of worlds whose packages refund fees
+and pay relocation awards. Where a plug-in or the liquidity trait is in use the protocol runs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from instrument_worlds import texts_world
+
+import clustersim.model as model_module
+from clustersim.choice import _Batch
+from clustersim.instruments import builtin_batch
+from clustersim.model import ClusterModel
+from clustersim.params import Scenario
+from clustersim.scenario import load_scenario
+
+from test_choice import scenario
+
+SCENARIOS = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.toml"))
+#: the arrays the kernel reads (and values() reads)
+ARRAYS = ("profile", "scale", "cur", "incumbent", "distance_weight", "stay", "profit_x", "profit_at", "profit_rows",
+          "linear_x", "linear_at", "linear_rows", "tax_rows", "land", "small", "free", "distance")
+
+
+def assert_same_batch(fused: _Batch, generic: _Batch) -> None:
+    for name in ARRAYS:
+        x, y = getattr(fused, name), getattr(generic, name)
+        assert x.dtype == y.dtype and x.shape == y.shape, name
+        np.testing.assert_array_equal(x, y, err_msg=name, strict=True)
+        if x.dtype.kind == "f":
+            assert np.array_equal(np.signbit(x), np.signbit(y)), f"{name}: a zero's sign differs"
+    assert fused.refused is None and generic.refused is None
+
+
+def run_checked(sc: Scenario, years: int, seed: int, monkeypatch) -> dict[str, int]:
+    """Run ``sc``, comparing the two paths on every mini-batch; returns how many batches took each."""
+    seen = {"builtin": 0, "protocol": 0}
+    choose = model_module.choose
+
+    def checked(cs, f, uniforms, *args, **kwargs):
+        if builtin_batch.applies(cs.instruments):
+            seen["builtin"] += 1
+            assert_same_batch(_Batch(cs, f), _Batch(cs, f, builtin=False))
+        else:
+            seen["protocol"] += 1
+        return choose(cs, f, uniforms, *args, **kwargs)
+
+    monkeypatch.setattr(model_module, "choose", checked)
+    ClusterModel(sc, seed=seed).run(years)
+    return seen
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_every_shipped_scenario(path, monkeypatch):
+    sc = load_scenario(path)
+    plug_ins = any(p.instruments for p in sc.packages.values())
+    years = 3 if path.stem == "hunan" else min(sc.years, 16)  # the offers of district/held start in year 2-6
+    seen = run_checked(sc, years, seed=3, monkeypatch=monkeypatch)
+    if plug_ins:
+        assert seen == {"builtin": 0, "protocol": seen["protocol"]} and seen["protocol"] > 0
+    else:
+        assert seen["builtin"] > 0 and seen["protocol"] == 0
+
+
+@pytest.mark.parametrize("theta", [0.0, 0.3])
+def test_fee_refunds_awards_and_standard_factories(theta, monkeypatch):
+    """Packages that refund fees, pay relocation awards and price standard-factory land, at two
+    depths; firms owed rebates and refunds when they stay."""
+    sc = scenario(theta=theta, depth=1.5, rival_depth=3.0)
+    book = sc.packages
+    assert any(p.fee_waiver > 0 and p.relocation_award > 0 for p in book.values())
+    seen = run_checked(sc, years=8, seed=5, monkeypatch=monkeypatch)
+    assert seen["builtin"] > 0
+
+
+def test_the_liquidity_trait_and_plug_ins_take_the_protocol(monkeypatch):
+    """A liquidity trait (the land purchase then refuses cells) or any plug-in: the protocol."""
+    w = texts_world(years=2)
+    seen = run_checked(Scenario.model_validate(w), years=2, seed=1, monkeypatch=monkeypatch)
+    assert seen["builtin"] == 0 and seen["protocol"] > 0
+    w["packages"]["district"]["instruments"] = []
+    w["packages"]["focal"]["instruments"] = []
+    w["packages"]["ire"]["instruments"] = []
+    sc = Scenario.model_validate(w)
+    assert sc.firms.traits.cash_median is not None
+    seen = run_checked(sc, years=2, seed=1, monkeypatch=monkeypatch)
+    assert seen["builtin"] == 0 and seen["protocol"] > 0
