@@ -297,13 +297,13 @@ class _Batch:
 
         self.cs, self.f = cs, f
         self.distance = cs.moving_cost_per_km * cs.distance
-        self.free = np.array([cs.free_land, np.where(cs.is_origin, cs.free_land, cs.free_sf_land)])  # by pool: [small]
         self.land = np.ascontiguousarray(f.land, dtype=np.float64)
         self.small = np.ascontiguousarray(f.small, dtype=bool)
         self.refused = None
         if builtin is not False and builtin_batch.applies(cs.instruments):
             self.__dict__.update(builtin_batch.build(cs, f))
             return
+        self.free = np.array([cs.free_land, np.where(cs.is_origin, cs.free_land, cs.free_sf_land)])  # by pool: [small]
         a, n_r = cs.annuity, cs.n_regions
         n, n_s = f.n, cs.revenue_factor.shape[0]
         f64 = np.float64

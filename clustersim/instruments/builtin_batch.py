@@ -45,27 +45,42 @@ def applies(instruments: list[Instrument]) -> bool:
     """Whether :func:`build` gives a batch of these instruments: exactly the built-ins, in their
     order (no plug-in, no subclass), and no liquidity trait (whose refusals the generic path
     computes)."""
-    return (len(instruments) == len(_SHIPPED)
-            and all(type(ins) is cls for ins, cls in zip(instruments, _SHIPPED, strict=True))
-            and not instruments[2].liquidity)
+    return tuple(map(type, instruments)) == _SHIPPED and not instruments[2].liquidity
+
+
+def _tables(cs: ChoiceSet) -> tuple:
+    """The instruments' package tables :func:`_build` reads (fixed for a model), gathered once per
+    discount vector and kept on the land instrument."""
+    rebates, fees, land, award, _ = cs.instruments
+    key = cs.discount.tobytes()
+    kept = land.__dict__.get("_builtin_tables")
+    if kept is not None and kept[0] == key:
+        return kept[1]
+    tiers, classes = land.book, rebates.book
+    pv, fee_pv = classes._pv_tables(cs.discount), fees.book._pv_tables(cs.discount)
+    tables = (tiers.steps, tiers._step_tier_code, tiers._small_tier_code, tiers.tier_code_small,
+              tiers.tier_code_price, land.uses, land.all_used, classes.class_steps, classes._step_class_code,
+              classes._own_plot_code, pv["rebate_pv_by_code"], pv["remaining"], fees.book.fee_waiver,
+              fees.book.fee_waiver_years, fee_pv["waiver_pv"], fee_pv["cum"], fees.active, award.book.award)
+    land._builtin_tables = (key, tables)
+    return tables
 
 
 def build(cs: ChoiceSet, f: Deciders) -> dict[str, np.ndarray]:
     """The arrays of a :class:`~clustersim.choice._Batch` of ``f`` against ``cs`` for the built-in
-    instruments (:func:`applies`): ``profile``, ``q``, ``scale``, ``cur``, ``incumbent``,
-    ``distance_weight``, the layouts ``profit_x``, ``profit_at``, ``profit_rows``, ``linear_x``,
-    ``linear_at``, ``linear_rows``, ``tax_rows`` and ``stay``."""
-    rebates, fees, land, award, _ = cs.instruments
-    book = land.book
+    instruments (:func:`applies`): ``profile``, ``scale``, ``cur``, ``incumbent``,
+    ``distance_weight``, ``free``, the layouts ``profit_x``, ``profit_at``, ``profit_rows``,
+    ``linear_x``, ``linear_at``, ``linear_rows``, ``tax_rows`` and ``stay``."""
+    tables = _tables(cs)
+    _, fees, land, award, _ = cs.instruments
     n, n_r = f.n, cs.n_regions
     n_s = cs.revenue_factor.shape[0]
     depth = cs.depth_offered
-    offered = bool(depth.any())
+    offered = np.count_nonzero(depth) > 0  # (depth.any(), cheaper)
     fee_on = offered and fees.active
     award_on = offered and award.active
-    n_tier = book.tier_code_rows.shape[0]
-    n_class = rebates.book.class_code_rows.shape[0]
-    most = min(n, n_tier * n_class)  # profiles at most
+    n_codes = tables[3].size * tables[10].shape[0]  # tier codes x class codes
+    most = min(n, n_codes)  # profiles at most
     n_lin = 2 + fee_on + award_on  # (fee refunds) (award) land, const
     i64 = np.int64
     per_firm = np.empty((9, n))  # q, scale, const, distance weight, stay; revenue, profit, refund, fee refund
@@ -76,28 +91,19 @@ def build(cs: ChoiceSet, f: Deciders) -> dict[str, np.ndarray]:
     profit_rows = np.empty((n_s + 2, n_r))
     linear_rows = np.empty((n_s * fee_on + award_on + most + 1, n_r))
     tax_rows = np.empty((max(most, 1), n_r))
-    scratch = np.empty(n + 2 * n_tier * n_class, i64)
-    discount = cs.discount
-    rebate_tables = rebates.book
+    free = np.empty((2, n_r))
     g = _build(
         f.sector, f.capital, f.productivity, f.region, f.land, f.small, f.employment, f.package, f.rebate_class,
         f.years, f.package_depth,
         cs.revenue_per_capital, cs.is_origin, cs.price, cs.sf_price, cs.revenue_factor, cs.margin, cs.wage,
-        cs.fee_rate, depth, np.asarray(cs.package, dtype=i64),
+        cs.fee_rate, depth, np.asarray(cs.package, dtype=i64), cs.free_land, cs.free_sf_land,
         float(cs.annuity), float(cs.old_site_recovery), float(cs.moving_cost_base), float(cs.capital_cost_rate),
-        float(cs.cit), float(cs.county_cit_share),
-        book.steps, book._step_tier_code, book._small_tier_code, book.tier_code_small, book.tier_code_price,
-        land.uses, land.all_used,
-        rebate_tables.class_steps, rebate_tables._step_class_code, rebate_tables._own_plot_code,
-        rebate_tables.rebate_pv_by_code(discount), rebate_tables.remaining_rebate_table(discount), offered,
-        fees.book.fee_waiver, fees.book.fee_waiver_years, fees.book.waiver_years_pv(discount),
-        fees.book.cumulative_discount(discount), fees.active, fee_on,
-        award.book.award, award_on,
+        float(cs.cit), float(cs.county_cit_share), *tables, offered, fee_on, award_on,
         per_firm, profile, cur, incumbent, profit_x, profit_at, profit_rows, linear_x, linear_at, linear_rows,
-        tax_rows, scratch)
+        tax_rows, free, np.empty(n + 2 * n_codes, i64))
     _, scale, _, distance_weight, stay = per_firm[:5]
     return {"profile": profile, "scale": scale, "cur": cur, "incumbent": incumbent,
-            "distance_weight": distance_weight, "stay": stay,
+            "distance_weight": distance_weight, "stay": stay, "free": free,
             "profit_x": profit_x, "profit_at": profit_at, "profit_rows": profit_rows,
             "linear_x": linear_x, "linear_at": linear_at, "linear_rows": linear_rows[:n_s * fee_on + award_on + g + 1],
             "tax_rows": tax_rows[:g if offered else 1]}
@@ -119,18 +125,21 @@ def _count_at_or_below(steps, x):
 @compiled()
 def _build(sector, capital, productivity, region, land, small, employment, package, rebate_class, years,
            package_depth, revenue_per_capital, is_origin, price, sf_price, revenue_factor, margin, wage, fee_rate,
-           depth, pkg, annuity, old_site_recovery, moving_cost_base, capital_cost_rate, cit, county_cit_share,
-           steps, step_tier_code, small_tier_code, tier_code_small, tier_code_price, uses, all_used,
-           class_steps, step_class_code, own_plot_code, rebate_pv_by_code, remaining, offered,
-           fee_waiver, fee_waiver_years, waiver_pv, cum, fees_active, fee_on, award, award_on,
+           depth, pkg, free_land, free_sf_land, annuity, old_site_recovery, moving_cost_base, capital_cost_rate, cit,
+           county_cit_share, steps, step_tier_code, small_tier_code, tier_code_small, tier_code_price, uses, all_used,
+           class_steps, step_class_code, own_plot_code, rebate_pv_by_code, remaining, fee_waiver, fee_waiver_years,
+           waiver_pv, cum, fees_active, award, offered, fee_on, award_on,
            per_firm, profile, cur, incumbent, profit_x, profit_at, profit_rows, linear_x, linear_at, linear_rows,
-           tax_rows, scratch):
+           tax_rows, free, scratch):
     n = sector.shape[0]
     n_s, n_r = revenue_factor.shape
     n_tier = tier_code_small.shape[0]
     a = annuity
     q, scale, const, distance_weight, stay = per_firm[0], per_firm[1], per_firm[2], per_firm[3], per_firm[4]
     revenue, profit, refund, fee_refund = per_firm[5], per_firm[6], per_firm[7], per_firm[8]
+    for j in range(n_r):  # free land by pool: main, and small firms' (origins: main)
+        free[0, j] = free_land[j]
+        free[1, j] = free_land[j] if is_origin[j] else free_sf_land[j]
     kernel.firm_setup(sector, capital, productivity, region, land, small, revenue_per_capital, is_origin, price,
                       sf_price, a, old_site_recovery, moving_cost_base, q, scale, cur, incumbent, const,
                       distance_weight)
