@@ -262,3 +262,22 @@ def test_draw_unnormalised_rows_and_empty_rows():
     prob = np.array([[0.0, 0.0, 0.0], [2.0, 0.0, 6.0], [2.0, 0.0, 6.0], [2.0, 0.0, 6.0], [0.0, 0.0, 0.0]])
     u = np.array([0.5, 0.2499, 0.2501, 0.9999, 0.0])
     np.testing.assert_array_equal(draw(prob, u), [-1, 0, 2, 2, -1])
+
+
+def test_deciders_from_table_gather_the_table_columns():
+    """Deciders.from_table's compiled gather: each column equal to ``table.<column>[rows]`` with its
+    dtype, region -1 (int64) for the rows marked newborn, in the order of ``rows``."""
+    from clustersim.choice import DECIDER_COLUMNS
+
+    m = ClusterModel(scenario(), seed=2).run(3)
+    t = m.firms
+    rng = np.random.default_rng(4)
+    rows = rng.permutation(t.size)[:200]
+    newborn = rng.random(rows.size) < 0.3
+    f = Deciders.from_table(t, rows, newborn)
+    assert f.n == rows.size and f.columns == DECIDER_COLUMNS
+    for c in DECIDER_COLUMNS:
+        want = getattr(t, c)[rows]
+        if c == "region":
+            want = np.where(newborn, -1, want).astype(np.int64)
+        np.testing.assert_array_equal(getattr(f, c), want, err_msg=c, strict=True)
