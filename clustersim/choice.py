@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from clustersim import kernel
 from clustersim.decision import DecisionRule, Logit, choice_probabilities, draw
 from clustersim.firms import COLUMNS
 from clustersim.instruments import builtin_batch
@@ -184,8 +185,6 @@ def _profiles(keys: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
     packed into one int64 code (re-numbered only when the next column could overflow it);
     profiles are numbered in the order of their codes. The common case (codes below 8 n + 4096,
     no re-numbering) runs compiled (:func:`clustersim.kernel.profile_index`)."""
-    from clustersim import kernel
-
     if keys:  # (the cast of np.asarray(k, dtype=np.int64), in the concatenation)
         stacked = np.concatenate([np.asarray(k).reshape(n, -1) for k in keys], axis=1, dtype=np.int64,
                                  casting="unsafe")
@@ -293,8 +292,6 @@ class _Batch:
         """``builtin``: None (default) lays out the shipped instruments' terms in one compiled call
         where they are all there is (:mod:`clustersim.instruments.builtin_batch`: the same arrays);
         False always asks the instruments (the protocol, and the oracle of that call)."""
-        from clustersim import kernel
-
         self.cs, self.f = cs, f
         self.distance = cs.moving_cost_per_km * cs.distance
         self.land = np.ascontiguousarray(f.land, dtype=np.float64)
@@ -354,8 +351,6 @@ class _Batch:
     def _stay_values(self, q: np.ndarray, sector: np.ndarray, offer: Offer) -> np.ndarray:
         """Value of staying for each incumbent (nan for newborns): no upfront cost, plus what
         the instruments still owe under the locked-in package."""
-        from clustersim import kernel
-
         cs, f, c = self.cs, self.f, self.cur
         f64 = np.float64
         revenue, profit = np.empty(f.n), np.empty(f.n)  # in the current region (compiled: kernel.stay_profit)
@@ -392,8 +387,6 @@ class _Batch:
         pass over the cells), numpy's ``exp`` on the block, then the draw. A batch of at least
         two blocks per thread is split over ``threads`` threads (default
         :func:`clustersim.threads.decision_threads`); the picks are the same for any number."""
-        from clustersim import kernel
-
         f, n_r = self.f, self.cs.n_regions
         if n_r > kernel.MAX_REGIONS:
             raise ValueError(f"the compiled kernel takes at most {kernel.MAX_REGIONS} regions, not {n_r}")

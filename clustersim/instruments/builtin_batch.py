@@ -72,7 +72,7 @@ def build(cs: ChoiceSet, f: Deciders) -> dict[str, np.ndarray]:
     ``distance_weight``, ``free``, the layouts ``profit_x``, ``profit_at``, ``profit_rows``,
     ``linear_x``, ``linear_at``, ``linear_rows``, ``tax_rows`` and ``stay``."""
     tables = _tables(cs)
-    _, fees, land, award, _ = cs.instruments
+    _, fees, _, award, _ = cs.instruments
     n, n_r = f.n, cs.n_regions
     n_s = cs.revenue_factor.shape[0]
     depth = cs.depth_offered
