@@ -78,9 +78,9 @@ _INT_ROWS = 10
 @compiled(links=(moves, firm_passes))
 def _arrive(pick, region, small, land, rows, is_county, free_land, free_sf_land, depth_offered, package, price,
             sf_price, t_package, t_depth, t_capital, t_land, t_small, t_rebate_class, t_retained_tax, t_base_tax,
-            t_tax_origin, t_years, t_moves, t_region, class_steps, step_class, land_used, all_land_used, steps,
-            step_tier, sf_tier, tier_table, award, award_active, arrivals, departures, ledger_sales,
-            ledger_awards, ledger_relocation, ints, flags, market, counts, by_region):
+            t_tax_origin, t_years, t_moves, t_region, arrivals, departures, ledger_sales, ledger_awards,
+            ledger_relocation, class_steps, step_class, land_used, all_land_used, steps, step_tier, sf_tier,
+            tier_table, award, award_active, ints, flags, market, counts, by_region):
     """:func:`generic_arrivals` for the built-in instruments in one call; returns ``(moved,
     entries)``, with the newborns' rows in ``ints[_ADMITTED, :entries]`` and the relocations'
     ``origin * R + destination`` in ``ints[_RELOCATED, :moved - entries]``. ``ints``, ``flags``,
@@ -148,21 +148,20 @@ class BuiltinArrivals:
                                                                      book.tier_table)
         self.award, self.award_active = award.book.award, award.active
         self.flows = (land.flows[0].name, land.flows[1].name, award.flows[0].name)
+        self._book = (self.class_steps, self.step_class, self.land_used, self.all_land_used, self.steps,
+                      self.step_tier, self.sf_tier, self.tier_table, self.award, self.award_active)
         self._ints = np.empty((_INT_ROWS, 0), dtype=np.int64)
-        self._flags = np.empty((2, 0), dtype=np.bool_)
-        self._market = np.empty(0)
-        self._counts = np.empty(0, dtype=np.int64)
-        self._by_region = np.empty((3, 0))
+        self._fixed: tuple = ()  # the book's arrays and the scratch, the call's last arguments
+        self._scratch(0, 0)
 
     def _scratch(self, n: int, n_r: int) -> None:
-        if n > self._market.size:
-            n = max(n, 2 * self._market.size)
-            self._ints = np.empty((_INT_ROWS, n), dtype=np.int64)
-            self._flags = np.empty((2, n), dtype=np.bool_)
-            self._market = np.empty(n)
-        if self._counts.size != 2 * n_r + 1:
-            self._counts = np.empty(2 * n_r + 1, dtype=np.int64)
-            self._by_region = np.empty((3, n_r))
+        """Scratch for a batch of ``n`` firms among ``n_r`` regions (kept while large enough)."""
+        if self._fixed and n <= self._ints.shape[1] and self._fixed[-2].size == 2 * n_r + 1:
+            return
+        n = max(n, 2 * self._ints.shape[1])
+        self._ints = np.empty((_INT_ROWS, n), dtype=np.int64)
+        self._fixed = (*self._book, self._ints, np.empty((2, n), dtype=np.bool_), np.empty(n),
+                       np.empty(2 * n_r + 1, dtype=np.int64), np.empty((3, n_r)))
 
     def __call__(self, table, rows: np.ndarray, f, pick: np.ndarray, cs, regions,
                  ledger: dict[str, np.ndarray]) -> Arrived:
@@ -177,10 +176,7 @@ class BuiltinArrivals:
             np.asarray(cs.free_land, dtype=f64), np.asarray(cs.free_sf_land, dtype=f64), cs.depth_offered,
             np.asarray(cs.package, dtype=i64), cs.price, cs.sf_price, t.package, t.package_depth, t.capital, t.land,
             t.small, t.rebate_class, t.retained_tax, t.base_tax, t.tax_origin, t.years, t.moves, t.region,
-            self.class_steps, self.step_class, self.land_used, self.all_land_used, self.steps, self.step_tier,
-            self.sf_tier, self.tier_table, self.award, self.award_active, regions.arrivals, regions.departures,
-            ledger[sales], ledger[awards], ledger[relocation], self._ints, self._flags, self._market, self._counts,
-            self._by_region)
+            regions.arrivals, regions.departures, ledger[sales], ledger[awards], ledger[relocation], *self._fixed)
         if q == 0:
             return 0, 0, _NONE, _NONE
         return q, entries, self._ints[_ADMITTED, :entries].copy(), self._ints[_RELOCATED, :q - entries].copy()
