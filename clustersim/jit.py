@@ -37,6 +37,10 @@ bitcode, 214.2-214.4 MB and 0.04-0.05 s with them (three alternating pairs).
 ``tests/test_jit.py`` checks, in a fresh process, that a model run loads every compiled function
 from the cache without the refresh, the runtime, the empty module or parsed bitcode.
 
+A compiled function that calls compiled functions of other modules names those modules
+(``compiled(links=...)``): numba keys its cache on the function's own source, so the digest of
+the linked modules' files joins the key, and an edit of a called function compiles the caller anew.
+
 The cache lives in ``__pycache__`` beside the modules, or, where that folder is not writable
 (an installed package), under ``~/.cache/clustersim/numba`` (``NUMBA_CACHE_DIR`` overrides
 both).
@@ -44,6 +48,7 @@ both).
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -70,10 +75,27 @@ class LeanCache(FunctionCache):
     """numba's per-function disk cache, loading without refreshing the target context first.
     Its index keys carry :data:`KEY_TAG`: numba's keys do not record the compilation options, and
     code compiled with the runtime (by an earlier version, or plain ``numba.njit``) must never be
-    loaded into a process that has not started it (it would crash), so it is compiled anew."""
+    loaded into a process that has not started it (it would crash), so it is compiled anew.
+
+    ``links``: modules whose compiled functions this one calls. numba compiles them into the
+    caller's cached code but keys the cache on the caller's own source only, so an edit of a
+    called function would leave the caller's cached code stale; the digest of the linked modules'
+    source files joins the key instead."""
+
+    def __init__(self, py_func: Callable, links: tuple[Any, ...] = ()) -> None:
+        super().__init__(py_func)
+        self._links = links
+        self._links_digest: str | None = None
 
     def _index_key(self, sig: Any, codegen: Any) -> Any:
-        return (*super()._index_key(sig, codegen), KEY_TAG)
+        if not self._links:
+            return (*super()._index_key(sig, codegen), KEY_TAG)
+        if self._links_digest is None:
+            h = hashlib.sha256()
+            for module in self._links:
+                h.update(Path(module.__file__).read_bytes())
+            self._links_digest = h.hexdigest()
+        return (*super()._index_key(sig, codegen), self._links_digest, KEY_TAG)
 
     def load_overload(self, sig: Any, target_context: Any) -> Any:
         codegen = target_context.codegen()
@@ -168,14 +190,15 @@ def drop_empty_module(codegen: Any) -> bool:
     return True
 
 
-def compiled(**options: Any) -> Callable[[Callable], Any]:
-    """``numba.njit(cache=True, nogil=True, _nrt=False, **options)``, loading through :class:`LeanCache`."""
+def compiled(*, links: tuple[Any, ...] = (), **options: Any) -> Callable[[Callable], Any]:
+    """``numba.njit(cache=True, nogil=True, _nrt=False, **options)``, loading through :class:`LeanCache`
+    (``links``: the modules whose compiled functions it calls, see :class:`LeanCache`)."""
 
     def wrap(fn: Callable) -> Any:
         dispatcher = numba.njit(cache=True, nogil=True, _nrt=False, **options)(fn)
         if not isinstance(dispatcher._cache, FunctionCache):  # numba changed its caching: fail here, not silently
             raise RuntimeError(f"numba {numba.__version__}: the dispatcher has no FunctionCache to replace")
-        dispatcher._cache = LeanCache(dispatcher.py_func)
+        dispatcher._cache = LeanCache(dispatcher.py_func, links)
         return dispatcher
 
     return wrap

@@ -27,14 +27,14 @@ from clustersim.agents import REGION_FIELDS, Coast, County, FirmViews
 from clustersim.agglomeration import natural_advantage, supplier_access
 from clustersim.aggregates import Refresher
 from clustersim.aggregates import margin as pretax_margin
+from clustersim.arrivals import arrivals
 from clustersim.choice import ChoiceSet, Deciders, choose
 from clustersim.collect import RegionCollector
 from clustersim.configs import model_configuration
 from clustersim.decision import DecisionRule
 from clustersim.firms import PUBLIC_COLUMNS, FirmTable
 from clustersim.geography import build_layout
-from clustersim.instruments import Arrival, Birth, bind_instruments, incentives_end, ledger_flows
-from clustersim.moves import lock_in, settle, who_moves
+from clustersim.instruments import Birth, bind_instruments, incentives_end, ledger_flows
 from clustersim.packages import PackageBook
 from clustersim.params import Scenario
 from clustersim.regions import RegionState
@@ -133,6 +133,7 @@ class ClusterModel(mesa.Model):
         county rules in order and its decision rule (``None``: the logit of ``choice``)."""
         self.instruments = bind_instruments(self.packages)
         self.flows = ledger_flows(self.instruments)
+        self._arrive = arrivals(self.instruments)  # how a mini-batch's arrivals are carried out
         self.incentives_end = np.array(incentives_end(self.packages, self.instruments))
         self.county_rules = county_rules(scenario)
         ref = scenario.choice.decision_rule
@@ -424,27 +425,18 @@ class ClusterModel(mesa.Model):
 
     def _move(self, rows: np.ndarray, f: Deciders, pick: np.ndarray, cs: ChoiceSet) -> bool:
         """Carry out the chosen moves that fit (:func:`clustersim.moves.who_moves`): the firms
-        lock in the destination's package, and every instrument books the arrival. False if no
-        firm moved (nothing changed)."""
-        t, r = self.firms, self.regions
-        idx, dest, sf_pool = who_moves(f, pick, cs, r.is_county)
-        if idx.size == 0:
+        lock in the destination's package, and every instrument books the arrival
+        (:mod:`clustersim.arrivals`: in one compiled call for the built-in instruments). False if
+        no firm moved (nothing changed)."""
+        n, entries, admitted, relocations = self._arrive(self.firms, rows, f, pick, cs, self.regions, self._ledger)
+        if n == 0:
             return False
-        moved = rows[idx]
-        old = f.region[idx]
-        price = lock_in(t, moved, dest, sf_pool, cs)  # land is bought at the market price
-        arrival = Arrival(t, moved, dest, old, price, cs, r.n)
-        for ins in self.instruments:
-            for name, amount in ins.arrive(arrival).items():
-                self._ledger[name] += amount
-        entries = settle(t, moved, dest, old, r.arrivals, r.departures)
-        self.moves += moved.size - entries
+        self.moves += n - entries
         self.entries += entries
         if entries:
-            self._admit(moved[old < 0])
-        if entries < moved.size:
-            relocated = old >= 0
-            self._moves_log.append(old[relocated] * r.n + dest[relocated])
+            self._admit(admitted)
+        if entries < n:
+            self._moves_log.append(relocations)
         self._recount_due = True
         return True
 

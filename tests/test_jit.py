@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import numba
 from numba.core.caching import FunctionCache
@@ -21,12 +22,12 @@ import json, sys
 import numba
 import numpy as np
 from numba.core.runtime.nrt import rtsys
-from clustersim import accounts, kernel, markets, moves, tally
+from clustersim import accounts, arrivals, kernel, markets, moves, tally
 from clustersim.instruments import firm_passes
 from clustersim.sweep.warm import warm_up
 warm_up()
 stats, libraries = {}, []
-for mod in (accounts, kernel, markets, moves, tally, firm_passes):
+for mod in (accounts, arrivals, kernel, markets, moves, tally, firm_passes):
     for name, obj in vars(mod).items():
         if isinstance(obj, numba.core.dispatcher.Dispatcher):
             s = obj.stats
@@ -63,7 +64,7 @@ def test_a_fresh_process_loads_every_compiled_function_from_the_cache_without_a_
     assert all(kind == LeanCache.__name__ for kind, _, _ in stats.values()), stats
     loaded = {name for name, (_, hits, misses) in stats.items() if hits}
     assert {"clustersim.kernel.utilities", "clustersim.kernel.draws", "clustersim.tally._tally",
-            "clustersim.moves._who_moves", "clustersim.accounts._production", "clustersim.accounts._add_by_region",
+            "clustersim.arrivals._arrive", "clustersim.accounts._production", "clustersim.accounts._add_by_region",
             "clustersim.instruments.firm_passes.rebate_payments"} <= loaded, stats
     assert not any(misses for _, _, misses in stats.values()), stats
     # numba's refresh imports its lowering of numpy's API; loading cached code needs none of it
@@ -86,6 +87,29 @@ def test_entries_of_functions_compiled_with_numbas_runtime_are_never_loaded():
     ours = tally._tally._cache._index_key(sig, codegen)
     plain = FunctionCache(tally._tally.py_func)._index_key(sig, codegen)
     assert ours != plain and ours[:len(plain)] == plain and ours[-1] == KEY_TAG
+
+
+def test_a_function_linking_other_modules_is_keyed_on_their_sources(tmp_path):
+    """numba keys a function's cache on its own source: a caller of compiled functions in other
+    modules (``compiled(links=...)``) also keys on theirs, so editing a called function compiles
+    the caller anew instead of loading code built with the old callee."""
+    from clustersim import arrivals, moves
+    from clustersim.instruments import firm_passes
+
+    assert arrivals._arrive._cache._links == (moves, firm_passes)
+    sig = (numba.types.float64[:],)
+    codegen = numba.core.registry.cpu_target.target_context.codegen()
+    callee = tmp_path / "callee.py"
+    linked = SimpleNamespace(__file__=str(callee))
+    callee.write_text("x = 1\n")
+    first = LeanCache(tally._tally.py_func, (linked,))._index_key(sig, codegen)
+    again = LeanCache(tally._tally.py_func, (linked,))._index_key(sig, codegen)
+    callee.write_text("x = 2\n")
+    edited = LeanCache(tally._tally.py_func, (linked,))._index_key(sig, codegen)
+    plain = LeanCache(tally._tally.py_func)._index_key(sig, codegen)
+    assert first == again and first != edited
+    assert first[-1] == edited[-1] == plain[-1] == KEY_TAG
+    assert first[:len(plain) - 1] == plain[:-1]
 
 
 PLAIN = """
