@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from clustersim import npsum
 from clustersim.jit import compiled
 from clustersim.npsum import MAX_RUN, pairwise_sum
 
@@ -245,7 +246,7 @@ def utility_scratch(n_regions: int, profit_slots: int, linear_slots: int) -> tup
             np.empty(pv.size, dtype=np.int64), np.empty(lv.size, dtype=np.int64))
 
 
-@compiled()
+@compiled(links=(npsum,))
 def _block_sums(prob, sums):
     """np.add.reduceat(prob, range(0, R, DRAW_BLOCK)): each block's first entry plus numpy's
     pairwise sum of the rest (for a full block of 16: eight entries in a tree, then seven one by
@@ -269,7 +270,7 @@ def _block_sums(prob, sums):
         sums[full] = prob[s] + pairwise_sum(prob, s + 1, n_r - s - 1)
 
 
-@compiled()
+@compiled(links=(npsum,))
 def draws(weight, best, arg, one_hot, uniforms, lo, pick, block_cum):
     """Picks of firms ``lo:lo + len(weight)`` by :func:`clustersim.decision.draw`'s two-level
     inverse CDF: ``weight`` holds each row's logit weights exp(u - max) (overwritten by the

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from clustersim import metrics
+from clustersim import metrics, npsum
 from clustersim.jit import compiled
 from clustersim.npsum import MAX_RUN, np_sum
 
@@ -39,7 +39,7 @@ _COMPUTED = ("firms", "firms_in_counties", "employment", "employment_in_counties
              "hhi", "gini", "largest_share", "clusters")
 
 
-@compiled(error_model="numpy")
+@compiled(error_model="numpy", links=(npsum,))
 def _concentration(firms, employment, is_origin, focal, by_employment, firms_by_sector, eg_total, eg_h, eg_s,
                    min_share, min_size, scratch, order, out):
     """The measures of :data:`_COMPUTED` and each sector's Ellison–Glaeser gamma into ``out``,

@@ -23,11 +23,11 @@ import numba
 import numpy as np
 from numba.core.runtime.nrt import rtsys
 from clustersim import accounts, arrivals, kernel, markets, moves, tally
-from clustersim.instruments import firm_passes
+from clustersim.instruments import builtin_batch, firm_passes
 from clustersim.sweep.warm import warm_up
 warm_up()
 stats, libraries = {}, []
-for mod in (accounts, arrivals, kernel, markets, moves, tally, firm_passes):
+for mod in (accounts, arrivals, kernel, markets, moves, tally, firm_passes, builtin_batch):
     for name, obj in vars(mod).items():
         if isinstance(obj, numba.core.dispatcher.Dispatcher):
             s = obj.stats
@@ -64,7 +64,8 @@ def test_a_fresh_process_loads_every_compiled_function_from_the_cache_without_a_
     assert all(kind == LeanCache.__name__ for kind, _, _ in stats.values()), stats
     loaded = {name for name, (_, hits, misses) in stats.items() if hits}
     assert {"clustersim.kernel.utilities", "clustersim.kernel.draws", "clustersim.tally._tally",
-            "clustersim.arrivals._arrive", "clustersim.accounts._production", "clustersim.accounts._add_by_region",
+            "clustersim.arrivals._arrive", "clustersim.instruments.builtin_batch._build",
+            "clustersim.accounts._production", "clustersim.accounts._add_by_region",
             "clustersim.instruments.firm_passes.rebate_payments"} <= loaded, stats
     assert not any(misses for _, _, misses in stats.values()), stats
     # numba's refresh imports its lowering of numpy's API; loading cached code needs none of it
@@ -133,3 +134,36 @@ def test_plain_numba_functions_cached_beside_still_load_and_run(tmp_path):
                                       timeout=600, check=True).stdout.splitlines()[-1]) for _ in range(2)]
     assert [r["total"] for r in runs] == [21, 21]
     assert runs[1]["hits"] == 1  # the second process loaded it from the cache
+
+
+def test_every_compiled_caller_of_another_modules_compiled_functions_links_that_module():
+    """numba would keep a caller's cached code after the callee's module changed (the stale-cache
+    hazard ``compiled(links=...)`` closes): every compiled function that calls a compiled
+    function of another module, by name or through the module, names that module in ``links``."""
+    import importlib
+    import pkgutil
+    import types
+
+    import clustersim
+
+    for info in pkgutil.walk_packages(clustersim.__path__, "clustersim."):
+        if info.name.endswith("__main__") or info.name.startswith(("clustersim.ui", "clustersim.sweep")):
+            continue
+        module = importlib.import_module(info.name)
+        for name, obj in vars(module).items():
+            cache = getattr(obj, "_cache", None)
+            if not isinstance(cache, LeanCache) or obj.py_func.__module__ != module.__name__:
+                continue
+            fn = obj.py_func
+            for ref in fn.__code__.co_names:
+                target = fn.__globals__.get(ref)
+                if isinstance(target, types.ModuleType):
+                    called = [a for a in fn.__code__.co_names
+                              if isinstance(getattr(target, a, None), numba.core.registry.CPUDispatcher)]
+                    home = target
+                elif isinstance(target, numba.core.registry.CPUDispatcher):
+                    called, home = [ref], importlib.import_module(target.py_func.__module__)
+                else:
+                    continue
+                if called and home is not module:
+                    assert home in cache._links, f"{module.__name__}.{name} calls {home.__name__}.{called[0]}"

@@ -122,7 +122,7 @@ def _count_at_or_below(steps, x):
     return lo
 
 
-@compiled()
+@compiled(links=(kernel,))
 def _build(sector, capital, productivity, region, land, small, employment, package, rebate_class, years,
            package_depth, revenue_per_capital, is_origin, price, sf_price, revenue_factor, margin, wage, fee_rate,
            depth, pkg, free_land, free_sf_land, annuity, old_site_recovery, moving_cost_base, capital_cost_rate, cit,
