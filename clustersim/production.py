@@ -81,21 +81,25 @@ _FIRM_ROWS = 12
 #: tax and two payments: the host tax, the fees, the rebates, the fee refunds (the sent tax: row 2)
 _HOST_SUMS = np.array([0, 1, 3, 4], dtype=np.int64)
 _HOST_SUMS.flags.writeable = False
+#: the built-ins' ledger flows, in order (:func:`_year` takes what arrivals booked in each)
+_FLOWS = ("rebates", "fee_refunds", "land_sales", "land_awards", "relocation_awards")
 
 
 @compiled(links=(accounts, firm_passes))
 def _year(rows, sector, region, capital, productivity, employment, revenue_per_capital, revenue_factor, material,
           fee_rate, governance, wage, friction, vat_rate, capital_cost_rate, cit_rate, county_cit_share,
           county_vat_share, package, rebate_class, years, depth, schedule, refunds_active, fee_waiver,
-          fee_waiver_years, tax_origin, base_tax, sigma_of, t_profit, t_retained, t_loss_years, booked, transfers,
+          fee_waiver_years, tax_origin, base_tax, sigma_of, t_profit, t_retained, t_loss_years, ledger_rebates,
+          ledger_refunds, ledger_sales, ledger_awards, ledger_relocation, transfers,
           operations, balance, infrastructure_share, debt_interest, public_services_share, is_county, cumulative,
-          firm, host, to, out, new_cumulative, host_sums, paid, kinds, layout, sums, services):
+          firm, host, to, out, new_cumulative, host_sums, paid, kinds, layout, sums, booked, services):
     """:func:`generic_production` for the built-in instruments in one call: the per-firm results
     into the rows of ``firm`` (see ``_REVENUE`` ...), each firm's host region into ``host`` and
     the region its tax is sent to into ``to``; the region flows and the new balance into ``out``
     (:func:`accounts._region_flows`' layout), the cumulative incentives into ``new_cumulative``;
-    the firm table's profit, retained tax, loss years and years written. ``booked`` holds what
-    arrivals booked, one row per flow in flow order; ``sums`` (zeros) and ``services`` are scratch."""
+    the firm table's profit, retained tax, loss years and years written. ``ledger_*`` are what
+    arrivals booked per flow (the flows in their ledger order); ``sums``, ``booked`` and
+    ``services`` are scratch."""
     n, n_r = rows.size, out.shape[1]
     revenue, fees, vat, pretax = firm[_REVENUE], firm[_FEES], firm[_VAT], firm[_PRETAX]
     accounts._production(rows, sector, region, capital, productivity, employment, revenue_per_capital,
@@ -121,9 +125,14 @@ def _year(rows, sector, region, capital, productivity, employment, revenue_per_c
     # region_accounts: the sums by region, then every flow of every region
     for k in range(n):
         host[k] = region[rows[k]]
+    for a in range(sums.shape[0]):
+        for j in range(n_r):
+            sums[a, j] = 0.0
     accounts._add_by_region(to, sent, sums[2])
     accounts._add_columns_by_region(host, (kept, fees, rebates, refunds), host_sums, sums)
-    for j in range(n_r):  # np.where(is_county, share, 0.0)
+    for j in range(n_r):  # region_accounts' booked flows, then np.where(is_county, share, 0.0)
+        booked[0, j], booked[1, j], booked[2, j] = ledger_rebates[j], ledger_refunds[j], ledger_sales[j]
+        booked[3, j], booked[4, j] = ledger_awards[j], ledger_relocation[j]
         services[j] = public_services_share if is_county[j] else 0.0
     accounts._region_flows(sums, 1, paid, booked, kinds, transfers, operations, balance, infrastructure_share,
                            debt_interest, services, layout, out)
@@ -147,13 +156,16 @@ class BuiltinProduction:
                              f"got {[type(ins).__name__ for ins in instruments]}")
         rebates, refunds, _, _, sharing = instruments
         flows = ledger_flows(instruments)
-        self.flow_names = tuple(f.name for f in flows)
+        self.flow_names = tuple(f.name for f in flows)  # _year's ledger_* arguments, in this order
+        if self.flow_names != _FLOWS:
+            raise ValueError(f"BuiltinProduction needs the flows {_FLOWS}, got {self.flow_names}")
         self.payments = (rebates.flows[0].name, refunds.flows[0].name)  # the payments, in instrument order
         self.columns, kinds, layout = _layout(tuple((f.name, f.kind) for f in flows))
         paid = np.array([self.flow_names.index(name) for name in self.payments], dtype=np.int64)
         self._book = (rebates.book.schedule, refunds.active, refunds.book.fee_waiver, refunds.book.fee_waiver_years,
                       sharing.book.tax_sharing)
         self._layout = (_HOST_SUMS, paid, kinds, layout)
+        self._scratch = (np.empty((5, 0)), np.empty((len(flows), 0)), np.empty(0))  # sums, booked, services
 
     def __call__(self, table, rows: np.ndarray, regions, ledger: dict[str, np.ndarray], revenue_factor: np.ndarray,
                  material: np.ndarray, revenue_per_capital: np.ndarray, config) -> FirmAccounts:
@@ -165,19 +177,21 @@ class BuiltinProduction:
         to = np.empty(n, dtype=np.int64)
         out = np.empty((len(self.columns) + 1, n_r))  # the columns, then the new balance
         cumulative = np.empty(n_r)
-        booked = np.stack([ledger[name] for name in self.flow_names])  # region_accounts' booked flows
+        if self._scratch[2].size != n_r:
+            self._scratch = (np.empty((5, n_r)), np.empty((len(self.flow_names), n_r)), np.empty(n_r))
         _year(np.asarray(rows, dtype=np.int64), t.sector, t.region, t.capital, t.productivity, t.employment,
               revenue_per_capital, np.ascontiguousarray(revenue_factor), material, r.fee_rate, r.governance, r.wage,
               float(config.choice.governance_friction), float(tx.value_added),
               float(config.firms.capital_cost_rate), float(tx.corporate_income), float(tx.county_cit_share),
               float(tx.county_vat_share), t.package, t.rebate_class, t.years, t.package_depth, schedule,
               refunds_active, fee_waiver, fee_waiver_years, t.tax_origin, t.base_tax, sigma_of, t.profit,
-              t.retained_tax, t.loss_years, booked, np.ascontiguousarray(r.transfer, dtype=np.float64),
+              t.retained_tax, t.loss_years, *[ledger[name] for name in _FLOWS],
+              np.ascontiguousarray(r.transfer, dtype=np.float64),
               np.ascontiguousarray(r.operations, dtype=np.float64), np.ascontiguousarray(r.balance, dtype=np.float64),
               np.ascontiguousarray(r.infrastructure_share, dtype=np.float64), float(config.counties.debt_interest),
               float(config.counties.public_services_share), np.asarray(r.is_county, dtype=np.bool_),
               np.ascontiguousarray(r.incentives_cumulative, dtype=np.float64), firm, host, to, out, cumulative,
-              *self._layout, np.zeros((5, n_r)), np.empty(n_r))
+              *self._layout, *self._scratch)
         flows = dict(zip(self.columns, out, strict=False))
         r.balance = out[-1]
         r.flows = flows
