@@ -35,7 +35,7 @@ from functools import partial
 import numpy as np
 
 from clustersim import accounts
-from clustersim.accounts import FirmAccounts, _layout, book_year, firm_accounts, region_accounts
+from clustersim.accounts import FirmAccounts, book_year, firm_accounts, region_accounts
 from clustersim.instruments import BUILTIN, Flow, firm_passes, ledger_flows
 from clustersim.instruments.base import Instrument
 from clustersim.jit import compiled
@@ -160,7 +160,7 @@ class BuiltinProduction:
         if self.flow_names != _FLOWS:
             raise ValueError(f"BuiltinProduction needs the flows {_FLOWS}, got {self.flow_names}")
         self.payments = (rebates.flows[0].name, refunds.flows[0].name)  # the payments, in instrument order
-        self.columns, kinds, layout = _layout(tuple((f.name, f.kind) for f in flows))
+        self.columns, kinds, layout = accounts._layout(tuple((f.name, f.kind) for f in flows))
         paid = np.array([self.flow_names.index(name) for name in self.payments], dtype=np.int64)
         self._book = (rebates.book.schedule, refunds.active, refunds.book.fee_waiver, refunds.book.fee_waiver_years,
                       sharing.book.tax_sharing)
