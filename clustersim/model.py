@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from clustersim import births, growth, market_access, markets, measures, metrics, plugins, traits
-from clustersim.accounts import FirmAccounts, book_year, firm_accounts, ledger_columns, region_accounts
+from clustersim.accounts import FirmAccounts, ledger_columns
 from clustersim.agents import REGION_FIELDS, Coast, County, FirmViews
 from clustersim.agglomeration import natural_advantage, supplier_access
 from clustersim.aggregates import Refresher
@@ -37,6 +37,7 @@ from clustersim.geography import build_layout
 from clustersim.instruments import Birth, bind_instruments, incentives_end, ledger_flows
 from clustersim.packages import PackageBook
 from clustersim.params import Scenario
+from clustersim.production import production
 from clustersim.regions import RegionState
 from clustersim.rules import CountyYear, county_rules
 from clustersim.tally import sector_tally, tally
@@ -134,6 +135,7 @@ class ClusterModel(mesa.Model):
         self.instruments = bind_instruments(self.packages)
         self.flows = ledger_flows(self.instruments)
         self._arrive = arrivals(self.instruments)  # how a mini-batch's arrivals are carried out
+        self._account = production(self.instruments)  # how the year's accounts are carried out
         self.incentives_end = np.array(incentives_end(self.packages, self.instruments))
         self.county_rules = county_rules(scenario)
         ref = scenario.choice.decision_rule
@@ -441,24 +443,11 @@ class ClusterModel(mesa.Model):
         return True
 
     def _produce(self) -> FirmAccounts:
-        t, r, cfg = self.firms, self.regions, self.config
+        """The year's production and accounts (:mod:`clustersim.production`: in one compiled call
+        for the built-in instruments): firm accounts, region flows and balances, the firm table's year."""
         self._recount_due = True  # the instruments' yearly hooks may change firm columns; exits follow
-        rows = self._placed()
-        tx = cfg.taxes
-        acc = firm_accounts(
-            t, rows, self.revenue_factor, self.material, r.fee_rate, r.governance, r.wage,
-            self.revenue_per_capital, self.instruments, vat_rate=tx.value_added, cit_rate=tx.corporate_income,
-            county_cit_share=tx.county_cit_share, county_vat_share=tx.county_vat_share,
-            friction=cfg.choice.governance_friction, capital_cost_rate=cfg.firms.capital_cost_rate)
-        flows = region_accounts(
-            acc, acc.region, r.n, self._ledger, self.flows, r.operations, r.transfer, r.balance,
-            r.infrastructure_share, cfg.counties.debt_interest,
-            np.where(r.is_county, cfg.counties.public_services_share, 0.0))
-        r.balance = flows.pop("balance")
-        r.flows = flows
-        r.incentives_cumulative = r.incentives_cumulative + flows["incentives"]
-        book_year(t, acc)  # profit, retained tax, loss years, years in the region
-        return acc
+        return self._account(self.firms, self._placed(), self.regions, self._ledger, self.revenue_factor,
+                             self.material, self.revenue_per_capital, self.config)
 
     def _exit(self, acc: FirmAccounts) -> None:
         t = self.firms

@@ -94,8 +94,10 @@ def test_design_run_compare_two_tabs_languages_and_refusals(chromium, lab_url):
     # --- a second tab keeps its own lab
     b = Lab(chromium, lab_url)
     assert zh("No package added yet.") in b.text()
-    # --- run with 2 replicates: the bar moves, then the comparison appears
-    a.field(zh("Replicates per package")).fill("2")
+    # --- run with 10 replicates: the bar moves, then the comparison appears. The page polls the job every
+    # 0.4 s and a warm run takes some 50 ms, so 20 runs on 2 workers span several polls (4 runs did not
+    # always: each poll could fall before the first or after the last)
+    a.field(zh("Replicates per package")).fill("10")
     page.locator(".lab-run").click()
     seen = set()
     deadline = time.monotonic() + 240
@@ -103,11 +105,11 @@ def test_design_run_compare_two_tabs_languages_and_refusals(chromium, lab_url):
         status = page.locator(".lab-status")
         if status.count():
             seen.add(status.inner_text())
-        if page.locator(".lab-table").count() and page.get_by_text(re.compile("全部 4 次模拟已完成")).count():
+        if page.locator(".lab-table").count() and page.get_by_text(re.compile("全部 20 次模拟已完成")).count():
             break
         time.sleep(0.2)
-    progress = [int(m.group(1)) for s in seen if (m := re.match(r"已完成 (\d) / 4", s))]
-    assert any(0 < k < 4 for k in progress), f"the progress bar never showed a partial count: {seen}"
+    progress = [int(m.group(1)) for s in seen if (m := re.match(r"已完成 (\d+) / 20", s))]
+    assert any(0 < k < 20 for k in progress), f"the progress bar never showed a partial count: {seen}"
     # the status line and the table are separate widgets: the table's last update can arrive a moment
     # after the status says every run finished (the "no incentives" runs, with no counterfactual of
     # their own, finish first and the table shows them alone until then)
