@@ -102,6 +102,9 @@ class FirmTable:
         self.columns: dict[str, Column] = {**COLUMNS, **(extra or {})}
         self.capacity = max(16, int(capacity))
         self.size = 0  # rows in use (alive or dead)
+        # each column's fill as a 0-d array of its dtype: a slice set from it copies without
+        # converting a Python scalar (append fills every column of the new rows, once a year)
+        self._fills = tuple((name, np.array(c.fill, dtype=c.dtype)) for name, c in self.columns.items())
         for name, c in self.columns.items():
             setattr(self, name, _reserve(self.capacity, c))
 
@@ -119,8 +122,8 @@ class FirmTable:
         if self.size + n > self.capacity:
             self._grow(self.size + n)
         new = slice(self.size, self.size + n)
-        for name, c in self.columns.items():
-            getattr(self, name)[new] = c.fill
+        for name, fill in self._fills:
+            getattr(self, name)[new] = fill
         self.alive[new] = True
         self.size += n
         return np.arange(new.start, new.stop)
