@@ -39,6 +39,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from clustersim.jit import compiled
+
 
 @dataclass(frozen=True)
 class Column:
@@ -141,3 +143,23 @@ class FirmTable:
             arr[keep.size : self.size] = c.fill
         self.size = keep.size
         return keep
+
+
+@compiled()
+def _placed_rows(size, alive, region, out):
+    """The rows below ``size`` alive with a region (>= 0) into ``out``, ascending; returns how many."""
+    k = 0
+    for i in range(size):
+        if alive[i] and region[i] >= 0:
+            out[k] = i
+            k += 1
+    return k
+
+
+def placed(table: FirmTable) -> np.ndarray:
+    """Rows of the live placed firms (alive, with a region), ascending: what
+    ``np.flatnonzero(alive[:size] & (region[:size] >= 0))`` gives, in one compiled pass instead of
+    three numpy calls and their temporaries (a view of a fresh array of ``size`` rows)."""
+    n = table.size
+    out = np.empty(n, dtype=np.intp)
+    return out[: _placed_rows(n, table.alive, table.region, out)]

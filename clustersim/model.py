@@ -15,13 +15,14 @@ One step is one year:
 
 from __future__ import annotations
 
+from operator import attrgetter
 from pathlib import Path
 
 import mesa
 import numpy as np
 import pandas as pd
 
-from clustersim import births, growth, market_access, markets, measures, metrics, plugins, traits
+from clustersim import births, coast, growth, market_access, markets, measures, metrics, plugins, traits
 from clustersim.accounts import FirmAccounts, book_year, firm_accounts, ledger_columns, region_accounts
 from clustersim.agents import REGION_FIELDS, Coast, County, FirmViews
 from clustersim.agglomeration import natural_advantage, supplier_access
@@ -32,7 +33,7 @@ from clustersim.choice import ChoiceSet, Deciders, choose
 from clustersim.collect import RegionCollector
 from clustersim.configs import model_configuration
 from clustersim.decision import DecisionRule
-from clustersim.firms import PUBLIC_COLUMNS, FirmTable
+from clustersim.firms import PUBLIC_COLUMNS, FirmTable, placed
 from clustersim.geography import build_layout
 from clustersim.instruments import Birth, bind_instruments, incentives_end, ledger_flows
 from clustersim.packages import PackageBook
@@ -41,6 +42,7 @@ from clustersim.regions import RegionState
 from clustersim.rules import CountyYear, county_rules
 from clustersim.tally import sector_tally, tally
 
+_REGION_STATE = attrgetter(*REGION_FIELDS)  # the region state's fields, in one call
 REFERENCE_FIRMS = 100  # SA is measured in units of the output of this many median firms
 
 
@@ -264,9 +266,7 @@ class ClusterModel(mesa.Model):
     _refresher: Refresher | None = None  # what the refresh keeps between calls (made at the first)
 
     def _placed(self) -> np.ndarray:
-        t = self.firms
-        n = t.size
-        return np.flatnonzero(t.alive[:n] & (t.region[:n] >= 0))
+        return placed(self.firms)
 
     def _refresh(self, recount: bool = True, margins: bool = True) -> None:
         """Recompute every aggregate that depends on where firms are. ``recount=False``: the
@@ -362,11 +362,8 @@ class ClusterModel(mesa.Model):
             self.running = False
 
     def _coastal_drivers(self) -> None:
-        r, m = self.regions, self.config.markets
-        # growth at the full rates in year 1, halving every half-life: the coast's premium converges
-        fade = 0.5 ** ((self.year - 1) / m.coastal_growth_half_life)  # 1 for every year when h_g = inf
-        r.base_wage = np.where(r.is_origin, r.base_wage * (1.0 + fade * m.coastal_wage_growth), r.base_wage)
-        r.base_price = np.where(r.is_origin, r.base_price * (1.0 + fade * m.coastal_land_growth), r.base_price)
+        r = self.regions
+        r.base_wage, r.base_price = coast.grown(r.is_origin, r.base_wage, r.base_price, self.year, self.config.markets)
 
     def _births(self) -> np.ndarray:
         n = int(self.rng.poisson(self.config.firms.births_per_year))
@@ -525,19 +522,20 @@ class ClusterModel(mesa.Model):
         return cached[1]
 
     def _region_fields(self) -> tuple[str, ...]:
-        """The names of the columns of :meth:`_region_values`."""
-        sectors = [f"{kind}_{name}" for name in self.sector_names for kind in ("firms", "employment")]
+        """The names of the columns of :meth:`_region_values` (the collector reads them by name:
+        the tables' column order is the reporters')."""
+        sectors = [f"{kind}_{name}" for kind in ("firms", "employment") for name in self.sector_names]
         return (*REGION_FIELDS, *self._flow_fields, *sectors)
 
     def _region_values(self) -> np.ndarray:
         """The float fields of the region reporters for every region (regions x fields): the
-        region state, the fiscal flows, then firms and employment of each sector."""
+        region state, the fiscal flows, then firms of each sector and employment of each sector
+        (the rows of the sectors x regions tallies, whole)."""
         r = self.regions
-        cols = [getattr(r, f) for f in REGION_FIELDS]
-        cols += [r.flows[f] for f in self._flow_fields]
-        for k in range(len(self.sector_names)):
-            cols += [self.firms_by_sector[k], self.employment_by_sector[k]]
-        return np.concatenate(cols, dtype=np.float64).reshape(len(cols), r.n).T  # np.array(cols).T, faster
+        flows = r.flows
+        cols = (*_REGION_STATE(r), *[flows[f] for f in self._flow_fields], self.firms_by_sector.ravel(),
+                self.employment_by_sector.ravel())
+        return np.concatenate(cols, dtype=np.float64).reshape(-1, r.n).T  # np.array(cols).T, faster
 
     def _collect(self) -> None:
         self._report = self._measure()

@@ -64,3 +64,20 @@ def test_append_sets_the_same_bits_as_the_per_column_python_fills():
         for name in mine.columns:
             a, b = getattr(mine, name), getattr(theirs, name)
             assert a.dtype == b.dtype and a.tobytes() == b.tobytes(), name
+
+
+def test_placed_rows_are_flatnonzero_of_alive_and_placed():
+    """``firms.placed`` (one compiled pass) gives ``np.flatnonzero(alive & (region >= 0))`` over the
+    rows in use (the oracle), with dead, unplaced and reserve rows mixed in."""
+    from clustersim.firms import placed
+
+    t = FirmTable(capacity=300)
+    rng = np.random.default_rng(8)
+    for n in (0, 1, 50, 120):
+        t.append(n)
+        t.alive[: t.size] = rng.random(t.size) < 0.7
+        t.region[: t.size] = rng.integers(-1, 5, size=t.size)
+        t.region[t.size:] = 3  # the reserve is never counted
+        t.alive[t.size:] = True
+        got, want = placed(t), np.flatnonzero(t.alive[: t.size] & (t.region[: t.size] >= 0))
+        assert got.dtype == want.dtype and np.array_equal(got, want)
