@@ -35,7 +35,7 @@ from clustersim.configs import model_configuration
 from clustersim.decision import DecisionRule
 from clustersim.firms import PUBLIC_COLUMNS, FirmTable, placed
 from clustersim.geography import build_layout
-from clustersim.instruments import Birth, bind_instruments, incentives_end, ledger_flows
+from clustersim.instruments import Birth, Instrument, bind_instruments, incentives_end, ledger_flows
 from clustersim.packages import PackageBook
 from clustersim.params import Scenario
 from clustersim.regions import RegionState
@@ -207,7 +207,8 @@ class ClusterModel(mesa.Model):
             traits.draw(fcfg.traits, t, rows, self.rng)
         births.finish(t, start, n, self.year, fcfg.small_firm_investment, fcfg.small_firm_land)
         for ins in self.instruments:
-            ins.born(Birth(t, rows, self.year, self.rng, self.config))
+            if getattr(ins.born, "__func__", None) is not Instrument.born:  # the default hook does nothing
+                ins.born(Birth(t, rows, self.year, self.rng, self.config))
         return rows
 
     def _place_initial_firms(self) -> None:
