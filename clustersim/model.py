@@ -528,15 +528,14 @@ class ClusterModel(mesa.Model):
         sectors = [f"{kind}_{name}" for kind in ("firms", "employment") for name in self.sector_names]
         return (*REGION_FIELDS, *self._flow_fields, *sectors)
 
-    def _region_values(self) -> np.ndarray:
-        """The float fields of the region reporters for every region (regions x fields): the
-        region state, the fiscal flows, then firms of each sector and employment of each sector
-        (the rows of the sectors x regions tallies, whole)."""
+    def _region_values(self) -> tuple[np.ndarray, ...]:
+        """The float fields of the region reporters for every region, field-major: the region
+        state, the fiscal flows, then firms of each sector and employment of each sector (the
+        sectors x regions tallies, whole); the collector concatenates them into its array."""
         r = self.regions
         flows = r.flows
-        cols = (*_REGION_STATE(r), *[flows[f] for f in self._flow_fields], self.firms_by_sector.ravel(),
+        return (*_REGION_STATE(r), *[flows[f] for f in self._flow_fields], self.firms_by_sector.ravel(),
                 self.employment_by_sector.ravel())
-        return np.concatenate(cols, dtype=np.float64).reshape(-1, r.n).T  # np.array(cols).T, faster
 
     def _collect(self) -> None:
         self._report = self._measure()
