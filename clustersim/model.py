@@ -108,8 +108,8 @@ class ClusterModel(mesa.Model):
         model_reporters = {**{name: (lambda m, n=name: m._report[n]) for name in self._report},
                            # run-level reporters (after year and focal_share, whose history they read)
                            "seed": lambda m: m.seed,
-                           "took_off": lambda m: m._take_off_so_far().took_off,
-                           "take_off_observable": lambda m: m._take_off_so_far().observable,
+                           "took_off": lambda m: m._take_off_so_far()[0],
+                           "take_off_observable": lambda m: m._take_off_so_far()[1],
                            "incentives_end_year": lambda m: m.incentives_end_year()}
         kinds = (Coast, County)
         self._flow_fields = tuple(self.regions.flows)
@@ -508,8 +508,9 @@ class ClusterModel(mesa.Model):
             out[f"employment_{name}"] = lambda a, k=k: float(a.model.employment_by_sector[k, a.index])
         return out
 
-    def _take_off_so_far(self) -> metrics.TakeOff:
-        """The take-off rule applied to the years collected so far (the DataCollector's history)."""
+    def _take_off_so_far(self) -> tuple[bool, bool]:
+        """``(took_off, observable)``: the take-off rule applied to the years collected so far (the
+        DataCollector's history; :func:`clustersim.metrics.take_off_flags`)."""
         rule = self.config.take_off
         history = self.datacollector.model_vars
         n = rule.hold_years
@@ -519,7 +520,7 @@ class ClusterModel(mesa.Model):
         key = (years, shares, self.incentives_end_year(), rule.threshold, n)
         cached = self.__dict__.get("_take_off_cache")
         if cached is None or cached[0] != key:  # the two take-off reporters of one year ask alike
-            cached = self._take_off_cache = (key, metrics.take_off_of_lists(years, shares, *key[2:]))
+            cached = self._take_off_cache = (key, metrics.take_off_flags(years, shares, *key[2:]))
         return cached[1]
 
     def _region_fields(self) -> tuple[str, ...]:
