@@ -68,10 +68,13 @@ class SectorDraw:
 
 
 @compiled()
-def _scale(z, factor, shift):
-    """``factor * z - shift`` in place (with ``shift`` 0, the bits of ``factor * z``: x - 0.0 is x)."""
-    for k in range(z.size):
-        z[k] = factor * z[k] - shift
+def _scale(z, n, capital_sigma, productivity_sigma, shift):
+    """``capital_sigma * z`` on the first ``n`` of ``z`` and ``productivity_sigma * z - shift`` on the
+    rest, in place (as ``factor * z - 0.0`` on the first: x - 0.0 is x, so the bits of ``factor * z``)."""
+    for k in range(n):
+        z[k] = capital_sigma * z[k] - 0.0
+    for k in range(n, z.size):
+        z[k] = productivity_sigma * z[k] - shift
 
 
 @compiled()
@@ -102,15 +105,14 @@ def _finish(start, n, year, small_investment, small_land, t_capital, t_land, t_s
 def lognormal_factors(rng: np.random.Generator, n: int, capital_sigma: float,
                       productivity_sigma: float) -> tuple[np.ndarray, np.ndarray]:
     """``(exp(sigma_K z1), exp(sigma_z z2 - sigma_z^2 / 2))`` of two standard-normal draws of n,
-    in this order, as numpy computes them."""
-    capital_factor = rng.standard_normal(n)
-    _scale(capital_factor, float(capital_sigma), 0.0)
-    np.exp(capital_factor, out=capital_factor)
+    in this order, as numpy computes them. Both are drawn in one call of 2n: numpy fills the
+    array one normal after the other from the bit generator, keeping nothing between calls, so
+    the same numbers and the same generator state after as two calls of n (``tests/test_births.py``)."""
+    z = rng.standard_normal(2 * n)
     sig = productivity_sigma
-    prod = rng.standard_normal(n)
-    _scale(prod, float(sig), 0.5 * sig * sig)
-    np.exp(prod, out=prod)
-    return capital_factor, prod
+    _scale(z, n, float(capital_sigma), float(sig), 0.5 * sig * sig)
+    np.exp(z, out=z)
+    return z[:n], z[n:]
 
 
 def write(table, start: int, sector: np.ndarray, capital_factor: np.ndarray, productivity: np.ndarray,

@@ -5,10 +5,10 @@ call per region and field.
 reporters) are called as Mesa calls them, and ``model_vars``, ``get_model_vars_dataframe()`` and
 ``get_agenttype_vars_dataframe(kind)`` give the same tables as Mesa's own collection with the
 agent-type reporters it declares. The region reporters' values are read for all regions at once
-(one row of floats per region and year, from the model's region arrays) instead of one call per
-region and field; the reporters stay declared (``agenttype_reporters``) so the tables' columns,
-and a user's own ``DataCollector`` built from them, are unchanged. A region reporter added later
-under a name the arrays do not hold is called per region, as Mesa would.
+(the model's region arrays, concatenated into the collector's array of the year) instead of one
+call per region and field; the reporters stay declared (``agenttype_reporters``) so the tables'
+columns, and a user's own ``DataCollector`` built from them, are unchanged. A region reporter
+added later under a name the arrays do not hold is called per region, as Mesa would.
 """
 
 from __future__ import annotations
@@ -26,25 +26,27 @@ _IMMUTABLE = (str, int, bool, float, tuple)
 class RegionCollector(mesa.DataCollector):
     """``model_reporters`` as in Mesa; ``agenttype_reporters`` per region kind, whose first two
     reporters are the region's name and kind (strings); ``values(model)`` returns the floats of
-    the reporters named ``fields`` for every region (regions x fields); ``agents[kind]`` are the
-    kind's region agents, in ``agents_by_type[kind]`` order (their ``index`` is their region)."""
+    the reporters named ``fields`` for every region, as 1-D arrays whose concatenation is fields x
+    regions (field-major: a field's regions in a row, or several fields' rows in one array);
+    ``agents[kind]`` are the kind's region agents, in ``agents_by_type[kind]`` order (their
+    ``index`` is their region)."""
 
     def __init__(self, model_reporters: dict, agenttype_reporters: dict,
-                 values: Callable[[mesa.Model], np.ndarray], fields: Sequence[str],
+                 values: Callable[[mesa.Model], Sequence[np.ndarray]], fields: Sequence[str],
                  agents: dict[type, list]) -> None:
         super().__init__(model_reporters=model_reporters, agenttype_reporters=agenttype_reporters)
         self._values = values
         self._fields = {name: c for c, name in enumerate(fields)}
         self._agents = agents
         self._steps: list = []
-        self._data = np.empty((0, 0, len(self._fields)))  # steps x regions x fields, grown by doubling
+        self._data = np.empty((0, len(self._fields), 0))  # steps x fields x regions, grown by doubling
         self._extra: list[dict[type, list[tuple]]] = []  # per step: values of reporters not in fields
         self._extra_cache: dict[type, tuple[tuple[str, ...], list[str]]] = {}
 
     @property
     def _blocks(self) -> np.ndarray:
         """The collected region values, steps x regions x fields."""
-        return self._data[: len(self._steps)]
+        return self._data[: len(self._steps)].transpose(0, 2, 1)
 
     def _extra_names(self, kind: type) -> list[str]:
         names = tuple(self.agenttype_reporters[kind])
@@ -53,17 +55,28 @@ class RegionCollector(mesa.DataCollector):
             cached = self._extra_cache[kind] = (names, [n for n in names[2:] if n not in self._fields])
         return cached[1]
 
-    def _store(self, values: np.ndarray) -> None:
-        k = len(self._steps)
-        if k >= self._data.shape[0] or values.shape[0] != self._data.shape[1]:
+    def _store(self, cols: Sequence[np.ndarray]) -> None:
+        """This step's region values (see the class), concatenated into the step's fields x regions."""
+        k, data = len(self._steps), self._data
+        if k < data.shape[0]:
+            try:
+                np.concatenate(cols, out=data[k].reshape(-1))
+                return
+            except ValueError:
+                pass  # a different number of regions (refused below) or a value numpy cannot cast
+        values = np.concatenate(cols, dtype=np.float64)
+        n_f = len(self._fields)
+        if values.size % max(n_f, 1):
+            raise ValueError(f"{values.size} region values are not {n_f} fields of every region")
+        values = values.reshape(n_f, -1)
+        if k and values.shape != data.shape[1:]:
+            raise ValueError(f"region values of shape {values.shape[::-1]}; earlier steps had {data.shape[:0:-1]}")
+        if k >= data.shape[0]:
             grown = np.empty((max(16, 2 * k), *values.shape))
-            if values.shape[0] == self._data.shape[1]:
-                grown[:k] = self._data[:k]
-            elif k:
-                raise ValueError(f"region values of shape {values.shape}; earlier steps had "
-                                 f"{self._data.shape[1:]}")
-            self._data = grown
-        self._data[k] = values
+            if k:
+                grown[:k] = data[:k]
+            self._data = data = grown
+        data[k] = values
 
     def collect(self, model: mesa.Model) -> None:
         if hasattr(self, "_collection_steps"):
@@ -73,7 +86,7 @@ class RegionCollector(mesa.DataCollector):
             self.model_vars[var].append(value if isinstance(value, _IMMUTABLE) else deepcopy(value))
         if self.agent_reporters:
             self._agent_records[model.time] = list(self._record_agents(model))
-        self._store(np.asarray(self._values(model), dtype=np.float64))
+        self._store(self._values(model))
         self._steps.append(model.time)
         extra = {}
         for kind, agents in self._agents.items():

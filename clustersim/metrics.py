@@ -35,6 +35,7 @@ __all__ = [
     "largest_share",
     "locational_gini",
     "take_off",
+    "take_off_flags",
     "take_off_of_lists",
 ]
 
@@ -541,6 +542,31 @@ def take_off_of_lists(years: list, share: list, incentives_end: float, threshold
     observable = observed >= hold_years
     return TakeOff(took_off=observable and held >= hold_years, observable=observable,
                    first_year_at_threshold=first, years_held_after_end=held, final_share=sh[-1])
+
+
+def take_off_flags(years: list, share: list, incentives_end: float, threshold: float,
+                   hold_years: int) -> tuple[bool, bool]:
+    """``(took_off, observable)`` of :func:`take_off_of_lists`, computed without the rest of its
+    :class:`TakeOff` (the model's two take-off reporters read only these, every year): the same
+    comparisons in one pass, ``held`` counted as the run of passing observations at the end.
+    Inputs :func:`take_off_of_lists` would refuse or send on go to it."""
+    n = len(years)
+    if n == 0 or n != len(share) or hold_years < 1 or incentives_end != incentives_end:
+        verdict = take_off_of_lists(years, share, incentives_end, threshold, hold_years)
+        return verdict.took_off, verdict.observable
+    previous = -math.inf
+    observed = held = 0
+    for y, x in zip(years, share, strict=True):
+        y, x = float(y), float(x)
+        if not (previous < y < math.inf and -math.inf < x < math.inf):  # ascending, finite (nan fails)
+            verdict = take_off_of_lists(years, share, incentives_end, threshold, hold_years)
+            return verdict.took_off, verdict.observable
+        previous = y
+        after = y >= incentives_end
+        observed += after
+        held = held + 1 if (x >= threshold and after) else 0
+    observable = observed >= hold_years
+    return observable and held >= hold_years, observable
 
 
 @dataclass(frozen=True)

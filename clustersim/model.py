@@ -15,13 +15,14 @@ One step is one year:
 
 from __future__ import annotations
 
+from operator import attrgetter
 from pathlib import Path
 
 import mesa
 import numpy as np
 import pandas as pd
 
-from clustersim import births, growth, market_access, markets, measures, metrics, plugins, traits
+from clustersim import births, coast, growth, market_access, markets, measures, metrics, plugins, traits
 from clustersim.accounts import FirmAccounts, ledger_columns
 from clustersim.agents import REGION_FIELDS, Coast, County, FirmViews
 from clustersim.agglomeration import natural_advantage, supplier_access
@@ -32,9 +33,9 @@ from clustersim.choice import ChoiceSet, Deciders, choose
 from clustersim.collect import RegionCollector
 from clustersim.configs import model_configuration
 from clustersim.decision import DecisionRule
-from clustersim.firms import PUBLIC_COLUMNS, FirmTable
+from clustersim.firms import PUBLIC_COLUMNS, FirmTable, placed
 from clustersim.geography import build_layout
-from clustersim.instruments import Birth, bind_instruments, incentives_end, ledger_flows
+from clustersim.instruments import Birth, Instrument, bind_instruments, incentives_end, ledger_flows
 from clustersim.packages import PackageBook
 from clustersim.params import Scenario
 from clustersim.production import production
@@ -42,6 +43,7 @@ from clustersim.regions import RegionState
 from clustersim.rules import CountyYear, county_rules
 from clustersim.tally import sector_tally, tally
 
+_REGION_STATE = attrgetter(*REGION_FIELDS)  # the region state's fields, in one call
 REFERENCE_FIRMS = 100  # SA is measured in units of the output of this many median firms
 
 
@@ -107,8 +109,8 @@ class ClusterModel(mesa.Model):
         model_reporters = {**{name: (lambda m, n=name: m._report[n]) for name in self._report},
                            # run-level reporters (after year and focal_share, whose history they read)
                            "seed": lambda m: m.seed,
-                           "took_off": lambda m: m._take_off_so_far().took_off,
-                           "take_off_observable": lambda m: m._take_off_so_far().observable,
+                           "took_off": lambda m: m._take_off_so_far()[0],
+                           "take_off_observable": lambda m: m._take_off_so_far()[1],
                            "incentives_end_year": lambda m: m.incentives_end_year()}
         kinds = (Coast, County)
         self._flow_fields = tuple(self.regions.flows)
@@ -207,7 +209,8 @@ class ClusterModel(mesa.Model):
             traits.draw(fcfg.traits, t, rows, self.rng)
         births.finish(t, start, n, self.year, fcfg.small_firm_investment, fcfg.small_firm_land)
         for ins in self.instruments:
-            ins.born(Birth(t, rows, self.year, self.rng, self.config))
+            if getattr(ins.born, "__func__", None) is not Instrument.born:  # the default hook does nothing
+                ins.born(Birth(t, rows, self.year, self.rng, self.config))
         return rows
 
     def _place_initial_firms(self) -> None:
@@ -266,9 +269,7 @@ class ClusterModel(mesa.Model):
     _refresher: Refresher | None = None  # what the refresh keeps between calls (made at the first)
 
     def _placed(self) -> np.ndarray:
-        t = self.firms
-        n = t.size
-        return np.flatnonzero(t.alive[:n] & (t.region[:n] >= 0))
+        return placed(self.firms)
 
     def _refresh(self, recount: bool = True, margins: bool = True) -> None:
         """Recompute every aggregate that depends on where firms are. ``recount=False``: the
@@ -364,11 +365,8 @@ class ClusterModel(mesa.Model):
             self.running = False
 
     def _coastal_drivers(self) -> None:
-        r, m = self.regions, self.config.markets
-        # growth at the full rates in year 1, halving every half-life: the coast's premium converges
-        fade = 0.5 ** ((self.year - 1) / m.coastal_growth_half_life)  # 1 for every year when h_g = inf
-        r.base_wage = np.where(r.is_origin, r.base_wage * (1.0 + fade * m.coastal_wage_growth), r.base_wage)
-        r.base_price = np.where(r.is_origin, r.base_price * (1.0 + fade * m.coastal_land_growth), r.base_price)
+        r = self.regions
+        r.base_wage, r.base_price = coast.grown(r.is_origin, r.base_wage, r.base_price, self.year, self.config.markets)
 
     def _births(self) -> np.ndarray:
         n = int(self.rng.poisson(self.config.firms.births_per_year))
@@ -499,8 +497,9 @@ class ClusterModel(mesa.Model):
             out[f"employment_{name}"] = lambda a, k=k: float(a.model.employment_by_sector[k, a.index])
         return out
 
-    def _take_off_so_far(self) -> metrics.TakeOff:
-        """The take-off rule applied to the years collected so far (the DataCollector's history)."""
+    def _take_off_so_far(self) -> tuple[bool, bool]:
+        """``(took_off, observable)``: the take-off rule applied to the years collected so far (the
+        DataCollector's history; :func:`clustersim.metrics.take_off_flags`)."""
         rule = self.config.take_off
         history = self.datacollector.model_vars
         n = rule.hold_years
@@ -510,23 +509,23 @@ class ClusterModel(mesa.Model):
         key = (years, shares, self.incentives_end_year(), rule.threshold, n)
         cached = self.__dict__.get("_take_off_cache")
         if cached is None or cached[0] != key:  # the two take-off reporters of one year ask alike
-            cached = self._take_off_cache = (key, metrics.take_off_of_lists(years, shares, *key[2:]))
+            cached = self._take_off_cache = (key, metrics.take_off_flags(years, shares, *key[2:]))
         return cached[1]
 
     def _region_fields(self) -> tuple[str, ...]:
-        """The names of the columns of :meth:`_region_values`."""
-        sectors = [f"{kind}_{name}" for name in self.sector_names for kind in ("firms", "employment")]
+        """The names of the columns of :meth:`_region_values` (the collector reads them by name:
+        the tables' column order is the reporters')."""
+        sectors = [f"{kind}_{name}" for kind in ("firms", "employment") for name in self.sector_names]
         return (*REGION_FIELDS, *self._flow_fields, *sectors)
 
-    def _region_values(self) -> np.ndarray:
-        """The float fields of the region reporters for every region (regions x fields): the
-        region state, the fiscal flows, then firms and employment of each sector."""
+    def _region_values(self) -> tuple[np.ndarray, ...]:
+        """The float fields of the region reporters for every region, field-major: the region
+        state, the fiscal flows, then firms of each sector and employment of each sector (the
+        sectors x regions tallies, whole); the collector concatenates them into its array."""
         r = self.regions
-        cols = [getattr(r, f) for f in REGION_FIELDS]
-        cols += [r.flows[f] for f in self._flow_fields]
-        for k in range(len(self.sector_names)):
-            cols += [self.firms_by_sector[k], self.employment_by_sector[k]]
-        return np.concatenate(cols, dtype=np.float64).reshape(len(cols), r.n).T  # np.array(cols).T, faster
+        flows = r.flows
+        return (*_REGION_STATE(r), *[flows[f] for f in self._flow_fields], self.firms_by_sector.ravel(),
+                self.employment_by_sector.ravel())
 
     def _collect(self) -> None:
         self._report = self._measure()

@@ -76,3 +76,19 @@ def test_sector_draw_refuses_what_rng_choice_refuses(p):
     with pytest.raises(ValueError) as got:
         SectorDraw()(np.random.default_rng(1), 2, p, 3)
     assert str(got.value) == str(want.value)
+
+
+
+def test_birth_hooks_are_called_where_an_instrument_has_one(monkeypatch):
+    """``_new_firms`` skips only the base class's empty ``born``: a hook of a subclass (the anchor
+    deal's) or one set on an instance is called with the new rows."""
+    from clustersim.instruments import Instrument
+    from clustersim.instruments.anchor import AnchorDeal
+
+    m = ClusterModel(load_scenario(SCENARIOS / "anchor_firm.toml"), base_dir=SCENARIOS, seed=3)
+    subclass_seen, instance_seen = [], []
+    monkeypatch.setattr(AnchorDeal, "born", lambda self, birth: subclass_seen.append(birth.rows.copy()))
+    other = next(ins for ins in m.instruments if type(ins).born is Instrument.born)
+    other.born = lambda birth: instance_seen.append(birth.rows.copy())
+    rows = m._new_firms(5)
+    assert [r.tolist() for r in subclass_seen] == [r.tolist() for r in instance_seen] == [rows.tolist()]

@@ -75,3 +75,27 @@ def test_a_region_reporter_added_later_is_collected_per_region() -> None:
     later = mine[mine.index.get_level_values("Step") > 0]
     pd.testing.assert_frame_equal(later, mesas.get_agenttype_vars_dataframe(County))
     assert mine.loc[0, "land_left"].isna().all(), "not declared when year 0 was collected"
+
+
+def test_region_values_are_concatenated_into_the_years_array_and_a_changed_region_count_refused() -> None:
+    """The collector concatenates the field-major region arrays into its array (grown past its first
+    16 steps), reads them back per region and field, and refuses a step with another region count."""
+    import numpy as np
+    import pytest
+
+    from clustersim.collect import RegionCollector
+
+    class Stub:
+        time = 0
+
+    rng = np.random.default_rng(1)
+    steps = [rng.random((3, 4)) for _ in range(20)]  # fields x regions
+    dc = RegionCollector({}, {}, values=lambda m: (m.v[0], m.v[1:].ravel()), fields=("a", "b", "c"), agents={})
+    stub = Stub()
+    for t, v in enumerate(steps):
+        stub.time, stub.v = t, v
+        dc.collect(stub)
+    assert np.array_equal(dc._blocks, np.stack([v.T for v in steps]))
+    stub.v = rng.random((3, 5))
+    with pytest.raises(ValueError, match="earlier steps had"):
+        dc.collect(stub)

@@ -81,6 +81,34 @@ def test_invalid_amounts_raise_as_the_metrics_functions_do(bad):
     assert str(error.value) == str(numpy_error.value)
 
 
+def test_take_off_flags_equal_take_off_of_lists():
+    """The model's take-off reporters' two flags (metrics.take_off_flags) are those of
+    take_off_of_lists (the oracle), on random short histories and on refused inputs (same error)."""
+    from clustersim.metrics import take_off_flags, take_off_of_lists
+
+    rng = np.random.default_rng(17)
+    seen = set()
+    for _ in range(3000):
+        n = int(rng.integers(1, 8))
+        years = (int(rng.integers(0, 30)) + np.cumsum(rng.integers(1, 3, n))).tolist()
+        shares = rng.choice([0.0, 0.1, 0.15, 0.1500001, 0.3, 1.0], n).tolist()
+        end = float(rng.choice([0.0, 5.0, float(years[n // 2]), 40.0, np.inf]))
+        threshold, hold = float(rng.choice([0.15, 0.0, 1.0])), int(rng.integers(1, 6))
+        verdict = take_off_of_lists(years, shares, end, threshold, hold)
+        flags = take_off_flags(years, shares, end, threshold, hold)
+        assert flags == (verdict.took_off, verdict.observable) and all(type(f) is bool for f in flags)
+        seen.add(flags)
+    assert seen == {(False, False), (False, True), (True, True)}, "every verdict is covered"
+    for bad in (([1, 1], [0.2, 0.2], 0.0, 0.15, 1), ([1, 2], [np.nan, 0.2], 0.0, 0.15, 1),
+                ([1], [0.2], np.nan, 0.15, 1), ([1], [0.2], 0.0, 0.15, 0), ([], [], 0.0, 0.15, 1),
+                ([1, 2], [0.2], 0.0, 0.15, 1)):
+        with pytest.raises(ValueError) as oracle_error:
+            take_off_of_lists(*bad)
+        with pytest.raises(ValueError) as error:
+            take_off_flags(*bad)
+        assert str(error.value) == str(oracle_error.value)
+
+
 def test_take_off_of_lists_equals_take_off():
     from clustersim.metrics import take_off, take_off_of_lists
 
