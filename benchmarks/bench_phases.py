@@ -8,10 +8,12 @@ least disturbed by other jobs on a shared machine) and prints the milliseconds e
 * per year at Hunan scale (20,000 firms, 123 regions: ``bench_model.bench_scenario``), over
   ``--years`` years after two warm-up years.
 
-Phases nest: ``step`` holds everything; ``_choose_locations`` holds ``choose`` (the decision),
-``_move``, ``_choice_set`` (the choice set, built again after each refresh), ``from_table`` (the
-deciders' columns) and the refreshes between mini-batches (``_refresh`` counts every refresh);
-``_collect`` holds ``_measure``.
+Phases nest: ``step`` holds everything; ``_choose_locations`` holds the decision, ``_move``,
+``_choice_set`` (the choice set, built again after each refresh) and the refreshes between
+mini-batches (``_refresh`` counts every refresh); ``_collect`` holds ``_measure``. The decision is
+``picks`` for a batch of one kernel block with the built-in instruments (the deciders' columns, the
+batch and the utilities in one compiled call: ``instruments.builtin_batch.picks``), otherwise
+``from_table`` (the deciders' columns) and ``choose``.
 
 Then, on a finished demo model, the pieces (:func:`pieces`, ``timeit`` best of 5): one decision
 batch of 130 firms, its set-up and the compiled kernel apart; and the compiled recount of the
@@ -39,6 +41,7 @@ from clustersim.scenario import load_scenario
 
 PHASES = ("step", "_choose_locations", "_refresh", "_move", "_produce", "_exit", "_county_policy", "_collect",
           "_measure", "_births", "_choice_set")
+TIMED = (*PHASES, "choose", "from_table", "picks")  # the phases and the decision's pieces
 
 
 class Clock:
@@ -103,6 +106,7 @@ def main() -> None:
         clock.wrap(model_module.ClusterModel, name)
     clock.wrap(model_module, "choose")
     clock.wrap(model_module.Deciders, "from_table")
+    clock.wrap(model_module.builtin_batch, "picks")
 
     sc = load_scenario(DEMO_TOML)
     model_module.ClusterModel(sc, base_dir=DEMO_TOML.parent).run()  # warm-up (compiled functions, lazy imports)
@@ -113,7 +117,7 @@ def main() -> None:
         t0 = time.process_time()
         model_module.ClusterModel(sc, base_dir=DEMO_TOML.parent).run()
         totals.append((time.process_time() - t0) * 1e3)
-        for name in (*PHASES, "choose", "from_table"):
+        for name in TIMED:
             per_run[name].append(clock.seconds[name] * 1e3)
     demo = {"run_cpu_ms": statistics.median(totals),
             **{name: round(statistics.median(v), 2) for name, v in per_run.items()}}
@@ -127,7 +131,7 @@ def main() -> None:
     t0 = time.process_time()
     m.run(args.years)
     hunan = {"year_cpu_ms": (time.process_time() - t0) * 1e3 / args.years,
-             **{name: round(clock.seconds[name] * 1e3 / args.years, 2) for name in (*PHASES, "choose", "from_table")}}
+             **{name: round(clock.seconds[name] * 1e3 / args.years, 2) for name in TIMED}}
     print(f"Hunan-scale year: {hunan['year_cpu_ms']:.1f} ms CPU (mean of {args.years})")
     for name, v in sorted(hunan.items(), key=lambda kv: -kv[1]):
         print(f"  {name:<20} {v:8.2f} ms")

@@ -37,7 +37,6 @@ firms x all regions at once (the logit itself is :mod:`clustersim.decision`);
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -114,7 +113,7 @@ class Deciders:
 
     @property
     def n(self) -> int:
-        return self.sector.size
+        return self.region.size
 
     def take(self, idx) -> Deciders:
         """The deciders at positions ``idx`` (an index array or slice); a column is gathered
@@ -403,7 +402,7 @@ class _Batch:
         slots = (self.profit_x.shape[1], self.linear_x.shape[1])
 
         def picks(first: int, stop: int) -> None:  # firms first:stop, block by block, with this thread's scratch
-            u, best, arg, block_cum, *scratch = _scratch(min(step, stop - first), n_r, slots)
+            u, best, arg, block_cum, *scratch = kernel.block_scratch(min(step, stop - first), n_r, slots)
             for lo in range(first, stop, step):
                 m = min(step, stop - lo)
                 ub, bb, ab = u[:m], best[:m], arg[:m]
@@ -450,23 +449,6 @@ class _Batch:
         value[stayers, cur[stayers]] = self.stay[rows][stayers]
         feasible[stayers, cur[stayers]] = True
         return value, feasible
-
-
-_workspace = threading.local()
-
-
-def _scratch(rows: int, n_regions: int, slots: tuple[int, int]) -> tuple[np.ndarray, ...]:
-    """This thread's scratch for blocks of up to ``rows`` firms in :meth:`_Batch.logit_picks`:
-    ``(u, best, arg, block_cum, *kernel.utility_scratch(...))``, kept between batches (the compiled
-    functions overwrite every entry they read, and a thread runs one block at a time)."""
-    kept = getattr(_workspace, "kept", None)
-    if kept is None or kept[0] != (n_regions, slots) or kept[1] < rows:
-        rows = max(rows, 0 if kept is None or kept[0] != (n_regions, slots) else kept[1])
-        arrays = (np.empty((rows, n_regions)), np.empty(rows), np.empty(rows, dtype=np.int64),
-                  np.empty((n_regions + kernel.DRAW_BLOCK - 1) // kernel.DRAW_BLOCK),
-                  *kernel.utility_scratch(n_regions, *slots))
-        kept = _workspace.kept = ((n_regions, slots), rows, arrays)
-    return kept[2]
 
 
 def _plus(total: np.ndarray | None, x) -> np.ndarray | None:

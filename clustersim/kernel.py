@@ -39,6 +39,8 @@ before their first run, never per run.
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from clustersim import npsum
@@ -244,6 +246,22 @@ def utility_scratch(n_regions: int, profit_slots: int, linear_slots: int) -> tup
     pv, lv = np.empty(max(FUSED_SLOTS, profit_slots)), np.empty(max(FUSED_SLOTS, linear_slots))
     return (np.empty(n_regions), np.zeros(n_regions, dtype=np.bool_), np.zeros(n_regions), pv, lv,
             np.empty(pv.size, dtype=np.int64), np.empty(lv.size, dtype=np.int64))
+
+
+_workspace = threading.local()
+
+
+def block_scratch(rows: int, n_regions: int, slots: tuple[int, int]) -> tuple[np.ndarray, ...]:
+    """This thread's scratch for a block of up to ``rows`` firms: ``(u, best, arg, block_cum,
+    *utility_scratch(...))``, kept between batches (:func:`utilities` and :func:`draws` overwrite
+    every entry they read, and a thread runs one block at a time)."""
+    kept = getattr(_workspace, "kept", None)
+    if kept is None or kept[0] != (n_regions, slots) or kept[1] < rows:
+        rows = max(rows, 0 if kept is None or kept[0] != (n_regions, slots) else kept[1])
+        arrays = (np.empty((rows, n_regions)), np.empty(rows), np.empty(rows, dtype=np.int64),
+                  np.empty((n_regions + DRAW_BLOCK - 1) // DRAW_BLOCK), *utility_scratch(n_regions, *slots))
+        kept = _workspace.kept = ((n_regions, slots), rows, arrays)
+    return kept[2]
 
 
 @compiled(links=(npsum,))

@@ -22,20 +22,20 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from clustersim import births, coast, growth, market_access, markets, measures, metrics, plugins, traits
+from clustersim import births, coast, growth, kernel, market_access, markets, measures, metrics, plugins, traits
 from clustersim.accounts import FirmAccounts, ledger_columns
 from clustersim.agents import REGION_FIELDS, Coast, County, FirmViews
 from clustersim.agglomeration import natural_advantage, supplier_access
 from clustersim.aggregates import Refresher
 from clustersim.aggregates import margin as pretax_margin
 from clustersim.arrivals import arrivals
-from clustersim.choice import ChoiceSet, Deciders, choose
+from clustersim.choice import CHUNK_CELLS, ChoiceSet, Deciders, choose
 from clustersim.collect import RegionCollector
 from clustersim.configs import model_configuration
 from clustersim.decision import DecisionRule
 from clustersim.firms import PUBLIC_COLUMNS, FirmTable, placed
 from clustersim.geography import build_layout
-from clustersim.instruments import Birth, Instrument, bind_instruments, incentives_end, ledger_flows
+from clustersim.instruments import Birth, Instrument, bind_instruments, builtin_batch, incentives_end, ledger_flows
 from clustersim.packages import PackageBook
 from clustersim.params import Scenario
 from clustersim.production import production
@@ -389,6 +389,10 @@ class ClusterModel(mesa.Model):
         n_batches = max(1, min(cfg.batches, rows.size))
         size, extra = divmod(rows.size, n_batches)  # np.array_split's batches: the first `extra` one longer
         depth_offered = self._depth_offered()
+        # the built-in instruments and the shipped logit: a batch of one kernel block in one compiled call
+        n_r = self.regions.n
+        block = max(1, CHUNK_CELLS // n_r) if self.decision_rule is None and n_r <= kernel.MAX_REGIONS \
+            and builtin_batch.applies(self.instruments) else 0
         moved, cs, lo = False, None, 0
         for k in range(n_batches):
             batch = rows[lo:lo + size + (k < extra)]
@@ -397,8 +401,12 @@ class ClusterModel(mesa.Model):
                 continue
             if cs is None:  # a new choice set after every refresh (nothing it holds changes otherwise)
                 cs = self._choice_set(depth_offered)
-            f = Deciders.from_table(self.firms, batch, is_new[batch])
-            pick = choose(cs, f, self.rng.random(batch.size))
+            if batch.size <= block:
+                pick, f = builtin_batch.picks(cs, self.firms, batch, is_new[batch], self.rng.random(batch.size),
+                                              cs.theta, cs.utility == "log")
+            else:
+                f = Deciders.from_table(self.firms, batch, is_new[batch])
+                pick = choose(cs, f, self.rng.random(batch.size))
             moved = self._move(batch, f, pick, cs)
             if moved and k + 1 < n_batches:  # step() refreshes after the last batch
                 self._refresh(margins=False)

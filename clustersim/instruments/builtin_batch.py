@@ -101,12 +101,134 @@ def build(cs: ChoiceSet, f: Deciders) -> dict[str, np.ndarray]:
         float(cs.cit), float(cs.county_cit_share), *tables, offered, fee_on, award_on,
         per_firm, profile, cur, incumbent, profit_x, profit_at, profit_rows, linear_x, linear_at, linear_rows,
         tax_rows, free, np.empty(n + 2 * n_codes, i64))
-    _, scale, _, distance_weight, stay = per_firm[:5]
-    return {"profile": profile, "scale": scale, "cur": cur, "incumbent": incumbent,
-            "distance_weight": distance_weight, "stay": stay, "free": free,
+    return {"profile": profile, "scale": per_firm[1], "cur": cur, "incumbent": incumbent,
+            "distance_weight": per_firm[3], "stay": per_firm[4], "free": free,
             "profit_x": profit_x, "profit_at": profit_at, "profit_rows": profit_rows,
             "linear_x": linear_x, "linear_at": linear_at, "linear_rows": linear_rows[:n_s * fee_on + award_on + g + 1],
             "tax_rows": tax_rows[:g if offered else 1]}
+
+
+_NO_REFUSALS: dict[int, np.ndarray] = {}  # (0, R) bool: no refused cells, by R (read only)
+
+
+def _no_refusals(n_regions: int) -> np.ndarray:
+    none = _NO_REFUSALS.get(n_regions)
+    if none is None:
+        none = _NO_REFUSALS[n_regions] = np.zeros((0, n_regions), dtype=np.bool_)
+        none.setflags(write=False)
+    return none
+
+
+def picks(cs: ChoiceSet, table, rows: np.ndarray, newborn: np.ndarray, uniforms: np.ndarray, theta: float,
+          log_utility: bool) -> tuple[np.ndarray, Deciders]:
+    """The shipped logit's picks for the firms ``rows`` of the firm table (``newborn``: no site
+    yet) in one block of the kernel (``rows.size * R`` at most :data:`clustersim.choice.CHUNK_CELLS`):
+    :meth:`Deciders.from_table`, :func:`build` and :func:`clustersim.kernel.utilities` in one
+    compiled call, then numpy's ``exp`` and :func:`clustersim.kernel.draws`, as
+    :func:`clustersim.choice.choose` takes them (the same picks). Returns the picks and the
+    deciders' ``region`` (-1 for newborns), ``small`` and ``land``, the columns the arrivals read."""
+    from clustersim.choice import Deciders
+
+    tables = _tables(cs)
+    _, fees, _, award, _ = cs.instruments
+    n, n_r = rows.size, cs.n_regions
+    n_s = cs.revenue_factor.shape[0]
+    depth = cs.depth_offered
+    offered = np.count_nonzero(depth) > 0
+    fee_on = offered and fees.active
+    award_on = offered and award.active
+    n_codes = tables[3].size * tables[10].shape[0]
+    most = min(n, n_codes)
+    n_lin = 2 + fee_on + award_on
+    i64 = np.int64
+    floats = np.empty((14, n))  # per firm: build's 9, then capital, productivity, land, employment, package depth
+    ints = np.empty((10, n), i64)  # profile, cur, sector, region, package, rebate class, years; scratch
+    flags = np.empty((2, n), np.bool_)  # incumbent, small
+    profit_x, profit_at = np.empty((n, 3)), np.empty((n, 3), i64)
+    linear_x, linear_at = np.empty((n, n_lin)), np.empty((n, n_lin), i64)
+    rows_of = np.empty((n_s + 2 + n_s * fee_on + award_on + most + 1 + max(most, 1) + 2 + n_r, n_r))
+    u, best, arg, block_cum, *scratch = kernel.block_scratch(n, n_r, (3, n_lin))
+    _picks_block(np.asarray(rows, dtype=i64), np.asarray(newborn, dtype=np.bool_), table.sector, table.capital,
+                 table.productivity, table.region, table.land, table.small, table.employment, table.package,
+                 table.rebate_class, table.years, table.package_depth,
+                 cs.revenue_per_capital, cs.is_origin, cs.price, cs.sf_price, cs.revenue_factor, cs.margin, cs.wage,
+                 cs.fee_rate, depth, np.asarray(cs.package, dtype=i64), cs.free_land, cs.free_sf_land, cs.distance,
+                 float(cs.moving_cost_per_km), float(cs.annuity), float(cs.old_site_recovery),
+                 float(cs.moving_cost_base), float(cs.capital_cost_rate), float(cs.cit), float(cs.county_cit_share),
+                 *tables, offered, fee_on, award_on, float(theta), bool(log_utility),
+                 floats, ints, flags, profit_x, profit_at, linear_x, linear_at, rows_of,
+                 np.empty(n + 2 * n_codes, i64), _no_refusals(n_r), u, best, arg, *scratch)
+    ub, bb, ab = u[:n], best[:n], arg[:n]
+    one_hot = theta == 0
+    if not one_hot:  # numpy's exp of u - max, as choice_probabilities takes it
+        np.exp(ub, out=ub)
+    pick = np.empty(n, dtype=i64)
+    kernel.draws(ub, bb, ab, one_hot, np.ascontiguousarray(uniforms, dtype=np.float64), 0, pick, block_cum)
+    return pick, Deciders(region=ints[3], small=flags[1], land=floats[11])
+
+
+@compiled(links=(kernel,))
+def _picks_block(rows, newborn, t_sector, t_capital, t_productivity, t_region, t_land, t_small, t_employment,
+                 t_package, t_rebate_class, t_years, t_package_depth,
+                 revenue_per_capital, is_origin, price, sf_price, revenue_factor, margin, wage, fee_rate, depth, pkg,
+                 free_land, free_sf_land, distance, moving_cost_per_km, annuity, old_site_recovery, moving_cost_base,
+                 capital_cost_rate, cit, county_cit_share, steps, step_tier_code, small_tier_code, tier_code_small,
+                 tier_code_price, uses, all_used, class_steps, step_class_code, own_plot_code, rebate_pv_by_code,
+                 remaining, fee_waiver, fee_waiver_years, waiver_pv, cum, fees_active, award, offered, fee_on,
+                 award_on, theta, log_utility, floats, ints, flags, profit_x, profit_at, linear_x, linear_at, rows_of,
+                 scratch, refused, u, best, arg, prof, allowed, zero, pv, lv, pk, lk):
+    """:func:`picks`' compiled part: the deciders' columns gathered (``Deciders.from_table``), the
+    batch (:func:`_build`), the moving costs (``moving_cost_per_km * distance``) and the
+    utilities (:func:`clustersim.kernel.utilities`) of every firm, into ``u``, ``best``, ``arg``."""
+    n = rows.shape[0]
+    n_s, n_r = revenue_factor.shape
+    capital, productivity, land, employment, package_depth = floats[9], floats[10], floats[11], floats[12], floats[13]
+    profile, cur, sector, region, package, rebate_class, years = (ints[0], ints[1], ints[2], ints[3], ints[4],
+                                                                  ints[5], ints[6])
+    incumbent, small = flags[0], flags[1]
+    for k in range(n):
+        i = rows[k]
+        sector[k] = t_sector[i]
+        capital[k] = t_capital[i]
+        land[k] = t_land[i]
+        employment[k] = t_employment[i]
+        productivity[k] = t_productivity[i]
+        region[k] = -1 if newborn[k] else t_region[i]
+        small[k] = t_small[i]
+        years[k] = t_years[i]
+        package[k] = t_package[i]
+        package_depth[k] = t_package_depth[i]
+        rebate_class[k] = t_rebate_class[i]
+    most = min(n, tier_code_small.shape[0] * rebate_pv_by_code.shape[0])
+    n_lin_rows = n_s * fee_on + award_on + most + 1
+    top = n_s + 2
+    profit_rows = rows_of[:top]
+    linear_rows = rows_of[top:top + n_lin_rows]
+    top += n_lin_rows
+    tax_rows = rows_of[top:top + max(most, 1)]
+    top += max(most, 1)
+    free = rows_of[top:top + 2]
+    moving = rows_of[top + 2:top + 2 + n_r]
+    per_firm = floats[:9]
+    g = _build(sector, capital, productivity, region, land, small, employment, package, rebate_class, years,
+               package_depth, revenue_per_capital, is_origin, price, sf_price, revenue_factor, margin, wage, fee_rate,
+               depth, pkg, free_land, free_sf_land, annuity, old_site_recovery, moving_cost_base, capital_cost_rate,
+               cit, county_cit_share, steps, step_tier_code, small_tier_code, tier_code_small, tier_code_price, uses,
+               all_used, class_steps, step_class_code, own_plot_code, rebate_pv_by_code, remaining, fee_waiver,
+               fee_waiver_years, waiver_pv, cum, fees_active, award, offered, fee_on, award_on,
+               per_firm, profile, cur, incumbent, profit_x, profit_at, profit_rows, linear_x, linear_at, linear_rows,
+               tax_rows, free, scratch)
+    for a in range(n_r):
+        for b in range(n_r):
+            moving[a, b] = moving_cost_per_km * distance[a, b]
+    n_tax = g if offered else 1
+    linear_used = linear_rows[:n_s * fee_on + award_on + g + 1]
+    tax_used = tax_rows[:n_tax]
+    distance_weight, stay, scale = floats[3], floats[4], floats[1]
+    ub, bb, ab = u[:n], best[:n], arg[:n]
+    kernel.utilities(profit_x, profit_at, profit_rows, linear_x, linear_at, linear_used, tax_used, profile, cur,
+                     incumbent, moving, distance_weight, free, land, small, refused, stay, scale,
+                     theta, log_utility, 0, ub, bb, ab, prof, allowed, zero, pv, lv, pk, lk)
 
 
 @compiled()
