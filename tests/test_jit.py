@@ -63,7 +63,7 @@ def test_a_fresh_process_loads_every_compiled_function_from_the_cache_without_a_
     stats = got["stats"]
     assert all(kind == LeanCache.__name__ for kind, _, _ in stats.values()), stats
     loaded = {name for name, (_, hits, misses) in stats.items() if hits}
-    assert {"clustersim.kernel.utilities", "clustersim.kernel.draws", "clustersim.tally._tally",
+    assert {"clustersim.kernel.draws", "clustersim.tally._tally",
             "clustersim.arrivals._arrive", "clustersim.instruments.builtin_batch._picks_block",
             "clustersim.production._year"} <= loaded, stats
     assert not any(misses for _, _, misses in stats.values()), stats
