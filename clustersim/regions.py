@@ -66,6 +66,8 @@ class RegionState:
 
     def __post_init__(self) -> None:
         n = len(self.names)
+        self.is_origin = np.array(self.is_origin, dtype=bool)  # (a region's kind is fixed: read only)
+        self.is_origin.setflags(write=False)
         for name in ("land_used", "sf_used", "employment", "firms", "arrivals", "departures",
                      "incentives_cumulative"):
             setattr(self, name, np.zeros(n))
@@ -80,7 +82,16 @@ class RegionState:
 
     @property
     def is_county(self) -> np.ndarray:
-        return ~self.is_origin
+        """``~is_origin`` (read only), made once while ``is_origin`` is the same read-only array."""
+        origin = self.is_origin
+        kept = self.__dict__.get("_is_county")
+        if kept is not None and kept[0] is origin:
+            return kept[1]
+        county = ~origin
+        if not origin.flags.writeable:
+            county.setflags(write=False)
+            self._is_county = (origin, county)
+        return county
 
     @property
     def debt(self) -> np.ndarray:

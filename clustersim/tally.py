@@ -40,9 +40,8 @@ def tally(table, is_county: np.ndarray, revenue_per_capital: np.ndarray, n_secto
     of the firm table: per region (mu, mu, workers, firms) and per sector and region (output at
     A = 1, wan/year; same-sector firms, or employment in thousands of workers)."""
     n_r = is_county.size
-    land_used, sf_used, emp, firms = (np.zeros(n_r) for _ in range(4))
-    output = np.zeros((n_sectors, n_r))
-    localisation = np.zeros((n_sectors, n_r))
+    land_used, sf_used, emp, firms = np.zeros(n_r), np.zeros(n_r), np.zeros(n_r), np.zeros(n_r)
+    output, localisation = np.zeros((n_sectors, n_r)), np.zeros((n_sectors, n_r))
     _tally(table.size, table.alive, table.region, table.small, table.land, table.employment, table.sector,
            table.capital, table.productivity, is_county, revenue_per_capital, by_firms,
            land_used, sf_used, emp, firms, output, localisation)
