@@ -141,3 +141,24 @@ def test_a_block_of_placed_firms_marked_newborn(theta):
         np.testing.assert_array_equal(pick, choose(cs, f, u), strict=True)
     np.testing.assert_array_equal(got.region, f.region, strict=True)
     assert (got.region[newborn] == -1).all()
+
+
+def test_signed_zeros_and_nan_as_numpy_gives_them():
+    """Where numpy's maximum and fmax meet -0.0 or nan (a land price of -0.0, a profit of -0.0 from a
+    zero revenue times a negative margin), the compiled batch keeps numpy's signs and nans."""
+    import dataclasses
+
+    m = ClusterModel(scenario(depth=1.5), seed=3).run(5)
+    m.year = 6
+    cs = m.choice_set()
+    rng = np.random.default_rng(2)
+    rows = rng.choice(m._placed(), 80, replace=False)
+    f = Deciders.from_table(m.firms, rows, rng.random(rows.size) < 0.2)
+    f.package = np.full_like(f.package, -1)  # nothing owed: a stay value of -0.0 stays -0.0
+    price, sf_price = cs.price.copy(), cs.sf_price.copy()
+    price[1], sf_price[1], price[2] = -0.0, -0.0, np.nan
+    odd = dataclasses.replace(cs, price=price, sf_price=sf_price, revenue_factor=np.zeros_like(cs.revenue_factor),
+                              margin=np.full_like(cs.margin, -0.5), wage=np.zeros_like(cs.wage), capital_cost_rate=0.0)
+    fused = _Batch(odd, f)
+    assert np.signbit(fused.stay[fused.incumbent]).any() and np.isnan(fused.linear_rows).any()
+    assert_same_batch(fused, _Batch(odd, f, builtin=False))

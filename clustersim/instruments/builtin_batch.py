@@ -350,7 +350,7 @@ def _build(sector, capital, productivity, region, land, small, employment, packa
             if not gap >= 0.0:  # np.fmax(gap, 0.0): a nan gap (no tier price) gives 0
                 gap = 0.0
             p_eff = x - depth[j] * gap
-            if not (p_eff >= 0.0 or p_eff != p_eff):  # np.maximum(p_eff, 0.0)
+            if not (p_eff > 0.0 or p_eff != p_eff):  # np.maximum(p_eff, 0.0): nan kept, -0.0 gives 0.0
                 p_eff = 0.0
             if not all_used and not uses[pkg[j]]:
                 p_eff = 0.0
@@ -393,7 +393,7 @@ def _build(sector, capital, productivity, region, land, small, employment, packa
             stay[i] = np.nan
             continue
         pi = profit[i]
-        tax = cit * (pi if (pi >= 0.0 or pi != pi) else 0.0)
+        tax = cit * (pi if (pi > 0.0 or pi != pi) else 0.0)  # np.maximum(profit, 0.0)
         v = a * (pi - tax)
         if rebates_owed and fees_owed:
             v += refund[i] * tax + fee_refund[i]
