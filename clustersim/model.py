@@ -36,6 +36,7 @@ from clustersim.decision import DecisionRule
 from clustersim.firms import PUBLIC_COLUMNS, FirmTable, placed
 from clustersim.geography import build_layout
 from clustersim.instruments import Birth, Instrument, bind_instruments, builtin_batch, incentives_end, ledger_flows
+from clustersim.moves import free_land
 from clustersim.packages import PackageBook
 from clustersim.params import Scenario
 from clustersim.production import production
@@ -321,8 +322,7 @@ class ClusterModel(mesa.Model):
 
     def _choice_set(self, depth_offered: np.ndarray) -> ChoiceSet:
         r, cfg = self.regions, self.config
-        free = np.maximum(0.0, r.land_supply - r.land_used)
-        free_sf = np.where(r.is_county, np.maximum(0.0, r.sf_supply - r.sf_used), free)
+        free, free_sf = free_land(r.land_supply, r.land_used, r.sf_supply, r.sf_used, r.is_county)
         return ChoiceSet(
             revenue_factor=self.revenue_factor, margin=self.margin, wage=r.wage, fee_rate=r.fee_rate,
             price=r.land_price, sf_price=r.sf_price, free_land=free, free_sf_land=free_sf,

@@ -134,6 +134,28 @@ def settle(table, moved: np.ndarray, dest: np.ndarray, old: np.ndarray, arrivals
                    arrivals, departures)
 
 
+@compiled()
+def _free_land(land_supply, land_used, sf_supply, sf_used, is_county, free, free_sf):
+    for j in range(free.shape[0]):
+        x = land_supply[j] - land_used[j]
+        free[j] = 0.0 if 0.0 > x else x  # np.maximum(0.0, x): nan and -0.0 kept
+        if is_county[j]:
+            y = sf_supply[j] - sf_used[j]
+            free_sf[j] = 0.0 if 0.0 > y else y
+        else:
+            free_sf[j] = free[j]
+
+
+def free_land(land_supply: np.ndarray, land_used: np.ndarray, sf_supply: np.ndarray, sf_used: np.ndarray,
+              is_county: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(free, free_sf)``: each region's free land of the main pool and of the standard-factory
+    zone, mu (an origin's: its main pool's), in one compiled pass: ``np.maximum(0.0, supply - used)``
+    (and ``np.where(is_county, ..., free)``), the same bits."""
+    free, free_sf = np.empty(land_supply.size), np.empty(land_supply.size)
+    _free_land(land_supply, land_used, sf_supply, sf_used, is_county, free, free_sf)
+    return free, free_sf
+
+
 def who_moves_numpy(f: Deciders, pick: np.ndarray, cs: ChoiceSet, is_county: np.ndarray
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`who_moves` in numpy (the reference the compiled pass is tested against)."""

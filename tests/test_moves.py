@@ -102,3 +102,26 @@ def test_lock_in_and_settle_equal_the_numpy_updates():
         np.testing.assert_array_equal(departures, np.bincount(old[~new], minlength=n_r))
         for c in ("package", "package_depth", "years", "moves", "region"):
             np.testing.assert_array_equal(getattr(a, c), getattr(b, c))
+
+
+def test_free_land_is_numpys():
+    """moves.free_land: np.maximum(0.0, supply - used) and the standard-factory zone's (counties;
+    origins: the main pool's), bit for bit, nan and signed zeros included."""
+    from clustersim.moves import free_land
+
+    rng = np.random.default_rng(5)
+    n = 64
+    supply, used = rng.uniform(0, 100, n), rng.uniform(0, 120, n)
+    sf_supply, sf_used = rng.uniform(0, 50, n), rng.uniform(0, 60, n)
+    used[:4] = supply[:4]  # exactly full: +0.0
+    supply[4], used[4] = -0.0, 0.0  # -0.0 - 0.0 = -0.0
+    supply[5] = np.nan
+    sf_supply[6], sf_used[6] = -0.0, 0.0
+    is_county = rng.random(n) < 0.7
+    is_county[6] = True
+    free, free_sf = free_land(supply, used, sf_supply, sf_used, is_county)
+    want = np.maximum(0.0, supply - used)
+    want_sf = np.where(is_county, np.maximum(0.0, sf_supply - sf_used), want)
+    for got, exp in ((free, want), (free_sf, want_sf)):
+        np.testing.assert_array_equal(got, exp, strict=True)
+        assert np.array_equal(np.signbit(got), np.signbit(exp))

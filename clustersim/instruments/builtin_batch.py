@@ -108,6 +108,7 @@ def build(cs: ChoiceSet, f: Deciders) -> dict[str, np.ndarray]:
             "tax_rows": tax_rows[:g if offered else 1]}
 
 
+_ARRIVAL_COLUMNS = ("region", "small", "land")  # the deciders' columns the arrivals read
 _NO_REFUSALS: dict[int, np.ndarray] = {}  # (0, R) bool: no refused cells, by R (read only)
 
 
@@ -164,7 +165,9 @@ def picks(cs: ChoiceSet, table, rows: np.ndarray, newborn: np.ndarray, uniforms:
         np.exp(ub, out=ub)
     pick = np.empty(n, dtype=i64)
     kernel.draws(ub, bb, ab, one_hot, np.ascontiguousarray(uniforms, dtype=np.float64), 0, pick, block_cum)
-    return pick, Deciders(region=ints[3], small=flags[1], land=floats[11])
+    f = Deciders.__new__(Deciders)  # (its __init__, without the keyword arguments' cost)
+    f.__dict__.update(columns=_ARRIVAL_COLUMNS, region=ints[3], small=flags[1], land=floats[11])
+    return pick, f
 
 
 @compiled(links=(kernel,))
