@@ -134,6 +134,22 @@ def _margin(material, fee_rate, governance, friction, vat_rate, out):
             out[s, j] = kept - vat
 
 
+@compiled()
+def _depth_offered(start, end, year, package, depth, out):
+    for j in range(package.shape[0]):
+        p = package[j]
+        out[j] = depth[j] if p > 0 and start[p] <= year and year < end[p] else 0.0
+
+
+def depth_offered(start: np.ndarray, end: np.ndarray, year: int, package: np.ndarray, depth: np.ndarray) -> np.ndarray:
+    """Each region's subsidy depth if its package (not ``none``, 0) is offered in ``year``, else 0:
+    ``np.where(((start <= year) & (year < end))[package] & (package > 0), depth, 0.0)`` (the
+    packages' offer windows ``start`` and ``end``) in one compiled pass."""
+    out = np.empty(package.size)
+    _depth_offered(start, end, year, package, depth, out)
+    return out
+
+
 class Refresher:
     """The state the refresh keeps between calls: the logarithms of the last recount (with the
     parameters they were taken with), the last ``ln A`` and the multiplier made from it."""

@@ -26,7 +26,7 @@ from clustersim import births, coast, growth, kernel, market_access, markets, me
 from clustersim.accounts import FirmAccounts, ledger_columns
 from clustersim.agents import REGION_FIELDS, Coast, County, FirmViews
 from clustersim.agglomeration import natural_advantage, supplier_access
-from clustersim.aggregates import Refresher
+from clustersim.aggregates import Refresher, depth_offered
 from clustersim.aggregates import margin as pretax_margin
 from clustersim.arrivals import arrivals
 from clustersim.choice import CHUNK_CELLS, ChoiceSet, Deciders, choose
@@ -316,9 +316,8 @@ class ClusterModel(mesa.Model):
     def _depth_offered(self) -> np.ndarray:
         """Each region's subsidy depth if its package is offered this year, else 0 (the same for
         every mini-batch of a year: county rules change depths and packages after the choices)."""
-        r = self.regions
-        offered = self.packages.offered(self.year)[r.package] & (r.package > 0)
-        return np.where(offered, r.depth, 0.0)
+        r, book = self.regions, self.packages
+        return depth_offered(book.start, book.end, self.year, r.package, r.depth)
 
     def _choice_set(self, depth_offered: np.ndarray) -> ChoiceSet:
         r, cfg = self.regions, self.config

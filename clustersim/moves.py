@@ -138,10 +138,10 @@ def settle(table, moved: np.ndarray, dest: np.ndarray, old: np.ndarray, arrivals
 def _free_land(land_supply, land_used, sf_supply, sf_used, is_county, free, free_sf):
     for j in range(free.shape[0]):
         x = land_supply[j] - land_used[j]
-        free[j] = 0.0 if 0.0 > x else x  # np.maximum(0.0, x): nan and -0.0 kept
+        free[j] = 0.0 if x < 0.0 else x  # np.maximum(0.0, x): nan and -0.0 kept
         if is_county[j]:
             y = sf_supply[j] - sf_used[j]
-            free_sf[j] = 0.0 if 0.0 > y else y
+            free_sf[j] = 0.0 if y < 0.0 else y
         else:
             free_sf[j] = free[j]
 

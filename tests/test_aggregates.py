@@ -141,3 +141,19 @@ def test_access_terms_are_the_matmul_products():
         ref = float(rng.random() * 1e5 + 1.0)
         assert supplier_access(output, io, decay, ref).tobytes() == (io.T @ (output @ decay) / ref).tobytes()
         assert market_access.market_access(output, io, decay, ref).tobytes() == (io @ (output @ decay) / ref).tobytes()
+
+
+def test_depth_offered_is_the_numpy_formulation():
+    """aggregates.depth_offered: the depth where the region's package (not none) is offered in the
+    year, 0 elsewhere, as np.where over the packages' windows gives it, for every year."""
+    from clustersim.aggregates import depth_offered
+
+    rng = np.random.default_rng(3)
+    start = np.array([1.0, 1.0, 3.0, 5.0, 2.0])
+    end = np.array([np.inf, 4.0, 3.0, np.inf, 10.0])  # package 2's window is empty
+    package = rng.integers(0, 5, 40)
+    depth = rng.uniform(0.0, 3.0, 40)
+    for year in range(0, 12):
+        offered = ((start <= year) & (year < end))[package] & (package > 0)
+        np.testing.assert_array_equal(depth_offered(start, end, year, package, depth),
+                                      np.where(offered, depth, 0.0), strict=True)
