@@ -31,6 +31,12 @@ def both(model: ClusterModel) -> tuple[dict, dict]:
     return measures.year_measures(model, tuple(eg)), measures.year_measures_numpy(model, tuple(eg))
 
 
+#: inputs the take-off verdict refuses (repeated years, nan share, nan end, hold 0, no years, ragged)
+BAD_TAKE_OFF_INPUTS = (([1, 1], [0.2, 0.2], 0.0, 0.15, 1), ([1, 2], [np.nan, 0.2], 0.0, 0.15, 1),
+                       ([1], [0.2], np.nan, 0.15, 1), ([1], [0.2], 0.0, 0.15, 0), ([], [], 0.0, 0.15, 1),
+                       ([1, 2], [0.2], 0.0, 0.15, 1))
+
+
 @pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.toml")), ids=lambda p: p.stem)
 def test_every_year_of_a_shipped_scenario(path):
     model = ClusterModel(load_scenario(path), base_dir=SCENARIOS, seed=6)
@@ -99,9 +105,7 @@ def test_take_off_flags_equal_take_off_of_lists():
         assert flags == (verdict.took_off, verdict.observable) and all(type(f) is bool for f in flags)
         seen.add(flags)
     assert seen == {(False, False), (False, True), (True, True)}, "every verdict is covered"
-    for bad in (([1, 1], [0.2, 0.2], 0.0, 0.15, 1), ([1, 2], [np.nan, 0.2], 0.0, 0.15, 1),
-                ([1], [0.2], np.nan, 0.15, 1), ([1], [0.2], 0.0, 0.15, 0), ([], [], 0.0, 0.15, 1),
-                ([1, 2], [0.2], 0.0, 0.15, 1)):
+    for bad in BAD_TAKE_OFF_INPUTS:
         with pytest.raises(ValueError) as oracle_error:
             take_off_of_lists(*bad)
         with pytest.raises(ValueError) as error:
@@ -120,9 +124,7 @@ def test_take_off_of_lists_equals_take_off():
         end = float(rng.choice([0.0, 5.0, float(years[n // 2]), 40.0, np.inf]))
         threshold, hold = float(rng.choice([0.15, 0.0, 1.0])), int(rng.integers(1, 6))
         assert take_off_of_lists(years, shares, end, threshold, hold) == take_off(years, shares, end, threshold, hold)
-    for bad in (([1, 1], [0.2, 0.2], 0.0, 0.15, 1), ([1, 2], [np.nan, 0.2], 0.0, 0.15, 1),
-                ([1], [0.2], np.nan, 0.15, 1), ([1], [0.2], 0.0, 0.15, 0), ([], [], 0.0, 0.15, 1),
-                ([1, 2], [0.2], 0.0, 0.15, 1)):
+    for bad in BAD_TAKE_OFF_INPUTS:
         with pytest.raises(ValueError) as numpy_error:
             take_off(*bad)
         with pytest.raises(ValueError) as error:

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from clustersim import kernel
+from clustersim.instruments import firm_passes
 from clustersim.instruments.fee_refunds import FeeRefunds
 from clustersim.instruments.land import LandPurchase
 from clustersim.instruments.rebates import TaxRebates
@@ -247,7 +248,7 @@ def _count_at_or_below(steps, x):
     return lo
 
 
-@compiled(links=(kernel,))
+@compiled(links=(kernel, firm_passes))
 def _build(sector, capital, productivity, region, land, small, employment, package, rebate_class, years,
            package_depth, revenue_per_capital, is_origin, price, sf_price, revenue_factor, margin, wage, fee_rate,
            depth, pkg, free_land, free_sf_land, annuity, old_site_recovery, moving_cost_base, capital_cost_rate, cit,
@@ -369,28 +370,11 @@ def _build(sector, capital, productivity, region, land, small, employment, packa
     # staying: profit in the current region, plus the rebates and fee refunds still owed
     kernel.stay_profit(q, sector, cur, revenue_factor, margin, employment, wage, capital, capital_cost_rate,
                        revenue, profit)
-    last = remaining.shape[2] - 1
-    horizon = cum.shape[0] - 1
-    rebates_owed = False
-    fees_owed = False
-    for i in range(n):
-        p = package[i]
-        held = p >= 0 and incumbent[i]
-        if held:
-            refund[i] = package_depth[i] * remaining[p, rebate_class[i], min(years[i], last)] * county_cit_share
-            rebates_owed = True
-        else:
-            refund[i] = 0.0
-        if fees_active:
-            if held:
-                left = min(max(fee_waiver_years[p] - years[i], 0), horizon)
-                share = package_depth[i] * fee_waiver[p]
-                if share > 1.0:  # np.minimum(1.0, share), nan kept
-                    share = 1.0
-                fee_refund[i] = share * cum[left] * fee_rate[cur[i]] * revenue[i]
-                fees_owed = True
-            else:
-                fee_refund[i] = 0.0
+    rebates_owed = firm_passes.rebates_owed(package, rebate_class, years, package_depth, incumbent, remaining,
+                                            county_cit_share, refund)
+    fees_owed = fees_active and firm_passes.fee_refunds_owed(package, package_depth, years, incumbent, cur,
+                                                             fee_waiver, fee_waiver_years, cum, fee_rate, revenue,
+                                                             fee_refund)
     for i in range(n):
         if not incumbent[i]:
             stay[i] = np.nan
