@@ -31,10 +31,31 @@ def both(model: ClusterModel) -> tuple[dict, dict]:
     return measures.year_measures(model, tuple(eg)), measures.year_measures_numpy(model, tuple(eg))
 
 
+def random_take_off_histories(seed: int, count: int = 3000):
+    """Short random share histories with ends, thresholds and holds that reach every verdict."""
+    rng = np.random.default_rng(seed)
+    for _ in range(count):
+        n = int(rng.integers(1, 8))
+        years = (int(rng.integers(0, 30)) + np.cumsum(rng.integers(1, 3, n))).tolist()
+        shares = rng.choice([0.0, 0.1, 0.15, 0.1500001, 0.3, 1.0], n).tolist()
+        end = float(rng.choice([0.0, 5.0, float(years[n // 2]), 40.0, np.inf]))
+        yield years, shares, end, float(rng.choice([0.15, 0.0, 1.0])), int(rng.integers(1, 6))
+
+
 #: inputs the take-off verdict refuses (repeated years, nan share, nan end, hold 0, no years, ragged)
 BAD_TAKE_OFF_INPUTS = (([1, 1], [0.2, 0.2], 0.0, 0.15, 1), ([1, 2], [np.nan, 0.2], 0.0, 0.15, 1),
                        ([1], [0.2], np.nan, 0.15, 1), ([1], [0.2], 0.0, 0.15, 0), ([], [], 0.0, 0.15, 1),
                        ([1, 2], [0.2], 0.0, 0.15, 1))
+
+
+def assert_same_refusals(fn, oracle) -> None:
+    """``fn`` refuses every one of :data:`BAD_TAKE_OFF_INPUTS` with the oracle's ValueError message."""
+    for bad in BAD_TAKE_OFF_INPUTS:
+        with pytest.raises(ValueError) as oracle_error:
+            oracle(*bad)
+        with pytest.raises(ValueError) as error:
+            fn(*bad)
+        assert str(error.value) == str(oracle_error.value)
 
 
 @pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.toml")), ids=lambda p: p.stem)
@@ -92,41 +113,19 @@ def test_take_off_flags_equal_take_off_of_lists():
     take_off_of_lists (the oracle), on random short histories and on refused inputs (same error)."""
     from clustersim.metrics import take_off_flags, take_off_of_lists
 
-    rng = np.random.default_rng(17)
     seen = set()
-    for _ in range(3000):
-        n = int(rng.integers(1, 8))
-        years = (int(rng.integers(0, 30)) + np.cumsum(rng.integers(1, 3, n))).tolist()
-        shares = rng.choice([0.0, 0.1, 0.15, 0.1500001, 0.3, 1.0], n).tolist()
-        end = float(rng.choice([0.0, 5.0, float(years[n // 2]), 40.0, np.inf]))
-        threshold, hold = float(rng.choice([0.15, 0.0, 1.0])), int(rng.integers(1, 6))
+    for years, shares, end, threshold, hold in random_take_off_histories(17):
         verdict = take_off_of_lists(years, shares, end, threshold, hold)
         flags = take_off_flags(years, shares, end, threshold, hold)
         assert flags == (verdict.took_off, verdict.observable) and all(type(f) is bool for f in flags)
         seen.add(flags)
     assert seen == {(False, False), (False, True), (True, True)}, "every verdict is covered"
-    for bad in BAD_TAKE_OFF_INPUTS:
-        with pytest.raises(ValueError) as oracle_error:
-            take_off_of_lists(*bad)
-        with pytest.raises(ValueError) as error:
-            take_off_flags(*bad)
-        assert str(error.value) == str(oracle_error.value)
+    assert_same_refusals(take_off_flags, take_off_of_lists)
 
 
 def test_take_off_of_lists_equals_take_off():
     from clustersim.metrics import take_off, take_off_of_lists
 
-    rng = np.random.default_rng(13)
-    for _ in range(3000):
-        n = int(rng.integers(1, 8))
-        years = (int(rng.integers(0, 30)) + np.cumsum(rng.integers(1, 3, n))).tolist()
-        shares = rng.choice([0.0, 0.1, 0.15, 0.1500001, 0.3, 1.0], n).tolist()
-        end = float(rng.choice([0.0, 5.0, float(years[n // 2]), 40.0, np.inf]))
-        threshold, hold = float(rng.choice([0.15, 0.0, 1.0])), int(rng.integers(1, 6))
+    for years, shares, end, threshold, hold in random_take_off_histories(13):
         assert take_off_of_lists(years, shares, end, threshold, hold) == take_off(years, shares, end, threshold, hold)
-    for bad in BAD_TAKE_OFF_INPUTS:
-        with pytest.raises(ValueError) as numpy_error:
-            take_off(*bad)
-        with pytest.raises(ValueError) as error:
-            take_off_of_lists(*bad)
-        assert str(error.value) == str(numpy_error.value)
+    assert_same_refusals(take_off_of_lists, take_off)
