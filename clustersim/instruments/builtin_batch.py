@@ -1,14 +1,17 @@
-"""The built-in instruments' part of a decision batch, in one compiled pass.
+"""The built-in instruments' part of a decision batch, in one compiled call.
 
 A decision batch (:class:`clustersim.choice._Batch`) asks every instrument for its profile keys,
 its terms and what it still owes a firm that stays, then lays the terms out for the kernel. With
 the shipped instruments only (:data:`clustersim.instruments.BUILTIN`, bound in that order, no
 plug-in, no liquidity trait) that is about a hundred small numpy calls a batch, which at the
-demo's size (about 130 firms and 9 regions) cost several times the decision itself.
+demo's size (about 60 firms and 9 regions) cost several times the decision itself.
 :func:`build` makes the same arrays in one compiled call: the profiles (rebate class code, then
 tier code), the tax rows of the rebates, the untaxed rows of the fee refunds, the relocation
 award and the land price net of the land award, the layouts of the taxable and untaxed terms
 (:func:`clustersim.choice._layout`) and the stay values (:meth:`clustersim.choice._Batch._stay_values`).
+:func:`picks` goes further for a batch of one block of the kernel (the model's mini-batches at
+the demo's size): from the firm table's rows to the shipped logit's utilities in one call, then
+numpy's ``exp`` and the draw.
 
 Every number is computed with the same floating-point operations in the same order as the
 instruments' numpy code, so the arrays are equal bit for bit; the generic path stays as the
@@ -25,28 +28,21 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from clustersim import kernel
-from clustersim.instruments import firm_passes
-from clustersim.instruments.fee_refunds import FeeRefunds
-from clustersim.instruments.land import LandPurchase
-from clustersim.instruments.rebates import TaxRebates
-from clustersim.instruments.relocation_award import RelocationAward
-from clustersim.instruments.tax_sharing import TaxSharing
+from clustersim.instruments import BUILTIN, firm_passes
 from clustersim.jit import compiled
 
 if TYPE_CHECKING:
     from clustersim.choice import ChoiceSet, Deciders
     from clustersim.instruments.base import Instrument
 
-__all__ = ["applies", "build"]
-
-_SHIPPED = (TaxRebates, FeeRefunds, LandPurchase, RelocationAward, TaxSharing)  # BUILTIN, in ledger order
+__all__ = ["applies", "build", "picks"]
 
 
 def applies(instruments: list[Instrument]) -> bool:
     """Whether :func:`build` gives a batch of these instruments: exactly the built-ins, in their
     order (no plug-in, no subclass), and no liquidity trait (whose refusals the generic path
     computes)."""
-    return tuple(map(type, instruments)) == _SHIPPED and not instruments[2].liquidity
+    return tuple(map(type, instruments)) == BUILTIN and not instruments[2].liquidity
 
 
 def _tables(cs: ChoiceSet) -> tuple:
