@@ -1,7 +1,8 @@
-"""Concentration indices and policy outcomes, as pure functions on plain numpy arrays.
+"""Concentration indices, as pure functions on plain numpy arrays (the policy outcomes, take-off
+and fiscal return, are in :mod:`clustersim.policy_outcomes` and importable from here too).
 
 Nothing here knows about the simulation's objects: every function takes arrays (or anything
-``numpy.asarray`` accepts) and returns floats, small arrays or frozen dataclasses. Units follow
+``numpy.asarray`` accepts) and returns floats or small arrays. Units follow
 the rest of the package: money in wan (10,000 CNY), time in years. "Amounts" are whatever is
 being located (employees, firms, output); the concentration indices are invariant to their unit.
 
@@ -17,10 +18,19 @@ Conventions for edge cases (each function's docstring repeats the one that appli
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
+from clustersim.array_checks import check_lengths, float_1d, float_array, index_1d
+from clustersim.policy_outcomes import (  # the policy outcomes, kept importable from here
+    FiscalReturn,
+    TakeOff,
+    fiscal_return,
+    take_off,
+    take_off_flags,
+    take_off_of_lists,
+)
 
 __all__ = [
     "FiscalReturn",
@@ -41,57 +51,14 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------------------------
-# validation helpers
+# concentration indices
 # --------------------------------------------------------------------------------------------
-
-
-def _float_array(name: str, values: ArrayLike, *, nonneg: bool = True) -> NDArray[np.float64]:
-    """``values`` as a finite float array (optionally non-negative), else ``ValueError``."""
-    arr = np.asarray(values, dtype=np.float64)
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite (no NaN or inf)")
-    if nonneg and np.any(arr < 0):
-        raise ValueError(f"{name} must be non-negative")
-    return arr
-
-
-def _float_1d(name: str, values: ArrayLike, *, nonneg: bool = True) -> NDArray[np.float64]:
-    arr = _float_array(name, values, nonneg=nonneg)
-    if arr.ndim != 1:
-        raise ValueError(f"{name} must be one-dimensional, got shape {arr.shape}")
-    return arr
-
-
-def _index_1d(name: str, values: ArrayLike, upper: int, upper_name: str) -> NDArray[np.intp]:
-    """Integer indices in ``0 .. upper-1`` as a 1-D intp array, else ``ValueError``."""
-    arr = np.asarray(values)
-    if arr.ndim != 1:
-        raise ValueError(f"{name} must be one-dimensional, got shape {arr.shape}")
-    if arr.size == 0:
-        return np.zeros(0, dtype=np.intp)
-    is_int = np.issubdtype(arr.dtype, np.integer)
-    is_whole_float = (np.issubdtype(arr.dtype, np.floating) and bool(np.all(np.isfinite(arr)))
-                      and bool(np.all(arr == np.round(arr))))
-    if not (is_int or is_whole_float):
-        raise ValueError(f"{name} must hold integer indices")
-    idx = arr.astype(np.intp)
-    if idx.min() < 0 or idx.max() >= upper:
-        raise ValueError(f"{name} must lie in 0..{upper - 1} ({upper_name} = {upper}); "
-                         f"got values in {int(idx.min())}..{int(idx.max())}")
-    return idx
-
-
-def _check_lengths(**arrays: NDArray[np.generic]) -> None:
-    lengths = {name: len(a) for name, a in arrays.items()}
-    if len(set(lengths.values())) > 1:
-        raise ValueError("arrays must have equal lengths, got "
-                         + ", ".join(f"{k}={v}" for k, v in lengths.items()))
 
 
 def _region_share(values: ArrayLike, n_regions: int | None = None) -> NDArray[np.float64]:
     """Aggregate shares ``x_m``: 1-D, non-negative, at least one region (``n_regions`` if given),
     summing to 1 within ``1e-9 * M``; else ``ValueError``."""
-    x = _float_1d("region_share", values)
+    x = float_1d("region_share", values)
     if n_regions is not None and x.size != n_regions:
         raise ValueError(f"region_share has length {x.size}, expected n_regions = {n_regions}")
     if x.size == 0:
@@ -101,16 +68,6 @@ def _region_share(values: ArrayLike, n_regions: int | None = None) -> NDArray[np
     return x
 
 
-def _years_1d(years: ArrayLike) -> NDArray[np.float64]:
-    arr = _float_1d("years", years, nonneg=False)
-    if arr.size > 1 and np.any(np.diff(arr) <= 0):
-        raise ValueError("years must be strictly ascending")
-    return arr
-
-
-# --------------------------------------------------------------------------------------------
-# concentration indices
-# --------------------------------------------------------------------------------------------
 
 
 def hhi(shares_or_amounts: ArrayLike, axis: int = -1) -> float | NDArray[np.float64]:
@@ -132,7 +89,7 @@ def hhi(shares_or_amounts: ArrayLike, axis: int = -1) -> float | NDArray[np.floa
     with ``axis`` removed for N-D input. An *empty economy* (all amounts zero, or no regions)
     returns 0.0 by convention - no region holds anything, so nothing is concentrated.
     """
-    arr = _float_array("shares_or_amounts", shares_or_amounts)
+    arr = float_array("shares_or_amounts", shares_or_amounts)
     if arr.ndim == 0:
         raise ValueError("shares_or_amounts must be at least one-dimensional")
     return _hhi(arr, axis)
@@ -185,10 +142,10 @@ def ellison_glaeser(plant_employment: ArrayLike, plant_region: ArrayLike, region
         On mismatched lengths, negative or non-finite values, a region index out of range, or
         ``region_share`` not summing to 1.
     """
-    emp = _float_1d("plant_employment", plant_employment)
+    emp = float_1d("plant_employment", plant_employment)
     x = _region_share(region_share)
-    region = _index_1d("plant_region", plant_region, x.size, "len(region_share)")
-    _check_lengths(plant_employment=emp, plant_region=region)
+    region = index_1d("plant_region", plant_region, x.size, "len(region_share)")
+    check_lengths(plant_employment=emp, plant_region=region)
     return float(_eg_gamma(emp, region, np.zeros(emp.size, dtype=np.intp), 1, x)[0])
 
 
@@ -255,10 +212,10 @@ def ellison_glaeser_by_sector(
     """
     if n_regions < 1 or n_sectors < 0:
         raise ValueError("n_regions must be >= 1 and n_sectors >= 0")
-    emp = _float_1d("plant_employment", plant_employment)
-    region = _index_1d("plant_region", plant_region, n_regions, "n_regions")
-    sector = _index_1d("plant_sector", plant_sector, n_sectors, "n_sectors")
-    _check_lengths(plant_employment=emp, plant_region=region, plant_sector=sector)
+    emp = float_1d("plant_employment", plant_employment)
+    region = index_1d("plant_region", plant_region, n_regions, "n_regions")
+    sector = index_1d("plant_sector", plant_sector, n_sectors, "n_sectors")
+    check_lengths(plant_employment=emp, plant_region=region, plant_sector=sector)
     if region_share is None:
         total = float(emp.sum())
         if total <= 0:
@@ -300,7 +257,7 @@ def locational_gini(
     Dimensionless float in ``[0, 1)`` (array for 2-D input). ``nan`` for an empty industry
     (all amounts zero), where the distribution is undefined.
     """
-    arr = _float_array("shares_or_amounts", shares_or_amounts)
+    arr = float_array("shares_or_amounts", shares_or_amounts)
     if arr.ndim == 2:
         return np.array([locational_gini(row, reference) for row in arr])
     if arr.ndim != 1:
@@ -309,7 +266,7 @@ def locational_gini(
     if reference is None:
         ref = np.ones(n)
     else:
-        ref = _float_1d("reference", reference)
+        ref = float_1d("reference", reference)
         if ref.size != n:
             raise ValueError(f"reference has length {ref.size}, shares_or_amounts has {n}")
     if n == 0:
@@ -347,7 +304,7 @@ def largest_share(amounts: ArrayLike) -> tuple[int, float]:
     For an empty economy (all amounts zero) returns ``(-1, 0.0)`` - no region is largest.
     Beware that -1 is a valid Python index: check it before indexing with it.
     """
-    arr = _float_1d("amounts", amounts)
+    arr = float_1d("amounts", amounts)
     if arr.size == 0:
         raise ValueError("amounts must have at least one region")
     return _largest_share(arr)
@@ -366,7 +323,7 @@ def county_concentration(amounts: ArrayLike) -> tuple[float, float, float]:
     :func:`hhi`, :func:`locational_gini` (uniform reference; 0.0 instead of nan for an empty
     economy) and :func:`largest_share` give them, the input checked once (the model's yearly
     measures)."""
-    arr = _float_1d("amounts", amounts)
+    arr = float_1d("amounts", amounts)
     if arr.size == 0:
         raise ValueError("amounts must have at least one region")
     gini = _gini(arr, np.ones(arr.size)) if arr.sum() > 0 else 0.0
@@ -398,7 +355,7 @@ def clusters(amounts_by_sector_region: ArrayLike, min_share: float = 0.2, min_si
     -------
     Count of regions (int, 0..M). An empty economy returns 0.
     """
-    arr = _float_array("amounts_by_sector_region", amounts_by_sector_region)
+    arr = float_array("amounts_by_sector_region", amounts_by_sector_region)
     if arr.ndim == 1:
         arr = arr[np.newaxis, :]
     if arr.ndim != 2:
@@ -413,275 +370,6 @@ def clusters(amounts_by_sector_region: ArrayLike, min_share: float = 0.2, min_si
     return int(np.count_nonzero(held.any(axis=0)))
 
 
-# --------------------------------------------------------------------------------------------
-# policy outcomes
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TakeOff:
-    """Outcome of the take-off test (see :func:`take_off`).
-
-    Attributes
-    ----------
-    took_off
-        The focal county's share was >= threshold in each of the last ``hold_years``
-        observations, all in or after ``incentives_end``.
-    observable
-        The run has at least ``hold_years`` observations in or after ``incentives_end``;
-        when False, ``took_off`` is False because the test cannot be passed, not because it
-        failed.
-    first_year_at_threshold
-        First year (over the whole run, incentives or not) with share >= threshold; nan if
-        never.
-    years_held_after_end
-        Number of consecutive final observations with share >= threshold that lie in or
-        after ``incentives_end``.
-    final_share
-        Share in the last year (dimensionless).
-    """
-
-    took_off: bool
-    observable: bool
-    first_year_at_threshold: float
-    years_held_after_end: int
-    final_share: float
-
-    def to_dict(self) -> dict[str, float | int | bool]:
-        return asdict(self)
-
-
-def take_off(
-    years: ArrayLike,
-    share: ArrayLike,
-    incentives_end: float,
-    threshold: float,
-    hold_years: int,
-) -> TakeOff:
-    """Did the focal county's cluster take off, i.e. sustain itself without incentives?
-
-    Take-off is True iff the last ``hold_years`` observations all have
-    ``share >= threshold`` AND all of those years are in or after ``incentives_end``, the
-    first year in which the county pays no incentive any more (that year counts as "after").
-
-    Parameters
-    ----------
-    years
-        Calendar or model years, 1-D, strictly ascending, one observation per year (the
-        test counts observations, so ``hold_years`` means years only for annual series).
-    share
-        The focal county's share of the relocated industry in each year, 1-D, same length,
-        dimensionless in ``[0, 1]``.
-    incentives_end
-        First year in which the county pays no incentive any more (years).
-        ``float('inf')`` means they never ended: then take-off is not observable and False.
-    threshold
-        Minimum share counted as a cluster.
-    hold_years
-        Number of final observations that must all pass (>= 1).
-
-    Returns
-    -------
-    :class:`TakeOff`. ``observable`` is False when fewer than ``hold_years`` observations lie
-    after ``incentives_end`` (then ``took_off`` is False).
-    """
-    yrs = _years_1d(years)
-    sh = _float_1d("share", share, nonneg=False)
-    _check_lengths(years=yrs, share=sh)
-    if yrs.size == 0:
-        raise ValueError("years must hold at least one observation")
-    if math.isnan(incentives_end):
-        raise ValueError("incentives_end must not be NaN (use float('inf') for never)")
-    if hold_years < 1:
-        raise ValueError(f"hold_years must be >= 1, got {hold_years}")
-
-    at = sh >= threshold
-    after = yrs >= incentives_end
-    held = 0
-    for ok in (at & after)[::-1]:
-        if not ok:
-            break
-        held += 1
-    observable = int(np.count_nonzero(after)) >= hold_years
-    hits = np.flatnonzero(at)
-    first = float(yrs[hits[0]]) if hits.size else math.nan
-    return TakeOff(
-        took_off=bool(observable and held >= hold_years),
-        observable=bool(observable),
-        first_year_at_threshold=first,
-        years_held_after_end=held,
-        final_share=float(sh[-1]),
-    )
-
-
-def take_off_of_lists(years: list, share: list, incentives_end: float, threshold: float,
-                      hold_years: int) -> TakeOff:
-    """:func:`take_off` of short plain lists (the model's last ``hold_years`` observations, every
-    year), the same result without numpy's per-call cost: the same comparisons on the same
-    float64 values. Inputs :func:`take_off` would refuse go to it, for its error."""
-    n = len(years)
-    if n == 0 or n != len(share) or hold_years < 1 or incentives_end != incentives_end:
-        return take_off(years, share, incentives_end, threshold, hold_years)
-    yrs = [float(y) for y in years]
-    sh = [float(x) for x in share]
-    previous = -math.inf
-    observed = 0  # observations in or after incentives_end
-    first = math.nan
-    for y, x in zip(yrs, sh, strict=True):
-        if not (previous < y < math.inf and -math.inf < x < math.inf):  # ascending, finite (nan fails)
-            return take_off(years, share, incentives_end, threshold, hold_years)
-        previous = y
-        observed += y >= incentives_end
-        if first != first and x >= threshold:
-            first = y
-    held = 0
-    for k in range(n - 1, -1, -1):
-        if not (sh[k] >= threshold and yrs[k] >= incentives_end):
-            break
-        held += 1
-    observable = observed >= hold_years
-    return TakeOff(took_off=observable and held >= hold_years, observable=observable,
-                   first_year_at_threshold=first, years_held_after_end=held, final_share=sh[-1])
-
-
-def take_off_flags(years: list, share: list, incentives_end: float, threshold: float,
-                   hold_years: int) -> tuple[bool, bool]:
-    """``(took_off, observable)`` of :func:`take_off_of_lists`, computed without the rest of its
-    :class:`TakeOff` (the model's two take-off reporters read only these, every year): the same
-    comparisons in one pass, ``held`` counted as the run of passing observations at the end.
-    Inputs :func:`take_off_of_lists` would refuse or send on go to it."""
-    n = len(years)
-    if n == 0 or n != len(share) or hold_years < 1 or incentives_end != incentives_end:
-        verdict = take_off_of_lists(years, share, incentives_end, threshold, hold_years)
-        return verdict.took_off, verdict.observable
-    previous = -math.inf
-    observed = held = 0
-    for y, x in zip(years, share, strict=True):
-        y, x = float(y), float(x)
-        if not (previous < y < math.inf and -math.inf < x < math.inf):  # ascending, finite (nan fails)
-            verdict = take_off_of_lists(years, share, incentives_end, threshold, hold_years)
-            return verdict.took_off, verdict.observable
-        previous = y
-        after = y >= incentives_end
-        observed += after
-        held = held + 1 if (x >= threshold and after) else 0
-    observable = observed >= hold_years
-    return observable and held >= hold_years, observable
-
-
-@dataclass(frozen=True)
-class FiscalReturn:
-    """Fiscal outcome of a county's incentive policy (see :func:`fiscal_return`).
-
-    Attributes
-    ----------
-    incentives_paid
-        Total incentives paid over the run, wan (undiscounted).
-    extra_revenue
-        Total of ``revenue - baseline_revenue`` over the run, wan (undiscounted).
-    net_return
-        ``extra_revenue - incentives_paid``, wan.
-    jobs
-        Final-year jobs minus final-year baseline jobs (persons).
-    cost_per_job
-        ``incentives_paid / jobs``, wan per job; nan if ``jobs <= 0``.
-    payback_year
-        First year in which cumulative extra revenue >= cumulative incentives paid, counting
-        only years in which cumulative incentives are > 0; nan if never or if no incentives
-        were ever paid.
-    """
-
-    incentives_paid: float
-    extra_revenue: float
-    net_return: float
-    jobs: float
-    cost_per_job: float
-    payback_year: float
-
-    def to_dict(self) -> dict[str, float]:
-        return asdict(self)
-
-
-def fiscal_return(
-    years: ArrayLike,
-    incentives_paid: ArrayLike,
-    revenue: ArrayLike,
-    jobs: ArrayLike,
-    baseline_revenue: ArrayLike | None = None,
-    baseline_jobs: ArrayLike | None = None,
-) -> FiscalReturn:
-    """Money in vs money out for the focal county, plus jobs created.
-
-    All sums are plain, undiscounted totals of nominal wan.
-
-    Parameters
-    ----------
-    years
-        Years of the observations, 1-D, strictly ascending, length T >= 1.
-    incentives_paid
-        Incentives the county paid each year, wan/year (rebates + land awards + relocation
-        awards + fee refunds), non-negative, length T.
-    revenue
-        The county's own revenue from firms each year, wan/year (retained taxes + fees + land
-        sales), non-negative, length T.
-    jobs
-        Employment in the county each year (persons), non-negative, length T.
-    baseline_revenue
-        Revenue without the policy, wan/year: a length-T array from a counterfactual run, or a
-        scalar held constant. Default: ``revenue[0]`` (the first year's value) held constant
-        over the run.
-    baseline_jobs
-        Jobs without the policy: a length-T array, or a scalar held constant. Default:
-        ``jobs[0]`` held constant.
-
-    Returns
-    -------
-    :class:`FiscalReturn` (call ``.to_dict()`` for a flat record).
-    """
-    yrs = _years_1d(years)
-    paid = _float_1d("incentives_paid", incentives_paid)
-    rev = _float_1d("revenue", revenue)
-    emp = _float_1d("jobs", jobs)
-    _check_lengths(years=yrs, incentives_paid=paid, revenue=rev, jobs=emp)
-    n = yrs.size
-    if n == 0:
-        raise ValueError("years must hold at least one observation")
-
-    def baseline(name: str, given: ArrayLike | None, actual: NDArray[np.float64]) -> NDArray[np.float64]:
-        if given is None:
-            return np.full(n, actual[0])
-        arr = _float_array(name, given)
-        if arr.ndim == 0:
-            return np.full(n, float(arr))
-        if arr.shape != (n,):
-            raise ValueError(f"{name} must be a scalar or have length {n}, got shape {arr.shape}")
-        return arr
-
-    base_rev = baseline("baseline_revenue", baseline_revenue, rev)
-    base_jobs = baseline("baseline_jobs", baseline_jobs, emp)
-
-    extra = rev - base_rev
-    total_paid = float(paid.sum())
-    total_extra = float(extra.sum())
-    job_gain = float(emp[-1] - base_jobs[-1])
-    cost = total_paid / job_gain if job_gain > 0 else math.nan
-
-    cum_paid = np.cumsum(paid)
-    cum_extra = np.cumsum(extra)
-    paid_back = (cum_paid > 0) & (cum_extra >= cum_paid)
-    hits = np.flatnonzero(paid_back)
-    payback = float(yrs[hits[0]]) if hits.size else math.nan
-
-    return FiscalReturn(
-        incentives_paid=total_paid,
-        extra_revenue=total_extra,
-        net_return=total_extra - total_paid,
-        jobs=job_gain,
-        cost_per_job=cost,
-        payback_year=payback,
-    )
-
-
 def park_share(amounts: ArrayLike, in_park: ArrayLike) -> float:
     """Share of a region's industry located in parks (Text 5: the target is at least 0.5):
     ``sum(amounts[in_park]) / sum(amounts)``; 0 when there is no industry.
@@ -690,7 +378,7 @@ def park_share(amounts: ArrayLike, in_park: ArrayLike) -> float:
         amounts: industry (employment or firms) of each area, non-negative.
         in_park: whether each area is a park (bool), same length.
     """
-    a = _float_1d("amounts", amounts)
+    a = float_1d("amounts", amounts)
     mask = np.asarray(in_park, dtype=bool)
     if mask.shape != a.shape:
         raise ValueError(f"in_park has shape {mask.shape}, amounts {a.shape}")
@@ -707,7 +395,7 @@ def specialisation(amounts_by_sector_region: ArrayLike) -> float:
     Args:
         amounts_by_sector_region: (sectors x regions) employment or firms, non-negative.
     """
-    a = _float_array("amounts_by_sector_region", amounts_by_sector_region)
+    a = float_array("amounts_by_sector_region", amounts_by_sector_region)
     if a.ndim != 2:
         raise ValueError(f"amounts_by_sector_region must be 2-D (sectors x regions), got {a.ndim}-D")
     totals = a.sum(axis=0)
