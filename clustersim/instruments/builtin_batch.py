@@ -63,20 +63,31 @@ def _tables(cs: ChoiceSet) -> tuple:
     return tables
 
 
+def _choice_set_args(cs: ChoiceSet) -> tuple[tuple, bool, bool, bool, int]:
+    """What :func:`_build` reads of the choice set, in its order (``revenue_per_capital`` to
+    ``award_on``), whether any package is offered, whether fee refunds and awards are paid, and
+    the number of profile codes (tier codes x rebate class codes)."""
+    tables = _tables(cs)
+    _, fees, _, award, _ = cs.instruments
+    depth = cs.depth_offered
+    offered = np.count_nonzero(depth) > 0  # (depth.any(), cheaper)
+    fee_on = offered and fees.active
+    award_on = offered and award.active
+    args = (cs.revenue_per_capital, cs.is_origin, cs.price, cs.sf_price, cs.revenue_factor, cs.margin, cs.wage,
+            cs.fee_rate, depth, np.asarray(cs.package, dtype=np.int64), cs.free_land, cs.free_sf_land,
+            float(cs.annuity), float(cs.old_site_recovery), float(cs.moving_cost_base), float(cs.capital_cost_rate),
+            float(cs.cit), float(cs.county_cit_share), *tables, offered, fee_on, award_on)
+    return args, offered, fee_on, award_on, tables[3].size * tables[10].shape[0]
+
+
 def build(cs: ChoiceSet, f: Deciders) -> dict[str, np.ndarray]:
     """The arrays of a :class:`~clustersim.choice._Batch` of ``f`` against ``cs`` for the built-in
     instruments (:func:`applies`): ``profile``, ``scale``, ``cur``, ``incumbent``,
     ``distance_weight``, ``free``, the layouts ``profit_x``, ``profit_at``, ``profit_rows``,
     ``linear_x``, ``linear_at``, ``linear_rows``, ``tax_rows`` and ``stay``."""
-    tables = _tables(cs)
-    _, fees, _, award, _ = cs.instruments
+    args, offered, fee_on, award_on, n_codes = _choice_set_args(cs)
     n, n_r = f.n, cs.n_regions
     n_s = cs.revenue_factor.shape[0]
-    depth = cs.depth_offered
-    offered = np.count_nonzero(depth) > 0  # (depth.any(), cheaper)
-    fee_on = offered and fees.active
-    award_on = offered and award.active
-    n_codes = tables[3].size * tables[10].shape[0]  # tier codes x class codes
     most = min(n, n_codes)  # profiles at most
     n_lin = 2 + fee_on + award_on  # (fee refunds) (award) land, const
     i64 = np.int64
@@ -91,13 +102,8 @@ def build(cs: ChoiceSet, f: Deciders) -> dict[str, np.ndarray]:
     free = np.empty((2, n_r))
     g = _build(
         f.sector, f.capital, f.productivity, f.region, f.land, f.small, f.employment, f.package, f.rebate_class,
-        f.years, f.package_depth,
-        cs.revenue_per_capital, cs.is_origin, cs.price, cs.sf_price, cs.revenue_factor, cs.margin, cs.wage,
-        cs.fee_rate, depth, np.asarray(cs.package, dtype=i64), cs.free_land, cs.free_sf_land,
-        float(cs.annuity), float(cs.old_site_recovery), float(cs.moving_cost_base), float(cs.capital_cost_rate),
-        float(cs.cit), float(cs.county_cit_share), *tables, offered, fee_on, award_on,
-        per_firm, profile, cur, incumbent, profit_x, profit_at, profit_rows, linear_x, linear_at, linear_rows,
-        tax_rows, free, np.empty(n + 2 * n_codes, i64))
+        f.years, f.package_depth, *args, per_firm, profile, cur, incumbent, profit_x, profit_at, profit_rows,
+        linear_x, linear_at, linear_rows, tax_rows, free, np.empty(n + 2 * n_codes, i64))
     return {"profile": profile, "scale": per_firm[1], "cur": cur, "incumbent": incumbent,
             "distance_weight": per_firm[3], "stay": per_firm[4], "free": free,
             "profit_x": profit_x, "profit_at": profit_at, "profit_rows": profit_rows,
@@ -127,15 +133,9 @@ def picks(cs: ChoiceSet, table, rows: np.ndarray, newborn: np.ndarray, uniforms:
     deciders' ``region`` (-1 for newborns), ``small`` and ``land``, the columns the arrivals read."""
     from clustersim.choice import Deciders
 
-    tables = _tables(cs)
-    _, fees, _, award, _ = cs.instruments
+    args, _, fee_on, award_on, n_codes = _choice_set_args(cs)
     n, n_r = rows.size, cs.n_regions
     n_s = cs.revenue_factor.shape[0]
-    depth = cs.depth_offered
-    offered = np.count_nonzero(depth) > 0
-    fee_on = offered and fees.active
-    award_on = offered and award.active
-    n_codes = tables[3].size * tables[10].shape[0]
     most = min(n, n_codes)
     n_lin = 2 + fee_on + award_on
     i64 = np.int64
@@ -148,12 +148,8 @@ def picks(cs: ChoiceSet, table, rows: np.ndarray, newborn: np.ndarray, uniforms:
     u, best, arg, block_cum, *scratch = kernel.block_scratch(n, n_r, (3, n_lin))
     _picks_block(np.asarray(rows, dtype=i64), np.asarray(newborn, dtype=np.bool_), table.sector, table.capital,
                  table.productivity, table.region, table.land, table.small, table.employment, table.package,
-                 table.rebate_class, table.years, table.package_depth,
-                 cs.revenue_per_capital, cs.is_origin, cs.price, cs.sf_price, cs.revenue_factor, cs.margin, cs.wage,
-                 cs.fee_rate, depth, np.asarray(cs.package, dtype=i64), cs.free_land, cs.free_sf_land, cs.distance,
-                 float(cs.moving_cost_per_km), float(cs.annuity), float(cs.old_site_recovery),
-                 float(cs.moving_cost_base), float(cs.capital_cost_rate), float(cs.cit), float(cs.county_cit_share),
-                 *tables, offered, fee_on, award_on, float(theta), bool(log_utility),
+                 table.rebate_class, table.years, table.package_depth, cs.distance, float(cs.moving_cost_per_km),
+                 *args, float(theta), bool(log_utility),
                  floats, ints, flags, profit_x, profit_at, linear_x, linear_at, rows_of,
                  np.empty(n + 2 * n_codes, i64), _no_refusals(n_r), u, best, arg, *scratch)
     ub, bb, ab = u[:n], best[:n], arg[:n]
@@ -169,9 +165,9 @@ def picks(cs: ChoiceSet, table, rows: np.ndarray, newborn: np.ndarray, uniforms:
 
 @compiled(links=(kernel,))
 def _picks_block(rows, newborn, t_sector, t_capital, t_productivity, t_region, t_land, t_small, t_employment,
-                 t_package, t_rebate_class, t_years, t_package_depth,
+                 t_package, t_rebate_class, t_years, t_package_depth, distance, moving_cost_per_km,
                  revenue_per_capital, is_origin, price, sf_price, revenue_factor, margin, wage, fee_rate, depth, pkg,
-                 free_land, free_sf_land, distance, moving_cost_per_km, annuity, old_site_recovery, moving_cost_base,
+                 free_land, free_sf_land, annuity, old_site_recovery, moving_cost_base,
                  capital_cost_rate, cit, county_cit_share, steps, step_tier_code, small_tier_code, tier_code_small,
                  tier_code_price, uses, all_used, class_steps, step_class_code, own_plot_code, rebate_pv_by_code,
                  remaining, fee_waiver, fee_waiver_years, waiver_pv, cum, fees_active, award, offered, fee_on,
