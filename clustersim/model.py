@@ -35,14 +35,22 @@ from clustersim.configs import model_configuration
 from clustersim.decision import DecisionRule
 from clustersim.firms import PUBLIC_COLUMNS, FirmTable, placed
 from clustersim.geography import build_layout
-from clustersim.instruments import Birth, Instrument, bind_instruments, builtin_batch, incentives_end, ledger_flows
+from clustersim.instruments import (
+    BUILTIN,
+    Birth,
+    Instrument,
+    bind_instruments,
+    builtin_batch,
+    incentives_end,
+    ledger_flows,
+)
 from clustersim.moves import free_land
 from clustersim.packages import PackageBook
 from clustersim.params import Scenario
 from clustersim.production import production
 from clustersim.regions import RegionState
 from clustersim.rules import CountyYear, county_rules
-from clustersim.tally import sector_tally, tally
+from clustersim.tally import sector_tally, shift, tally
 
 _REGION_STATE = attrgetter(*REGION_FIELDS)  # the region state's fields, in one call
 REFERENCE_FIRMS = 100  # SA is measured in units of the output of this many median firms
@@ -102,7 +110,8 @@ class ClusterModel(mesa.Model):
         self.births = self.entries = self.exits = self.moves = self.unplaced = 0
         self._moves_log: list[np.ndarray] = []  # this year's moves, per batch: origin * R + destination
         self._last_moves: np.ndarray | None = None
-        self._recount_due = True  # firms changed since the last recount (see step())
+        self._recount_due = True  # firms changed otherwise than by moving since the last recount (see step())
+        self._shifted = False  # firms moved since the counts were last refreshed (their counts shifted)
         self._place_initial_firms()
         self._refresh()
         self._check_initial_land()
@@ -138,6 +147,9 @@ class ClusterModel(mesa.Model):
         self.instruments = bind_instruments(self.packages)
         self.flows = ledger_flows(self.instruments)
         self._arrive = arrivals(self.instruments)  # how a mini-batch's arrivals are carried out
+        # the built-in instruments' arrivals change no column the tallies read but the firms' regions, so
+        # the counts can follow the moves; a plug-in's arrive() may change others: a recount
+        self._shifts_counts = tuple(map(type, self.instruments)) == BUILTIN
         self._account = production(self.instruments)  # how the year's accounts are carried out
         self.incentives_end = np.array(incentives_end(self.packages, self.instruments))
         self.county_rules = county_rules(scenario)
@@ -273,12 +285,15 @@ class ClusterModel(mesa.Model):
         return placed(self.firms)
 
     def _refresh(self, recount: bool = True, margins: bool = True) -> None:
-        """Recompute every aggregate that depends on where firms are. ``recount=False``: the
-        firms have not changed since the last refresh (only region state has), so their counts
-        stand; ``margins=False``: fee rates and governance have not changed since the last
-        refresh, so the pre-tax margins stand (only the county rules call it so, within a year: a fee
-        or governance set from outside, by the UI or a ramp, takes effect at the next ``step()``,
-        which begins with a refresh of prices and margins)."""
+        """Recompute every aggregate that depends on where firms are. The counts of firms come
+        from a recount of the firm table when firms changed otherwise than by moving (start-up,
+        production's hooks, exits, growth, compaction: ``_recount_due``); over a mini-batch's
+        moves they are carried forward instead (:func:`clustersim.tally.shift`, in :meth:`_move`).
+        ``recount=False``: the firms have not changed since the last refresh (only region state
+        has), so their counts stand; ``margins=False``: fee rates and governance have not changed
+        since the last refresh, so the pre-tax margins stand (only the county rules call it so,
+        within a year: a fee or governance set from outside, by the UI or a ramp, takes effect at
+        the next ``step()``, which begins with a refresh of prices and margins)."""
         # the numpy formulation (agglomeration.log_multiplier, market_access.log_pull,
         # accounts.pretax_shares) in a few compiled passes: clustersim.aggregates
         r, cfg = self.regions, self.config
@@ -287,12 +302,15 @@ class ClusterModel(mesa.Model):
         refresher = self._refresher
         if refresher is None:
             refresher = self._refresher = Refresher(len(self.sector_names), r.n)
-        if recount:
-            r.land_used, r.sf_used, r.employment, r.firms, self.output, self.localisation = tally(
-                self.firms, is_county, self.revenue_per_capital, len(self.sector_names), ag.measure == "firms")
+        counted = recount and (self._recount_due or self._shifted)
+        if counted:
+            if self._recount_due:
+                self._counts = tally(self.firms, is_county, self.revenue_per_capital, len(self.sector_names),
+                                     ag.measure == "firms")
+                r.land_used, r.sf_used, r.employment, r.firms, self.output, self.localisation, _ = self._counts
             self.access = supplier_access(self.output, self.io, self.decay, self.reference_output)
-            self._recount_due = False
-        if recount or refresher.stale(ag, ag.market > 0):  # the demand pull: clustersim.market_access
+            self._recount_due = self._shifted = False
+        if counted or refresher.stale(ag, ag.market > 0):  # the demand pull: clustersim.market_access
             refresher.logs(self.localisation, self.access, self.market_access() if ag.market > 0 else None, ag,
                            self.advantage)
         m = cfg.markets
@@ -444,7 +462,12 @@ class ClusterModel(mesa.Model):
             self._admit(admitted)
         if entries < n:
             self._moves_log.append(relocations)
-        self._recount_due = True
+        if self._shifts_counts and not self._recount_due:  # the counts follow the moves
+            shift(self.firms, rows, f.region, self.regions.is_county, self.revenue_per_capital,
+                  self.config.agglomeration.measure == "firms", self._counts)
+            self._shifted = True
+        else:
+            self._recount_due = True
         return True
 
     def _produce(self) -> FirmAccounts:

@@ -1,11 +1,16 @@
 """Region tallies of the placed firms in one compiled pass (the counting half of the model's
-aggregates refresh).
+aggregates refresh), and the same tallies carried forward over a mini-batch's moves.
 
 :func:`tally` gives what ``np.bincount`` over the placed firms gives (land in use in each pool,
 employment, firms; output and localisation by sector and region), adding each firm in row order
 as ``np.bincount`` does, so the sums are bit for bit the same; it replaces a dozen numpy calls
-and their temporaries, which at small sizes cost more than the sums. Compiled with numba and
-cached on disk, like :mod:`clustersim.kernel`.
+and their temporaries, which at small sizes cost more than the sums. :func:`shift` updates
+those tallies for the firms of one mini-batch that changed region (subtracting each from its
+old region, adding it to its new one) instead of recounting every firm: the counts of firms
+stay exact (whole numbers), the sums (land, employment, output, employment-based localisation)
+differ from a recount's only by rounding, within :func:`rounding_bound`, and a region pool or
+sector that empties is set to exactly zero, as a recount gives. Compiled with numba and cached
+on disk, like :mod:`clustersim.kernel`.
 """
 
 from __future__ import annotations
@@ -17,14 +22,17 @@ from clustersim.jit import compiled
 
 @compiled()
 def _tally(size, alive, region, small, land, employment, sector, capital, productivity, is_county,
-           revenue_per_capital, by_firms, land_used, sf_used, emp, firms, output, localisation):
+           revenue_per_capital, by_firms, land_used, sf_used, emp, firms, output, localisation, members):
+    n_s = members.shape[0] - 1
     for i in range(size):
         j = region[i]
         if not alive[i] or j < 0:
             continue
         s = sector[i]
+        members[s, j] += 1.0
         if small[i] and is_county[j]:
             sf_used[j] += land[i]
+            members[n_s, j] += 1.0
         else:
             land_used[j] += land[i]
         e = employment[i]
@@ -36,16 +44,79 @@ def _tally(size, alive, region, small, land, employment, sector, capital, produc
 
 def tally(table, is_county: np.ndarray, revenue_per_capital: np.ndarray, n_sectors: int,
           by_firms: bool) -> tuple[np.ndarray, ...]:
-    """``(land_used, sf_used, employment, firms, output, localisation)`` of the live placed firms
-    of the firm table: per region (mu, mu, workers, firms) and per sector and region (output at
-    A = 1, wan/year; same-sector firms, or employment in thousands of workers)."""
+    """``(land_used, sf_used, employment, firms, output, localisation, members)`` of the live
+    placed firms of the firm table: per region (mu, mu, workers, firms), per sector and region
+    (output at A = 1, wan/year; same-sector firms, or employment in thousands of workers), and
+    ``members`` ((S + 1) x R: firms of each sector, then firms in the standard-factory zone), the
+    counts :func:`shift` reads to set what empties to exactly zero."""
     n_r = is_county.size
     land_used, sf_used, emp, firms = np.zeros(n_r), np.zeros(n_r), np.zeros(n_r), np.zeros(n_r)
     output, localisation = np.zeros((n_sectors, n_r)), np.zeros((n_sectors, n_r))
+    members = np.zeros((n_sectors + 1, n_r))
     _tally(table.size, table.alive, table.region, table.small, table.land, table.employment, table.sector,
            table.capital, table.productivity, is_county, revenue_per_capital, by_firms,
-           land_used, sf_used, emp, firms, output, localisation)
-    return land_used, sf_used, emp, firms, output, localisation
+           land_used, sf_used, emp, firms, output, localisation, members)
+    return land_used, sf_used, emp, firms, output, localisation, members
+
+
+@compiled()
+def _shift(rows, old_region, region, small, land, employment, sector, capital, productivity, is_county,
+           revenue_per_capital, by_firms, land_used, sf_used, emp, firms, output, localisation, members):
+    n_s = members.shape[0] - 1
+    for k in range(rows.shape[0]):
+        i = rows[k]
+        a, b = old_region[k], region[i]
+        if a == b:
+            continue
+        s = sector[i]
+        x, e = land[i], employment[i]
+        y = revenue_per_capital[s] * capital[i] * productivity[i]  # as _tally adds it
+        z = 1.0 if by_firms else e / 1000.0
+        if a >= 0:  # out of the old region; what empties is exactly zero, as a recount gives
+            members[s, a] -= 1.0
+            firms[a] -= 1.0
+            if small[i] and is_county[a]:
+                members[n_s, a] -= 1.0
+                sf_used[a] = sf_used[a] - x if members[n_s, a] > 0.0 else 0.0
+            else:
+                land_used[a] = land_used[a] - x if firms[a] - members[n_s, a] > 0.0 else 0.0
+            emp[a] = emp[a] - e if firms[a] > 0.0 else 0.0
+            output[s, a] = output[s, a] - y if members[s, a] > 0.0 else 0.0
+            localisation[s, a] = localisation[s, a] - z if members[s, a] > 0.0 else 0.0
+        if b >= 0:
+            members[s, b] += 1.0
+            firms[b] += 1.0
+            if small[i] and is_county[b]:
+                members[n_s, b] += 1.0
+                sf_used[b] += x
+            else:
+                land_used[b] += x
+            emp[b] += e
+            output[s, b] += y
+            localisation[s, b] += z
+
+
+def shift(table, rows: np.ndarray, old_region: np.ndarray, is_county: np.ndarray, revenue_per_capital: np.ndarray,
+          by_firms: bool, counts: tuple[np.ndarray, ...]) -> None:
+    """Carry the tallies ``counts`` (:func:`tally`'s seven arrays, updated in place) over the
+    moves of the firms ``rows`` of the firm table, whose regions were ``old_region`` (-1: a
+    newborn) and are now the table's: a firm whose region changed leaves its old region's sums
+    and joins its new one's. Only the region may have changed since the tallies were taken (the
+    firms' land, pool, size, capital and sector are those they counted)."""
+    t = table
+    _shift(np.asarray(rows, dtype=np.int64), np.asarray(old_region, dtype=np.int64), t.region, t.small, t.land,
+           t.employment, t.sector, t.capital, t.productivity, is_county, revenue_per_capital, by_firms, *counts)
+
+
+def rounding_bound(terms: np.ndarray, adds: np.ndarray | int) -> np.ndarray:
+    """How far two float64 sums of the same terms, each reached by at most ``adds`` additions or
+    subtractions of terms whose absolute values sum to ``terms`` (per entry), can lie apart when
+    taken in different orders: twice the bound for recursive summation,
+    ``|error| <= gamma_n * sum |x_i|`` with ``gamma_n = n u / (1 - n u)`` and ``u`` the unit
+    roundoff (Higham, *Accuracy and Stability of Numerical Algorithms*, 2nd ed., 2002, eq. 4.4)."""
+    u = np.finfo(np.float64).eps / 2
+    nu = np.asarray(adds, dtype=np.float64) * u
+    return 2.0 * nu / (1.0 - nu) * np.asarray(terms, dtype=np.float64)
 
 
 @compiled()

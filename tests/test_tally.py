@@ -4,12 +4,14 @@ results bit for bit, and the yearly measures built on them equal the validated m
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
+import pytest
 
 from clustersim import markets, metrics
 from clustersim.agglomeration import sector_region_totals
 from clustersim.model import ClusterModel
 from clustersim.scenario import load_scenario
-from clustersim.tally import sector_tally, tally
+from clustersim.tally import rounding_bound, sector_tally, shift, tally
 
 from digest_outputs import SCENARIOS
 
@@ -96,27 +98,99 @@ def test_production_equals_the_numpy_accounts():
         assert np.array_equal(acc.pretax, revenue * kept - vat - r.wage[j] * t.employment[rows] - 0.08 * cap)
 
 
-def test_the_counts_a_step_carries_over_are_a_fresh_recount():
-    """step() recounts the firms at its start only when the model changed firms after its last
-    recount: whenever a refresh keeps the counts (recount=False: at the start of a year, and after
-    the county rules), the region counts, output and localisation must equal a recount of the firm
-    table bit for bit, in every year of every shipped scenario; and some years must start so."""
-    carried = 0
+def _assert_counts_match_a_recount(model, where) -> None:
+    """The model's counts against a recount of its firm table: the counts of firms (per region,
+    per sector and pool, and localisation by firms) exactly; the sums within the rounding bound of
+    adding their terms in another order (:func:`clustersim.tally.rounding_bound`): since the
+    year's recount every live firm was added once and, moving, subtracted and added at most once
+    more (each firm reviews once a year), so at most 3N additions of terms whose absolute values
+    sum to at most the total over all N live placed firms. Where the recount is zero, exactly zero."""
+    r, n_s = model.regions, len(model.sector_names)
+    by_firms = model.config.agglomeration.measure == "firms"
+    fresh = tally(model.firms, r.is_county, model.revenue_per_capital, n_s, by_firms)
+    now = (r.land_used, r.sf_used, r.employment, r.firms, model.output, model.localisation, model._counts[6])
+    t, rows = model.firms, model._placed()
+    land, emp = np.abs(t.land[rows]).sum(), np.abs(t.employment[rows]).sum()
+    out = np.abs(model.revenue_per_capital[t.sector[rows]] * t.capital[rows] * t.productivity[rows]).sum()
+    terms = {"land_used": land, "sf_used": land, "employment": emp, "output": out,
+             "localisation": None if by_firms else emp / 1000.0}
+    adds = 3 * rows.size
+    for name, a, b in zip(("land_used", "sf_used", "employment", "firms", "output", "localisation", "members"),
+                          now, fresh, strict=True):
+        assert a.shape == b.shape, (where, name)
+        assert np.array_equal(a == 0, b == 0), (where, name)
+        if terms.get(name) is None:  # counts of firms: whole numbers, exact in any order
+            assert np.array_equal(a, b), (where, name)
+        else:
+            assert np.all(np.abs(a - b) <= rounding_bound(terms[name], adds)), (where, name, np.abs(a - b).max())
+
+
+def test_the_counts_a_step_carries_over_match_a_fresh_recount():
+    """step() recounts the firms only when the model changed them otherwise than by moving (at the
+    start of a year, after production's hooks; after exits and growth) and carries the counts over
+    each mini-batch's moves (clustersim.tally.shift): whenever the counts stand for the firm table
+    (every refresh), they must match a recount (_assert_counts_match_a_recount), in every year of
+    every shipped scenario; and counts must be carried over moves, and kept by refreshes, in some."""
+    shifted = carried = 0
     for path in sorted(SCENARIOS.glob("*.toml")):
         model = ClusterModel(load_scenario(path), base_dir=SCENARIOS, seed=3)
-        r, n_s = model.regions, len(model.sector_names)
-        by_firms = model.config.agglomeration.measure == "firms"
         refresh = model._refresh
 
-        def checked(recount=True, margins=True, model=model, r=r, n_s=n_s, by_firms=by_firms, refresh=refresh):
-            nonlocal carried
-            if not recount:
-                fresh = tally(model.firms, r.is_county, model.revenue_per_capital, n_s, by_firms)
-                now = (r.land_used, r.sf_used, r.employment, r.firms, model.output, model.localisation)
-                assert all(np.array_equal(a, b) for a, b in zip(now, fresh, strict=True)), (model.year, margins)
-                carried += margins  # the start of a year
+        def checked(recount=True, margins=True, model=model, refresh=refresh):
+            nonlocal shifted, carried
+            if not model._recount_due:
+                _assert_counts_match_a_recount(model, (model.year, recount, margins))
+                shifted += model._shifted
+                carried += not recount and margins  # the start of a year
             refresh(recount, margins)
 
         model._refresh = checked
         model.run(12)
-    assert carried > 0
+    assert shifted > 0 and carried > 0
+
+
+def test_a_shift_over_moves_matches_a_recount_and_empties_to_zero():
+    """shift() directly: firms of one sector moved out of the region holding most of them, then
+    every firm out of a region: the counts match a recount (above), and the emptied region's and
+    sector's sums are exactly zero."""
+    model = ClusterModel("held_package", seed=4)
+    model.run(6)
+    t, r, n_s = model.firms, model.regions, len(model.sector_names)
+    by_firms = model.config.agglomeration.measure == "firms"
+    model._refresh()
+    counts = model._counts = tally(t, r.is_county, model.revenue_per_capital, n_s, by_firms)
+    r.land_used, r.sf_used, r.employment, r.firms, model.output, model.localisation, _ = counts
+    rows = model._placed()
+    j = int(np.argmax(r.firms))
+    moving = rows[(t.region[rows] == j) & (t.sector[rows] == 0)]
+    target = (j + 1) % r.n
+    old = t.region[moving].copy()
+    t.region[moving] = target
+    shift(t, moving, old, r.is_county, model.revenue_per_capital, by_firms, counts)
+    _assert_counts_match_a_recount(model, "sector 0 moved")
+    assert model.output[0, j] == 0.0 and model.localisation[0, j] == 0.0
+    everyone = rows[t.region[rows] == j]
+    old = t.region[everyone].copy()
+    t.region[everyone] = target
+    shift(t, everyone, old, r.is_county, model.revenue_per_capital, by_firms, counts)
+    _assert_counts_match_a_recount(model, "region emptied")
+    assert r.firms[j] == 0 and r.land_used[j] == 0 and r.sf_used[j] == 0 and r.employment[j] == 0
+    assert not model.output[:, j].any() and not model.localisation[:, j].any()
+
+
+@pytest.mark.parametrize("scenario", ["held_package", "hunan", "polya"])
+def test_a_run_that_carries_its_counts_over_moves_decides_as_one_that_recounts(scenario):
+    """The reference: the same model recounting the firm table after every mini-batch (as a
+    model with a plug-in instrument does). Every decision is the same: the firm table's regions,
+    survival, moves and packages, and the yearly counts of births, entries, moves and exits (the
+    sums differ only by rounding: the test above)."""
+    carried = ClusterModel(scenario, seed=5)
+    recounted = ClusterModel(scenario, seed=5)
+    recounted._shifts_counts = False
+    carried.run(25)
+    recounted.run(25)
+    a, b = carried.firms, recounted.firms
+    for name in ("region", "alive", "moves", "package", "sector", "years"):
+        np.testing.assert_array_equal(getattr(a, name)[:a.size], getattr(b, name)[:b.size], err_msg=name)
+    counts = ["firms", "births", "entries", "moves", "exits", "not_entered", "focal_firms"]
+    pd.testing.assert_frame_equal(carried.model_frame()[counts], recounted.model_frame()[counts])
