@@ -334,10 +334,15 @@ def draws(weight, best, arg, one_hot, uniforms, lo, pick, block_cum):
         last = min(first + DRAW_BLOCK, n_r) - 1
         within = 0.0
         count = 0
-        for t in range(DRAW_BLOCK):
-            within += prob[min(first + t, last)]
+        # within + before only grows with t (no weight is negative, rounding is monotone): the
+        # count of entries below the target ends at the first that is not, and past the block's
+        # last region it would only be clipped to it
+        for t in range(last - first + 1):
+            within += prob[first + t]
             if within + before < target:
                 count += 1
+            else:
+                break
         pick[i] = min(first + count, last)
 
 

@@ -23,6 +23,7 @@ on batches from every shipped scenario. What each term means is in the instrumen
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -139,19 +140,13 @@ def picks(cs: ChoiceSet, table, rows: np.ndarray, newborn: np.ndarray, uniforms:
     most = min(n, n_codes)
     n_lin = 2 + fee_on + award_on
     i64 = np.int64
-    floats = np.empty((14, n))  # per firm: build's 9, then capital, productivity, land, employment, package depth
-    ints = np.empty((10, n), i64)  # profile, cur, sector, region, package, rebate class, years; scratch
-    flags = np.empty((2, n), np.bool_)  # incumbent, small
-    profit_x, profit_at = np.empty((n, 3)), np.empty((n, 3), i64)
-    linear_x, linear_at = np.empty((n, n_lin)), np.empty((n, n_lin), i64)
-    rows_of = np.empty((n_s + 2 + n_s * fee_on + award_on + most + 1 + max(most, 1) + 2 + n_r, n_r))
+    n_rows_of = n_s + 2 + n_s * fee_on + award_on + most + 1 + max(most, 1) + 2 + n_r
+    fbuf, ibuf, bbuf = _buffers((14 + 3 + n_lin) * n + n_rows_of * n_r, (7 + 3 + n_lin) * n + n + 2 * n_codes, 2 * n)
     u, best, arg, block_cum, *scratch = kernel.block_scratch(n, n_r, (3, n_lin))
     _picks_block(np.asarray(rows, dtype=i64), np.asarray(newborn, dtype=np.bool_), table.sector, table.capital,
                  table.productivity, table.region, table.land, table.small, table.employment, table.package,
                  table.rebate_class, table.years, table.package_depth, cs.distance, float(cs.moving_cost_per_km),
-                 *args, float(theta), bool(log_utility),
-                 floats, ints, flags, profit_x, profit_at, linear_x, linear_at, rows_of,
-                 np.empty(n + 2 * n_codes, i64), _no_refusals(n_r), u, best, arg, *scratch)
+                 *args, float(theta), bool(log_utility), fbuf, ibuf, bbuf, _no_refusals(n_r), u, best, arg, *scratch)
     ub, bb, ab = u[:n], best[:n], arg[:n]
     one_hot = theta == 0
     if not one_hot:  # numpy's exp of u - max, as choice_probabilities takes it
@@ -159,8 +154,23 @@ def picks(cs: ChoiceSet, table, rows: np.ndarray, newborn: np.ndarray, uniforms:
     pick = np.empty(n, dtype=i64)
     kernel.draws(ub, bb, ab, one_hot, np.ascontiguousarray(uniforms, dtype=np.float64), 0, pick, block_cum)
     f = Deciders.__new__(Deciders)  # (its __init__, without the keyword arguments' cost)
-    f.__dict__.update(columns=_ARRIVAL_COLUMNS, region=ints[3], small=flags[1], land=floats[11])
+    # views of this thread's workspace (_picks_block's layout), read by the arrivals before the next batch
+    f.__dict__.update(columns=_ARRIVAL_COLUMNS, region=ibuf[3 * n:4 * n], small=bbuf[n:2 * n], land=fbuf[11 * n:12 * n])
     return pick, f
+
+
+_workspace = threading.local()
+
+
+def _buffers(floats: int, ints: int, flags: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """This thread's workspace for :func:`_picks_block`: at least ``floats`` float64, ``ints``
+    int64 and ``flags`` bool entries, kept between batches (grown when a batch needs more)."""
+    kept = getattr(_workspace, "kept", None)
+    if kept is None or kept[0].size < floats or kept[1].size < ints or kept[2].size < flags:
+        if kept is not None:
+            floats, ints, flags = max(floats, kept[0].size), max(ints, kept[1].size), max(flags, kept[2].size)
+        kept = _workspace.kept = (np.empty(floats), np.empty(ints, dtype=np.int64), np.empty(flags, dtype=np.bool_))
+    return kept
 
 
 @compiled(links=(kernel,))
@@ -171,13 +181,28 @@ def _picks_block(rows, newborn, t_sector, t_capital, t_productivity, t_region, t
                  capital_cost_rate, cit, county_cit_share, steps, step_tier_code, small_tier_code, tier_code_small,
                  tier_code_price, uses, all_used, class_steps, step_class_code, own_plot_code, rebate_pv_by_code,
                  remaining, fee_waiver, fee_waiver_years, waiver_pv, cum, fees_active, award, offered, fee_on,
-                 award_on, theta, log_utility, floats, ints, flags, profit_x, profit_at, linear_x, linear_at, rows_of,
-                 scratch, refused, u, best, arg, prof, allowed, zero, pv, lv, pk, lk):
+                 award_on, theta, log_utility, fbuf, ibuf, bbuf, refused, u, best, arg, prof, allowed, zero, pv, lv,
+                 pk, lk):
     """:func:`picks`' compiled part: the deciders' columns gathered (``Deciders.from_table``), the
     batch (:func:`_build`), the moving costs (``moving_cost_per_km * distance``) and the
-    utilities (:func:`clustersim.kernel.utilities`) of every firm, into ``u``, ``best``, ``arg``."""
+    utilities (:func:`clustersim.kernel.utilities`) of every firm, into ``u``, ``best``, ``arg``.
+    Its per-firm arrays are laid out in the workspace ``fbuf``, ``ibuf``, ``bbuf`` (:func:`_buffers`)."""
     n = rows.shape[0]
     n_s, n_r = revenue_factor.shape
+    n_lin = 2 + fee_on + award_on
+    n_codes = tier_code_small.shape[0] * rebate_pv_by_code.shape[0]
+    # floats: per firm build's 9, then capital, productivity, land, employment, package depth
+    floats = fbuf[:14 * n].reshape((14, n))
+    profit_x = fbuf[14 * n:17 * n].reshape((n, 3))
+    linear_x = fbuf[17 * n:(17 + n_lin) * n].reshape((n, n_lin))
+    top = (17 + n_lin) * n
+    rows_of = fbuf[top:top + (fbuf.shape[0] - top) // n_r * n_r].reshape((-1, n_r))
+    ints = ibuf[:7 * n].reshape((7, n))  # profile, cur, sector, region, package, rebate class, years
+    profit_at = ibuf[7 * n:10 * n].reshape((n, 3))
+    linear_at = ibuf[10 * n:(10 + n_lin) * n].reshape((n, n_lin))
+    top = (10 + n_lin) * n
+    scratch = ibuf[top:top + n + 2 * n_codes]
+    flags = bbuf[:2 * n].reshape((2, n))  # incumbent, small
     capital, productivity, land, employment, package_depth = floats[9], floats[10], floats[11], floats[12], floats[13]
     profile, cur, sector, region, package, rebate_class, years = (ints[0], ints[1], ints[2], ints[3], ints[4],
                                                                   ints[5], ints[6])
