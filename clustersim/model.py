@@ -25,8 +25,8 @@ import pandas as pd
 from clustersim import births, coast, growth, kernel, market_access, markets, measures, metrics, plugins, traits
 from clustersim.accounts import FirmAccounts, ledger_columns
 from clustersim.agents import REGION_FIELDS, Coast, County, FirmViews
-from clustersim.agglomeration import natural_advantage, supplier_access
-from clustersim.aggregates import Refresher, depth_offered
+from clustersim.agglomeration import natural_advantage
+from clustersim.aggregates import Refresher, depth_offered, supplier_access
 from clustersim.aggregates import margin as pretax_margin
 from clustersim.arrivals import arrivals
 from clustersim.choice import CHUNK_CELLS, ChoiceSet, Deciders, choose

@@ -143,6 +143,41 @@ def test_access_terms_are_the_matmul_products():
         assert market_access.market_access(output, io, decay, ref).tobytes() == (io @ (output @ decay) / ref).tobytes()
 
 
+def test_compiled_supplier_access_is_the_products_within_their_rounding_bound():
+    """aggregates.supplier_access (the model's: compiled loops up to ACCESS_LOOP_MAX_REGIONS
+    regions) against the BLAS products of agglomeration.supplier_access, on random worlds of 1-11
+    sectors and 1-150 regions: within twice the forward error bound of each (Higham, Accuracy and
+    Stability of Numerical Algorithms, 2nd ed., 2002, eq. 3.13: |fl(AB) - AB| <= gamma_n |A||B|),
+    for io.T @ (output @ decay) / ref: (gamma_R + gamma_S + gamma_R gamma_S + u) |io|.T |output|
+    |decay| / ref; exactly BLAS's above the loops' size, and exact zeros where no supplier is."""
+    from clustersim.agglomeration import supplier_access as by_blas
+    from clustersim.aggregates import ACCESS_LOOP_MAX_REGIONS, supplier_access
+
+    u = np.finfo(np.float64).eps / 2
+
+    def gamma(n):
+        return n * u / (1 - n * u)
+
+    rng = np.random.default_rng(23)
+    looped = 0
+    for _ in range(1500):
+        n_s, n_r = int(rng.integers(1, 12)), int(rng.integers(1, 150))
+        output = rng.random((n_s, n_r)) * 10.0 ** rng.integers(0, 6, (n_s, n_r)) * (rng.random((n_s, n_r)) < 0.7)
+        decay = np.exp(-rng.random((n_r, n_r)) * 3.0)
+        io = rng.random((n_s, n_s)) * 0.3 * (rng.random((n_s, n_s)) < 0.8)
+        ref = float(rng.random() * 1e5 + 1.0)
+        got, blas = supplier_access(output, io, decay, ref), by_blas(output, io, decay, ref)
+        if n_r > ACCESS_LOOP_MAX_REGIONS:
+            assert got.tobytes() == blas.tobytes()
+            continue
+        looped += 1
+        scale = np.abs(io).T @ (np.abs(output) @ np.abs(decay)) / ref
+        bound = 2 * (gamma(n_r) + gamma(n_s) + gamma(n_r) * gamma(n_s) + u) * scale
+        assert np.all(np.abs(got - blas) <= bound), (n_s, n_r)
+        assert np.array_equal(got == 0, scale == 0)
+    assert looped > 1000
+
+
 def test_depth_offered_is_the_numpy_formulation():
     """aggregates.depth_offered: the depth where the region's package (not none) is offered in the
     year, 0 elsewhere, as np.where over the packages' windows gives it, for every year."""
