@@ -197,6 +197,39 @@ def test_pool_workers_decide_on_one_thread_whatever_the_parent_uses(tmp_path, mo
     assert (summary.ok, summary.failed) == (8, 0)
 
 
+_LAB_POOL_FIRST = """
+import sys
+from pathlib import Path
+sys.path.insert(0, {tests!r})
+from clustersim.lab.runner import shared_pool
+from clustersim.sweep.experiment import load_experiment
+from clustersim.sweep.runner import run_sweep
+from clustersim.threads import decision_threads
+from test_sweep import write_experiment
+
+if __name__ == "__main__":
+    lab_threads = shared_pool().submit(decision_threads).result()
+    exp = load_experiment(write_experiment(Path({folder!r})))
+    s = run_sweep(exp, Path({folder!r}) / "out", workers=2, progress=False, run_fn="sweep_faults:one_thread_or_fail")
+    print(lab_threads, s.ok, s.failed)
+"""
+
+
+def test_workers_decide_on_one_thread_when_the_lab_pool_started_the_fork_server(tmp_path):
+    """The lab's pool and the sweep's share the process's fork server, which passes the
+    environment it started with to every worker: in a fresh process whose decisions would use two
+    threads, the lab's first task starts the server, then a sweep runs on it; the lab's worker and
+    every sweep worker decide on one thread (a server started by the first task, outside the
+    one-thread environment, gave every run two: all eight failed)."""
+    script = tmp_path / "lab_first.py"
+    script.write_text(_LAB_POOL_FIRST.format(tests=str(Path(__file__).parent), folder=str(tmp_path)),
+                      encoding="utf-8")
+    env = {**os.environ, "CLUSTERSIM_THREADS": "2"}
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split()[-3:] == ["1", "8", "0"], proc.stdout
+
+
 # ------------------------------------------------------------------------------ resume and refusals
 def test_resume_of_a_finished_sweep_runs_nothing(tmp_path):
     exp = load_experiment(write_experiment(tmp_path))

@@ -23,7 +23,7 @@ def _tiny():
 
 def test_only_a_local_pool_of_several_workers_starts_a_fork_server(monkeypatch):
     started = []
-    monkeypatch.setattr(runner, "_fork_server_context", lambda: started.append(True))
+    monkeypatch.setattr(runner, "fork_server_context", lambda: started.append(True))
     assert runner.start_local_workers("dask", 4) is False
     assert runner.start_local_workers("local", 1) is False
     assert started == []

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import atexit
 import concurrent.futures as cf
-import multiprocessing as mp
 import os
 import tempfile
 import threading
@@ -42,13 +41,13 @@ def shared_pool() -> cf.ProcessPoolExecutor:
     global _POOL
     with _POOL_LOCK:
         if _POOL is None:
-            from clustersim.sweep.runner import PRELOAD, one_thread_env, worker_init
+            from clustersim.sweep.runner import fork_server_context, worker_init
 
-            ctx = mp.get_context("forkserver")
-            ctx.set_forkserver_preload(list(PRELOAD))
-            with one_thread_env():
-                _POOL = cf.ProcessPoolExecutor(max_workers=lab_workers(), mp_context=ctx,
-                                               initializer=worker_init, initargs=(os.getpid(),))
+            # the fork server started now, on one thread (the executor starts its workers only
+            # at the first task, after any environment set around it here has been restored)
+            ctx = fork_server_context()
+            _POOL = cf.ProcessPoolExecutor(max_workers=lab_workers(), mp_context=ctx,
+                                           initializer=worker_init, initargs=(os.getpid(),))
             # shut down before the interpreter tears modules down (else the executor's weakref
             # callback fails noisily at exit)
             atexit.register(_POOL.shutdown, wait=False, cancel_futures=True)

@@ -537,11 +537,17 @@ def start_local_workers(backend: str, workers: int | None) -> bool:
     workers = workers or os.cpu_count() or 1
     if backend != "local" or workers < 2:
         return False
-    _fork_server_context()
+    fork_server_context()
     return True
 
 
-def _fork_server_context() -> Any:
+def fork_server_context() -> Any:
+    """The ``forkserver`` multiprocessing context of this process's pools (the sweep's and the
+    lab's), its server running: started, if it is not yet, with :data:`PRELOAD` imported and
+    BLAS/OpenMP and decisions on one thread (:func:`one_thread_env`). The server keeps the
+    environment it started with and passes it to every worker it forks, so every pool of the
+    process must start it here: a server started by a pool's first task, outside
+    ``one_thread_env``, would give every later worker the parent's threads."""
     import multiprocessing
     import multiprocessing.forkserver
 
@@ -563,7 +569,7 @@ class _Pool:
         self.executor = self._start()
 
     def _start(self) -> cf.ProcessPoolExecutor:
-        ctx = _fork_server_context()
+        ctx = fork_server_context()
         return cf.ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=worker_init,
                                       initargs=(os.getpid(),))
 
