@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from clustersim.firms import PUBLIC_COLUMNS
+from clustersim.firms import PUBLIC_COLUMNS, placed
 
 if TYPE_CHECKING:
     from clustersim.model import ClusterModel
@@ -142,8 +142,7 @@ class FirmViews:
             return
         m = self.model
         t = m.firms
-        n = t.size
-        rows = np.flatnonzero(t.alive[:n] & (t.region[:n] >= 0))
+        rows = placed(t)
         missing = [r for r in rows.tolist() if r not in self.of_row]
         missing.sort(key=lambda r: t.firm_id[r])
         counter = m.agent_id_counter

@@ -30,7 +30,7 @@ from functools import partial
 import numpy as np
 
 from clustersim import moves
-from clustersim.instruments import BUILTIN, Arrival, firm_passes
+from clustersim.instruments import BUILTIN, Arrival, are_builtin, firm_passes
 from clustersim.instruments.base import Instrument
 from clustersim.jit import compiled
 from clustersim.moves import lock_in, settle, who_moves
@@ -44,7 +44,7 @@ def arrivals(instruments: list[Instrument]) -> Callable[..., Arrived]:
     """How a model with these instruments carries out its arrivals: :class:`BuiltinArrivals` if
     they are exactly the built-ins, else :func:`generic_arrivals` bound to them. Either is called
     as ``(table, rows, f, pick, cs, regions, ledger)``."""
-    if tuple(type(ins) for ins in instruments) == BUILTIN:
+    if are_builtin(instruments):
         return BuiltinArrivals(instruments)
     return partial(generic_arrivals, instruments)
 
@@ -137,19 +137,15 @@ class BuiltinArrivals:
     calls (grown to the largest batch)."""
 
     def __init__(self, instruments: list[Instrument]) -> None:
-        if tuple(type(ins) for ins in instruments) != BUILTIN:
+        if not are_builtin(instruments):
             raise ValueError(f"BuiltinArrivals needs the instruments {[c.__name__ for c in BUILTIN]}, "
                              f"got {[type(ins).__name__ for ins in instruments]}")
         rebates, _, land, award, _ = instruments
-        self.class_steps, self.step_class = rebates.book.class_steps, rebates.book.step_class
-        self.land_used, self.all_land_used = land.uses, land.all_used
-        book = land.book
-        self.steps, self.step_tier, self.sf_tier, self.tier_table = (book.steps, book.step_tier, int(book.sf_tier),
-                                                                     book.tier_table)
-        self.award, self.award_active = award.book.award, award.active
-        self.flows = (land.flows[0].name, land.flows[1].name, award.flows[0].name)
-        self._book = (self.class_steps, self.step_class, self.land_used, self.all_land_used, self.steps,
-                      self.step_tier, self.sf_tier, self.tier_table, self.award, self.award_active)
+        tiers = land.book
+        # _arrive's book arguments, in its order: rebate classes, land tiers, award
+        self._book = (rebates.book.class_steps, rebates.book.step_class, land.uses, land.all_used, tiers.steps,
+                      tiers.step_tier, int(tiers.sf_tier), tiers.tier_table, award.book.award, award.active)
+        self.flows = (land.flows[0].name, land.flows[1].name, award.flows[0].name)  # sales, awards, relocation
         self._ints = np.empty((_INT_ROWS, 0), dtype=np.int64)
         self._fixed: tuple = ()  # the book's arrays and the scratch, the call's last arguments
         self._scratch(0, 0)

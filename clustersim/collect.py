@@ -63,7 +63,7 @@ class RegionCollector(mesa.DataCollector):
                 np.concatenate(cols, out=data[k].reshape(-1))
                 return
             except ValueError:
-                pass  # a different number of regions (refused below) or a value numpy cannot cast
+                pass  # a different number of regions: refused below
         values = np.concatenate(cols, dtype=np.float64)
         n_f = len(self._fields)
         if values.size % max(n_f, 1):

@@ -22,7 +22,9 @@ from clustersim.params import Counties
 
 def invest_in_infrastructure(infrastructure: np.ndarray, investment: np.ndarray,
                              params: Counties) -> np.ndarray:
-    """Next year's infrastructure index in [0, 1] from this year's investment (wan)."""
+    """Next year's infrastructure index in [0, 1] from this year's investment (wan). The numpy
+    formulation: the model runs :mod:`clustersim.rules.infrastructure`'s compiled pass, which
+    ``tests/test_county_rules_compiled.py`` holds to this bit for bit."""
     gain = investment / (investment + params.infrastructure_cost)
     return infrastructure * (1.0 - params.infrastructure_depreciation) + (1.0 - infrastructure) * gain
 

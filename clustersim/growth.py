@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from clustersim.moves import free_land
+
 if TYPE_CHECKING:
     from clustersim.accounts import FirmAccounts
     from clustersim.model import ClusterModel
@@ -52,8 +54,8 @@ def grow(model: ClusterModel, acc: FirmAccounts) -> None:
     reg = t.region[grow_rows]
     sf = t.small[grow_rows] & r.is_county[reg]
     need = t.land[grow_rows] * t.growth_rate[grow_rows]
-    free_sf = np.maximum(0.0, r.sf_supply - r.sf_used)[reg]
-    free = np.where(sf, free_sf, np.maximum(0.0, r.land_supply - r.land_used)[reg])
+    free_main, free_sf = free_land(r.land_supply, r.land_used, r.sf_supply, r.sf_used, r.is_county)
+    free = np.where(sf, free_sf[reg], free_main[reg])
     fits = fits_in_order(reg * 2 + sf, need, free)
     go = np.concatenate([grow_rows[fits], rows[shrinks]])
     factor = 1.0 + t.growth_rate[go]

@@ -58,13 +58,16 @@ def prices(base_price: np.ndarray, land_used: np.ndarray, land_supply: np.ndarra
 
 
 def service_level(spending: np.ndarray, cost: float) -> np.ndarray:
-    """Public-service level S = P / (P + c_P) in [0, 1) of a year's public-service spending P (wan)."""
+    """Public-service level S = P / (P + c_P) in [0, 1) of a year's public-service spending P (wan).
+    The numpy formulation of :mod:`clustersim.rules.public_services`' compiled pass (the reference
+    of ``tests/test_county_rules_compiled.py``), as is :func:`migrate`."""
     spending = np.maximum(spending, 0.0)
     return spending / (spending + cost)
 
 
 def migrate(labour_pool: np.ndarray, employment: np.ndarray, services: np.ndarray,
             rate: float, public_service_effect: float) -> np.ndarray:
-    """Next year's labour pool (workers); ``services`` is the service level S in [0, 1]."""
+    """Next year's labour pool (workers); ``services`` is the service level S in [0, 1]. The numpy
+    formulation of :mod:`clustersim.rules.public_services`' compiled pass."""
     gap = np.maximum(0.0, employment / EMPLOYMENT_TARGET - labour_pool)
     return labour_pool + np.minimum(1.0, rate * (1.0 + public_service_effect * services)) * gap

@@ -36,9 +36,9 @@ from clustersim.decision import DecisionRule
 from clustersim.firms import PUBLIC_COLUMNS, FirmTable, placed
 from clustersim.geography import build_layout
 from clustersim.instruments import (
-    BUILTIN,
     Birth,
     Instrument,
+    are_builtin,
     bind_instruments,
     builtin_batch,
     incentives_end,
@@ -110,8 +110,10 @@ class ClusterModel(mesa.Model):
         self.births = self.entries = self.exits = self.moves = self.unplaced = 0
         self._moves_log: list[np.ndarray] = []  # this year's moves, per batch: origin * R + destination
         self._last_moves: np.ndarray | None = None
-        self._recount_due = True  # firms changed otherwise than by moving since the last recount (see step())
-        self._shifted = False  # firms moved since the counts were last refreshed (their counts shifted)
+        # firms changed since the last recount in a way the counts do not follow (see _refresh)
+        self._recount_due = True
+        self._shifted = False  # firms moved since the last refresh, their counts shifted (see _move)
+        self._members: np.ndarray | None = None  # tally's firms per sector and standard-factory zone
         self._place_initial_firms()
         self._refresh()
         self._check_initial_land()
@@ -149,7 +151,7 @@ class ClusterModel(mesa.Model):
         self._arrive = arrivals(self.instruments)  # how a mini-batch's arrivals are carried out
         # the built-in instruments' arrivals change no column the tallies read but the firms' regions, so
         # the counts can follow the moves; a plug-in's arrive() may change others: a recount
-        self._shifts_counts = tuple(map(type, self.instruments)) == BUILTIN
+        self._shifts_counts = are_builtin(self.instruments)
         self._account = production(self.instruments)  # how the year's accounts are carried out
         self.incentives_end = np.array(incentives_end(self.packages, self.instruments))
         self.county_rules = county_rules(scenario)
@@ -286,9 +288,10 @@ class ClusterModel(mesa.Model):
 
     def _refresh(self, recount: bool = True, margins: bool = True) -> None:
         """Recompute every aggregate that depends on where firms are. The counts of firms come
-        from a recount of the firm table when firms changed otherwise than by moving (start-up,
-        production's hooks, exits, growth, compaction: ``_recount_due``); over a mini-batch's
-        moves they are carried forward instead (:func:`clustersim.tally.shift`, in :meth:`_move`).
+        from a recount of the firm table when firms changed in a way the counts do not follow
+        (start-up, production's hooks, exits, growth, compaction, and with a plug-in instrument
+        every move: ``_recount_due``); over a mini-batch's moves with the built-in instruments
+        they are carried forward instead (:func:`clustersim.tally.shift`, in :meth:`_move`).
         ``recount=False``: the firms have not changed since the last refresh (only region state
         has), so their counts stand; ``margins=False``: fee rates and governance have not changed
         since the last refresh, so the pre-tax margins stand (only the county rules call it so,
@@ -305,9 +308,9 @@ class ClusterModel(mesa.Model):
         counted = recount and (self._recount_due or self._shifted)
         if counted:
             if self._recount_due:
-                self._counts = tally(self.firms, is_county, self.revenue_per_capital, len(self.sector_names),
-                                     ag.measure == "firms")
-                r.land_used, r.sf_used, r.employment, r.firms, self.output, self.localisation, _ = self._counts
+                (r.land_used, r.sf_used, r.employment, r.firms, self.output, self.localisation,
+                 self._members) = tally(self.firms, is_county, self.revenue_per_capital, len(self.sector_names),
+                                        ag.measure == "firms")
             self.access = supplier_access(self.output, self.io, self.decay, self.reference_output)
             self._recount_due = self._shifted = False
         if counted or refresher.stale(ag, ag.market > 0):  # the demand pull: clustersim.market_access
@@ -364,10 +367,10 @@ class ClusterModel(mesa.Model):
         self._last_moves = None
         self._coastal_drivers()
         newborn = self._births()
-        # the firms' counts carry over from the last recount unless the model changed firms after it
-        # (moves, production's instrument hooks, exits, growth, compaction: _recount_due); newborns
-        # have no region yet. The firm table is the model's: firms change only within step().
-        self._refresh(recount=self._recount_due)
+        # the firms' counts stand unless the model changed firms since the last refresh (_refresh
+        # recounts or takes the shifted counts); newborns have no region yet. The firm table is the
+        # model's: firms change only within step().
+        self._refresh()
         if self._choose_locations(newborn):
             self._refresh(margins=False)
         acc = self._produce()
@@ -463,8 +466,10 @@ class ClusterModel(mesa.Model):
         if entries < n:
             self._moves_log.append(relocations)
         if self._shifts_counts and not self._recount_due:  # the counts follow the moves
-            shift(self.firms, rows, f.region, self.regions.is_county, self.revenue_per_capital,
-                  self.config.agglomeration.measure == "firms", self._counts)
+            r = self.regions
+            shift(self.firms, rows, f.region, r.is_county, self.revenue_per_capital,
+                  self.config.agglomeration.measure == "firms",
+                  (r.land_used, r.sf_used, r.employment, r.firms, self.output, self.localisation, self._members))
             self._shifted = True
         else:
             self._recount_due = True

@@ -138,7 +138,9 @@ class PackageBook:
         return self.names.index(name)
 
     def offered(self, year: int) -> np.ndarray:
-        """Whether each package is offered to firms arriving in ``year`` (bool per package)."""
+        """Whether each package is offered to firms arriving in ``year`` (bool per package). The
+        model takes the depths on offer in one compiled pass instead
+        (:func:`clustersim.aggregates.depth_offered`, tested against this rule)."""
         return (self.start <= year) & (year < self.end)
 
     def tier_index(self, capital: np.ndarray, small: np.ndarray) -> np.ndarray:

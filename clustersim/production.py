@@ -36,7 +36,7 @@ import numpy as np
 
 from clustersim import accounts
 from clustersim.accounts import FirmAccounts, book_year, firm_accounts, region_accounts
-from clustersim.instruments import BUILTIN, Flow, firm_passes, ledger_flows
+from clustersim.instruments import BUILTIN, Flow, are_builtin, firm_passes, ledger_flows
 from clustersim.instruments.base import Instrument
 from clustersim.jit import compiled
 
@@ -44,7 +44,7 @@ from clustersim.jit import compiled
 def production(instruments: list[Instrument]) -> Callable[..., FirmAccounts]:
     """How a model with these instruments carries out its year's accounts: :class:`BuiltinProduction`
     if they are exactly the built-ins, else :func:`generic_production` bound to them and their flows."""
-    if tuple(type(ins) for ins in instruments) == BUILTIN:
+    if are_builtin(instruments):
         return BuiltinProduction(instruments)
     return partial(generic_production, instruments, ledger_flows(instruments))
 
@@ -77,10 +77,6 @@ def generic_production(instruments: list[Instrument], flows: list[Flow], table, 
 # the rows of BuiltinProduction's per-firm results (and scratch)
 _REVENUE, _FEES, _VAT, _PRETAX, _CIT, _PROFIT, _HOST_TAX, _REBATES, _REFUNDS, _SENT, _TAX, _RETAINED = range(12)
 _FIRM_ROWS = 12
-#: the rows of :func:`accounts.region_accounts`' sums the host region's sums go to, for one sent
-#: tax and two payments: the host tax, the fees, the rebates, the fee refunds (the sent tax: row 2)
-_HOST_SUMS = np.array([0, 1, 3, 4], dtype=np.int64)
-_HOST_SUMS.flags.writeable = False
 #: the built-ins' ledger flows, in order (:func:`_year` takes what arrivals booked in each)
 _FLOWS = ("rebates", "fee_refunds", "land_sales", "land_awards", "relocation_awards")
 
@@ -151,7 +147,7 @@ class BuiltinProduction:
     bound to one scenario's packages) in one compiled call."""
 
     def __init__(self, instruments: list[Instrument]) -> None:
-        if tuple(type(ins) for ins in instruments) != BUILTIN:
+        if not are_builtin(instruments):
             raise ValueError(f"BuiltinProduction needs the instruments {[c.__name__ for c in BUILTIN]}, "
                              f"got {[type(ins).__name__ for ins in instruments]}")
         rebates, refunds, _, _, sharing = instruments
@@ -164,7 +160,8 @@ class BuiltinProduction:
         paid = np.array([self.flow_names.index(name) for name in self.payments], dtype=np.int64)
         self._book = (rebates.book.schedule, refunds.active, refunds.book.fee_waiver, refunds.book.fee_waiver_years,
                       sharing.book.tax_sharing)
-        self._layout = (_HOST_SUMS, paid, kinds, layout)
+        # the rows of region_accounts' sums the host's sums go to, for one sent tax and two payments
+        self._layout = (accounts._host_rows(1, 2), paid, kinds, layout)
         self._scratch = (np.empty((5, 0)), np.empty((len(flows), 0)), np.empty(0))  # sums, booked, services
 
     def __call__(self, table, rows: np.ndarray, regions, ledger: dict[str, np.ndarray], revenue_factor: np.ndarray,

@@ -8,7 +8,7 @@ and their temporaries, which at small sizes cost more than the sums. :func:`shif
 those tallies for the firms of one mini-batch that changed region (subtracting each from its
 old region, adding it to its new one) instead of recounting every firm: the counts of firms
 stay exact (whole numbers), the sums (land, employment, output, employment-based localisation)
-differ from a recount's only by rounding, within :func:`rounding_bound`, and a region pool or
+differ from a recount's only by rounding (within the bound for summing in another order), and a region pool or
 sector that empties is set to exactly zero, as a recount gives. Compiled with numba and cached
 on disk, like :mod:`clustersim.kernel`.
 """
@@ -20,26 +20,33 @@ import numpy as np
 from clustersim.jit import compiled
 
 
+@compiled(inline="always")
+def _add(i, j, small, land, employment, sector, capital, productivity, is_county, revenue_per_capital, by_firms,
+         land_used, sf_used, emp, firms, output, localisation, members):
+    """Firm ``i`` into region ``j``'s tallies (``members``' last row: the standard-factory zone)."""
+    n_s = members.shape[0] - 1
+    s = sector[i]
+    members[s, j] += 1.0
+    if small[i] and is_county[j]:
+        sf_used[j] += land[i]
+        members[n_s, j] += 1.0
+    else:
+        land_used[j] += land[i]
+    e = employment[i]
+    emp[j] += e
+    firms[j] += 1.0
+    output[s, j] += revenue_per_capital[s] * capital[i] * productivity[i]
+    localisation[s, j] += 1.0 if by_firms else e / 1000.0
+
+
 @compiled()
 def _tally(size, alive, region, small, land, employment, sector, capital, productivity, is_county,
            revenue_per_capital, by_firms, land_used, sf_used, emp, firms, output, localisation, members):
-    n_s = members.shape[0] - 1
     for i in range(size):
         j = region[i]
-        if not alive[i] or j < 0:
-            continue
-        s = sector[i]
-        members[s, j] += 1.0
-        if small[i] and is_county[j]:
-            sf_used[j] += land[i]
-            members[n_s, j] += 1.0
-        else:
-            land_used[j] += land[i]
-        e = employment[i]
-        emp[j] += e
-        firms[j] += 1.0
-        output[s, j] += revenue_per_capital[s] * capital[i] * productivity[i]
-        localisation[s, j] += 1.0 if by_firms else e / 1000.0
+        if alive[i] and j >= 0:
+            _add(i, j, small, land, employment, sector, capital, productivity, is_county, revenue_per_capital,
+                 by_firms, land_used, sf_used, emp, firms, output, localisation, members)
 
 
 def tally(table, is_county: np.ndarray, revenue_per_capital: np.ndarray, n_sectors: int,
@@ -70,7 +77,7 @@ def _shift(rows, old_region, region, small, land, employment, sector, capital, p
             continue
         s = sector[i]
         x, e = land[i], employment[i]
-        y = revenue_per_capital[s] * capital[i] * productivity[i]  # as _tally adds it
+        y = revenue_per_capital[s] * capital[i] * productivity[i]  # as _add adds it
         z = 1.0 if by_firms else e / 1000.0
         if a >= 0:  # out of the old region; what empties is exactly zero, as a recount gives
             members[s, a] -= 1.0
@@ -83,17 +90,9 @@ def _shift(rows, old_region, region, small, land, employment, sector, capital, p
             emp[a] = emp[a] - e if firms[a] > 0.0 else 0.0
             output[s, a] = output[s, a] - y if members[s, a] > 0.0 else 0.0
             localisation[s, a] = localisation[s, a] - z if members[s, a] > 0.0 else 0.0
-        if b >= 0:
-            members[s, b] += 1.0
-            firms[b] += 1.0
-            if small[i] and is_county[b]:
-                members[n_s, b] += 1.0
-                sf_used[b] += x
-            else:
-                land_used[b] += x
-            emp[b] += e
-            output[s, b] += y
-            localisation[s, b] += z
+        if b >= 0:  # into the new one, as the recount adds it
+            _add(i, b, small, land, employment, sector, capital, productivity, is_county, revenue_per_capital,
+                 by_firms, land_used, sf_used, emp, firms, output, localisation, members)
 
 
 def shift(table, rows: np.ndarray, old_region: np.ndarray, is_county: np.ndarray, revenue_per_capital: np.ndarray,
@@ -106,17 +105,6 @@ def shift(table, rows: np.ndarray, old_region: np.ndarray, is_county: np.ndarray
     t = table
     _shift(np.asarray(rows, dtype=np.int64), np.asarray(old_region, dtype=np.int64), t.region, t.small, t.land,
            t.employment, t.sector, t.capital, t.productivity, is_county, revenue_per_capital, by_firms, *counts)
-
-
-def rounding_bound(terms: np.ndarray, adds: np.ndarray | int) -> np.ndarray:
-    """How far two float64 sums of the same terms, each reached by at most ``adds`` additions or
-    subtractions of terms whose absolute values sum to ``terms`` (per entry), can lie apart when
-    taken in different orders: twice the bound for recursive summation,
-    ``|error| <= gamma_n * sum |x_i|`` with ``gamma_n = n u / (1 - n u)`` and ``u`` the unit
-    roundoff (Higham, *Accuracy and Stability of Numerical Algorithms*, 2nd ed., 2002, eq. 4.4)."""
-    u = np.finfo(np.float64).eps / 2
-    nu = np.asarray(adds, dtype=np.float64) * u
-    return 2.0 * nu / (1.0 - nu) * np.asarray(terms, dtype=np.float64)
 
 
 @compiled()

@@ -20,6 +20,7 @@ from clustersim.params import Agglomeration
 from clustersim.scenario import load_scenario
 
 from digest_outputs import SCENARIOS
+from rounding import U, gamma
 
 
 def numpy_factor(localisation, access, infrastructure, params, advantage, market, market_factor):
@@ -153,11 +154,6 @@ def test_compiled_supplier_access_is_the_products_within_their_rounding_bound():
     from clustersim.agglomeration import supplier_access as by_blas
     from clustersim.aggregates import ACCESS_LOOP_MAX_REGIONS, supplier_access
 
-    u = np.finfo(np.float64).eps / 2
-
-    def gamma(n):
-        return n * u / (1 - n * u)
-
     rng = np.random.default_rng(23)
     looped = 0
     for _ in range(1500):
@@ -172,7 +168,7 @@ def test_compiled_supplier_access_is_the_products_within_their_rounding_bound():
             continue
         looped += 1
         scale = np.abs(io).T @ (np.abs(output) @ np.abs(decay)) / ref
-        bound = 2 * (gamma(n_r) + gamma(n_s) + gamma(n_r) * gamma(n_s) + u) * scale
+        bound = 2 * (gamma(n_r) + gamma(n_s) + gamma(n_r) * gamma(n_s) + U) * scale
         assert np.all(np.abs(got - blas) <= bound), (n_s, n_r)
         assert np.array_equal(got == 0, scale == 0)
     assert looped > 1000

@@ -265,8 +265,9 @@ def test_draw_unnormalised_rows_and_empty_rows():
 
 
 def test_deciders_from_table_gather_the_table_columns():
-    """Deciders.from_table's compiled gather: each column equal to ``table.<column>[rows]`` with its
-    dtype, region -1 (int64) for the rows marked newborn, in the order of ``rows``."""
+    """Deciders.from_table: each column holds the firm table's value of each of ``rows`` in their
+    order (read here firm by firm), with the column's dtype; region -1 (int64) for the rows marked
+    newborn."""
     from clustersim.choice import DECIDER_COLUMNS
 
     m = ClusterModel(scenario(), seed=2).run(3)
@@ -277,7 +278,9 @@ def test_deciders_from_table_gather_the_table_columns():
     f = Deciders.from_table(t, rows, newborn)
     assert f.n == rows.size and f.columns == DECIDER_COLUMNS
     for c in DECIDER_COLUMNS:
-        want = getattr(t, c)[rows]
+        column = getattr(t, c)
         if c == "region":
-            want = np.where(newborn, -1, want).astype(np.int64)
+            want = np.array([-1 if nb else column[r] for r, nb in zip(rows, newborn, strict=True)], dtype=np.int64)
+        else:
+            want = np.array([column[r] for r in rows], dtype=column.dtype)
         np.testing.assert_array_equal(getattr(f, c), want, err_msg=c, strict=True)

@@ -45,7 +45,8 @@ def random_take_off_histories(seed: int, count: int = 3000):
 #: inputs the take-off verdict refuses (repeated years, nan share, nan end, hold 0, no years, ragged)
 BAD_TAKE_OFF_INPUTS = (([1, 1], [0.2, 0.2], 0.0, 0.15, 1), ([1, 2], [np.nan, 0.2], 0.0, 0.15, 1),
                        ([1], [0.2], np.nan, 0.15, 1), ([1], [0.2], 0.0, 0.15, 0), ([], [], 0.0, 0.15, 1),
-                       ([1, 2], [0.2], 0.0, 0.15, 1))
+                       ([1, 2], [0.2], 0.0, 0.15, 1), ([1, 2], [np.inf, 0.2], 0.0, 0.15, 1),
+                       ([1, np.inf], [0.2, 0.2], 0.0, 0.15, 1), ([2, 1], [0.2, 0.2], 0.0, 0.15, 1))
 
 
 def assert_same_refusals(fn, oracle) -> None:

@@ -1,5 +1,7 @@
 """The compiled tallies (clustersim.tally) and prices (clustersim.markets.prices) give numpy's
-results bit for bit, and the yearly measures built on them equal the validated metrics functions."""
+results bit for bit, the counts carried over moves (tally.shift) match a recount (counts exactly,
+sums within their rounding bound), and the yearly measures built on them equal the validated
+metrics functions."""
 
 from __future__ import annotations
 
@@ -11,9 +13,10 @@ from clustersim import markets, metrics
 from clustersim.agglomeration import sector_region_totals
 from clustersim.model import ClusterModel
 from clustersim.scenario import load_scenario
-from clustersim.tally import rounding_bound, sector_tally, shift, tally
+from clustersim.tally import sector_tally, shift, tally
 
 from digest_outputs import SCENARIOS
+from rounding import reorder_bound
 
 
 def models():
@@ -101,14 +104,14 @@ def test_production_equals_the_numpy_accounts():
 def _assert_counts_match_a_recount(model, where) -> None:
     """The model's counts against a recount of its firm table: the counts of firms (per region,
     per sector and pool, and localisation by firms) exactly; the sums within the rounding bound of
-    adding their terms in another order (:func:`clustersim.tally.rounding_bound`): since the
+    adding their terms in another order (``rounding.reorder_bound``): since the
     year's recount every live firm was added once and, moving, subtracted and added at most once
     more (each firm reviews once a year), so at most 3N additions of terms whose absolute values
     sum to at most the total over all N live placed firms. Where the recount is zero, exactly zero."""
     r, n_s = model.regions, len(model.sector_names)
     by_firms = model.config.agglomeration.measure == "firms"
     fresh = tally(model.firms, r.is_county, model.revenue_per_capital, n_s, by_firms)
-    now = (r.land_used, r.sf_used, r.employment, r.firms, model.output, model.localisation, model._counts[6])
+    now = (r.land_used, r.sf_used, r.employment, r.firms, model.output, model.localisation, model._members)
     t, rows = model.firms, model._placed()
     land, emp = np.abs(t.land[rows]).sum(), np.abs(t.employment[rows]).sum()
     out = np.abs(model.revenue_per_capital[t.sector[rows]] * t.capital[rows] * t.productivity[rows]).sum()
@@ -122,7 +125,7 @@ def _assert_counts_match_a_recount(model, where) -> None:
         if terms.get(name) is None:  # counts of firms: whole numbers, exact in any order
             assert np.array_equal(a, b), (where, name)
         else:
-            assert np.all(np.abs(a - b) <= rounding_bound(terms[name], adds)), (where, name, np.abs(a - b).max())
+            assert np.all(np.abs(a - b) <= reorder_bound(terms[name], adds)), (where, name, np.abs(a - b).max())
 
 
 def test_the_counts_a_step_carries_over_match_a_fresh_recount():
@@ -141,7 +144,7 @@ def test_the_counts_a_step_carries_over_match_a_fresh_recount():
             if not model._recount_due:
                 _assert_counts_match_a_recount(model, (model.year, recount, margins))
                 shifted += model._shifted
-                carried += not recount and margins  # the start of a year
+                carried += not model._shifted  # counts kept from an earlier refresh, neither recounted nor shifted
             refresh(recount, margins)
 
         model._refresh = checked
@@ -158,8 +161,8 @@ def test_a_shift_over_moves_matches_a_recount_and_empties_to_zero():
     t, r, n_s = model.firms, model.regions, len(model.sector_names)
     by_firms = model.config.agglomeration.measure == "firms"
     model._refresh()
-    counts = model._counts = tally(t, r.is_county, model.revenue_per_capital, n_s, by_firms)
-    r.land_used, r.sf_used, r.employment, r.firms, model.output, model.localisation, _ = counts
+    counts = tally(t, r.is_county, model.revenue_per_capital, n_s, by_firms)
+    r.land_used, r.sf_used, r.employment, r.firms, model.output, model.localisation, model._members = counts
     rows = model._placed()
     j = int(np.argmax(r.firms))
     moving = rows[(t.region[rows] == j) & (t.sector[rows] == 0)]

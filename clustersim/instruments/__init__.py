@@ -10,6 +10,8 @@ a scenario's packages, in the order below (the order of the ledger's columns), p
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from clustersim.instruments.base import (
     TERM_COLUMNS,
     TERM_KINDS,
@@ -31,10 +33,17 @@ from clustersim.packages import PackageBook
 from clustersim.params import Package
 
 __all__ = ["BUILTIN", "TERM_COLUMNS", "TERM_KINDS", "Arrival", "Birth", "FirmTerms", "FirmYear", "Flow", "Instrument",
-           "Offer", "Term", "bind_instruments", "incentives_end", "ledger_flows"]
+           "Offer", "Term", "are_builtin", "bind_instruments", "incentives_end", "ledger_flows"]
 
 #: the built-in instruments, in ledger order
 BUILTIN: tuple[type[Instrument], ...] = (TaxRebates, FeeRefunds, LandPurchase, RelocationAward, TaxSharing)
+
+
+def are_builtin(instruments: Sequence[Instrument]) -> bool:
+    """Whether ``instruments`` are exactly the built-ins, in :data:`BUILTIN`'s order (no plug-in,
+    no subclass): the condition of the compiled paths (arrivals, production, the batch, the
+    counts carried over moves)."""
+    return tuple(map(type, instruments)) == BUILTIN
 
 
 def _without(package: Package, slots: set[str]) -> Package:

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from clustersim import kernel
-from clustersim.instruments import BUILTIN, firm_passes
+from clustersim.instruments import are_builtin, firm_passes
 from clustersim.jit import compiled
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ def applies(instruments: list[Instrument]) -> bool:
     """Whether :func:`build` gives a batch of these instruments: exactly the built-ins, in their
     order (no plug-in, no subclass), and no liquidity trait (whose refusals the generic path
     computes)."""
-    return tuple(map(type, instruments)) == BUILTIN and not instruments[2].liquidity
+    return are_builtin(instruments) and not instruments[2].liquidity
 
 
 def _tables(cs: ChoiceSet) -> tuple:
@@ -220,7 +220,7 @@ def _picks_block(rows, newborn, t_sector, t_capital, t_productivity, t_region, t
         package[k] = t_package[i]
         package_depth[k] = t_package_depth[i]
         rebate_class[k] = t_rebate_class[i]
-    most = min(n, tier_code_small.shape[0] * rebate_pv_by_code.shape[0])
+    most = min(n, n_codes)
     n_lin_rows = n_s * fee_on + award_on + most + 1
     top = n_s + 2
     profit_rows = rows_of[:top]
@@ -254,7 +254,9 @@ def _picks_block(rows, newborn, t_sector, t_capital, t_productivity, t_region, t
 
 @compiled()
 def _count_at_or_below(steps, x):
-    """np.searchsorted(steps, x, side="right") for ascending ``steps``."""
+    """np.searchsorted(steps, x, side="right") for ascending ``steps`` (nan sorts last)."""
+    if x != x:
+        return steps.shape[0]
     lo, hi = 0, steps.shape[0]
     while lo < hi:
         mid = (lo + hi) >> 1

@@ -41,13 +41,9 @@ def shared_pool() -> cf.ProcessPoolExecutor:
     global _POOL
     with _POOL_LOCK:
         if _POOL is None:
-            from clustersim.sweep.runner import fork_server_context, worker_init
+            from clustersim.sweep.runner import process_pool
 
-            # the fork server started now, on one thread (the executor starts its workers only
-            # at the first task, after any environment set around it here has been restored)
-            ctx = fork_server_context()
-            _POOL = cf.ProcessPoolExecutor(max_workers=lab_workers(), mp_context=ctx,
-                                           initializer=worker_init, initargs=(os.getpid(),))
+            _POOL = process_pool(lab_workers())  # its fork server started now, on one thread
             # shut down before the interpreter tears modules down (else the executor's weakref
             # callback fails noisily at exit)
             atexit.register(_POOL.shutdown, wait=False, cancel_futures=True)

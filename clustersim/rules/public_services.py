@@ -25,9 +25,9 @@ def _migrate(spending, labour_pool, employment, cost, rate, effect, target, new_
         services = p / (p + cost)
         pool = labour_pool[j]
         gap = employment[j] / target - pool
-        gap = 0.0 if (gap <= 0.0 and gap == gap) else gap  # np.maximum(0.0, gap)
+        gap = 0.0 if gap <= 0.0 else gap  # np.maximum(0.0, gap): nan kept (it compares false)
         speed = rate * (1.0 + effect * services)
-        speed = 1.0 if (speed >= 1.0 and speed == speed) else speed  # np.minimum(1.0, speed)
+        speed = 1.0 if speed >= 1.0 else speed  # np.minimum(1.0, speed): nan kept
         new_pool[j] = pool + speed * gap
 
 

@@ -559,6 +559,14 @@ def fork_server_context() -> Any:
     return ctx
 
 
+def process_pool(workers: int) -> cf.ProcessPoolExecutor:
+    """A pool of ``workers`` processes forked from this process's fork server
+    (:func:`fork_server_context`), each exiting with this process (:func:`worker_init`): the
+    sweep's local pool and the lab's."""
+    return cf.ProcessPoolExecutor(workers, mp_context=fork_server_context(), initializer=worker_init,
+                                  initargs=(os.getpid(),))
+
+
 class _Pool:
     """A local process pool that can be rebuilt when a worker dies."""
 
@@ -569,9 +577,7 @@ class _Pool:
         self.executor = self._start()
 
     def _start(self) -> cf.ProcessPoolExecutor:
-        ctx = fork_server_context()
-        return cf.ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=worker_init,
-                                      initargs=(os.getpid(),))
+        return process_pool(self.workers)
 
     def submit(self, fn: Callable, *args: Any) -> cf.Future:
         return self.executor.submit(fn, *args)
